@@ -1,0 +1,77 @@
+// `npm test`: build, type-check, prepare a template database (DATABASE_URL's server, or an
+// embedded PostgreSQL when it is unset), run every *.spec.ts under node:test, one process
+// and one fresh database per file, then print `N passed, N failed` as the last line.
+//   npm test                      all tests
+//   npm test -- <substring> ...   only files whose path contains one of the substrings
+import { reexecUnderNode24 } from './node24.mjs';
+reexecUnderNode24();
+
+const { spawnSync, spawn } = await import('node:child_process');
+const { readFileSync, rmSync, mkdirSync, existsSync, readdirSync, statSync } = await import('node:fs');
+const { join, relative } = await import('node:path');
+const { availableParallelism } = await import('node:os');
+const { build } = await import('./build.mjs');
+
+const root = new URL('..', import.meta.url).pathname;
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+let typecheckFailed = 0;
+
+const built = await build();
+console.log(`[test] built ${built.files} files in ${built.ms} ms`);
+
+if (!filters.length || process.env.MCPBOX_TYPECHECK === 'true') {
+  const started = Date.now();
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
+  typecheckFailed = tsc.status === 0 ? 0 : 1;
+  console.log(`[test] typecheck ${typecheckFailed ? 'FAILED' : 'ok'} in ${Date.now() - started} ms`);
+}
+
+const { createRequire } = await import('node:module');
+const { prepareTestDatabase } = createRequire(import.meta.url)(join(root, 'dist/test/support/test-database.js'));
+const db = await prepareTestDatabase();
+
+function* specFiles(dir) {
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) yield* specFiles(path);
+    else if (/\.(e2e-)?spec\.js$/.test(entry)) yield path;
+  }
+}
+const files = [...specFiles(join(root, 'dist/src')), ...specFiles(join(root, 'dist/test'))]
+  .filter((f) => !filters.length || filters.some((s) => relative(root, f).includes(s)))
+  .sort();
+
+const summaryFile = join(root, 'dist', '.test-summary.json');
+rmSync(summaryFile, { force: true });
+mkdirSync(join(root, 'dist'), { recursive: true });
+const concurrency = Number(process.env.MCPBOX_TEST_CONCURRENCY ?? Math.max(2, availableParallelism()));
+const started = Date.now();
+const child = spawn(
+  process.execPath,
+  [
+    '--enable-source-maps',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-timeout=300000',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${join(root, 'test/support/summary-reporter.mjs')}`,
+    `--test-reporter-destination=${join(root, 'dist', '.test-reporter.out')}`,
+    ...files,
+  ],
+  { stdio: 'inherit', env: { ...process.env, ...db.env, MCPBOX_TEST_SUMMARY: summaryFile } },
+);
+const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+await db.cleanup();
+
+let summary = { passed: 0, failed: files.length ? 1 : 0 };
+try {
+  summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
+} catch {
+  console.log('[test] the test runner wrote no summary');
+}
+const failed = summary.failed + typecheckFailed + (code !== 0 && summary.failed === 0 ? 1 : 0);
+console.log(`[test] ${files.length} files in ${Math.round((Date.now() - started) / 1000)} s`);
+console.log(`${summary.passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,23 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, type Relation } from 'typeorm';
+import { BaseRecord } from '../../database/base.entity';
+import { Server } from '../../servers/entities/server.entity';
+
+export const LOG_TYPES = ['mcp_request', 'mcp_response', 'network', 'alert', 'error', 'system', 'audit'] as const;
+export type LogType = (typeof LOG_TYPES)[number];
+export const LOG_LEVELS = ['debug', 'info', 'warning', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+@Entity('activity_logs')
+@Index(['createdAt'])
+@Index(['logType', 'createdAt'])
+@Index(['serverId', 'createdAt'])
+export class ActivityLog extends BaseRecord {
+  @Column({ type: 'uuid', nullable: true }) serverId: string | null;
+  @ManyToOne(() => Server, { onDelete: 'CASCADE' }) @JoinColumn({ name: 'server_id' }) server?: Relation<Server>;
+  @Column({ type: 'varchar', length: 16 }) logType: LogType;
+  @Column({ type: 'varchar', length: 8, default: 'info' }) level: LogLevel;
+  @Column({ type: 'text' }) message: string;
+  @Column({ type: 'jsonb', nullable: true }) details: Record<string, unknown> | null;
+  @Column({ type: 'varchar', length: 64, nullable: true }) requestId: string | null;
+  @Column({ type: 'int', nullable: true }) durationMs: number | null;
+}

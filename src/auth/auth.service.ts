@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { ActivityService } from '../activity/activity.service';
+import type { AuthUser } from '../common/decorators';
+import { conflict, invalid, unauthorized } from '../common/errors';
+import { AdminUser } from './entities/admin-user.entity';
+import { LoginRateLimiter } from './login-rate-limiter';
+import { hashPassword, verifyPassword } from './passwords';
+import { TokensService, type TokenPair } from './tokens.service';
+
+/** Setup, login, refresh rotation, logout and password changes (SPEC §4, §11). */
+@Injectable()
+export class AuthService {
+  constructor(
+    @InjectRepository(AdminUser) private readonly users: Repository<AdminUser>,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly tokens: TokensService,
+    private readonly limiter: LoginRateLimiter,
+    private readonly activity: ActivityService,
+  ) {}
+
+  async status(): Promise<{ setup_required: boolean }> {
+    return { setup_required: (await this.users.count()) === 0 };
+  }
+
+  /** Creates the first admin; a second call is a conflict, also when two race. */
+  async setup(username: string, password: string): Promise<AdminUser> {
+    const passwordHash = await hashPassword(password);
+    const user = await this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['mcpbox:auth-setup']);
+      if ((await tx.count(AdminUser)) > 0) throw conflict('Setup is already done: an admin account exists');
+      return tx.save(tx.create(AdminUser, { username, passwordHash }));
+    });
+    await this.activity.record({ logType: 'audit', message: `Admin account ${username} created`, details: { username } });
+    return user;
+  }
+
+  async login(username: string, password: string, client: string): Promise<TokenPair> {
+    this.limiter.hit(client);
+    const user = await this.users.findOne({ where: { username } });
+    const ok = await verifyPassword(user?.passwordHash, password);
+    if (!user || !ok || !user.isActive) {
+      await this.activity.record({ logType: 'audit', level: 'warning', message: 'Failed login', details: { username, client } });
+      throw unauthorized('Invalid username or password');
+    }
+    await this.users.update(user.id, { lastLoginAt: new Date() });
+    await this.activity.record({ logType: 'audit', message: `${username} logged in`, details: { username, client } });
+    return this.tokens.issuePair(user);
+  }
+
+  /**
+   * Rotation: the presented refresh token dies at once. Presenting a dead one again is
+   * taken as theft: the whole family (also the pair minted by the first use) is revoked.
+   */
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const claims = await this.tokens.verify(refreshToken, 'refresh');
+    if (await this.tokens.isRevoked(claims)) {
+      await this.tokens.revokeFamily(claims.fam);
+      await this.activity.record({ logType: 'alert', level: 'warning', message: 'Refresh token reused: token family revoked', details: { username: claims.username } });
+      throw unauthorized('Refresh token was already used or revoked');
+    }
+    const user = await this.activeUser(claims.sub, claims.pv);
+    if (!(await this.tokens.consume(claims))) {
+      await this.tokens.revokeFamily(claims.fam);
+      throw unauthorized('Refresh token was already used or revoked');
+    }
+    return this.tokens.issuePair(user, claims.fam);
+  }
+
+  async logout(user: AuthUser): Promise<void> {
+    await this.tokens.revokeFamily(user.family);
+    await this.activity.record({ logType: 'audit', message: `${user.username} logged out`, details: { username: user.username } });
+  }
+
+  async me(user: AuthUser): Promise<AdminUser> {
+    return this.activeUser(user.id);
+  }
+
+  /** Bumps `password_version`: every token issued before dies; a fresh pair is returned. */
+  async changePassword(auth: AuthUser, currentPassword: string, newPassword: string): Promise<TokenPair> {
+    const user = await this.activeUser(auth.id);
+    if (!(await verifyPassword(user.passwordHash, currentPassword))) throw invalid('current_password is wrong', { fields: ['current_password'] });
+    if (currentPassword === newPassword) throw invalid('new_password must differ from the current password', { fields: ['new_password'] });
+    user.passwordHash = await hashPassword(newPassword);
+    user.passwordVersion += 1;
+    await this.users.save(user);
+    await this.activity.record({ logType: 'audit', message: `${user.username} changed the password`, details: { username: user.username } });
+    return this.tokens.issuePair(user);
+  }
+
+  /** The user behind a token, if it still may act (active, same password version). */
+  async activeUser(id: string, passwordVersion?: number): Promise<AdminUser> {
+    const user = await this.users.findOne({ where: { id } });
+    if (!user || !user.isActive) throw unauthorized('Account no longer exists or is disabled');
+    if (passwordVersion !== undefined && user.passwordVersion !== passwordVersion) throw unauthorized('Token was issued before a password change');
+    return user;
+  }
+}

@@ -1,0 +1,21 @@
+import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+
+export const IS_PUBLIC = 'mcpbox:public';
+
+/** Marks a route as open: the global JWT guard lets it through without a token. */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+/** Swagger: the route needs the bearer token (the guard is global; this documents it). */
+export const Authenticated = () => applyDecorators(ApiBearerAuth(), ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked access token' }), ApiForbiddenResponse({ description: 'Forbidden by policy' }));
+
+/** The authenticated admin as the JWT guard found it. */
+export interface AuthUser {
+  id: string;
+  username: string;
+  jti: string;
+  family: string;
+  expiresAt: Date;
+}
+
+export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthUser => ctx.switchToHttp().getRequest<{ user: AuthUser }>().user);

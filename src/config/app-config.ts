@@ -1,0 +1,89 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { resolveEncryptionKey } from '../crypto/encryption-key';
+import { deriveKey } from '../crypto/key-derivation';
+import { validateEnvironment } from './env.schema';
+
+/** The typed, validated configuration every module reads (`AppConfig` is injectable). */
+export class AppConfig {
+  readonly env!: 'development' | 'production' | 'test';
+  readonly port!: number;
+  readonly host!: string;
+  readonly logLevel!: string;
+  readonly corsOrigins!: string[];
+  readonly dataDir!: string;
+  readonly databaseUrl!: string | undefined;
+  readonly embeddedPostgresPort!: number;
+  readonly encryptionKey!: Buffer;
+  readonly jwtSecret!: Buffer;
+  readonly accessTokenMinutes!: number;
+  readonly refreshTokenDays!: number;
+  readonly mode!: 'local' | 'remote';
+  readonly serviceToken!: string | undefined;
+  readonly publicUrl!: string;
+  readonly sandbox!: {
+    memoryMb: number;
+    maxResultSize: number;
+    maxConcurrency: number;
+    queueSize: number;
+    workers: number;
+    allowLoopback: boolean;
+  };
+  readonly npmRegistry!: string;
+  readonly loginRateLimitPerMinute!: number;
+  readonly version!: string;
+  /** Warnings produced while resolving the configuration, logged once at start-up. */
+  readonly warnings!: string[];
+
+  static fromEnvironment(raw: NodeJS.ProcessEnv = process.env): AppConfig {
+    const env = validateEnvironment(raw);
+    const nodeEnv = (env.NODE_ENV ?? 'development') as AppConfig['env'];
+    const dataDir = resolve(env.DATA_DIR ?? './data');
+    const warnings: string[] = [];
+    const encryptionKey = resolveEncryptionKey({ configured: env.MCPBOX_ENCRYPTION_KEY, production: nodeEnv === 'production', dataDir, warnings });
+    const jwtSecret = env.JWT_SECRET_KEY ? Buffer.from(env.JWT_SECRET_KEY, 'utf8') : deriveKey(encryptionKey, 'mcpbox:jwt-signing');
+    const workers = env.SANDBOX_WORKERS ?? Math.max(1, availableParallelism());
+    const allowLoopback = env.MCPBOX_TEST_ALLOW_LOOPBACK ?? false;
+    if (allowLoopback) warnings.push('MCPBOX_TEST_ALLOW_LOOPBACK=true: tool code may reach loopback addresses. Never use this outside tests.');
+    const port = env.PORT ?? 8000;
+    const config = Object.assign(new AppConfig(), {
+      env: nodeEnv,
+      port,
+      host: env.HOST ?? '0.0.0.0',
+      logLevel: env.LOG_LEVEL ?? 'info',
+      corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      dataDir,
+      databaseUrl: env.DATABASE_URL,
+      embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT ?? 5488,
+      encryptionKey,
+      jwtSecret,
+      accessTokenMinutes: env.JWT_ACCESS_TOKEN_EXPIRE_MINUTES ?? 15,
+      refreshTokenDays: env.JWT_REFRESH_TOKEN_EXPIRE_DAYS ?? 7,
+      mode: (env.MCPBOX_MODE ?? 'local') as AppConfig['mode'],
+      serviceToken: env.MCPBOX_SERVICE_TOKEN,
+      publicUrl: (env.MCPBOX_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
+      sandbox: {
+        memoryMb: env.SANDBOX_MEMORY_MB ?? 128,
+        maxResultSize: env.SANDBOX_MAX_RESULT_SIZE ?? 1024 * 1024,
+        maxConcurrency: env.SANDBOX_MAX_CONCURRENCY ?? workers * 8,
+        queueSize: env.SANDBOX_QUEUE_SIZE ?? 1000,
+        workers,
+        allowLoopback,
+      },
+      npmRegistry: (env.MCPBOX_NPM_REGISTRY ?? 'https://registry.npmjs.org').replace(/\/$/, ''),
+      loginRateLimitPerMinute: env.RATE_LIMIT_LOGIN_PER_MINUTE ?? 5,
+      version: readVersion(),
+      warnings,
+    });
+    return config;
+  }
+}
+
+function readVersion(): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require(resolve(__dirname, '..', '..', '..', 'package.json')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}

@@ -1,0 +1,52 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toBool = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1' ? true : value === false || value === 'false' || value === '0' ? false : value;
+
+/** Every environment variable MCPBox reads. `.env.example` documents each one. */
+export class EnvironmentVariables {
+  @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
+  @IsOptional() @IsString() HOST?: string;
+  @IsOptional() @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) LOG_LEVEL?: string;
+  @IsOptional() @IsString() CORS_ORIGINS?: string;
+  @IsOptional() @IsString() DATA_DIR?: string;
+
+  @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' }) DATABASE_URL?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535) EMBEDDED_POSTGRES_PORT?: number;
+
+  @IsOptional() @Matches(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal characters (32 bytes)' }) MCPBOX_ENCRYPTION_KEY?: string;
+  @IsOptional() @IsString() @MinLength(32, { message: 'must be at least 32 characters' }) JWT_SECRET_KEY?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1440) JWT_ACCESS_TOKEN_EXPIRE_MINUTES?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(365) JWT_REFRESH_TOKEN_EXPIRE_DAYS?: number;
+
+  @IsOptional() @IsIn(['local', 'remote']) MCPBOX_MODE?: string;
+  @IsOptional() @IsString() @MinLength(32, { message: 'must be at least 32 characters' }) @MaxLength(512) MCPBOX_SERVICE_TOKEN?: string;
+  @IsOptional() @IsString() MCPBOX_PUBLIC_URL?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(16) @Max(4096) SANDBOX_MEMORY_MB?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(64 * 1024 * 1024) SANDBOX_MAX_RESULT_SIZE?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1024) SANDBOX_MAX_CONCURRENCY?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(100000) SANDBOX_QUEUE_SIZE?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(64) SANDBOX_WORKERS?: number;
+  @IsOptional() @Transform(toBool) @IsBoolean() MCPBOX_TEST_ALLOW_LOOPBACK?: boolean;
+
+  @IsOptional() @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL' }) MCPBOX_NPM_REGISTRY?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) RATE_LIMIT_LOGIN_PER_MINUTE?: number;
+}
+
+/** Validates the raw environment; throws one line naming every offending variable. */
+export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
+  const env = plainToInstance(EnvironmentVariables, raw, { enableImplicitConversion: false });
+  const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
+  const problems = errors.map((e) => `${e.property} ${Object.values(e.constraints ?? {}).join(', ')}`);
+  if (env.MCPBOX_MODE === 'remote' && !env.MCPBOX_SERVICE_TOKEN) problems.push('MCPBOX_SERVICE_TOKEN is required when MCPBOX_MODE=remote');
+  if (env.NODE_ENV === 'production' && env.MCPBOX_TEST_ALLOW_LOOPBACK) problems.push('MCPBOX_TEST_ALLOW_LOOPBACK must not be true when NODE_ENV=production');
+  if (problems.length) throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}`);
+  return env;
+}
+
+export class ConfigurationError extends Error {}

@@ -1,0 +1,50 @@
+import { Global, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config';
+import { dataSourceOptions } from './data-source-options';
+import { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres';
+
+/** Where the database is: `DATABASE_URL`, or an embedded PostgreSQL started for us. */
+export class DatabaseLocation implements OnApplicationShutdown {
+  private static readonly log = new Logger('Database');
+
+  constructor(
+    readonly url: string,
+    private readonly embedded?: RunningPostgres,
+  ) {}
+
+  static async resolve(config: AppConfig): Promise<DatabaseLocation> {
+    if (config.databaseUrl) return new DatabaseLocation(config.databaseUrl);
+    const started = Date.now();
+    const pg = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort });
+    this.log.log(`DATABASE_URL is not set: started embedded PostgreSQL on 127.0.0.1:${config.embeddedPostgresPort} (data in ${config.dataDir}/postgres) in ${Date.now() - started} ms`);
+    return new DatabaseLocation(pg.url, pg);
+  }
+
+  get isEmbedded(): boolean {
+    return this.embedded !== undefined;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.embedded?.stop();
+  }
+}
+
+@Global()
+@Module({
+  providers: [{ provide: DatabaseLocation, inject: [AppConfig], useFactory: (c: AppConfig) => DatabaseLocation.resolve(c) }],
+  exports: [DatabaseLocation],
+})
+class DatabaseLocationModule {}
+
+@Module({
+  imports: [
+    DatabaseLocationModule,
+    TypeOrmModule.forRootAsync({
+      imports: [DatabaseLocationModule],
+      inject: [DatabaseLocation],
+      useFactory: (location: DatabaseLocation) => ({ ...dataSourceOptions(location.url), migrationsRun: true }),
+    }),
+  ],
+})
+export class DatabaseModule {}
