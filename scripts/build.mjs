@@ -1,7 +1,7 @@
 // Compiles src/, test/, bench/ and ormconfig.ts into dist/ with SWC (decorator metadata
 // included). Type checking is a separate step (`npm run typecheck`).
 import { transformFile } from '@swc/core';
-import { mkdir, readdir, rm, writeFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, writeFile, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -26,9 +26,16 @@ const options = {
   module: { type: 'commonjs', strict: true },
 };
 
+// Written file by file with atomic renames (no wiping of dist/), so that two builds
+// running at once never leave a half-written file for the other's tests to load.
+async function writeAtomic(path, data) {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
 export async function build() {
   const started = Date.now();
-  await rm(out, { recursive: true, force: true });
   const jobs = [];
   for (const r of roots) {
     for await (const file of walk(join(root, r))) {
@@ -36,8 +43,8 @@ export async function build() {
         const target = join(out, relative(root, file)).replace(/\.ts$/, '.js');
         const { code, map } = await transformFile(file, { ...options, sourceFileName: relative(dirname(target), file) });
         await mkdir(dirname(target), { recursive: true });
-        await writeFile(target, `${code}\n//# sourceMappingURL=${target.split('/').pop()}.map\n`);
-        if (map) await writeFile(`${target}.map`, map);
+        await writeAtomic(target, `${code}\n//# sourceMappingURL=${target.split('/').pop()}.map\n`);
+        if (map) await writeAtomic(`${target}.map`, map);
       })());
     }
   }

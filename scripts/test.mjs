@@ -42,7 +42,7 @@ const files = [...specFiles(join(root, 'dist/src')), ...specFiles(join(root, 'di
   .filter((f) => !filters.length || filters.some((s) => relative(root, f).includes(s)))
   .sort();
 
-const summaryFile = join(root, 'dist', '.test-summary.json');
+const summaryFile = join(root, 'dist', `.test-summary-${process.pid}.json`);
 rmSync(summaryFile, { force: true });
 mkdirSync(join(root, 'dist'), { recursive: true });
 const concurrency = Number(process.env.MCPBOX_TEST_CONCURRENCY ?? Math.max(2, availableParallelism()));
@@ -57,17 +57,19 @@ const child = spawn(
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     `--test-reporter=${join(root, 'test/support/summary-reporter.mjs')}`,
-    `--test-reporter-destination=${join(root, 'dist', '.test-reporter.out')}`,
+    `--test-reporter-destination=${join(root, 'dist', `.test-reporter-${process.pid}.out`)}`,
     ...files,
   ],
   { stdio: 'inherit', env: { ...process.env, ...db.env, MCPBOX_TEST_SUMMARY: summaryFile } },
 );
 const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
 await db.cleanup();
+rmSync(join(root, 'dist', `.test-reporter-${process.pid}.out`), { force: true });
 
 let summary = { passed: 0, failed: files.length ? 1 : 0 };
 try {
   summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
+  rmSync(summaryFile, { force: true });
 } catch {
   console.log('[test] the test runner wrote no summary');
 }

@@ -6,10 +6,11 @@ import { ConfigModule } from './config/config.module';
 import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { ServerChangesModule } from './server-changes/server-changes.module';
 import { SettingsModule } from './settings/settings.module';
 import { SystemModule } from './system/system.module';
 
 @Module({
-  imports: [ConfigModule, LoggingModule, DatabaseModule, CryptoModule, ActivityModule, HealthModule, AuthModule, SettingsModule, SystemModule],
+  imports: [ConfigModule, LoggingModule, DatabaseModule, CryptoModule, ActivityModule, ServerChangesModule, HealthModule, AuthModule, SettingsModule, SystemModule],
 })
 export class AppModule {}

@@ -1,0 +1,76 @@
+/**
+ * The contract between the sandbox service (app process) and the sandbox runtime (worker
+ * processes running isolated-vm). Everything here crosses a process boundary, so it is
+ * plain JSON-serialisable data.
+ */
+import type { AllowedHost } from '../../servers/entities/server.entity';
+
+export type NetworkPolicy = 'require_approval' | 'allow_all_public';
+
+/** What a call's outbound HTTP may reach (SPEC §11), read fresh for every call. */
+export interface NetworkRules {
+  /** Approved host records of the server (`servers.allowed_hosts`). */
+  allowedHosts: AllowedHost[];
+  /** `network_access_policy` at the time of the call. */
+  policy: NetworkPolicy;
+  /** `MCPBOX_TEST_ALLOW_LOOPBACK`: lifts the loopback block alone. */
+  allowLoopback: boolean;
+}
+
+export interface ExecutionRequest {
+  serverId: string;
+  toolId: string;
+  toolName: string;
+  /** Tool source as stored (an ES module exporting `main`). */
+  code: string;
+  language: 'javascript' | 'typescript';
+  /** Cache key of the compiled code: sha256 of language + code. */
+  codeHash: string;
+  args: Record<string, unknown>;
+  /** This server's secrets (placeholders without a value are left out). */
+  secrets: Record<string, string>;
+  /** Wall-clock limit for the whole call, module top-level code included (≤ 300 000). */
+  timeoutMs: number;
+  network: NetworkRules;
+}
+
+export type McpContentBlock =
+  | { type: 'text'; text: string }
+  | { type: 'image'; data: string; mimeType: string }
+  | { type: 'audio'; data: string; mimeType: string }
+  | { type: 'resource'; resource: Record<string, unknown> }
+  | { type: 'resource_link'; uri: string; name: string; [k: string]: unknown };
+
+export interface ExecutionOutcome {
+  /** False when main threw, a limit was hit, or the sandbox failed. */
+  success: boolean;
+  /** The MCP result of the call (SPEC §5 mapping); `isError` with the message on failure. */
+  content: McpContentBlock[];
+  structuredContent?: Record<string, unknown>;
+  isError: boolean;
+  /** What `main` returned, as JSON (absent on failure). */
+  value?: unknown;
+  /** The error message only — never a host stack trace. */
+  error?: string;
+  /** Captured console output (≤ 1 MiB, truncated with a notice). */
+  stdout: string;
+  durationMs: number;
+  /** True when the result was cut to SANDBOX_MAX_RESULT_SIZE. */
+  truncated?: boolean;
+}
+
+export interface RuntimeStats {
+  workers: number;
+  inFlight: number;
+  queued: number;
+  maxConcurrency: number;
+  queueSize: number;
+  workerRestarts: number;
+}
+
+/** Emitted by the runtime for the activity log (a worker died and was replaced, ...). */
+export interface RuntimeEvent {
+  level: 'info' | 'warning' | 'error';
+  message: string;
+  details?: Record<string, unknown>;
+}
