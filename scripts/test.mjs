@@ -30,16 +30,18 @@ const { createRequire } = await import('node:module');
 const { prepareTestDatabase } = createRequire(import.meta.url)(join(root, 'dist/test/support/test-database.js'));
 const db = await prepareTestDatabase();
 
+// Spec files are found among the sources (a stale compiled file in dist/ never runs).
 function* specFiles(dir) {
   if (!existsSync(dir)) return;
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
     if (statSync(path).isDirectory()) yield* specFiles(path);
-    else if (/\.(e2e-)?spec\.js$/.test(entry)) yield path;
+    else if (/\.(e2e-)?spec\.ts$/.test(entry)) yield path;
   }
 }
-const files = [...specFiles(join(root, 'dist/src')), ...specFiles(join(root, 'dist/test'))]
+const files = [...specFiles(join(root, 'src')), ...specFiles(join(root, 'test'))]
   .filter((f) => !filters.length || filters.some((s) => relative(root, f).includes(s)))
+  .map((f) => join(root, 'dist', relative(root, f)).replace(/\.ts$/, '.js'))
   .sort();
 
 const summaryFile = join(root, 'dist', `.test-summary-${process.pid}.json`);

@@ -36,11 +36,14 @@ export class EnvironmentVariables {
   @IsOptional() @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL' }) MCPBOX_NPM_REGISTRY?: string;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) RATE_LIMIT_LOGIN_PER_MINUTE?: number;
+  @IsOptional() @Transform(toBool) @IsBoolean() TRUST_PROXY?: boolean;
 }
 
 /** Validates the raw environment; throws one line naming every offending variable. */
 export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
-  const env = plainToInstance(EnvironmentVariables, raw, { enableImplicitConversion: false });
+  // An empty value (`DATABASE_URL=` copied from .env.example) means "not set".
+  const given = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== ''));
+  const env = plainToInstance(EnvironmentVariables, given, { enableImplicitConversion: false });
   const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
   const problems = errors.map((e) => `${e.property} ${Object.values(e.constraints ?? {}).join(', ')}`);
   if (env.MCPBOX_MODE === 'remote' && !env.MCPBOX_SERVICE_TOKEN) problems.push('MCPBOX_SERVICE_TOKEN is required when MCPBOX_MODE=remote');
