@@ -9,8 +9,15 @@ import { HealthModule } from './health/health.module';
 import { ServerChangesModule } from './server-changes/server-changes.module';
 import { SettingsModule } from './settings/settings.module';
 import { SystemModule } from './system/system.module';
+import { ServersModule } from './servers/servers.module';
+import { ToolsModule } from './tools/tools.module';
+import { ApprovalsModule } from './approvals/approvals.module';
+import { SecretsModule } from './secrets/secrets.module';
+import { NetworkAccessModule } from './network-access/network-access.module';
+import { ExportModule } from './export/export.module';
+import { SandboxModule } from './sandbox/sandbox.module';
 
 @Module({
-  imports: [ConfigModule, LoggingModule, DatabaseModule, CryptoModule, ActivityModule, ServerChangesModule, HealthModule, AuthModule, SettingsModule, SystemModule],
+  imports: [ConfigModule, LoggingModule, DatabaseModule, CryptoModule, ActivityModule, ServerChangesModule, HealthModule, AuthModule, SettingsModule, SystemModule, ServersModule, ToolsModule, ApprovalsModule, SecretsModule, NetworkAccessModule, ExportModule, SandboxModule],
 })
 export class AppModule {}

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -10,6 +11,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
 import { requestId } from './common/request-id';
 import { AppConfig } from './config/app-config';
+import { ConfigurationError } from './config/env.schema';
 
 export { BODY_LIMIT_BYTES } from './common/limits';
 import { BODY_LIMIT_BYTES } from './common/limits';
@@ -20,8 +22,21 @@ export async function createApp(): Promise<NestFastifyApplication> {
   adapter.getInstance().addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true, abortOnError: false });
+  // JSON bodies only (SPEC §2): Fastify's own JSON parser (bodyLimit, prototype-poisoning
+  // checks) and no form or text parser, so any other content type is a 415 and a browser
+  // cannot send a preflight-free cross-origin form post.
+  adapter.getInstance().removeContentTypeParser('text/plain');
+  let app: NestFastifyApplication;
+  try {
+    app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true, autoFlushLogs: false, abortOnError: false, bodyParser: false });
+  } catch (err) {
+    // A configuration problem must stay one clear line (main.ts prints it): Nest's buffered
+    // log of the same error carries a stack trace. Anything else shows what Nest logged.
+    if (!(err instanceof ConfigurationError)) Logger.flush();
+    throw err;
+  }
   app.useLogger(app.get(PinoLogger));
+  app.flushLogs();
   const config = app.get(AppConfig);
   for (const warning of config.warnings) app.get(PinoLogger).warn(warning, 'Config');
 

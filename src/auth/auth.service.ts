@@ -91,7 +91,8 @@ export class AuthService {
 
   /** The user behind a token, if it still may act (active, same password version). */
   async activeUser(id: string, passwordVersion?: number): Promise<AdminUser> {
-    const user = await this.users.findOne({ where: { id } });
+    // `where: { id: undefined }` would match the first row: never look up without an id.
+    const user = id ? await this.users.findOne({ where: { id } }) : null;
     if (!user || !user.isActive) throw unauthorized('Account no longer exists or is disabled');
     if (passwordVersion !== undefined && user.passwordVersion !== passwordVersion) throw unauthorized('Token was issued before a password change');
     return user;

@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config';
 import type { AuthUser } from '../common/decorators';
 import { unauthorized } from '../common/errors';
 import { AuthService } from './auth.service';
-import { TokensService, type TokenClaims } from './tokens.service';
+import { hasValidClaims, TokensService, type TokenClaims } from './tokens.service';
 
 /** Bearer access tokens: HS256 only, not expired, not revoked, current password version. */
 @Injectable()
@@ -19,7 +19,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   async validate(claims: TokenClaims): Promise<AuthUser> {
-    if (claims.typ !== 'access' || !claims.jti || !claims.fam) throw unauthorized('Not an access token');
+    if (!hasValidClaims(claims, 'access')) throw unauthorized('Not an access token');
     if (await this.tokens.isRevoked(claims)) throw unauthorized('Token has been revoked');
     const user = await this.auth.activeUser(claims.sub, claims.pv);
     return { id: user.id, username: user.username, jti: claims.jti, family: claims.fam, expiresAt: new Date(claims.exp * 1000) };

@@ -31,6 +31,27 @@ export interface TokenPair {
 
 const ALGORITHM = 'HS256' as const;
 const familyKey = (family: string) => `fam:${family}`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Every claim we rely on is present and well-formed. A signed token lacking one must never
+ * pass: a missing `sub` would match any row (TypeORM drops `undefined` conditions), a
+ * missing `pv` would skip the password-version check, a missing `exp` would never expire.
+ */
+export function hasValidClaims(claims: Partial<TokenClaims> | null | undefined, type: TokenType): claims is TokenClaims {
+  return (
+    !!claims &&
+    claims.typ === type &&
+    typeof claims.sub === 'string' &&
+    UUID.test(claims.sub) &&
+    typeof claims.jti === 'string' &&
+    UUID.test(claims.jti) &&
+    typeof claims.fam === 'string' &&
+    UUID.test(claims.fam) &&
+    Number.isInteger(claims.pv) &&
+    typeof claims.exp === 'number'
+  );
+}
 
 /** Mints, verifies and revokes tokens; the revocation list is the `revoked_tokens` table. */
 @Injectable()
@@ -78,7 +99,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     } catch {
       throw unauthorized('Invalid or expired token');
     }
-    if (claims.typ !== type || !claims.jti || !claims.fam || !claims.sub) throw unauthorized('Invalid token');
+    if (!hasValidClaims(claims, type)) throw unauthorized('Invalid token');
     return claims;
   }
 

@@ -24,6 +24,8 @@ export interface RequestOptions {
 export interface TestApp {
   app: NestFastifyApplication;
   url: string;
+  /** This app's database, for a later `startApp(env, { databaseUrl })` (restart tests). */
+  databaseUrl: string;
   /** Every route Fastify registered, as `METHOD /path` with `{param}` placeholders. */
   routes: string[];
   /** A direct connection to this file's database, for asserting rows. */
@@ -44,8 +46,15 @@ export const ADMIN = { username: 'admin', password: 'correct horse battery' };
  * fresh database and an ephemeral 127.0.0.1 port. `env` overrides the environment for
  * this app; the defaults keep logs quiet and give each app its own data folder and key.
  */
-export async function startApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
-  const database = await createFileDatabase();
+export interface StartOptions {
+  /** Boot on this existing database (left by an app closed with `keepDatabase`) instead of a fresh copy. */
+  databaseUrl?: string;
+  /** `close()` leaves the database in place, so a second app can start on it. */
+  keepDatabase?: boolean;
+}
+
+export async function startApp(env: Record<string, string | undefined> = {}, opts: StartOptions = {}): Promise<TestApp> {
+  const database = opts.databaseUrl ? { url: opts.databaseUrl, drop: () => dropDatabase(opts.databaseUrl as string) } : await createFileDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'mcpbox-test-'));
   const defaults: Record<string, string> = {
     NODE_ENV: 'test',
@@ -103,6 +112,7 @@ export async function startApp(env: Record<string, string | undefined> = {}): Pr
   return {
     app,
     url,
+    databaseUrl: database.url,
     routes,
     db,
     request,
@@ -114,10 +124,20 @@ export async function startApp(env: Record<string, string | undefined> = {}): Pr
     close: async () => {
       await db.end().catch(() => undefined);
       await app.close();
-      await database.drop().catch(() => undefined);
+      if (!opts.keepDatabase) await database.drop().catch(() => undefined);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+async function dropDatabase(url: string): Promise<void> {
+  const admin = new Client({ connectionString: process.env.MCPBOX_TEST_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1).replace(/"/g, '')}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
 }
 
 /** Runs setup once for this app and logs in; returns the access token. */

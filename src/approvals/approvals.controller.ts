@@ -1,0 +1,59 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { adminActor } from '../common/actor';
+import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import { ApiPageResponse, type Page } from '../common/pagination';
+import { uuidParam } from '../servers/uuid-param';
+import { mapTool, ToolDto } from '../tools/dto/tool.dto';
+import { ApprovalStatsDto, mapApprovalStats, mapToolApproval, RevokeToolDto, ToolActionDto, ToolApprovalDto, ToolQueueQueryDto } from './dto/tool-approval.dto';
+import { ToolApprovalsService } from './tool-approvals.service';
+
+const TOOL_ID = { name: 'id', format: 'uuid', description: 'Tool id' } as const;
+
+@ApiTags('approvals')
+@Authenticated()
+@Controller('api/approvals')
+export class ApprovalsController {
+  constructor(private readonly tools: ToolApprovalsService) {}
+
+  @Get('stats')
+  @ApiOperation({ summary: 'Counts per queue and status' })
+  @ApiOkResponse({ type: ApprovalStatsDto })
+  async stats(): Promise<ApprovalStatsDto> {
+    return mapApprovalStats(await this.tools.stats());
+  }
+
+  @Get('tools')
+  @ApiOperation({ summary: 'The tool approval queue (default status pending_review, oldest request first)' })
+  @ApiPageResponse(ToolApprovalDto)
+  @ApiBadRequestResponse({ description: 'Unknown status; search longer than 200; page or page_size out of range' })
+  async queue(@Query() query: ToolQueueQueryDto): Promise<Page<ToolApprovalDto>> {
+    const page = await this.tools.listQueue(query);
+    return { ...page, items: page.items.map(mapToolApproval) };
+  }
+
+  @Post('tools/:id/action')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'approve (from pending_review), reject (from pending_review, needs a reason) or submit_for_review (from draft or rejected; approved at once under auto_approve). The reviewer is the caller' })
+  @ApiParam(TOOL_ID)
+  @ApiOkResponse({ type: ToolDto, description: 'The tool after the decision' })
+  @ApiBadRequestResponse({ description: 'id is not a UUID; unknown action; reject without a reason; unknown field' })
+  @ApiNotFoundResponse({ description: 'No such tool' })
+  @ApiConflictResponse({ description: 'The tool is not in a state this action applies to (the message says which)' })
+  async act(@Param('id', uuidParam('id')) id: string, @Body() dto: ToolActionDto, @CurrentUser() user: AuthUser): Promise<ToolDto> {
+    return mapTool(await this.tools.act(id, { ...dto }, adminActor(user.username)));
+  }
+
+  @Post('tools/:id/revoke')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke an approval: approved → pending_review; a running server unloads the tool at once' })
+  @ApiParam(TOOL_ID)
+  @ApiOkResponse({ type: ToolDto, description: 'The tool after the revocation' })
+  @ApiBadRequestResponse({ description: 'id is not a UUID; unknown field' })
+  @ApiNotFoundResponse({ description: 'No such tool' })
+  @ApiConflictResponse({ description: 'The tool is not approved' })
+  @ApiForbiddenResponse({ description: 'Only an admin may revoke' })
+  async revoke(@Param('id', uuidParam('id')) id: string, @Body() dto: RevokeToolDto, @CurrentUser() user: AuthUser): Promise<ToolDto> {
+    return mapTool(await this.tools.revoke(id, adminActor(user.username), dto?.reason));
+  }
+}

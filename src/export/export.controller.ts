@@ -1,0 +1,45 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBody, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { adminActor } from '../common/actor';
+import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import { uuidParam } from '../servers/uuid-param';
+import { ExportDocumentDto, ImportQueryDto, ImportResultDto } from './dto/export.dto';
+import { ExportService } from './export.service';
+import { ImportService } from './import.service';
+
+@ApiTags('export')
+@Authenticated()
+@Controller('api/export')
+export class ExportController {
+  constructor(
+    private readonly exporter: ExportService,
+    private readonly importer: ImportService,
+  ) {}
+
+  @Get('servers')
+  @ApiOkResponse({ type: ExportDocumentDto, description: 'Every server, signed; secret names only' })
+  exportAll(@CurrentUser() user: AuthUser): Promise<ExportDocumentDto> {
+    return this.exporter.exportServers(adminActor(user.username));
+  }
+
+  @Get('servers/:id')
+  @ApiOkResponse({ type: ExportDocumentDto, description: 'One server, signed; secret names only' })
+  @ApiBadRequestResponse({ description: 'The id is not a UUID' })
+  @ApiNotFoundResponse({ description: 'No such server' })
+  exportOne(@Param('id', uuidParam('id')) id: string, @CurrentUser() user: AuthUser): Promise<ExportDocumentDto> {
+    return this.exporter.exportServers(adminActor(user.username), id);
+  }
+
+  /** The body is checked by the import service (shape, version, signature), not by a DTO: a document is judged as a whole. */
+  @Post('import')
+  @HttpCode(200)
+  @ApiBody({ type: ExportDocumentDto })
+  @ApiOkResponse({ type: ImportResultDto, description: 'Everything in the document was imported, except what is listed as skipped' })
+  @ApiBadRequestResponse({
+    description: 'Malformed document, newer format_version, bad or foreign signature without allow_unsigned=true, or any item failed (details.failed lists them; nothing was imported)',
+  })
+  @ApiForbiddenResponse({ description: 'Forbidden by policy' })
+  importDocument(@Body() body: Record<string, unknown>, @Query() query: ImportQueryDto, @CurrentUser() user: AuthUser): Promise<ImportResultDto> {
+    return this.importer.importDocument(body, { allowUnsigned: query.allow_unsigned === 'true' }, adminActor(user.username));
+  }
+}

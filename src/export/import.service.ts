@@ -1,0 +1,241 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { ActivityService } from '../activity/activity.service';
+import type { Actor } from '../common/actor';
+import { DomainError, forbidden, invalid } from '../common/errors';
+import { SECRET_KEY_PATTERN } from '../common/limits';
+import { ExternalMcpSource } from '../external-sources/entities/external-mcp-source.entity';
+import { NetworkAccessService } from '../network-access/network-access.service';
+import { SecretsService } from '../secrets/secrets.service';
+import { ServerChangesService } from '../server-changes/server-changes.service';
+import { Server } from '../servers/entities/server.entity';
+import { isUniqueViolation } from '../servers/ids';
+import { nameProblem } from '../servers/server-rules';
+import { ServersService } from '../servers/servers.service';
+import { SettingsService } from '../settings/settings.service';
+import type { ToolLanguage } from '../tools/entities/tool.entity';
+import { ToolsService } from '../tools/tools.service';
+import { checkFormatVersion, emptyCounts, parseExportDocument, type ExportedServer, type ExportedSource, type ImportIssue } from './export-document';
+import { ExportSigner } from './export-signer';
+
+export interface ImportOptions {
+  /** Accept a document whose signature is missing, foreign or broken (SPEC §4). */
+  allowUnsigned: boolean;
+}
+
+export interface ImportResult {
+  signature_verified: boolean;
+  created: ReturnType<typeof emptyCounts>;
+  skipped: ImportIssue[];
+  failed: ImportIssue[];
+}
+
+const AUTH_TYPES = ['none', 'bearer', 'header', 'oauth'] as const;
+const TRANSPORTS = ['streamable_http', 'sse'] as const;
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
+
+/** A problem that fails one item of the document (not the request as a whole). */
+class ItemFailure extends Error {}
+
+/**
+ * Imports an export document (SPEC §4) in ONE transaction through the same services the
+ * API uses, so an imported name, code, schema or host meets exactly the API's rules.
+ * Every item runs under its own savepoint, so all failures are found and reported in one
+ * answer; any failure then rolls the whole import back (400, nothing kept). Servers whose
+ * name exists are skipped and reported, never overwritten. Every imported tool lands in
+ * `pending_review`, except from a verified signature under `tool_approval_mode=auto_approve`.
+ */
+@Injectable()
+export class ImportService {
+  private readonly log = new Logger(ImportService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly signer: ExportSigner,
+    private readonly servers: ServersService,
+    private readonly tools: ToolsService,
+    private readonly secrets: SecretsService,
+    private readonly network: NetworkAccessService,
+    private readonly settings: SettingsService,
+    private readonly activity: ActivityService,
+    private readonly changes: ServerChangesService,
+  ) {}
+
+  async importDocument(raw: unknown, opts: ImportOptions, actor: Actor): Promise<ImportResult> {
+    if (actor.kind !== 'admin') throw forbidden('Only an admin can import servers');
+    checkFormatVersion(raw);
+    const verified = this.signer.verify(raw as Record<string, unknown>);
+    if (!verified && !opts.allowUnsigned) {
+      throw invalid(
+        'The export signature is missing, malformed, made by another MCPBox, or the document was changed after export. Pass ?allow_unsigned=true to import it anyway: every tool then lands in pending_review.',
+        { fields: ['signature'] },
+      );
+    }
+    const doc = parseExportDocument(raw);
+    const result: ImportResult = { signature_verified: verified, created: emptyCounts(), skipped: [], failed: [] };
+    for (const name of doc.module_records) {
+      result.skipped.push({ kind: 'module_record', name, reason: 'module allowances are global and are not imported; allow the module under /api/settings/modules' });
+    }
+    // A verified document from this MCPBox follows the policy; anything else is reviewed.
+    const autoApprove = verified && this.policyAutoApproves();
+    const created: string[] = [];
+
+    await this.db
+      .transaction(async (tx) => {
+        const seen = new Set<string>();
+        for (const server of doc.servers) {
+          if (seen.has(server.name)) {
+            result.failed.push({ kind: 'server', name: server.name, reason: 'the document holds two servers with this name' });
+            continue;
+          }
+          seen.add(server.name);
+          if (await this.servers.findByName(server.name, tx)) {
+            result.skipped.push({ kind: 'server', name: server.name, reason: `a server named ${server.name} exists` });
+            continue;
+          }
+          const id = await this.importServer(tx, server, actor, autoApprove, result);
+          if (id) created.push(id);
+        }
+        if (result.failed.length) {
+          throw invalid(`Import refused: ${result.failed.length} item(s) failed; nothing was imported`, { created: emptyCounts(), skipped: result.skipped, failed: result.failed });
+        }
+        await this.activity.record(
+          {
+            logType: 'audit',
+            message: `Import by ${actor.name}: ${result.created.servers} server(s), ${result.created.tools} tool(s) (${verified ? 'signature verified' : 'unsigned, allowed by the admin'})`,
+            details: { actor: actor.name, signature_verified: verified, created: result.created, skipped: result.skipped },
+          },
+          tx,
+        );
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof DomainError)) this.log.error({ err }, 'Import failed unexpectedly; rolled back');
+        throw err;
+      });
+
+    for (const serverId of created) await this.changes.publish({ serverId, kind: 'server' });
+    return result;
+  }
+
+  /** One server and everything beneath it; returns its id, or null when the server itself failed. */
+  private async importServer(tx: EntityManager, s: ExportedServer, actor: Actor, autoApprove: boolean, result: ImportResult): Promise<string | null> {
+    const server = await this.item(tx, result, 'server', s.name, async () => {
+      const created = await this.servers.create({ name: s.name, description: s.description, default_timeout_ms: s.default_timeout_ms }, actor, tx);
+      // `imported` (SPEC §3): it exists, but nothing of it has been reviewed or started here yet.
+      await tx.getRepository(Server).update({ id: created.id }, { status: 'imported' });
+      return created;
+    });
+    if (!server) return null;
+    result.created.servers++;
+
+    for (const secret of s.secrets) {
+      if (await this.item(tx, result, 'secret', `${s.name}.${secret.key_name}`, () => this.secrets.create(server.id, secret, actor, { manager: tx }))) result.created.secrets++;
+    }
+    const sourceIds = new Map<string, string>();
+    for (const source of s.external_sources) {
+      const id = await this.item(tx, result, 'external_source', `${s.name}.${source.name}`, () => this.createSource(tx, server.id, source));
+      if (id) {
+        sourceIds.set(source.name, id);
+        result.created.external_sources++;
+      }
+    }
+    for (const tool of s.tools) {
+      const name = `${s.name}.${tool.name}`;
+      if (tool.tool_type === 'mcp_passthrough') {
+        const from = tool.external_source_name ? `source ${tool.external_source_name}` : 'its source';
+        result.skipped.push({ kind: 'tool', name, reason: `mcp_passthrough tools are not imported: discover ${from} and import its tools after the import` });
+        continue;
+      }
+      if (tool.tool_type !== 'code') {
+        result.failed.push({ kind: 'tool', name, reason: `tool_type must be code or mcp_passthrough` });
+        continue;
+      }
+      const ok = await this.item(tx, result, 'tool', name, () =>
+        this.tools.create(
+          server.id,
+          {
+            name: tool.name,
+            description: tool.description,
+            code: tool.code as string,
+            language: tool.language as ToolLanguage,
+            input_schema: tool.input_schema,
+            timeout_ms: tool.timeout_ms,
+            enabled: tool.enabled,
+            change_summary: 'Imported',
+          },
+          actor,
+          { manager: tx, changeSource: 'import', approvalStatus: autoApprove ? undefined : 'pending_review' },
+        ),
+      );
+      if (ok) result.created.tools++;
+    }
+    for (const record of s.network_records) {
+      const label = `${s.name}:${record.host}${record.port === null ? '' : `:${record.port}`}`;
+      if (await this.item(tx, result, 'network_record', label, () => this.network.addAdminHost(server.id, record.host, record.port, actor, { manager: tx }))) {
+        result.created.network_records++;
+      }
+    }
+    return server.id;
+  }
+
+  /**
+   * Runs one item under a savepoint: a domain error (or a name taken concurrently) becomes
+   * a `failed` line and the transaction carries on, so the answer lists every failure.
+   */
+  private async item<T>(tx: EntityManager, result: ImportResult, kind: ImportIssue['kind'], name: string, fn: () => Promise<T>): Promise<T | null> {
+    await tx.query('SAVEPOINT import_item');
+    try {
+      const value = await fn();
+      await tx.query('RELEASE SAVEPOINT import_item');
+      return value;
+    } catch (err) {
+      await tx.query('ROLLBACK TO SAVEPOINT import_item');
+      await tx.query('RELEASE SAVEPOINT import_item');
+      if (err instanceof DomainError || err instanceof ItemFailure) result.failed.push({ kind, name, reason: err.message });
+      else if (isUniqueViolation(err)) result.failed.push({ kind, name, reason: 'the name is already taken' });
+      else throw err;
+      return null;
+    }
+  }
+
+  /** A source row as the document describes it; credentials stay in the named secret. */
+  private async createSource(tx: EntityManager, serverId: string, s: ExportedSource): Promise<string> {
+    const problem = nameProblem(s.name);
+    if (problem) throw new ItemFailure(problem);
+    let url: URL;
+    try {
+      url = new URL(s.url);
+    } catch {
+      throw new ItemFailure('url must be an absolute http or https URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ItemFailure('url must be an absolute http or https URL');
+    if (url.username || url.password) throw new ItemFailure('url must not carry credentials; name a secret in auth_secret_name');
+    if (!AUTH_TYPES.includes(s.auth_type as (typeof AUTH_TYPES)[number])) throw new ItemFailure(`auth_type must be one of ${AUTH_TYPES.join(', ')}`);
+    if (!TRANSPORTS.includes(s.transport_type as (typeof TRANSPORTS)[number])) throw new ItemFailure(`transport_type must be one of ${TRANSPORTS.join(', ')}`);
+    if (s.auth_secret_name !== null && !SECRET_KEY_PATTERN.test(s.auth_secret_name)) throw new ItemFailure(`auth_secret_name must match ${SECRET_KEY_PATTERN.source}`);
+    if (s.auth_header_name !== null && !HEADER_NAME.test(s.auth_header_name)) throw new ItemFailure('auth_header_name must be an HTTP header name');
+    const repo = tx.getRepository(ExternalMcpSource);
+    if (await repo.exists({ where: { serverId, name: s.name } })) throw new ItemFailure(`the document holds two sources named ${s.name}`);
+    const saved = await repo.save(
+      repo.create({
+        serverId,
+        name: s.name,
+        url: s.url,
+        authType: s.auth_type as ExternalMcpSource['authType'],
+        authSecretName: s.auth_secret_name,
+        authHeaderName: s.auth_header_name,
+        transportType: s.transport_type as ExternalMcpSource['transportType'],
+        status: 'active',
+        toolCount: 0,
+        discoveredToolsCache: null,
+        lastDiscoveredAt: null,
+      }),
+    );
+    return saved.id;
+  }
+
+  private policyAutoApproves(): boolean {
+    return this.settings.get('tool_approval_mode') === 'auto_approve';
+  }
+}

@@ -1,0 +1,163 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { PageRequest } from '../common/pagination';
+import { ToolExecutionLog } from './entities/tool-execution-log.entity';
+
+/** One `tool_execution_logs` row as the executor hands it over (already redacted and cut). */
+export interface ExecutionRecord {
+  toolId: string | null;
+  serverId: string;
+  toolName: string;
+  inputArgs: unknown;
+  result: string | null;
+  error: string | null;
+  stdout: string | null;
+  durationMs: number;
+  success: boolean;
+  isTest: boolean;
+  executedBy: string | null;
+}
+
+/** A line of a server's sandbox log: an execution, or a lifecycle/error activity entry. */
+export interface ServerLogLine {
+  id: string;
+  kind: 'execution' | 'lifecycle';
+  created_at: Date;
+  tool_id: string | null;
+  tool_name: string | null;
+  success: boolean | null;
+  is_test: boolean | null;
+  duration_ms: number | null;
+  error: string | null;
+  stdout: string | null;
+  result: string | null;
+  executed_by: string | null;
+  level: string | null;
+  message: string | null;
+}
+
+interface Pending {
+  row: ExecutionRecord;
+  done: () => void;
+}
+
+const BATCH_SIZE = 500;
+
+/**
+ * Writes execution rows with group commit: rows enqueued in the same turn of the event
+ * loop (or while a write is under way) go in one INSERT, so logging costs a hot path
+ * no round trip of its own. A batch the database refuses is retried row by row (a row
+ * whose tool was deleted meanwhile keeps its data without the tool link), so one bad row
+ * never costs the others. `drain()` runs at shutdown: no enqueued row is lost.
+ */
+@Injectable()
+export class ExecutionLogsService {
+  private readonly log = new Logger(ExecutionLogsService.name);
+  private pending: Pending[] = [];
+  private flushing: Promise<void> | null = null;
+  private scheduled = false;
+
+  constructor(
+    @InjectRepository(ToolExecutionLog) private readonly logs: Repository<ToolExecutionLog>,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {}
+
+  /** Enqueues a row; the promise settles (never rejects) once the row is written or given up. */
+  record(row: ExecutionRecord): Promise<void> {
+    return new Promise<void>((done) => {
+      this.pending.push({ row, done });
+      this.schedule();
+    });
+  }
+
+  /** Resolves when every row enqueued so far has been written. */
+  async drain(): Promise<void> {
+    while (this.pending.length || this.flushing) await (this.flushing ?? this.flush());
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.flushing) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    this.flushing = (async () => {
+      while (this.pending.length) {
+        const batch = this.pending.splice(0, BATCH_SIZE);
+        await this.write(batch.map((p) => p.row));
+        for (const p of batch) p.done();
+      }
+    })().finally(() => {
+      this.flushing = null;
+      if (this.pending.length) this.schedule();
+    });
+    return this.flushing;
+  }
+
+  private async write(rows: ExecutionRecord[]): Promise<void> {
+    try {
+      await this.logs.insert(rows.map(asEntity));
+      return;
+    } catch (err) {
+      if (rows.length === 1) return this.writeOne(rows[0], err);
+    }
+    for (const row of rows) {
+      try {
+        await this.logs.insert(asEntity(row));
+      } catch (err) {
+        await this.writeOne(row, err);
+      }
+    }
+  }
+
+  /** Last attempt for a refused row: without the tool link (the tool may be gone). */
+  private async writeOne(row: ExecutionRecord, firstError: unknown): Promise<void> {
+    try {
+      if (row.toolId === null) throw firstError;
+      await this.logs.insert(asEntity({ ...row, toolId: null }));
+    } catch (err) {
+      // The server itself was deleted (its logs go with it) or the database is down.
+      this.log.error({ err: describe(err), serverId: row.serverId, tool: row.toolName }, 'Could not write a tool execution log row');
+    }
+  }
+
+  /** The server's executions and lifecycle/error activity entries, newest first. */
+  async serverLog(serverId: string, page: PageRequest): Promise<{ items: ServerLogLine[]; total: number }> {
+    const [items, counts] = await Promise.all([
+      this.db.query<ServerLogLine[]>(
+        `SELECT * FROM (
+           SELECT id, 'execution' AS kind, created_at, tool_id, tool_name, success, is_test, duration_ms, error, stdout, result, executed_by,
+                  NULL::varchar AS level, NULL::text AS message
+             FROM tool_execution_logs WHERE server_id = $1
+           UNION ALL
+           SELECT id, 'lifecycle' AS kind, created_at, NULL::uuid, NULL::varchar, NULL::boolean, NULL::boolean, duration_ms, NULL::text, NULL::text, NULL::text, NULL::varchar,
+                  level, message
+             FROM activity_logs WHERE server_id = $1 AND log_type IN ('system', 'error')
+         ) AS lines
+         ORDER BY created_at DESC, id
+         LIMIT $2 OFFSET $3`,
+        [serverId, page.take, page.skip],
+      ),
+      this.db.query<{ n: string }[]>(
+        `SELECT (SELECT count(*) FROM tool_execution_logs WHERE server_id = $1)
+              + (SELECT count(*) FROM activity_logs WHERE server_id = $1 AND log_type IN ('system', 'error')) AS n`,
+        [serverId],
+      ),
+    ]);
+    return { items, total: Number(counts[0]?.n ?? 0) };
+  }
+}
+
+/** `input_args` is any JSON value (jsonb): TypeORM's partial type cannot express `unknown`. */
+const asEntity = (row: ExecutionRecord) => row as QueryDeepPartialEntity<ToolExecutionLog>;
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message.slice(0, 300) : String(err).slice(0, 300);
+}

@@ -1,0 +1,193 @@
+import { createHash, createHmac, getHashes, randomBytes, randomUUID } from 'node:crypto';
+import { MAX_CONCURRENT_REQUESTS_PER_CALL, MAX_HTTP_RESPONSE_BYTES } from '../../common/limits';
+import { GuardedHttpClient, GuardedHttpError } from '../guarded-http/guarded-http-client';
+import type { NetworkRules } from './contract';
+
+/** Total outbound requests one call may start; beyond it `fetch` rejects at once. */
+export const MAX_REQUESTS_PER_CALL = 1000;
+const MAX_REQUEST_BODY_BYTES = MAX_HTTP_RESPONSE_BYTES;
+const HASHES = new Set(getHashes());
+
+type Reply = [boolean, unknown];
+/** Delivers the outcome of an async op into the isolate (bounded by the call's deadline). */
+export type Deliver = (opId: number, ok: boolean, value: unknown) => void;
+
+interface FetchRequest {
+  url: string;
+  method: string;
+  headers: [string, string][];
+  body: string | ArrayBuffer | null;
+  timeoutMs?: number;
+}
+
+const toBuffer = (d: unknown): Buffer => (typeof d === 'string' ? Buffer.from(d, 'utf8') : d instanceof ArrayBuffer ? Buffer.from(d) : Buffer.alloc(0));
+
+/**
+ * The host side of ONE call's bridges: every value in and out is a copy (strings, numbers,
+ * plain arrays, ArrayBuffers). Async work (fetch, timers) gets an op id at once and its
+ * result is delivered later through the call's control function. Outbound requests run at
+ * most 10 at a time per call (the rest wait their turn, in order) and at most 1000 in all;
+ * everything still pending is cancelled when the call ends.
+ */
+export class CallBridge {
+  private nextOp = 1;
+  private closed = false;
+  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private abort: AbortController | undefined;
+  private requests = 0;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  deliver: Deliver = () => undefined;
+
+  constructor(
+    private readonly http: GuardedHttpClient,
+    private readonly network: NetworkRules,
+    private readonly deadline: number,
+  ) {}
+
+  /** The synchronous bridge the isolate calls (wrapped in an ivm.Callback by the runner). */
+  readonly handle = (op: string, a?: unknown, b?: unknown, c?: unknown): Reply => {
+    try {
+      switch (op) {
+        case 'url':
+          return urlParts(a, b);
+        case 'urlset':
+          return urlSet(a, b, c);
+        case 'uuid':
+          return [true, randomUUID()];
+        case 'random':
+          return [true, new Uint8Array(randomBytes(Math.min(65536, Math.max(0, Number(a) || 0)))).buffer];
+        case 'digest':
+          return digest(a, b);
+        case 'hmac':
+          return hmac(a, b);
+        case 'sleep':
+          return this.sleep(Number(a) || 0);
+        case 'cancel':
+          this.cancel(Number(a));
+          return [true, null];
+        case 'fetch':
+          return this.fetch(a as FetchRequest);
+        case 'module':
+          // Seam for approved module bundles (modules issue): none are installed yet.
+          return [false, `module "${String(a).slice(0, 200)}" is not approved/installed`];
+        default:
+          return [false, `unknown bridge operation ${String(op).slice(0, 50)}`];
+      }
+    } catch (err) {
+      return [false, err instanceof Error ? err.message : 'bridge failure'];
+    }
+  };
+
+  private sleep(ms: number): Reply {
+    if (this.closed) return [false, 'the call has ended'];
+    const id = this.nextOp++;
+    // A timer past the deadline would never fire inside the call anyway.
+    const delay = Math.min(Math.max(0, ms), Math.max(0, this.deadline - Date.now()) + 5);
+    this.timers.set(
+      id,
+      setTimeout(() => {
+        this.timers.delete(id);
+        this.deliver(id, true, null);
+      }, delay),
+    );
+    return [true, id];
+  }
+
+  private cancel(id: number): void {
+    const t = this.timers.get(id);
+    if (t) clearTimeout(t);
+    this.timers.delete(id);
+  }
+
+  private fetch(req: FetchRequest): Reply {
+    if (this.closed) return [false, 'the call has ended'];
+    if (!req || typeof req.url !== 'string') return [false, 'fetch needs a URL'];
+    if (this.requests >= MAX_REQUESTS_PER_CALL) return [false, `request limit reached: at most ${MAX_REQUESTS_PER_CALL} outbound requests per call`];
+    const body = req.body === null || req.body === undefined ? undefined : toBuffer(req.body);
+    if (body && body.length > MAX_REQUEST_BODY_BYTES) return [false, `the request body exceeds ${MAX_REQUEST_BODY_BYTES} bytes`];
+    this.requests++;
+    const id = this.nextOp++;
+    void this.runFetch(id, req, body);
+    return [true, id];
+  }
+
+  private async runFetch(id: number, req: FetchRequest, body: Buffer | undefined): Promise<void> {
+    if (this.running >= MAX_CONCURRENT_REQUESTS_PER_CALL) await new Promise<void>((r) => this.waiting.push(r));
+    if (this.closed) return;
+    this.running++;
+    try {
+      const remaining = this.deadline - Date.now();
+      const timeoutMs = Math.max(1, Math.min(remaining, req.timeoutMs && req.timeoutMs > 0 ? req.timeoutMs : remaining));
+      this.abort ??= new AbortController();
+      const res = await this.http.request(req.url, { method: req.method, headers: Array.isArray(req.headers) ? req.headers : [], body, timeoutMs, signal: this.abort.signal }, this.network);
+      const buf = res.body;
+      this.deliver(id, true, {
+        status: res.status,
+        statusText: res.statusText,
+        url: res.url,
+        redirected: res.redirected,
+        headers: res.headers,
+        body: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength),
+      });
+    } catch (err) {
+      this.deliver(id, false, err instanceof GuardedHttpError ? err.message : `request failed: ${(err as Error)?.message ?? 'unknown error'}`);
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  /** Ends the call: timers cleared, in-flight requests aborted, queued ones dropped. */
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.abort?.abort();
+    for (const w of this.waiting.splice(0)) w();
+  }
+}
+
+const URL_FIELDS = ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash'] as const;
+const SETTABLE = new Set(['href', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash']);
+
+function parts(u: URL): Reply {
+  const out: Record<string, string> = {};
+  for (const f of URL_FIELDS) out[f] = u[f];
+  return [true, out];
+}
+
+function urlParts(input: unknown, base: unknown): Reply {
+  try {
+    return parts(new URL(String(input), base === undefined || base === null ? undefined : String(base)));
+  } catch {
+    return [false, 'Invalid URL'];
+  }
+}
+
+function urlSet(href: unknown, field: unknown, value: unknown): Reply {
+  const f = String(field);
+  if (!SETTABLE.has(f)) return [false, 'Invalid URL field'];
+  try {
+    const u = new URL(String(href));
+    (u as unknown as Record<string, string>)[f] = String(value);
+    return parts(u);
+  } catch {
+    return [false, 'Invalid URL'];
+  }
+}
+
+function algorithm(alg: unknown): string {
+  const name = String(alg).toLowerCase().replace(/^sha-/, 'sha');
+  if (!HASHES.has(name)) throw new Error(`unsupported hash algorithm ${String(alg).slice(0, 30)} (use sha256, sha512, sha1, md5...)`);
+  return name;
+}
+
+function digest(alg: unknown, data: unknown): Reply {
+  return [true, createHash(algorithm(alg)).update(toBuffer(data)).digest('hex')];
+}
+
+function hmac(alg: unknown, pair: unknown): Reply {
+  const [key, data] = Array.isArray(pair) ? pair : [];
+  return [true, createHmac(algorithm(alg), toBuffer(key)).update(toBuffer(data)).digest('hex')];
+}

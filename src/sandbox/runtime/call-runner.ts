@@ -1,0 +1,117 @@
+import ivm from 'isolated-vm';
+import { MAX_STDOUT_BYTES } from '../../common/limits';
+import type { GuardedHttpClient } from '../guarded-http/guarded-http-client';
+import { CallBridge } from './call-bridge';
+import type { ExecutionOutcome } from './contract';
+import { failure, mapEnvelope, type ResultEnvelope } from './result-mapper';
+import type { ServerIsolate } from './server-isolates';
+import type { ExecMessage } from './worker-protocol';
+
+/** Why a call stopped before its code answered. */
+class Fault extends Error {
+  constructor(
+    readonly kind: 'timeout' | 'memory' | 'reset' | 'error',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RunLimits {
+  memoryMb: number;
+  maxResultSize: number;
+}
+
+function classify(err: unknown, entry: ServerIsolate, limits: RunLimits, timeoutMs: number): Fault {
+  if (err instanceof Fault) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/memory limit/i.test(msg)) return new Fault('memory', `Memory limit exceeded: the tool used more than ${limits.memoryMb} MB (SANDBOX_MEMORY_MB)`);
+  if (/timed out/i.test(msg)) return new Fault('timeout', `Timed out after ${timeoutMs} ms (the tool's time limit)`);
+  if (entry.disposed) return new Fault('reset', 'The sandbox of this server was reset during the call (the server was stopped, or another call hit a limit)');
+  return new Fault('error', msg.split('\n')[0].slice(0, 2000) || 'the sandbox failed');
+}
+
+/** Global name of the call's control function in its own context (other calls have other contexts). */
+const CONTROL_NAME = '__mcpbox_control';
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Runs one call in a FRESH context of the server's isolate: the tool's precompiled script
+ * (bootstrap, then the module's top-level code and `main`, in one entry), every entry into the isolate bounded
+ * by what is left of the call's time (isolated-vm's `timeout` stops runaway synchronous
+ * code), and a host timer bounding the whole call (a promise that never settles).
+ */
+export async function runCall(entry: ServerIsolate, compiled: Promise<ivm.Script>, msg: ExecMessage, http: GuardedHttpClient, limits: RunLimits): Promise<ExecutionOutcome> {
+  const started = performance.now();
+  const deadline = Date.now() + msg.timeoutMs;
+  const remaining = () => Math.max(1, deadline - Date.now());
+  const bridge = new CallBridge(http, msg.network, deadline);
+  let timer: NodeJS.Timeout | undefined;
+  let raiseFault: (f: Fault) => void = () => undefined;
+  const stop = new Promise<never>((_, reject) => {
+    raiseFault = reject;
+    timer = setTimeout(() => reject(new Fault('timeout', `Timed out after ${msg.timeoutMs} ms (the tool's time limit)`)), msg.timeoutMs);
+  });
+  stop.catch(() => undefined);
+  const within = <T>(p: Promise<T>): Promise<T> => Promise.race([p, stop]);
+
+  let ctx: ivm.Context | undefined;
+  let control: Promise<ivm.Reference<(...a: unknown[]) => unknown> | undefined> | undefined;
+  const refs: { release(): void }[] = [];
+  // Looked up only when needed (a delivery, stdout after a timeout): most calls never need it.
+  const getControl = () =>
+    (control ??= (async () => {
+      if (!ctx || entry.disposed) return undefined;
+      const ref = (await ctx.global.get(CONTROL_NAME, { reference: true })) as ivm.Reference<(...a: unknown[]) => unknown>;
+      refs.push(ref);
+      return ref;
+    })().catch(() => undefined));
+  bridge.deliver = (id, ok, value) => {
+    void getControl().then((ctl) =>
+      ctl?.apply(undefined, ['deliver', id, ok, value], { arguments: { copy: true }, timeout: remaining() }).catch((err: unknown) => raiseFault(classify(err, entry, limits, msg.timeoutMs))),
+    );
+  };
+  try {
+    const script = await within(compiled);
+    ctx = await within(entry.freshContext());
+    const start = (await within(script.run(ctx, { reference: true, timeout: remaining() }))) as ivm.Reference<(...a: unknown[]) => unknown>;
+    refs.push(start);
+    const cfg = JSON.stringify({ args: msg.args, secrets: JSON.stringify(msg.secrets ?? {}), maxResultSize: limits.maxResultSize, maxStdout: MAX_STDOUT_BYTES, control: CONTROL_NAME });
+    const env = (await within(start.apply(undefined, [new ivm.Callback(bridge.handle), cfg], { result: { promise: true, copy: true }, timeout: remaining() }) as Promise<unknown>)) as ResultEnvelope;
+    if (!env || typeof env !== 'object') return failure('the tool returned no result', '', performance.now() - started);
+    return mapEnvelope(env, limits.maxResultSize, MAX_STDOUT_BYTES, performance.now() - started);
+  } catch (err) {
+    const fault = classify(err, entry, limits, msg.timeoutMs);
+    const stdout = ctx && fault.kind === 'timeout' ? await collectStdout(entry, getControl()) : '';
+    // After a limit the isolate is replaced (SPEC: nothing of an overrun survives into later calls).
+    if (fault.kind === 'timeout' || fault.kind === 'memory') entry.retired = true;
+    return failure(fault.message, stdout, performance.now() - started);
+  } finally {
+    clearTimeout(timer);
+    bridge.close();
+    for (const r of refs) safeRelease(r);
+    if (ctx) safeRelease(ctx);
+  }
+}
+
+/** What the call printed before it overran; an isolate that does not answer is still spinning and is disposed. */
+async function collectStdout(entry: ServerIsolate, control: Promise<ivm.Reference<(...a: unknown[]) => unknown> | undefined>): Promise<string> {
+  if (entry.disposed) return '';
+  const out = await Promise.race([
+    control.then((c) => c?.apply(undefined, ['stdout'], { result: { copy: true }, timeout: 100 })).catch(() => undefined),
+    sleep(250).then(() => null),
+  ]);
+  if (out === null) {
+    entry.dispose();
+    return '';
+  }
+  return typeof out === 'string' ? out : '';
+}
+
+function safeRelease(r: { release(): void }): void {
+  try {
+    r.release();
+  } catch {
+    // the isolate is gone
+  }
+}

@@ -1,0 +1,81 @@
+import type { ExecutionOutcome, McpContentBlock } from './contract';
+
+/** What the in-isolate runner hands back (strings and flags only, see isolate-bootstrap.ts). */
+export type ResultEnvelope =
+  | { ok: true; kind: 'none'; stdout: string }
+  | { ok: true; kind: 'text' | 'json'; data: string; size: number; truncated: boolean; stdout: string }
+  | { ok: true; kind: 'content'; data: string; truncated: boolean; isError: boolean; structured?: string; stdout: string }
+  | { ok: false; error: string; stdout: string };
+
+const BLOCK_CHECKS: Record<string, (b: Record<string, unknown>) => boolean> = {
+  text: (b) => typeof b.text === 'string',
+  image: (b) => typeof b.data === 'string' && typeof b.mimeType === 'string',
+  audio: (b) => typeof b.data === 'string' && typeof b.mimeType === 'string',
+  resource: (b) => !!b.resource && typeof b.resource === 'object' && !Array.isArray(b.resource),
+  resource_link: (b) => typeof b.uri === 'string' && typeof b.name === 'string',
+};
+
+export function isContentBlock(b: unknown): b is McpContentBlock {
+  if (!b || typeof b !== 'object' || Array.isArray(b)) return false;
+  const rec = b as Record<string, unknown>;
+  const check = typeof rec.type === 'string' ? BLOCK_CHECKS[rec.type] : undefined;
+  return !!check && check(rec);
+}
+
+/** Cuts a string to at most `maxBytes` of UTF-8 without splitting a character. */
+function truncateUtf8(text: string, maxBytes: number): string {
+  if (text.length <= maxBytes / 3 || Buffer.byteLength(text) <= maxBytes) return text;
+  let cut = Buffer.from(text).subarray(0, maxBytes).toString('utf8');
+  if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1);
+  return cut;
+}
+
+const notice = (size: number | undefined, max: number) =>
+  `\n[result truncated: ${size !== undefined ? `${size} characters, ` : ''}over the ${max}-byte limit (SANDBOX_MAX_RESULT_SIZE)]`;
+
+export function failure(message: string, stdout: string, durationMs: number): ExecutionOutcome {
+  return { success: false, isError: true, content: [{ type: 'text', text: message }], error: message, stdout, durationMs };
+}
+
+/**
+ * SPEC §5 mapping. A string is one text block. Any other JSON value is a text block with its
+ * JSON, plus `structuredContent` when the value is a plain object (arrays and primitives get
+ * no structuredContent: MCP requires an object there, and inventing a wrapper would give the
+ * client a shape the tool never returned). An object with a `content` array of MCP blocks is
+ * passed through (with its `structuredContent` and `isError`). `undefined` gives no content.
+ * Over the size limit the text is cut and a notice appended; no structuredContent then.
+ */
+export function mapEnvelope(env: ResultEnvelope, maxResultSize: number, maxStdout: number, durationMs: number): ExecutionOutcome {
+  const stdout = truncateUtf8(env.stdout ?? '', maxStdout + 200);
+  if (!env.ok) return failure(env.error || 'the tool failed', stdout, durationMs);
+  if (env.kind === 'none') return { success: true, isError: false, content: [], stdout, durationMs };
+
+  if (env.kind === 'content') {
+    let blocks: unknown;
+    try {
+      blocks = JSON.parse(env.data);
+    } catch {
+      return failure('the tool returned content blocks that are not valid JSON', stdout, durationMs);
+    }
+    const content = Array.isArray(blocks) ? blocks.filter(isContentBlock) : [];
+    if (!Array.isArray(blocks) || content.length !== blocks.length) return failure('the tool returned an invalid MCP content block', stdout, durationMs);
+    if (env.truncated) content.push({ type: 'text', text: notice(undefined, maxResultSize).trimStart() });
+    const out: ExecutionOutcome = { success: !env.isError, isError: env.isError, content, stdout, durationMs };
+    if (env.truncated) out.truncated = true;
+    if (env.structured) out.structuredContent = JSON.parse(env.structured) as Record<string, unknown>;
+    if (env.isError) out.error = content.find((b): b is { type: 'text'; text: string } => b.type === 'text')?.text ?? 'the tool reported an error';
+    else if (!env.truncated) out.value = { content, ...(out.structuredContent ? { structuredContent: out.structuredContent } : {}) };
+    return out;
+  }
+
+  const data = truncateUtf8(env.data, maxResultSize);
+  const truncated = env.truncated || data.length < env.data.length;
+  if (truncated) {
+    return { success: true, isError: false, content: [{ type: 'text', text: data + notice(env.size, maxResultSize) }], stdout, durationMs, truncated: true };
+  }
+  if (env.kind === 'text') return { success: true, isError: false, content: [{ type: 'text', text: data }], value: data, stdout, durationMs };
+  const value: unknown = JSON.parse(data);
+  const out: ExecutionOutcome = { success: true, isError: false, content: [{ type: 'text', text: data }], value, stdout, durationMs };
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) out.structuredContent = value as Record<string, unknown>;
+  return out;
+}

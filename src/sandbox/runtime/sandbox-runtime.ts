@@ -1,0 +1,300 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { MAX_TIMEOUT_MS } from '../../common/limits';
+import { DomainError } from '../../common/errors';
+import { CodeLoader } from './code-loader';
+import type { ExecutionOutcome, ExecutionRequest, RuntimeEvent, RuntimeStats } from './contract';
+import { failure } from './result-mapper';
+import type { ExecMessage, FromWorker, ToWorker, WorkerOptions } from './worker-protocol';
+
+export interface SandboxRuntimeOptions {
+  workers: number;
+  memoryMb: number;
+  maxResultSize: number;
+  maxConcurrency: number;
+  queueSize: number;
+  onEvent?: (e: RuntimeEvent) => void;
+}
+
+/** The runtime cannot take the call at all (closed, or the queue is full): `unavailable`, a 503. */
+export class SandboxUnavailableError extends DomainError {
+  constructor(message: string) {
+    super('unavailable', message);
+    this.name = 'SandboxUnavailableError';
+  }
+}
+
+/** Time a worker gets beyond a call's own limit before it is presumed stuck and killed. */
+const STUCK_GRACE_MS = 10_000;
+const CONTROL_TIMEOUT_MS = 5_000;
+const WORKER_ENTRY = join(__dirname, 'sandbox-worker.js');
+
+interface Call {
+  req: ExecutionRequest;
+  codeKey: string;
+  source: string;
+  started: number;
+  resolve: (o: ExecutionOutcome) => void;
+  worker?: Worker;
+  timer?: NodeJS.Timeout;
+}
+
+interface Worker {
+  child: ChildProcess;
+  index: number;
+  ready: boolean;
+  /** serverId + codeKey the worker has been sent (it may still drop one: it then asks again). */
+  codes: Set<string>;
+  calls: Map<number, Call>;
+  control: Map<number, (bytes?: number) => void>;
+  stderrTail: string;
+}
+
+/**
+ * The app side of the sandbox: a supervised pool of worker processes (each running its
+ * isolates), a bounded queue in front of them, and calls spread to the least-loaded worker.
+ * Tool faults of any kind — limits, crashes of a worker — come back as outcomes with
+ * `isError`; only a closed runtime or a full queue rejects (SandboxUnavailableError).
+ */
+export class SandboxRuntime {
+  private readonly workers: (Worker | undefined)[] = [];
+  private readonly queue: Call[] = [];
+  private readonly loader = new CodeLoader();
+  private inFlight = 0;
+  private restarts = 0;
+  private nextId = 1;
+  private closing = false;
+  private readonly workerOptions: WorkerOptions;
+
+  constructor(private readonly opts: SandboxRuntimeOptions) {
+    this.workerOptions = { memoryMb: opts.memoryMb, maxResultSize: opts.maxResultSize };
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(Array.from({ length: Math.max(1, this.opts.workers) }, (_, i) => this.spawn(i)));
+  }
+
+  async execute(req: ExecutionRequest): Promise<ExecutionOutcome> {
+    if (this.closing) throw new SandboxUnavailableError('The sandbox is shutting down');
+    if (this.inFlight >= this.opts.maxConcurrency && this.queue.length >= this.opts.queueSize) {
+      throw new SandboxUnavailableError(`The sandbox is busy: ${this.inFlight} calls running and ${this.queue.length} queued (SANDBOX_QUEUE_SIZE); try again shortly`);
+    }
+    const started = performance.now();
+    const prepared = await this.loader.prepare(req.code, req.language, req.codeHash);
+    if (!prepared.ok) return failure(prepared.error, '', performance.now() - started);
+    return new Promise<ExecutionOutcome>((resolve, reject) => {
+      const call: Call = { req, codeKey: prepared.codeKey, source: prepared.source, started, resolve };
+      // First come, first served: a new call never overtakes queued ones.
+      if (!this.queue.length && this.inFlight < this.opts.maxConcurrency && this.dispatch(call)) return;
+      if (this.closing) return reject(new SandboxUnavailableError('The sandbox is shutting down'));
+      if (this.queue.length >= this.opts.queueSize) return reject(new SandboxUnavailableError(`The sandbox is busy: ${this.queue.length} calls queued (SANDBOX_QUEUE_SIZE); try again shortly`));
+      this.queue.push(call);
+    });
+  }
+
+  async evictServer(serverId: string): Promise<void> {
+    for (const w of this.workers) if (w) for (const k of [...w.codes]) if (k.startsWith(`${serverId}\0`)) w.codes.delete(k);
+    await Promise.all(this.live().map((w) => this.control(w, { t: 'evict', id: this.nextId++, serverId })));
+  }
+
+  async serverMemoryBytes(serverId: string): Promise<number> {
+    const parts = await Promise.all(this.live().map((w) => this.control(w, { t: 'memory', id: this.nextId++, serverId })));
+    return parts.reduce<number>((a, b) => a + (b ?? 0), 0);
+  }
+
+  stats(): RuntimeStats {
+    return {
+      workers: this.live().length,
+      inFlight: this.inFlight,
+      queued: this.queue.length,
+      maxConcurrency: this.opts.maxConcurrency,
+      queueSize: this.opts.queueSize,
+      workerRestarts: this.restarts,
+    };
+  }
+
+  /** Refuses new calls, fails the queued ones, lets running calls finish, then stops the workers. */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const call of this.queue.splice(0)) call.resolve(failure('The sandbox shut down before the call could run', '', performance.now() - call.started));
+    while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 20));
+    await Promise.all(
+      this.workers.map(async (w) => {
+        if (!w) return;
+        const exited = new Promise<void>((r) => w.child.once('exit', () => r()));
+        if (w.child.exitCode === null && w.child.signalCode === null) {
+          this.post(w, { t: 'shutdown' });
+          const timer = setTimeout(() => w.child.kill('SIGKILL'), 2000);
+          await exited;
+          clearTimeout(timer);
+        }
+      }),
+    );
+    this.workers.length = 0;
+  }
+
+  // ------------------------------------------------------------------ workers
+
+  private live(): Worker[] {
+    return this.workers.filter((w): w is Worker => !!w && w.ready);
+  }
+
+  private spawn(index: number): Promise<void> {
+    const child = fork(WORKER_ENTRY, [JSON.stringify(this.workerOptions)], {
+      // isolated-vm needs --no-node-snapshot on Node >= 20; nothing of the app's flags or environment is passed on.
+      execArgv: ['--no-node-snapshot'],
+      env: { NODE_ENV: process.env.NODE_ENV ?? 'production' },
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    const w: Worker = { child, index, ready: false, codes: new Set(), calls: new Map(), control: new Map(), stderrTail: '' };
+    this.workers[index] = w;
+    child.stderr?.on('data', (d: Buffer) => (w.stderrTail = (w.stderrTail + d.toString('utf8')).slice(-2000)));
+    return new Promise<void>((resolve, reject) => {
+      child.on('message', (m: FromWorker) => {
+        if (m.t === 'ready') {
+          w.ready = true;
+          resolve();
+          this.drain();
+        } else this.onMessage(w, m);
+      });
+      child.once('exit', (code, signal) => {
+        if (!w.ready) reject(new Error(`sandbox worker ${index} failed to start (${signal ?? code}): ${w.stderrTail.trim().slice(-500)}`));
+        this.onExit(w, code, signal);
+      });
+      child.on('error', () => undefined);
+    });
+  }
+
+  private onMessage(w: Worker, m: FromWorker): void {
+    switch (m.t) {
+      case 'result': {
+        const call = w.calls.get(m.id);
+        if (call) this.settle(w, m.id, call, { ...m.outcome, durationMs: Math.round((performance.now() - call.started) * 100) / 100 });
+        break;
+      }
+      case 'need-code': {
+        const call = w.calls.get(m.id);
+        if (call) this.post(w, this.message(m.id, call, true));
+        break;
+      }
+      case 'done':
+        w.control.get(m.id)?.(m.bytes);
+        w.control.delete(m.id);
+        break;
+      case 'event':
+        this.opts.onEvent?.(m.event);
+        break;
+    }
+  }
+
+  private onExit(w: Worker, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.workers[w.index] === w) this.workers[w.index] = undefined;
+    for (const done of w.control.values()) done(undefined);
+    w.control.clear();
+    const lost = [...w.calls.entries()];
+    for (const [id, call] of lost) {
+      this.settle(w, id, call, failure(
+        'The sandbox worker running this call stopped (most likely the tool exhausted memory, e.g. by filling a Map, Set or object); the call was aborted and the worker replaced',
+        '',
+        performance.now() - call.started,
+      ));
+    }
+    if (this.closing) return;
+    this.restarts++;
+    this.opts.onEvent?.({
+      level: 'warning',
+      message: `Sandbox worker ${w.index} exited unexpectedly and is being replaced`,
+      details: { worker: w.index, pid: w.child.pid, exit_code: code, signal, failed_calls: lost.length, servers: [...new Set(lost.map(([, c]) => c.req.serverId))], stderr: w.stderrTail.trim().slice(-500) },
+    });
+    this.spawn(w.index).then(
+      () => this.opts.onEvent?.({ level: 'info', message: `Sandbox worker ${w.index} replaced`, details: { worker: w.index, pid: this.workers[w.index]?.child.pid } }),
+      (err: unknown) => {
+        this.opts.onEvent?.({ level: 'error', message: `Sandbox worker ${w.index} could not be restarted`, details: { error: (err as Error).message } });
+        // Try again shortly rather than leave the pool a worker short for good.
+        setTimeout(() => !this.closing && !this.workers[w.index] && this.spawn(w.index).catch(() => undefined), 1000).unref();
+      },
+    );
+  }
+
+  // ------------------------------------------------------------------ calls
+
+  private pick(call: Call): Worker | undefined {
+    let best: Worker | undefined;
+    const key = `${call.req.serverId}\0${call.codeKey}`;
+    for (const w of this.live()) {
+      if (!best || w.calls.size < best.calls.size || (w.calls.size === best.calls.size && w.codes.has(key) && !best.codes.has(key))) best = w;
+    }
+    return best;
+  }
+
+  private message(id: number, call: Call, withSource: boolean): ExecMessage {
+    const timeoutMs = Math.min(MAX_TIMEOUT_MS, Math.max(1, Math.floor(call.req.timeoutMs) || 30_000));
+    return {
+      t: 'exec',
+      id,
+      serverId: call.req.serverId,
+      codeKey: call.codeKey,
+      source: withSource ? call.source : undefined,
+      args: JSON.stringify(call.req.args ?? {}),
+      secrets: call.req.secrets ?? {},
+      timeoutMs,
+      network: call.req.network,
+    };
+  }
+
+  private dispatch(call: Call): boolean {
+    const w = this.pick(call);
+    if (!w) return false;
+    const id = this.nextId++;
+    const key = `${call.req.serverId}\0${call.codeKey}`;
+    const msg = this.message(id, call, !w.codes.has(key));
+    w.codes.add(key);
+    call.worker = w;
+    w.calls.set(id, call);
+    this.inFlight++;
+    // A worker that does not answer well after the call's own limit is stuck: kill it (its exit fails the call).
+    call.timer = setTimeout(() => {
+      if (w.calls.has(id)) w.child.kill('SIGKILL');
+    }, msg.timeoutMs + STUCK_GRACE_MS);
+    this.post(w, msg);
+    return true;
+  }
+
+  private settle(w: Worker, id: number, call: Call, outcome: ExecutionOutcome): void {
+    if (!w.calls.delete(id)) return;
+    clearTimeout(call.timer);
+    this.inFlight--;
+    call.resolve(outcome);
+    this.drain();
+  }
+
+  private drain(): void {
+    while (this.queue.length && this.inFlight < this.opts.maxConcurrency) {
+      if (!this.dispatch(this.queue[0])) return;
+      this.queue.shift();
+    }
+  }
+
+  private post(w: Worker, msg: ToWorker): void {
+    try {
+      w.child.send(msg);
+    } catch {
+      // The worker is gone; its exit handler fails the call.
+    }
+  }
+
+  private control(w: Worker, msg: Extract<ToWorker, { id: number }>): Promise<number | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        w.control.delete(msg.id);
+        resolve(undefined);
+      }, CONTROL_TIMEOUT_MS);
+      w.control.set(msg.id, (bytes) => {
+        clearTimeout(timer);
+        resolve(bytes);
+      });
+      this.post(w, msg);
+    });
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Entry of a sandbox worker process (forked by SandboxRuntime). Isolates live ONLY here:
+ * V8 can abort a whole process on some heap exhaustion that isolated-vm's memoryLimit does
+ * not catch (SPEC §5), and then only this worker's in-flight calls are lost.
+ */
+import { GuardedHttpClient } from '../guarded-http/guarded-http-client';
+import { runCall } from './call-runner';
+import type { ExecutionOutcome } from './contract';
+import { failure } from './result-mapper';
+import { ServerIsolates } from './server-isolates';
+import type { ExecMessage, FromWorker, ToWorker, WorkerOptions } from './worker-protocol';
+
+const options = JSON.parse(process.argv[2] ?? '{}') as WorkerOptions;
+const send = (m: FromWorker) => {
+  if (process.connected) process.send?.(m);
+};
+
+const isolates = new ServerIsolates(options.memoryMb, (message) => {
+  // V8 lost control of an isolate: nothing in this process can be trusted any more.
+  send({ t: 'event', event: { level: 'error', message: 'A sandbox isolate failed catastrophically; the worker stops', details: { message } } });
+  process.abort();
+});
+const http = new GuardedHttpClient();
+
+async function exec(msg: ExecMessage): Promise<void> {
+  const source = msg.source ?? isolates.source(msg.serverId, msg.codeKey);
+  if (source === undefined) return send({ t: 'need-code', id: msg.id });
+  if (msg.source !== undefined) isolates.keepSource(msg.serverId, msg.codeKey, msg.source);
+  const entry = isolates.acquire(msg.serverId);
+  let outcome: ExecutionOutcome;
+  try {
+    outcome = await runCall(entry, entry.script(msg.codeKey, source), msg, http, options);
+  } catch (err) {
+    outcome = failure(`the sandbox failed: ${err instanceof Error ? err.message : String(err)}`, '', 0);
+  } finally {
+    if (entry.retired) isolates.retire(entry);
+    isolates.release(entry);
+  }
+  send({ t: 'result', id: msg.id, outcome });
+  entry.prepareSpare();
+}
+
+process.on('message', (msg: ToWorker) => {
+  switch (msg.t) {
+    case 'exec':
+      void exec(msg);
+      break;
+    case 'evict':
+      isolates.evict(msg.serverId);
+      send({ t: 'done', id: msg.id });
+      break;
+    case 'memory':
+      void isolates.memoryBytes(msg.serverId).then((bytes) => send({ t: 'done', id: msg.id, bytes }));
+      break;
+    case 'shutdown':
+      process.exit(0);
+  }
+});
+// The app went away: so does this worker.
+process.on('disconnect', () => process.exit(0));
+send({ t: 'ready', pid: process.pid });

@@ -1,0 +1,164 @@
+import ivm from 'isolated-vm';
+import { toolScriptSource } from './isolate-bootstrap';
+
+/** Prepared sources a worker keeps per server; beyond this the oldest is dropped (and re-sent on demand). */
+const MAX_SOURCES_PER_SERVER = 256;
+
+/**
+ * One server's isolate in this worker: its own heap (SANDBOX_MEMORY_MB), each tool's script
+ * (bootstrap + module) compiled ONCE into it, and a count of calls running in it. Calls never
+ * share a context, but they share this isolate — which is why it holds only one server.
+ */
+export class ServerIsolate {
+  readonly isolate: ivm.Isolate;
+  inFlight = 0;
+  /** Set after a call overran a limit: no new calls; disposed when the last one ends. */
+  retired = false;
+  private readonly scripts = new Map<string, Promise<ivm.Script>>();
+  /** One empty context made while the isolate is idle between calls (never used by any code yet). */
+  private spare: Promise<ivm.Context> | undefined;
+
+  constructor(
+    readonly serverId: string,
+    memoryMb: number,
+    onCatastrophe: (message: string) => void,
+  ) {
+    this.isolate = new ivm.Isolate({ memoryLimit: memoryMb, onCatastrophicError: onCatastrophe });
+  }
+
+  get disposed(): boolean {
+    return this.isolate.isDisposed;
+  }
+
+  /** The tool's script, bootstrap included (compiled on first use; a failed compile is not cached). */
+  script(codeKey: string, factorySource: string): Promise<ivm.Script> {
+    let s = this.scripts.get(codeKey);
+    if (!s) {
+      s = this.isolate.compileScript(toolScriptSource(factorySource), { filename: 'tool.js' });
+      this.scripts.set(codeKey, s);
+      s.catch(() => this.scripts.delete(codeKey));
+    }
+    return s;
+  }
+
+  /** A context no code has ever run in: the spare when there is one, else a new one. */
+  async freshContext(): Promise<ivm.Context> {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare) {
+      const ctx = await spare.catch(() => undefined);
+      if (ctx) return ctx;
+    }
+    return this.isolate.createContext();
+  }
+
+  /** Called after a call has answered: context creation is most of a call's cost, so do it before the next one asks. */
+  prepareSpare(): void {
+    if (this.spare || this.retired || this.isolate.isDisposed) return;
+    const p = this.isolate.createContext();
+    p.catch(() => undefined);
+    this.spare = p;
+  }
+
+  dispose(): void {
+    this.spare = undefined;
+    if (!this.isolate.isDisposed) {
+      try {
+        this.isolate.dispose();
+      } catch {
+        // already gone (memory limit)
+      }
+    }
+  }
+
+  async memoryBytes(): Promise<number> {
+    if (this.isolate.isDisposed) return 0;
+    try {
+      const h = await this.isolate.getHeapStatistics();
+      return h.used_heap_size + h.externally_allocated_size;
+    } catch {
+      return 0;
+    }
+  }
+}
+
+/** Every server's isolate and prepared sources in this worker. */
+export class ServerIsolates {
+  private readonly live = new Map<string, ServerIsolate>();
+  private readonly retiring = new Set<ServerIsolate>();
+  private readonly sources = new Map<string, Map<string, string>>();
+
+  constructor(
+    private readonly memoryMb: number,
+    private readonly onCatastrophe: (message: string) => void,
+  ) {}
+
+  source(serverId: string, codeKey: string): string | undefined {
+    const m = this.sources.get(serverId);
+    const s = m?.get(codeKey);
+    if (m && s !== undefined) {
+      m.delete(codeKey);
+      m.set(codeKey, s); // most recently used last
+    }
+    return s;
+  }
+
+  keepSource(serverId: string, codeKey: string, source: string): void {
+    let m = this.sources.get(serverId);
+    if (!m) this.sources.set(serverId, (m = new Map()));
+    m.set(codeKey, source);
+    if (m.size > MAX_SOURCES_PER_SERVER) m.delete(m.keys().next().value as string);
+  }
+
+  /** The server's current isolate (a new one after the old hit a limit or was evicted), with a call counted in. */
+  acquire(serverId: string): ServerIsolate {
+    let entry = this.live.get(serverId);
+    if (!entry || entry.disposed || entry.retired) {
+      if (entry) this.retire(entry);
+      entry = new ServerIsolate(serverId, this.memoryMb, this.onCatastrophe);
+      this.live.set(serverId, entry);
+    }
+    entry.inFlight++;
+    return entry;
+  }
+
+  release(entry: ServerIsolate): void {
+    entry.inFlight--;
+    if (entry.retired && entry.inFlight <= 0) {
+      entry.dispose();
+      this.retiring.delete(entry);
+    }
+  }
+
+  /** No new calls go to this isolate; it is disposed as soon as its calls have ended. */
+  retire(entry: ServerIsolate): void {
+    entry.retired = true;
+    if (this.live.get(entry.serverId) === entry) this.live.delete(entry.serverId);
+    if (entry.inFlight <= 0) entry.dispose();
+    else this.retiring.add(entry);
+  }
+
+  /** Server stopped or deleted: its isolates and code go now (calls still running in them fail). */
+  evict(serverId: string): void {
+    const entry = this.live.get(serverId);
+    if (entry) {
+      this.live.delete(serverId);
+      entry.retired = true;
+      entry.dispose();
+    }
+    for (const r of [...this.retiring]) {
+      if (r.serverId === serverId) {
+        r.dispose();
+        this.retiring.delete(r);
+      }
+    }
+    this.sources.delete(serverId);
+  }
+
+  async memoryBytes(serverId: string): Promise<number> {
+    let total = 0;
+    const entries = [this.live.get(serverId), ...[...this.retiring].filter((r) => r.serverId === serverId)];
+    for (const e of entries) if (e) total += await e.memoryBytes();
+    return total;
+  }
+}

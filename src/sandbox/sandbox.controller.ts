@@ -1,0 +1,57 @@
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { adminActor } from '../common/actor';
+import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
+import { uuidParam } from '../servers/uuid-param';
+import { SandboxStatusDto, ServerLogLineDto, type ServerLogLineView } from './dto/sandbox.dto';
+import { SandboxService } from './sandbox.service';
+
+const ServerId = () => Param('id', uuidParam('id'));
+
+@ApiTags('sandbox')
+@Authenticated()
+@ApiBadRequestResponse({ description: 'The server id is not a UUID, or a query parameter is invalid' })
+@ApiNotFoundResponse({ description: 'No server with this id' })
+@Controller('api/sandbox/servers')
+export class SandboxController {
+  constructor(private readonly sandbox: SandboxService) {}
+
+  @Post(':id/start')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Load the server's approved + enabled tools into the sandbox and set it running (a running server is reloaded)" })
+  @ApiOkResponse({ type: SandboxStatusDto })
+  start(@ServerId() id: string, @CurrentUser() user: AuthUser): Promise<SandboxStatusDto> {
+    return this.sandbox.start(id, adminActor(user.username));
+  }
+
+  @Post(':id/stop')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Unload the server from the sandbox (stopping a stopped server changes nothing)' })
+  @ApiOkResponse({ type: SandboxStatusDto })
+  stop(@ServerId() id: string, @CurrentUser() user: AuthUser): Promise<SandboxStatusDto> {
+    return this.sandbox.stop(id, adminActor(user.username));
+  }
+
+  @Post(':id/restart')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Stop, then start the server' })
+  @ApiOkResponse({ type: SandboxStatusDto })
+  restart(@ServerId() id: string, @CurrentUser() user: AuthUser): Promise<SandboxStatusDto> {
+    return this.sandbox.restart(id, adminActor(user.username));
+  }
+
+  @Get(':id/status')
+  @ApiOperation({ summary: "The server's sandbox status: tools loaded, run start, calls, errors, memory" })
+  @ApiOkResponse({ type: SandboxStatusDto })
+  status(@ServerId() id: string): Promise<SandboxStatusDto> {
+    return this.sandbox.status(id);
+  }
+
+  @Get(':id/logs')
+  @ApiOperation({ summary: "The server's recent executions and lifecycle entries, newest first" })
+  @ApiPageResponse(ServerLogLineDto)
+  logs(@ServerId() id: string, @Query() query: PaginationQueryDto): Promise<Page<ServerLogLineView>> {
+    return this.sandbox.logs(id, query);
+  }
+}

@@ -1,0 +1,83 @@
+import { Logger, Module, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ActivityService } from '../activity/activity.service';
+import { AppConfig } from '../config/app-config';
+import { HealthService } from '../health/health.service';
+import { SecretsModule } from '../secrets/secrets.module';
+import { Server } from '../servers/entities/server.entity';
+import { Tool } from '../tools/entities/tool.entity';
+import { ToolExecutionLog } from './entities/tool-execution-log.entity';
+import { ExecutionLogsService } from './execution-logs.service';
+import { ServerSnapshots } from './running-servers';
+import type { RuntimeEvent } from './runtime/contract';
+import { SandboxRuntime } from './runtime/sandbox-runtime';
+import { SandboxController } from './sandbox.controller';
+import { SandboxService } from './sandbox.service';
+import { TestCodeController } from './test-code.controller';
+import { ToolExecutor } from './tool-executor';
+
+const log = new Logger('SandboxRuntime');
+
+/** Worker deaths and replacements are activity entries (SPEC §5): errors as `error`, the rest `system`. */
+function recordRuntimeEvent(activity: ActivityService, e: RuntimeEvent): void {
+  log[e.level === 'error' ? 'error' : e.level === 'warning' ? 'warn' : 'log']({ details: e.details }, e.message);
+  void activity
+    .record({ logType: e.level === 'error' ? 'error' : 'system', level: e.level, message: e.message, details: e.details })
+    .catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'Could not record a sandbox runtime event'));
+}
+
+/**
+ * The sandbox: ONE runtime (a supervised pool of worker processes running isolated-vm),
+ * started with the module and closed at shutdown after in-flight calls have ended and
+ * their log rows are written.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([Server, Tool, ToolExecutionLog]), SecretsModule],
+  controllers: [SandboxController, TestCodeController],
+  providers: [
+    {
+      provide: SandboxRuntime,
+      inject: [AppConfig, ActivityService],
+      useFactory: (config: AppConfig, activity: ActivityService) =>
+        new SandboxRuntime({
+          workers: config.sandbox.workers,
+          memoryMb: config.sandbox.memoryMb,
+          maxResultSize: config.sandbox.maxResultSize,
+          maxConcurrency: config.sandbox.maxConcurrency,
+          queueSize: config.sandbox.queueSize,
+          onEvent: (e) => recordRuntimeEvent(activity, e),
+        }),
+    },
+    ServerSnapshots,
+    ExecutionLogsService,
+    ToolExecutor,
+    SandboxService,
+  ],
+  exports: [SandboxService],
+})
+export class SandboxModule implements OnModuleInit, BeforeApplicationShutdown {
+  constructor(
+    private readonly runtime: SandboxRuntime,
+    private readonly health: HealthService,
+    private readonly logs: ExecutionLogsService,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.runtime.start();
+    this.health.register('sandbox', async () => {
+      const s = this.runtime.stats();
+      const status = s.workers === 0 ? 'down' : s.queued >= s.queueSize ? 'degraded' : 'ok';
+      return {
+        status,
+        details: { workers: s.workers, in_flight: s.inFlight, queued: s.queued, max_concurrency: s.maxConcurrency, queue_size: s.queueSize, worker_restarts: s.workerRestarts },
+      };
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.runtime.close();
+    // Calls failed by the close write their rows in the next turns of the event loop.
+    await new Promise((r) => setImmediate(r));
+    await this.logs.drain();
+  }
+}

@@ -1,0 +1,130 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DomainError } from '../common/errors';
+import { MAX_LOGGED_RESULT_BYTES } from '../common/limits';
+import { AppConfig } from '../config/app-config';
+import { SettingsService } from '../settings/settings.service';
+import type { AllowedHost } from '../servers/entities/server.entity';
+import { ExecutionLogsService, type ExecutionRecord } from './execution-logs.service';
+import { truncateUtf8, type Redactor } from './output-redaction';
+import type { LoadedTool } from './running-servers';
+import type { ExecutionOutcome, NetworkRules } from './runtime/contract';
+import { SandboxRuntime } from './runtime/sandbox-runtime';
+
+/** The server-side facts one call needs (from a running server's snapshot, or read fresh). */
+export interface ExecutionTarget {
+  serverId: string;
+  tool: LoadedTool;
+  secrets: Record<string, string>;
+  allowedHosts: AllowedHost[];
+  redact: Redactor;
+}
+
+export interface ExecutionContext {
+  isTest: boolean;
+  /** Who asked: the admin's username, the MCP user, or null when unknown. */
+  executedBy: string | null;
+}
+
+export interface ExecutionResult {
+  /** What the caller sees (redacted when `redact_secrets_in_output` is enabled). */
+  outcome: ExecutionOutcome;
+  /** Settles once the execution row is written (callers on a hot path need not wait). */
+  logged: Promise<void>;
+}
+
+/**
+ * Runs one call in the sandbox runtime and writes its `tool_execution_logs` row, whatever
+ * happens: the row is produced in a `finally`, from the outcome or from the failure.
+ * Secret values never reach the log (arguments, result, error and stdout are always
+ * redacted there); the caller's copy is redacted when the setting says so, read per call.
+ */
+@Injectable()
+export class ToolExecutor {
+  private readonly log = new Logger(ToolExecutor.name);
+
+  constructor(
+    private readonly runtime: SandboxRuntime,
+    private readonly settings: SettingsService,
+    private readonly config: AppConfig,
+    private readonly logs: ExecutionLogsService,
+  ) {}
+
+  /** The outbound rules of the next call: the policy is read live, per call. */
+  networkRules(allowedHosts: AllowedHost[]): NetworkRules {
+    return { allowedHosts, policy: this.settings.get('network_access_policy'), allowLoopback: this.config.sandbox.allowLoopback };
+  }
+
+  async run(target: ExecutionTarget, args: Record<string, unknown>, ctx: ExecutionContext): Promise<ExecutionResult> {
+    const started = performance.now();
+    let outcome: ExecutionOutcome | undefined;
+    let logged: Promise<void> = Promise.resolve();
+    try {
+      outcome = await this.runtime.execute({
+        serverId: target.serverId,
+        toolId: target.tool.id,
+        toolName: target.tool.name,
+        code: target.tool.code,
+        language: target.tool.language,
+        codeHash: target.tool.codeHash,
+        args,
+        secrets: target.secrets,
+        timeoutMs: target.tool.timeoutMs,
+        network: this.networkRules(target.allowedHosts),
+      });
+    } catch (err) {
+      // The runtime resolves tool faults itself; a rejection is the sandbox refusing the call
+      // (shutting down, queue full: a domain error with a clear message) or failing outright.
+      const message = err instanceof DomainError ? err.message : `Sandbox failure: ${err instanceof Error ? err.message : 'unknown error'}`;
+      this.log.warn({ err: err instanceof Error ? err.message : String(err), tool: target.tool.name }, 'The sandbox runtime refused or failed a call');
+      outcome = failedOutcome(message, performance.now() - started);
+    } finally {
+      outcome ??= failedOutcome('Sandbox failure: the call ended without a result', performance.now() - started);
+      const redacted = redactOutcome(outcome, target.redact);
+      logged = this.logs.record(toRecord(target, args, redacted, ctx));
+      if (this.settings.get('redact_secrets_in_output') === 'enabled') outcome = redacted;
+    }
+    return { outcome, logged };
+  }
+}
+
+export function failedOutcome(message: string, durationMs: number): ExecutionOutcome {
+  return { success: false, isError: true, content: [{ type: 'text', text: message }], error: message, stdout: '', durationMs: Math.round(durationMs) };
+}
+
+/** Every place a secret could surface: content blocks, structuredContent, value, error, stdout. */
+export function redactOutcome(outcome: ExecutionOutcome, redact: Redactor): ExecutionOutcome {
+  const out: ExecutionOutcome = {
+    ...outcome,
+    content: redact(outcome.content),
+    stdout: redact(outcome.stdout ?? ''),
+  };
+  if (outcome.structuredContent !== undefined) out.structuredContent = redact(outcome.structuredContent);
+  if (outcome.value !== undefined) out.value = redact(outcome.value);
+  if (outcome.error !== undefined) out.error = redact(outcome.error);
+  return out;
+}
+
+function toRecord(target: ExecutionTarget, args: Record<string, unknown>, outcome: ExecutionOutcome, ctx: ExecutionContext): ExecutionRecord {
+  return {
+    toolId: target.tool.id,
+    serverId: target.serverId,
+    toolName: target.tool.name,
+    inputArgs: target.redact(args),
+    result: outcome.success ? truncateUtf8(resultJson(outcome), MAX_LOGGED_RESULT_BYTES) : null,
+    error: outcome.success ? null : truncateUtf8(outcome.error ?? 'Tool call failed', MAX_LOGGED_RESULT_BYTES),
+    stdout: outcome.stdout ? truncateUtf8(outcome.stdout, MAX_LOGGED_RESULT_BYTES) : null,
+    durationMs: Math.max(0, Math.round(outcome.durationMs)),
+    success: outcome.success,
+    isTest: ctx.isTest,
+    executedBy: ctx.executedBy?.slice(0, 128) ?? null,
+  };
+}
+
+/** What main returned when known, else the content the client saw. */
+function resultJson(outcome: ExecutionOutcome): string {
+  try {
+    return JSON.stringify(outcome.value !== undefined ? outcome.value : outcome.content) ?? 'null';
+  } catch {
+    return JSON.stringify(outcome.content);
+  }
+}

@@ -1,0 +1,17 @@
+import { invalid } from '../common/errors';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Services are also called by the MCP management tools, which pass ids as they came: a
+ * malformed id must be a clear 400 naming the field, not a database error.
+ */
+export function checkUuid(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !UUID.test(value)) throw invalid(`${field} must be a UUID`, { fields: [field] });
+  return value;
+}
+
+/** PostgreSQL unique_violation: a concurrent writer took the name between check and insert. */
+export function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string; driverError?: { code?: string } })?.code === '23505' || (err as { driverError?: { code?: string } })?.driverError?.code === '23505';
+}

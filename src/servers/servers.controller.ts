@@ -1,0 +1,69 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { adminActor } from '../common/actor';
+import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
+import { CreateServerDto, mapServer, mapServerDetail, ServerDetailDto, ServerDto, UpdateServerDto } from './dto/server.dto';
+import { ServersService } from './servers.service';
+import { uuidParam } from './uuid-param';
+
+const ID = { name: 'id', format: 'uuid', description: 'Server id' } as const;
+
+@ApiTags('servers')
+@Authenticated()
+@Controller('api/servers')
+export class ServersController {
+  constructor(private readonly servers: ServersService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List servers with their tool counts' })
+  @ApiPageResponse(ServerDto)
+  @ApiBadRequestResponse({ description: 'page or page_size out of range' })
+  async list(@Query() query: PaginationQueryDto): Promise<Page<ServerDto>> {
+    const page = await this.servers.list(query);
+    return { ...page, items: page.items.map((s) => mapServer(s.server, s.toolCount)) };
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a server' })
+  @ApiCreatedResponse({ type: ServerDto })
+  @ApiBadRequestResponse({ description: 'Name breaks the pattern or is longer than 64; default_timeout_ms out of 1000..300000; unknown field' })
+  @ApiConflictResponse({ description: 'A server with this name exists' })
+  async create(@Body() dto: CreateServerDto, @CurrentUser() user: AuthUser): Promise<ServerDto> {
+    return mapServer(await this.servers.create({ ...dto }, adminActor(user.username)), 0);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a server with its tools (without code)' })
+  @ApiParam(ID)
+  @ApiOkResponse({ type: ServerDetailDto })
+  @ApiBadRequestResponse({ description: 'id is not a UUID' })
+  @ApiNotFoundResponse({ description: 'No such server' })
+  async get(@Param('id', uuidParam('id')) id: string): Promise<ServerDetailDto> {
+    const { server, tools } = await this.servers.get(id);
+    return mapServerDetail(server, tools);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Update name, description or default_timeout_ms' })
+  @ApiParam(ID)
+  @ApiOkResponse({ type: ServerDto })
+  @ApiBadRequestResponse({ description: 'id is not a UUID; empty body; a field is invalid; unknown field' })
+  @ApiNotFoundResponse({ description: 'No such server' })
+  @ApiConflictResponse({ description: 'Another server has this name' })
+  async update(@Param('id', uuidParam('id')) id: string, @Body() dto: UpdateServerDto, @CurrentUser() user: AuthUser): Promise<ServerDto> {
+    const { server, toolCount } = await this.servers.update(id, { ...dto }, adminActor(user.username));
+    return mapServer(server, toolCount);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a server with its tools, versions, secrets, sources, requests and logs' })
+  @ApiParam(ID)
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiBadRequestResponse({ description: 'id is not a UUID' })
+  @ApiNotFoundResponse({ description: 'No such server' })
+  async delete(@Param('id', uuidParam('id')) id: string, @CurrentUser() user: AuthUser): Promise<void> {
+    await this.servers.delete(id, adminActor(user.username));
+  }
+}

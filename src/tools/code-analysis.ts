@@ -1,0 +1,208 @@
+import { builtinModules } from 'node:module';
+import { parse, type CallExpression, type Function as FunctionNode, type ImportExpression, type Node, type Pattern, type Program } from 'acorn';
+import { transform, type Message } from 'esbuild';
+import { MAX_CODE_BYTES } from '../common/limits';
+import type { JsonSchema, ToolLanguage } from './entities/tool.entity';
+import { deriveInputSchema } from './input-schema';
+
+/** One finding; line and column are 1-based (null when the finding has no place). */
+export interface CodeIssue {
+  message: string;
+  line: number | null;
+  column: number | null;
+}
+
+export interface CodeAnalysis {
+  /** No errors: the code parses, exports `main`, and imports nothing that can never load. */
+  valid: boolean;
+  errors: CodeIssue[];
+  warnings: CodeIssue[];
+  /** Every module specifier imported statically, re-exported, or by `import("literal")`. */
+  imports: string[];
+  /** The imported modules that are not on the allowed list (Node built-ins never are). */
+  disallowed_imports: string[];
+  /** Derived from `main`'s first parameter; null when the code does not parse or has no main. */
+  input_schema: JsonSchema | null;
+}
+
+// Prefix-only built-ins (`node:test`, `node:sqlite`) are listed with their prefix; every `node:` specifier is refused anyway.
+const NODE_BUILTINS = new Set(builtinModules);
+
+export const codeBytes = (code: string): number => Buffer.byteLength(code, 'utf8');
+
+/**
+ * Type-strips TypeScript to the JavaScript that will run (esbuild, no bundling, no type
+ * check). Exported so the sandbox strips code exactly as it was analysed.
+ */
+export async function stripTypeScript(code: string): Promise<{ code: string } | { errors: CodeIssue[] }> {
+  try {
+    const out = await transform(code, { loader: 'ts', target: 'esnext', logLevel: 'silent', sourcemap: false });
+    return { code: out.code };
+  } catch (err) {
+    const messages = (err as { errors?: Message[] }).errors;
+    if (!Array.isArray(messages)) throw err;
+    return { errors: messages.map(esbuildIssue) };
+  }
+}
+
+/**
+ * Checks tool code without running it: real parsers (esbuild for TypeScript, acorn for
+ * the JavaScript that runs), never regular expressions.
+ */
+export async function analyzeCode(code: string, language: ToolLanguage, allowedModules: string[]): Promise<CodeAnalysis> {
+  const result: CodeAnalysis = { valid: false, errors: [], warnings: [], imports: [], disallowed_imports: [], input_schema: null };
+  if (codeBytes(code) > MAX_CODE_BYTES) {
+    result.errors.push({ message: `code is ${codeBytes(code)} bytes; the limit is ${MAX_CODE_BYTES} bytes (100 KB)`, line: null, column: null });
+    return result;
+  }
+  let js = code;
+  if (language === 'typescript') {
+    const stripped = await stripTypeScript(code);
+    if ('errors' in stripped) {
+      result.errors.push(...stripped.errors);
+      return result;
+    }
+    js = stripped.code;
+  }
+  let program: Program;
+  try {
+    program = parse(js, { ecmaVersion: 'latest', sourceType: 'module', locations: true });
+  } catch (err) {
+    const loc = (err as { loc?: { line: number; column: number } }).loc;
+    // acorn appends " (line:col)" to its message; the position is given separately.
+    const message = String((err as Error).message).replace(/ \(\d+:\d+\)$/, '');
+    result.errors.push({ message: `Syntax error: ${message}`, line: loc?.line ?? null, column: loc ? loc.column + 1 : null });
+    return result;
+  }
+
+  const main = findMain(program);
+  if (main.error) result.errors.push(main.error);
+  else result.input_schema = deriveInputSchema(main.fn?.params[0] as Pattern | undefined);
+
+  const importedAt = collectModuleUse(program, result);
+  const allowed = new Set(allowedModules);
+  for (const spec of result.imports) {
+    const at = place(importedAt.get(spec));
+    if (spec.startsWith('node:') || NODE_BUILTINS.has(packageName(spec))) {
+      result.disallowed_imports.push(spec);
+      result.errors.push({ message: `"${spec}" is a Node built-in module; Node built-ins are never available in the sandbox`, ...at });
+    } else if (!isPackageSpecifier(spec)) {
+      result.disallowed_imports.push(spec);
+      result.errors.push({ message: `"${spec}" is not an npm package name; tool code is one file and may import only approved npm packages`, ...at });
+    } else if (!allowed.has(packageName(spec))) {
+      result.disallowed_imports.push(spec);
+      result.warnings.push({ message: `"${packageName(spec)}" is not an approved module yet; request it (mcpbox_request_module) or ask an admin to allow it`, ...at });
+    }
+  }
+  if (language === 'typescript') {
+    // Past this point positions refer to esbuild's output, not to what the author wrote.
+    for (const issue of [...result.errors, ...result.warnings]) issue.line = issue.column = null;
+  }
+  result.valid = result.errors.length === 0;
+  return result;
+}
+
+function esbuildIssue(m: Message): CodeIssue {
+  const loc = m.location;
+  // esbuild counts columns in UTF-8 bytes; editors count characters.
+  const column = loc ? Buffer.from(loc.lineText, 'utf8').subarray(0, loc.column).toString('utf8').length + 1 : null;
+  return { message: `Syntax error: ${m.text}`, line: loc?.line ?? null, column };
+}
+
+const place = (n: Node | undefined): { line: number | null; column: number | null } => ({ line: n?.loc?.start.line ?? null, column: n?.loc ? n.loc.start.column + 1 : null });
+
+type MainLookup = { fn?: FunctionNode; error?: CodeIssue };
+
+const NO_MAIN = 'No exported main function: the tool needs `export async function main(args) { ... }` (or `export const main = async (args) => ...`)';
+
+/** `export [async] function main`, `export const main = [async] (...) =>|function`, or `export { x as main }`. */
+function findMain(program: Program): MainLookup {
+  let localName: string | undefined;
+  for (const stmt of program.body) {
+    if (stmt.type !== 'ExportNamedDeclaration') continue;
+    const decl = stmt.declaration;
+    if (decl?.type === 'FunctionDeclaration' && decl.id?.name === 'main') return { fn: decl };
+    if (decl?.type === 'VariableDeclaration') {
+      for (const d of decl.declarations) {
+        if (d.id.type === 'Identifier' && d.id.name === 'main') return functionInit(d.init, d);
+      }
+    }
+    if (!stmt.source) {
+      for (const s of stmt.specifiers) {
+        const exported = s.exported.type === 'Identifier' ? s.exported.name : String(s.exported.value);
+        if (exported === 'main' && s.local.type === 'Identifier') localName = s.local.name;
+      }
+    }
+  }
+  if (!localName) return { error: { message: NO_MAIN, line: null, column: null } };
+  for (const stmt of program.body) {
+    if (stmt.type === 'FunctionDeclaration' && stmt.id?.name === localName) return { fn: stmt };
+    if (stmt.type === 'VariableDeclaration') {
+      for (const d of stmt.declarations) if (d.id.type === 'Identifier' && d.id.name === localName) return functionInit(d.init, d);
+    }
+  }
+  return { error: { message: `main is exported as "${localName}", which is not a top-level function`, line: null, column: null } };
+}
+
+function functionInit(init: Node | null | undefined, at: Node): MainLookup {
+  if (init && (init.type === 'ArrowFunctionExpression' || init.type === 'FunctionExpression')) return { fn: init as FunctionNode };
+  return { error: { message: 'main must be a function (async or not)', ...place(at) } };
+}
+
+/** Walks the whole tree once: imports, re-exports, `import()` and `require(...)`. */
+function collectModuleUse(program: Program, result: CodeAnalysis): Map<string, Node> {
+  const seen = new Map<string, Node>();
+  let current: Node = program;
+  const add = (spec: string) => {
+    if (!seen.has(spec)) {
+      seen.set(spec, current);
+      result.imports.push(spec);
+    }
+  };
+  const visit = (node: Node): void => {
+    current = node;
+    switch (node.type) {
+      case 'ImportDeclaration':
+      case 'ExportAllDeclaration':
+      case 'ExportNamedDeclaration': {
+        const source = (node as { source?: { value?: unknown } | null }).source;
+        if (typeof source?.value === 'string') add(source.value);
+        break;
+      }
+      case 'ImportExpression': {
+        const source = (node as ImportExpression).source;
+        if (source.type === 'Literal' && typeof source.value === 'string') add(source.value);
+        else if (source.type === 'TemplateLiteral' && source.expressions.length === 0) add(source.quasis[0]?.value.cooked ?? '');
+        else result.warnings.push({ message: 'import() with a computed specifier cannot be checked; only approved modules will load', ...place(node) });
+        break;
+      }
+      case 'CallExpression': {
+        const callee = (node as CallExpression).callee;
+        if (callee.type === 'Identifier' && callee.name === 'require') {
+          result.errors.push({ message: 'require() is not available in the sandbox; use `import` of an approved module', ...place(node) });
+        }
+        break;
+      }
+    }
+    for (const value of Object.values(node)) {
+      if (Array.isArray(value)) {
+        for (const item of value) if (isNode(item)) visit(item);
+      } else if (isNode(value)) visit(value);
+    }
+  };
+  visit(program);
+  return seen;
+}
+
+const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string' && 'start' in v;
+
+/** `lodash/fp` → `lodash`, `@scope/pkg/sub` → `@scope/pkg`. */
+export function packageName(spec: string): string {
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+/** A bare npm specifier: not relative, not absolute, not a URL or another scheme. */
+function isPackageSpecifier(spec: string): boolean {
+  return /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*(\/[^\s]*)?$/i.test(spec);
+}

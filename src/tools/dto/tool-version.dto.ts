@@ -1,0 +1,62 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, Min } from 'class-validator';
+import { CHANGE_SOURCES, type ChangeSource, type ToolVersion } from '../entities/tool-version.entity';
+import type { JsonSchema } from '../entities/tool.entity';
+import type { VersionComparison } from '../tool-versions.service';
+import { VERSIONED_FIELDS, type VersionedField } from '../tool-version-snapshot';
+
+export class CompareVersionsQueryDto {
+  @ApiProperty({ minimum: 1, description: 'The older version number' }) @Type(() => Number) @IsInt() @Min(1) from: number;
+  @ApiProperty({ minimum: 1, description: 'The newer version number' }) @Type(() => Number) @IsInt() @Min(1) to: number;
+}
+
+/** A version without its code: what the list shows. */
+export class ToolVersionSummaryDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) tool_id: string;
+  @ApiProperty() version_number: number;
+  @ApiProperty() name: string;
+  @ApiProperty() description: string;
+  @ApiProperty() enabled: boolean;
+  @ApiProperty({ nullable: true, type: Number }) timeout_ms: number | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) input_schema: JsonSchema | null;
+  @ApiProperty({ nullable: true, type: String }) change_summary: string | null;
+  @ApiProperty({ enum: CHANGE_SOURCES }) change_source: ChangeSource;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+}
+
+export class ToolVersionDto extends ToolVersionSummaryDto {
+  @ApiProperty({ nullable: true, type: String }) code: string | null;
+}
+
+export class VersionComparisonDto {
+  @ApiProperty({ type: ToolVersionDto }) from: ToolVersionDto;
+  @ApiProperty({ type: ToolVersionDto }) to: ToolVersionDto;
+  @ApiProperty({ enum: VERSIONED_FIELDS, isArray: true, description: 'Snapshot fields that differ' }) changed_fields: VersionedField[];
+  @ApiProperty({ description: 'Unified diff of the code, from → to' }) diff: string;
+}
+
+export function mapToolVersionSummary(v: ToolVersion): ToolVersionSummaryDto {
+  return {
+    id: v.id,
+    tool_id: v.toolId,
+    version_number: v.versionNumber,
+    name: v.name,
+    description: v.description,
+    enabled: v.enabled,
+    timeout_ms: v.timeoutMs,
+    input_schema: v.inputSchema,
+    change_summary: v.changeSummary,
+    change_source: v.changeSource,
+    created_at: v.createdAt.toISOString(),
+  };
+}
+
+export function mapToolVersion(v: ToolVersion): ToolVersionDto {
+  return { ...mapToolVersionSummary(v), code: v.code };
+}
+
+export function mapComparison(c: VersionComparison): VersionComparisonDto {
+  return { from: mapToolVersion(c.from), to: mapToolVersion(c.to), changed_fields: c.changed_fields, diff: c.diff };
+}

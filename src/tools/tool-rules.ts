@@ -1,0 +1,81 @@
+import { invalid } from '../common/errors';
+import { MAX_CODE_BYTES, MAX_TIMEOUT_MS } from '../common/limits';
+import { nameProblem } from '../servers/server-rules';
+import type { CodeAnalysis } from './code-analysis';
+import { codeBytes } from './code-analysis';
+import { TOOL_LANGUAGES, type JsonSchema, type ToolLanguage } from './entities/tool.entity';
+import { inputSchemaProblem } from './input-schema';
+
+/** What `create` takes: the Admin API body and the MCP tool's arguments alike (snake_case). */
+export interface CreateToolInput {
+  name: string;
+  description: string;
+  code: string;
+  language?: ToolLanguage;
+  /** Omitted or null: derived from main's destructured parameter. */
+  input_schema?: JsonSchema | null;
+  /** null = the server's default_timeout_ms. */
+  timeout_ms?: number | null;
+  enabled?: boolean;
+  change_summary?: string;
+}
+
+export type UpdateToolInput = Partial<CreateToolInput>;
+
+const MAX_SUMMARY = 1000;
+
+/**
+ * Every field problem of a create (partial = false) or patch, each naming its field.
+ * Services re-check what the DTO checked because the MCP tools call them with raw JSON.
+ */
+export function checkToolInput(input: UpdateToolInput, partial: boolean): void {
+  const problems: Record<string, string> = {};
+  if (!partial || input.name !== undefined) {
+    const p = nameProblem(input.name);
+    if (p) problems.name = p;
+  }
+  if ((!partial || input.description !== undefined) && typeof input.description !== 'string') problems.description = 'description must be a string';
+  if (!partial || input.code !== undefined) {
+    if (typeof input.code !== 'string') problems.code = 'code must be a string';
+    else if (codeBytes(input.code) > MAX_CODE_BYTES) problems.code = `code is ${codeBytes(input.code)} bytes of UTF-8; the limit is ${MAX_CODE_BYTES} bytes (100 KB)`;
+  }
+  if (input.language !== undefined && !TOOL_LANGUAGES.includes(input.language)) problems.language = `language must be one of ${TOOL_LANGUAGES.join(', ')}`;
+  if (input.input_schema !== undefined && input.input_schema !== null) {
+    const p = inputSchemaProblem(input.input_schema);
+    if (p) problems.input_schema = p;
+  }
+  const t = input.timeout_ms;
+  if (t !== undefined && t !== null && (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > MAX_TIMEOUT_MS)) {
+    problems.timeout_ms = `timeout_ms must be an integer from 1 to ${MAX_TIMEOUT_MS}, or null for the server default`;
+  }
+  if (input.enabled !== undefined && typeof input.enabled !== 'boolean') problems.enabled = 'enabled must be a boolean';
+  if (input.change_summary !== undefined && (typeof input.change_summary !== 'string' || input.change_summary.length > MAX_SUMMARY)) {
+    problems.change_summary = `change_summary must be a string of at most ${MAX_SUMMARY} characters`;
+  }
+  if (partial && Object.values(input).every((v) => v === undefined)) problems.body = 'at least one field to change is required';
+  const fields = Object.keys(problems);
+  if (fields.length) throw invalid(Object.values(problems).join('; '), { fields });
+}
+
+/** Code that cannot run (syntax error, no main, a Node built-in, require) is refused with every finding. */
+export function checkAnalysis(analysis: CodeAnalysis): void {
+  if (analysis.valid) return;
+  throw invalid(`code is not valid: ${analysis.errors.map((e) => (e.line ? `${e.message} (line ${e.line}, column ${e.column})` : e.message)).join('; ')}`, {
+    fields: ['code'],
+    errors: analysis.errors,
+  });
+}
+
+/** Key-order-independent JSON (jsonb does not keep key order), for "did the schema change?". */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+export const sameJson = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);

@@ -1,0 +1,41 @@
+import type { EntityManager } from 'typeorm';
+import { CHANGE_SOURCES, ToolVersion, type ChangeSource } from './entities/tool-version.entity';
+import type { Tool } from './entities/tool.entity';
+
+/** The fields a version snapshots and a rollback restores. */
+export const VERSIONED_FIELDS = ['name', 'description', 'enabled', 'timeout_ms', 'code', 'input_schema'] as const;
+export type VersionedField = (typeof VERSIONED_FIELDS)[number];
+
+export function isChangeSource(v: unknown): v is ChangeSource {
+  return typeof v === 'string' && (CHANGE_SOURCES as readonly string[]).includes(v);
+}
+
+/** Writes the row for `tool.currentVersion` from the tool as it now is, inside the caller's transaction. */
+export async function writeVersion(tx: EntityManager, tool: Tool, source: ChangeSource, summary: string | null): Promise<ToolVersion> {
+  const repo = tx.getRepository(ToolVersion);
+  return repo.save(
+    repo.create({
+      toolId: tool.id,
+      versionNumber: tool.currentVersion,
+      name: tool.name,
+      description: tool.description,
+      enabled: tool.enabled,
+      timeoutMs: tool.timeoutMs,
+      code: tool.code,
+      inputSchema: tool.inputSchema,
+      changeSummary: summary,
+      changeSource: source,
+    }),
+  );
+}
+
+export function versionValue(v: ToolVersion, field: VersionedField): unknown {
+  switch (field) {
+    case 'name': return v.name;
+    case 'description': return v.description;
+    case 'enabled': return v.enabled;
+    case 'timeout_ms': return v.timeoutMs;
+    case 'code': return v.code;
+    case 'input_schema': return v.inputSchema;
+  }
+}
