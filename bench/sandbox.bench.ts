@@ -7,6 +7,7 @@
  */
 import ivm from 'isolated-vm';
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { transform } from 'esbuild';
 import type { ExecutionRequest } from '../src/sandbox/runtime/contract';
@@ -15,6 +16,7 @@ import { SandboxRuntime } from '../src/sandbox/runtime/sandbox-runtime';
 const TOOL = 'export async function main({ n }) { return { n, next: n + 1 }; }';
 const CALLS = Number(process.env.BENCH_CALLS ?? 4000);
 const WARMUP = 500;
+const ROUNDS = 10;
 
 interface Result {
   p50: number;
@@ -22,8 +24,13 @@ interface Result {
   perSecond: number;
 }
 
-async function measure(callers: number, total: number, call: (i: number) => Promise<void>): Promise<Result> {
-  const latencies: number[] = [];
+interface Sample {
+  latencies: number[];
+  elapsed: number;
+  calls: number;
+}
+
+async function sample(callers: number, total: number, call: (i: number) => Promise<void>, into: Sample): Promise<void> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -32,14 +39,18 @@ async function measure(callers: number, total: number, call: (i: number) => Prom
         const i = next++;
         const t = performance.now();
         await call(i);
-        latencies.push(performance.now() - t);
+        into.latencies.push(performance.now() - t);
       }
     }),
   );
-  const elapsed = performance.now() - started;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { p50: at(0.5), p99: at(0.99), perSecond: (total / elapsed) * 1000 };
+  into.elapsed += performance.now() - started;
+  into.calls += total;
+}
+
+function summarise(s: Sample): Result {
+  const sorted = [...s.latencies].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { p50: at(0.5), p99: at(0.99), perSecond: (s.calls / s.elapsed) * 1000 };
 }
 
 async function floorCall(): Promise<(i: number) => Promise<void>> {
@@ -75,6 +86,30 @@ async function runtimeCall(rt: SandboxRuntime): Promise<(i: number) => Promise<v
   };
 }
 
+/** CPU seconds (user + system) of this process and of its child processes (the workers), from /proc (Linux). */
+function cpuSeconds(): { self: number; workers: number[] } {
+  const ticks = 100;
+  const read = (pid: string) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return { ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / ticks };
+    } catch {
+      return undefined;
+    }
+  };
+  const workers: number[] = [];
+  try {
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      const st = read(pid);
+      if (st && st.ppid === process.pid) workers.push(st.cpu);
+    }
+  } catch {
+    // not Linux: no CPU figures
+  }
+  const u = process.cpuUsage();
+  return { self: (u.user + u.system) / 1e6, workers };
+}
+
 const f = (n: number) => n.toFixed(3).padStart(9);
 const r = (n: number) => n.toFixed(0).padStart(9);
 
@@ -86,13 +121,28 @@ async function main(): Promise<void> {
   const runtime = await runtimeCall(rt);
   console.log(`Node ${process.versions.node}, isolated-vm 7, ${availableParallelism()} cores, ${CALLS} calls per row, runtime with ${workers} workers`);
 
-  const rows: { name: string; callers: number; floor: Result; runtime: Result }[] = [];
+  const rows: { name: string; callers: number; floor: Result; runtime: Result; cpu: string }[] = [];
   for (const callers of [1, 8]) {
-    await measure(callers, WARMUP, floor);
-    await measure(callers, WARMUP, runtime);
-    const fl = await measure(callers, CALLS, floor);
-    const rtm = await measure(callers, CALLS, runtime);
-    rows.push({ name: `${callers} caller${callers > 1 ? 's' : ''}`, callers, floor: fl, runtime: rtm });
+    const scratch: Sample = { latencies: [], elapsed: 0, calls: 0 };
+    await sample(callers, WARMUP, floor, scratch);
+    await sample(callers, WARMUP, runtime, scratch);
+    // Interleaved rounds, so that both sides see the same machine (other load comes and goes).
+    const fl: Sample = { latencies: [], elapsed: 0, calls: 0 };
+    const rtm: Sample = { latencies: [], elapsed: 0, calls: 0 };
+    let self = 0;
+    let workers: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      await sample(callers, CALLS / ROUNDS, floor, fl);
+      const before = cpuSeconds();
+      await sample(callers, CALLS / ROUNDS, runtime, rtm);
+      const after = cpuSeconds();
+      self += after.self - before.self;
+      workers = after.workers.map((c, i) => (workers[i] ?? 0) + c - (before.workers[i] ?? 0));
+    }
+    const wall = rtm.elapsed / 1000;
+    const busy = workers.filter((c) => c > 0.05);
+    const cpu = `app ${self.toFixed(2)} s + workers ${busy.map((c) => c.toFixed(2)).join(' + ')} s CPU in ${wall.toFixed(2)} s = ${((self + busy.reduce((a, b) => a + b, 0)) / wall).toFixed(2)} cores busy`;
+    rows.push({ name: `${callers} caller${callers > 1 ? 's' : ''}`, callers, floor: summarise(fl), runtime: summarise(rtm), cpu });
   }
   await rt.close();
 
@@ -104,6 +154,8 @@ async function main(): Promise<void> {
       `${row.name.padEnd(10)}|${f(row.floor.p50)}ms|${f(row.floor.p99)}ms|${r(row.floor.perSecond)}  |${f(row.runtime.p50)}ms|${f(row.runtime.p99)}ms|${r(row.runtime.perSecond)}  |${(row.runtime.p50 / row.floor.p50).toFixed(2).padStart(9)}x|${(row.runtime.perSecond / row.floor.perSecond).toFixed(2).padStart(9)}x`,
     );
   }
+  console.log('');
+  for (const row of rows) console.log(`runtime CPU, ${row.name}: ${row.cpu}`);
   const one = rows[0];
   const eight = rows[1];
   console.log('');
