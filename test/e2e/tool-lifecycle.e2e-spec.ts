@@ -4,8 +4,8 @@ import { setupAdmin, startApp, type TestApp } from '../support/app';
 
 /**
  * The whole life of a tool through the Admin API (issue 3, "shown when done"): every
- * state, current_version and version row is checked on the way. Export/import steps are
- * added by the lead once that area lands.
+ * state, current_version and version row is checked on the way, through export, delete
+ * and import of its server.
  */
 const V1 = 'export async function main({ city, units = "metric" }) {\n  return `${city} in ${units}`;\n}\n';
 const V2 = 'export async function main({ city, units = "metric", days = 3 }) {\n  return `${city} in ${units} for ${days} days`;\n}\n';
@@ -16,6 +16,7 @@ describe('tool lifecycle', () => {
   let token: string;
   let serverId: string;
   let toolId: string;
+  let exported: Record<string, any>;
 
   const tool = async () => {
     const res = await t.get(`/api/tools/${toolId}`, { token });
@@ -170,7 +171,19 @@ describe('tool lifecycle', () => {
     assert.deepEqual(cmp.body.changed_fields, []);
   });
 
-  it('10. delete: the tool and its versions are gone', async () => {
+  it('10. export the server: signed, the tool at its current code and schema', async () => {
+    const res = await t.get(`/api/export/servers/${serverId}`, { token });
+    assert.equal(res.status, 200, res.text);
+    exported = res.body;
+    assert.match(exported.signature, /^[0-9a-f]{64}$/);
+    assert.equal(exported.servers.length, 1);
+    const [tool] = exported.servers[0].tools;
+    assert.equal(tool.name, 'get_weather');
+    assert.equal(tool.code, V1);
+    assert.deepEqual(tool.input_schema, { type: 'object', properties: { city: {}, units: { type: 'string', default: 'metric' } }, required: ['city'] });
+  });
+
+  it('11. delete: the tool and its versions are gone', async () => {
     const res = await t.delete(`/api/tools/${toolId}`, { token });
     assert.equal(res.status, 204);
     assert.equal((await t.get(`/api/tools/${toolId}`, { token })).status, 404);
@@ -179,5 +192,24 @@ describe('tool lifecycle', () => {
     const audit = await t.db.query(`SELECT count(*)::int AS n FROM activity_logs WHERE log_type = 'audit' AND details->>'tool_id' = $1`, [toolId]);
     // create, 2 edits, submit, reject, approve, revoke, approve, rollback, delete
     assert.equal(audit.rows[0].n, 10);
+  });
+
+  it('12. delete the server, then import the export: the tool is back, version 1 from the import, pending review', async () => {
+    assert.equal((await t.delete(`/api/servers/${serverId}`, { token })).status, 204);
+    assert.equal((await t.get(`/api/servers/${serverId}`, { token })).status, 404);
+    // The document exported in step 10 still holds the tool deleted in step 11.
+    const res = await t.post('/api/export/import', exported, { token });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.created.servers, 1);
+    assert.equal(res.body.created.tools, 1);
+    const servers = await t.get('/api/servers', { token });
+    const server = servers.body.items.find((s: { name: string }) => s.name === 'weather');
+    assert.ok(server, 'the server is back');
+    const tools = await t.get(`/api/servers/${server.id}/tools`, { token });
+    assert.equal(tools.body.items.length, 1);
+    toolId = tools.body.items[0].id;
+    const current = await expectState('pending_review', 1, [[1, 'import', V1]]);
+    assert.equal(current.name, 'get_weather');
+    assert.equal(current.approved_by, null);
   });
 });
