@@ -3,7 +3,7 @@ import { ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNo
 import { adminActor } from '../common/actor';
 import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
 import { ApiPageResponse, type Page } from '../common/pagination';
-import { uuidParam } from '../servers/uuid-param';
+import { uuidParam } from '../common/uuid-param';
 import { mapTool, ToolDto } from '../tools/dto/tool.dto';
 import { ApprovalStatsDto, mapApprovalStats, mapToolApproval, RevokeToolDto, ToolActionDto, ToolApprovalDto, ToolQueueQueryDto } from './dto/tool-approval.dto';
 import { ToolApprovalsService } from './tool-approvals.service';

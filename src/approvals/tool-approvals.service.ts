@@ -6,7 +6,7 @@ import type { Actor } from '../common/actor';
 import { forbidden, invalid, notFound } from '../common/errors';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import { ServerChangesService } from '../server-changes/server-changes.service';
-import { checkUuid } from '../servers/ids';
+import { checkUuid } from '../common/ids';
 import { SettingsService } from '../settings/settings.service';
 import { APPROVAL_STATUSES, Tool, type ApprovalStatus } from '../tools/entities/tool.entity';
 import { ModuleRequest } from './entities/module-request.entity';

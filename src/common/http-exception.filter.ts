@@ -43,7 +43,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body, headers } = this.describe(exception);
-    if (status >= 500) this.log.error({ err: exception }, 'Unhandled error');
+    // Name, message and stack only: a driver error's own fields (query parameters) stay out of the log.
+    if (status >= 500) this.log.error({ err: describeForLog(exception) }, 'Unhandled error');
     for (const [k, v] of Object.entries(headers ?? {})) reply.header(k, v);
     void reply.status(status).send(body);
   }
@@ -65,4 +66,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (isJsonSyntaxError(exception)) return { status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'Malformed JSON in request body' } };
     return { status: 500, body: { statusCode: 500, error: REASON[500], message: 'Internal server error' } };
   }
+}
+
+function describeForLog(err: unknown): Record<string, unknown> {
+  return err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : { message: String(err) };
 }

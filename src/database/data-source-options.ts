@@ -16,6 +16,7 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     uuidExtension: 'pgcrypto',
     namingStrategy: new SnakeNamingStrategy(),
     extra: { max: 20, connectionTimeoutMillis: 10_000 },
-    logging: ['error'],
+    // Off: TypeORM's own logger would print failed queries with their parameters.
+    logging: false,
   };
 }

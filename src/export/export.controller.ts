@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBadRequestResponse, ApiBody, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { adminActor } from '../common/actor';
 import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
-import { uuidParam } from '../servers/uuid-param';
+import { uuidParam } from '../common/uuid-param';
 import { ExportDocumentDto, ImportQueryDto, ImportResultDto } from './dto/export.dto';
 import { ExportService } from './export.service';
 import { ImportService } from './import.service';

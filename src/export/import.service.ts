@@ -10,7 +10,7 @@ import { NetworkAccessService } from '../network-access/network-access.service';
 import { SecretsService } from '../secrets/secrets.service';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { Server } from '../servers/entities/server.entity';
-import { isUniqueViolation } from '../servers/ids';
+import { isUniqueViolation } from '../common/ids';
 import { nameProblem } from '../servers/server-rules';
 import { ServersService } from '../servers/servers.service';
 import { SettingsService } from '../settings/settings.service';

@@ -3,7 +3,7 @@ import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiCreatedResponse
 import { adminActor } from '../common/actor';
 import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
 import { AllowedHostInputDto, AllowedHostsDto } from './dto/allowed-host.dto';
-import { uuidParam } from '../servers/uuid-param';
+import { uuidParam } from '../common/uuid-param';
 import { NetworkAccessService } from './network-access.service';
 
 @ApiTags('servers')

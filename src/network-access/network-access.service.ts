@@ -7,7 +7,7 @@ import type { Actor } from '../common/actor';
 import { conflict, forbidden, notFound } from '../common/errors';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { Server, type AllowedHost } from '../servers/entities/server.entity';
-import { checkUuid } from '../servers/ids';
+import { checkUuid } from '../common/ids';
 import { formatHost, normalizeHost, normalizePort } from './host-rules';
 
 export interface NetworkTxOptions {

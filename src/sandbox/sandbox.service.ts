@@ -8,7 +8,7 @@ import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../comm
 import { SecretsService } from '../secrets/secrets.service';
 import { ServerChangesService, type ServerChange } from '../server-changes/server-changes.service';
 import { Server } from '../servers/entities/server.entity';
-import { checkUuid } from '../servers/ids';
+import { checkUuid } from '../common/ids';
 import { SettingsService } from '../settings/settings.service';
 import { Tool } from '../tools/entities/tool.entity';
 import { mapServerLogLine, mapTestCodeResult, type SandboxStatusView, type ServerLogLineView, type TestCodeResultView } from './dto/sandbox.dto';

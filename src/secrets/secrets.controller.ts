@@ -4,7 +4,7 @@ import { adminActor } from '../common/actor';
 import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
 import { CreateSecretDto, SecretDto, SetSecretValueDto } from './dto/secret.dto';
-import { uuidParam } from '../servers/uuid-param';
+import { uuidParam } from '../common/uuid-param';
 import { SecretsService } from './secrets.service';
 
 const serverId = uuidParam('id');

@@ -8,7 +8,7 @@ import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../comm
 import { SecretBox } from '../crypto/secret-box';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { Server } from '../servers/entities/server.entity';
-import { checkUuid } from '../servers/ids';
+import { checkUuid } from '../common/ids';
 import { ServerSecret } from './entities/server-secret.entity';
 import { secretAad } from './secret-aad';
 import { checkSecretDescription, checkSecretKey, checkSecretValue } from './secret-rules';

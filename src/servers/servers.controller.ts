@@ -5,7 +5,7 @@ import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators'
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
 import { CreateServerDto, mapServer, mapServerDetail, ServerDetailDto, ServerDto, UpdateServerDto } from './dto/server.dto';
 import { ServersService } from './servers.service';
-import { uuidParam } from './uuid-param';
+import { uuidParam } from '../common/uuid-param';
 
 const ID = { name: 'id', format: 'uuid', description: 'Server id' } as const;
 

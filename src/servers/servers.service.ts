@@ -8,7 +8,7 @@ import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../comm
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { Tool } from '../tools/entities/tool.entity';
 import { Server } from './entities/server.entity';
-import { checkUuid, isUniqueViolation } from './ids';
+import { checkUuid, isUniqueViolation } from '../common/ids';
 import { checkServerInput, type CreateServerInput, type UpdateServerInput } from './server-rules';
 
 export interface ServerWithCount {

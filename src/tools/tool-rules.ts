@@ -1,3 +1,4 @@
+import { canonicalJson } from '../common/canonical-json';
 import { invalid } from '../common/errors';
 import { MAX_CODE_BYTES, MAX_TIMEOUT_MS } from '../common/limits';
 import { nameProblem } from '../servers/server-rules';
@@ -66,16 +67,5 @@ export function checkAnalysis(analysis: CodeAnalysis): void {
   });
 }
 
-/** Key-order-independent JSON (jsonb does not keep key order), for "did the schema change?". */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-
+/** jsonb does not keep key order: compare schemas by their canonical JSON. */
 export const sameJson = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);

@@ -3,7 +3,7 @@ import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkR
 import { adminActor } from '../common/actor';
 import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
-import { uuidParam } from '../servers/uuid-param';
+import { uuidParam } from '../common/uuid-param';
 import { mapTool, ToolDto } from './dto/tool.dto';
 import { CompareVersionsQueryDto, mapComparison, mapToolVersion, mapToolVersionSummary, ToolVersionDto, ToolVersionSummaryDto, VersionComparisonDto } from './dto/tool-version.dto';
 import { ToolVersionsService } from './tool-versions.service';

@@ -8,7 +8,7 @@ import type { Actor } from '../common/actor';
 import { conflict, DomainError, invalid, notFound } from '../common/errors';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import { ServerChangesService } from '../server-changes/server-changes.service';
-import { checkUuid } from '../servers/ids';
+import { checkUuid } from '../common/ids';
 import { ToolVersion } from './entities/tool-version.entity';
 import { Tool } from './entities/tool.entity';
 import { sameJson } from './tool-rules';

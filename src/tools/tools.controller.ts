@@ -3,7 +3,7 @@ import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoCo
 import { adminActor } from '../common/actor';
 import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
-import { uuidParam } from '../servers/uuid-param';
+import { uuidParam } from '../common/uuid-param';
 import { CreateToolDto, mapTool, mapToolSummary, ToolDto, ToolSummaryDto, UpdateToolDto } from './dto/tool.dto';
 import { CodeAnalysisDto, mapCodeAnalysis, ValidateCodeDto } from './dto/validate-code.dto';
 import { ToolsService } from './tools.service';

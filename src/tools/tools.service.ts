@@ -7,7 +7,7 @@ import type { Actor } from '../common/actor';
 import { conflict, invalid, notFound } from '../common/errors';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import { ServerChangesService } from '../server-changes/server-changes.service';
-import { checkUuid, isUniqueViolation } from '../servers/ids';
+import { checkUuid, isUniqueViolation } from '../common/ids';
 import { ServersService } from '../servers/servers.service';
 import { GlobalConfig } from '../settings/entities/global-config.entity';
 import { SettingsService } from '../settings/settings.service';
