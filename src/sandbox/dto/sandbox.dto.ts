@@ -30,22 +30,8 @@ export class SandboxStatusDto implements SandboxStatusView {
   @ApiProperty({ description: 'Heap bytes the sandbox holds for this server (0 when not running)' }) memory_bytes: number;
 }
 
-export interface ServerLogLineView {
-  id: string;
-  kind: 'execution' | 'lifecycle';
-  created_at: string;
-  tool_id: string | null;
-  tool_name: string | null;
-  success: boolean | null;
-  is_test: boolean | null;
-  duration_ms: number | null;
-  error: string | null;
-  stdout: string | null;
-  result: string | null;
-  executed_by: string | null;
-  level: string | null;
-  message: string | null;
-}
+/** A log line as the API shows it: the service's row with its timestamp as ISO text. */
+export type ServerLogLineView = Omit<ServerLogLine, 'created_at'> & { created_at: string };
 
 export class ServerLogLineDto implements ServerLogLineView {
   @ApiProperty({ format: 'uuid' }) id: string;
