@@ -14,16 +14,25 @@ const { build } = await import('./build.mjs');
 
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-let typecheckFailed = 0;
+let typecheckFailed = 0; // failed static checks
 
 const built = await build();
 console.log(`[test] built ${built.files} files in ${built.ms} ms`);
 
+// Static checks (a full run only): types, lint, formatting; each failing one counts as a failed test.
+const STATIC_CHECKS = [
+  ['typecheck', 'node_modules/typescript/bin/tsc', ['-p', root]],
+  ['lint', 'node_modules/eslint/bin/eslint.js', ['--max-warnings=0', root]],
+  ['format', 'node_modules/prettier/bin/prettier.cjs', ['--check', '--log-level=warn', root]],
+];
 if (!filters.length || process.env.MCPBOX_TYPECHECK === 'true') {
-  const started = Date.now();
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
-  typecheckFailed = tsc.status === 0 ? 0 : 1;
-  console.log(`[test] typecheck ${typecheckFailed ? 'FAILED' : 'ok'} in ${Date.now() - started} ms`);
+  for (const [name, bin, args] of STATIC_CHECKS) {
+    const started = Date.now();
+    const run = spawnSync(process.execPath, [join(root, bin), ...args], { stdio: 'inherit', cwd: root });
+    const failed = run.status === 0 ? 0 : 1;
+    typecheckFailed += failed;
+    console.log(`[test] ${name} ${failed ? 'FAILED' : 'ok'} in ${Date.now() - started} ms`);
+  }
 }
 
 const { createRequire } = await import('node:module');

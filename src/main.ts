@@ -17,8 +17,10 @@ async function main(): Promise<void> {
     if (!Object.values(env).some((v) => v?.includes('${'))) validateEnvironment(env);
     // Loaded here, not at the top: validating the configuration happens while these load,
     // and a problem with it must be one clear line, not a stack trace.
+    /* eslint-disable @typescript-eslint/no-require-imports */
     const { createApp } = require('./bootstrap') as typeof import('./bootstrap');
     const { AppConfig } = require('./config/app-config') as typeof import('./config/app-config');
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const app = await createApp();
     const config = app.get(AppConfig);
     await app.listen(config.port, config.host);

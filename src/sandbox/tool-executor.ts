@@ -57,7 +57,7 @@ export class ToolExecutor {
   async run(target: ExecutionTarget, args: Record<string, unknown>, ctx: ExecutionContext): Promise<ExecutionResult> {
     const started = performance.now();
     let outcome: ExecutionOutcome | undefined;
-    let logged: Promise<void> = Promise.resolve();
+    let logged: Promise<void>;
     try {
       outcome = await this.runtime.execute({
         serverId: target.serverId,

@@ -72,6 +72,7 @@ export async function startApp(env: Record<string, string | undefined> = {}, opt
     else process.env[k] = v;
   }
   // Loaded after the environment is set: configuration is validated while it loads.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createApp } = require('../../src/bootstrap') as typeof import('../../src/bootstrap');
   const app = await createApp();
   const routes: string[] = [];
