@@ -14,11 +14,18 @@ const built = await build();
 console.log(`[bench] built ${built.files} files in ${built.ms} ms`);
 
 const dir = join(root, 'dist/bench');
-const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.bench.js') && (!filters.length || filters.some((s) => f.includes(s)))).sort() : [];
+const files = existsSync(dir)
+  ? readdirSync(dir)
+      .filter((f) => f.endsWith('.bench.js') && (!filters.length || filters.some((s) => f.includes(s))))
+      .sort()
+  : [];
 let failed = 0;
 for (const file of files) {
   console.log(`\n[bench] ${file}`);
-  const res = spawnSync(process.execPath, ['--no-node-snapshot', '--enable-source-maps', join(dir, file)], { stdio: 'inherit', env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production' } });
+  const res = spawnSync(process.execPath, ['--no-node-snapshot', '--enable-source-maps', join(dir, file)], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production' },
+  });
   if (res.status !== 0) failed++;
 }
 if (!files.length) console.log('[bench] no benchmarks found');

@@ -11,7 +11,10 @@ const roots = ['src', 'test', 'bench', 'ormconfig.ts'];
 async function* walk(path) {
   const info = await stat(path).catch(() => null);
   if (!info) return;
-  if (info.isFile()) { if (path.endsWith('.ts') && !path.endsWith('.d.ts')) yield path; return; }
+  if (info.isFile()) {
+    if (path.endsWith('.ts') && !path.endsWith('.d.ts')) yield path;
+    return;
+  }
   for (const entry of await readdir(path)) yield* walk(join(path, entry));
 }
 
@@ -39,13 +42,15 @@ export async function build() {
   const jobs = [];
   for (const r of roots) {
     for await (const file of walk(join(root, r))) {
-      jobs.push((async () => {
-        const target = join(out, relative(root, file)).replace(/\.ts$/, '.js');
-        const { code, map } = await transformFile(file, { ...options, sourceFileName: relative(dirname(target), file) });
-        await mkdir(dirname(target), { recursive: true });
-        await writeAtomic(target, `${code}\n//# sourceMappingURL=${target.split('/').pop()}.map\n`);
-        if (map) await writeAtomic(`${target}.map`, map);
-      })());
+      jobs.push(
+        (async () => {
+          const target = join(out, relative(root, file)).replace(/\.ts$/, '.js');
+          const { code, map } = await transformFile(file, { ...options, sourceFileName: relative(dirname(target), file) });
+          await mkdir(dirname(target), { recursive: true });
+          await writeAtomic(target, `${code}\n//# sourceMappingURL=${target.split('/').pop()}.map\n`);
+          if (map) await writeAtomic(`${target}.map`, map);
+        })(),
+      );
     }
   }
   await Promise.all(jobs);

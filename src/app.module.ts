@@ -18,6 +18,24 @@ import { ExportModule } from './export/export.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 
 @Module({
-  imports: [ConfigModule, LoggingModule, DatabaseModule, CryptoModule, ActivityModule, ServerChangesModule, HealthModule, AuthModule, SettingsModule, SystemModule, ServersModule, ToolsModule, ApprovalsModule, SecretsModule, NetworkAccessModule, ExportModule, SandboxModule],
+  imports: [
+    ConfigModule,
+    LoggingModule,
+    DatabaseModule,
+    CryptoModule,
+    ActivityModule,
+    ServerChangesModule,
+    HealthModule,
+    AuthModule,
+    SettingsModule,
+    SystemModule,
+    ServersModule,
+    ToolsModule,
+    ApprovalsModule,
+    SecretsModule,
+    NetworkAccessModule,
+    ExportModule,
+    SandboxModule,
+  ],
 })
 export class AppModule {}

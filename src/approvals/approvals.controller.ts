@@ -34,7 +34,10 @@ export class ApprovalsController {
 
   @Post('tools/:id/action')
   @HttpCode(200)
-  @ApiOperation({ summary: 'approve (from pending_review), reject (from pending_review, needs a reason) or submit_for_review (from draft or rejected; approved at once under auto_approve). The reviewer is the caller' })
+  @ApiOperation({
+    summary:
+      'approve (from pending_review), reject (from pending_review, needs a reason) or submit_for_review (from draft or rejected; approved at once under auto_approve). The reviewer is the caller',
+  })
   @ApiParam(TOOL_ID)
   @ApiOkResponse({ type: ToolDto, description: 'The tool after the decision' })
   @ApiBadRequestResponse({ description: 'id is not a UUID; unknown action; reject without a reason; unknown field' })

@@ -64,7 +64,10 @@ export class ToolApprovalsService {
       tool.publishNotes = text ?? null;
       if (this.settings.get('tool_approval_mode') === 'auto_approve') {
         approveNow(tool, AUTO_APPROVER, now);
-        return { message: `Tool ${tool.name} submitted by ${actor.name} and approved at once (tool_approval_mode=auto_approve)`, details: { notes: text ?? null, auto_approved: true } };
+        return {
+          message: `Tool ${tool.name} submitted by ${actor.name} and approved at once (tool_approval_mode=auto_approve)`,
+          details: { notes: text ?? null, auto_approved: true },
+        };
       }
       return { message: `Tool ${tool.name} submitted for review by ${actor.name}`, details: { notes: text ?? null } };
     });
@@ -166,7 +169,15 @@ export class ToolApprovalsService {
         {
           logType: 'audit',
           message,
-          details: { actor: actor.name, actor_kind: actor.kind, tool_id: saved.id, decision, approval_status: { from: before, to: saved.approvalStatus }, version: saved.currentVersion, ...details },
+          details: {
+            actor: actor.name,
+            actor_kind: actor.kind,
+            tool_id: saved.id,
+            decision,
+            approval_status: { from: before, to: saved.approvalStatus },
+            version: saved.currentVersion,
+            ...details,
+          },
           serverId: saved.serverId,
         },
         tx,
@@ -180,7 +191,12 @@ export class ToolApprovalsService {
 
 /** Every state with its count (0 when none), one grouped query. */
 async function countByStatus<E extends ObjectLiteral, S extends string>(repo: Repository<E>, property: keyof E & string, states: readonly S[]): Promise<Record<S, number>> {
-  const rows = await repo.createQueryBuilder('r').select(`r.${property}`, 'status').addSelect('COUNT(*)::int', 'n').groupBy(`r.${property}`).getRawMany<{ status: string; n: number }>();
+  const rows = await repo
+    .createQueryBuilder('r')
+    .select(`r.${property}`, 'status')
+    .addSelect('COUNT(*)::int', 'n')
+    .groupBy(`r.${property}`)
+    .getRawMany<{ status: string; n: number }>();
   const out = Object.fromEntries(states.map((s) => [s, 0])) as Record<S, number>;
   for (const r of rows) if ((states as readonly string[]).includes(r.status)) out[r.status as S] = Number(r.n);
   return out;

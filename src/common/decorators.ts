@@ -7,7 +7,12 @@ export const IS_PUBLIC = 'mcpbox:public';
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
 /** Swagger: the route needs the bearer token (the guard is global; this documents it). */
-export const Authenticated = () => applyDecorators(ApiBearerAuth(), ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked access token' }), ApiForbiddenResponse({ description: 'Forbidden by policy' }));
+export const Authenticated = () =>
+  applyDecorators(
+    ApiBearerAuth(),
+    ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked access token' }),
+    ApiForbiddenResponse({ description: 'Forbidden by policy' }),
+  );
 
 /** The authenticated admin as the JWT guard found it. */
 export interface AuthUser {

@@ -8,11 +8,18 @@ export const MAX_PAGE_SIZE = 100;
 /** `?page=1&page_size=50` (max 100), SPEC §2. Extend it for list filters. */
 export class PaginationQueryDto {
   @ApiPropertyOptional({ minimum: 1, default: 1 })
-  @IsOptional() @TransformType(() => Number) @IsInt() @Min(1)
+  @IsOptional()
+  @TransformType(() => Number)
+  @IsInt()
+  @Min(1)
   page?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
-  @IsOptional() @TransformType(() => Number) @IsInt() @Min(1) @Max(MAX_PAGE_SIZE)
+  @IsOptional()
+  @TransformType(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
   page_size?: number;
 }
 

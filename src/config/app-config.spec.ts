@@ -79,7 +79,10 @@ describe('AppConfig.fromEnvironment', () => {
       assert.match(readFileSync(file, 'utf8'), /^[0-9a-f]{64}\n?$/);
       assert.equal(first.encryptionKey.length, 32);
       assert.equal(first.encryptionKey.toString('hex'), readFileSync(file, 'utf8').trim());
-      assert.ok(first.warnings.some((w) => w.includes('encryption.key')), 'a warning says a key was generated');
+      assert.ok(
+        first.warnings.some((w) => w.includes('encryption.key')),
+        'a warning says a key was generated',
+      );
 
       const second = AppConfig.fromEnvironment({ DATA_DIR: dir });
       assert.ok(second.encryptionKey.equals(first.encryptionKey), 'the same key on the second start');

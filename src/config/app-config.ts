@@ -51,7 +51,10 @@ export class AppConfig {
       port,
       host: env.HOST ?? '0.0.0.0',
       logLevel: env.LOG_LEVEL ?? 'info',
-      corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      corsOrigins: (env.CORS_ORIGINS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       dataDir,
       databaseUrl: env.DATABASE_URL,
       embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT ?? 5488,

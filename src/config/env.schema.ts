@@ -3,7 +3,13 @@ import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, 
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const toBool = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1' ? true : value === false || value === 'false' || value === '0' ? false : value;
+  value === undefined || value === ''
+    ? undefined
+    : value === true || value === 'true' || value === '1'
+      ? true
+      : value === false || value === 'false' || value === '0'
+        ? false
+        : value;
 
 /** Every environment variable MCPBox reads. `.env.example` documents each one. */
 export class EnvironmentVariables {
@@ -46,11 +52,16 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
   const env = plainToInstance(EnvironmentVariables, given, { enableImplicitConversion: false });
   const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
   // class-validator's own messages start with the variable's name; the custom ones do not.
-  const problems = errors.map((e) => Object.values(e.constraints ?? {}).map((m) => (m.startsWith(e.property) ? m : `${e.property} ${m}`)).join(', '));
+  const problems = errors.map((e) =>
+    Object.values(e.constraints ?? {})
+      .map((m) => (m.startsWith(e.property) ? m : `${e.property} ${m}`))
+      .join(', '),
+  );
   if (env.MCPBOX_MODE === 'remote' && !env.MCPBOX_SERVICE_TOKEN) problems.push('MCPBOX_SERVICE_TOKEN is required when MCPBOX_MODE=remote');
   if (env.NODE_ENV === 'production' && env.MCPBOX_TEST_ALLOW_LOOPBACK) problems.push('MCPBOX_TEST_ALLOW_LOOPBACK must not be true when NODE_ENV=production');
   // SPEC §1 (also enforced where the key is resolved); checked here so start-up stops before loading anything.
-  if (env.NODE_ENV === 'production' && !env.MCPBOX_ENCRYPTION_KEY) problems.push('MCPBOX_ENCRYPTION_KEY is required in production (64 hex characters, e.g. `openssl rand -hex 32`)');
+  if (env.NODE_ENV === 'production' && !env.MCPBOX_ENCRYPTION_KEY)
+    problems.push('MCPBOX_ENCRYPTION_KEY is required in production (64 hex characters, e.g. `openssl rand -hex 32`)');
   else if (env.NODE_ENV === 'production' && /^0{64}$/.test(env.MCPBOX_ENCRYPTION_KEY ?? '')) problems.push('MCPBOX_ENCRYPTION_KEY must not be all zeros in production');
   if (problems.length) throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}`);
   return env;

@@ -17,7 +17,9 @@ export class DatabaseLocation implements OnApplicationShutdown {
     if (config.databaseUrl) return new DatabaseLocation(config.databaseUrl);
     const started = Date.now();
     const pg = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort });
-    this.log.log(`DATABASE_URL is not set: started embedded PostgreSQL on 127.0.0.1:${config.embeddedPostgresPort} (data in ${config.dataDir}/postgres) in ${Date.now() - started} ms`);
+    this.log.log(
+      `DATABASE_URL is not set: started embedded PostgreSQL on 127.0.0.1:${config.embeddedPostgresPort} (data in ${config.dataDir}/postgres) in ${Date.now() - started} ms`,
+    );
     return new DatabaseLocation(pg.url, pg);
   }
 

@@ -36,7 +36,8 @@ export class ExportController {
   @ApiBody({ type: ExportDocumentDto })
   @ApiOkResponse({ type: ImportResultDto, description: 'Everything in the document was imported, except what is listed as skipped' })
   @ApiBadRequestResponse({
-    description: 'Malformed document, newer format_version, bad or foreign signature without allow_unsigned=true, or any item failed (details.failed lists them; nothing was imported)',
+    description:
+      'Malformed document, newer format_version, bad or foreign signature without allow_unsigned=true, or any item failed (details.failed lists them; nothing was imported)',
   })
   @ApiForbiddenResponse({ description: 'Forbidden by policy' })
   importDocument(@Body() body: Record<string, unknown>, @Query() query: ImportQueryDto, @CurrentUser() user: AuthUser): Promise<ImportResultDto> {

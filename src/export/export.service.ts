@@ -73,16 +73,14 @@ export class ExportService {
         external_source_name: t.externalSourceId ? (sourceName.get(t.externalSourceId) ?? null) : null,
       })),
       secrets: by(secrets, s.id).map((x) => ({ key_name: x.keyName, description: x.description })),
-      external_sources: by(sources, s.id).map(
-        (x): ExportedSource => ({
-          name: x.name,
-          url: withoutCredentials(x.url),
-          auth_type: x.authType,
-          auth_secret_name: x.authSecretName,
-          auth_header_name: x.authHeaderName,
-          transport_type: x.transportType,
-        }),
-      ),
+      external_sources: by(sources, s.id).map((x): ExportedSource => ({
+        name: x.name,
+        url: withoutCredentials(x.url),
+        auth_type: x.authType,
+        auth_secret_name: x.authSecretName,
+        auth_header_name: x.authHeaderName,
+        transport_type: x.transportType,
+      })),
       network_records: by(network, s.id).map((r) => ({ host: r.host, port: r.port })),
     }));
 

@@ -3,7 +3,12 @@ import { describe, it } from 'node:test';
 import { DomainError } from '../common/errors';
 import { normalizeHost, normalizePort } from './host-rules';
 
-const refused = (input: unknown) => assert.throws(() => normalizeHost(input), (e: unknown) => e instanceof DomainError && e.kind === 'invalid', `expected ${JSON.stringify(input)} to be refused`);
+const refused = (input: unknown) =>
+  assert.throws(
+    () => normalizeHost(input),
+    (e: unknown) => e instanceof DomainError && e.kind === 'invalid',
+    `expected ${JSON.stringify(input)} to be refused`,
+  );
 
 describe('normalizeHost', () => {
   it('lower-cases, strips one trailing dot and keeps a plain name', () => {
@@ -31,11 +36,38 @@ describe('normalizeHost', () => {
 
   it('refuses URLs, paths, ports, users, wildcards, whitespace and junk', () => {
     for (const input of [
-      '', ' ', 'http://example.com', 'example.com/path', 'example.com:443', '[::1]:80', 'user@example.com', '*.example.com',
-      'exa mple.com', ' example.com', 'example.com\n', 'fe80::1%eth0', '-bad.com', 'bad-.com', 'a..b', '.', '..', 'example.com..',
-      '1.2.3.4.5', '999.1.1.1', 'x'.repeat(64) + '.com', `${'a'.repeat(60)}.`.repeat(5) + 'com', 'ex?ample.com', 'ex#ample.com', '[example.com]', '[::1',
-      42, null, undefined, {},
-    ]) refused(input);
+      '',
+      ' ',
+      'http://example.com',
+      'example.com/path',
+      'example.com:443',
+      '[::1]:80',
+      'user@example.com',
+      '*.example.com',
+      'exa mple.com',
+      ' example.com',
+      'example.com\n',
+      'fe80::1%eth0',
+      '-bad.com',
+      'bad-.com',
+      'a..b',
+      '.',
+      '..',
+      'example.com..',
+      '1.2.3.4.5',
+      '999.1.1.1',
+      'x'.repeat(64) + '.com',
+      `${'a'.repeat(60)}.`.repeat(5) + 'com',
+      'ex?ample.com',
+      'ex#ample.com',
+      '[example.com]',
+      '[::1',
+      42,
+      null,
+      undefined,
+      {},
+    ])
+      refused(input);
   });
 });
 

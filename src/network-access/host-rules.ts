@@ -57,7 +57,8 @@ export function normalizeHost(input: unknown): string {
 /** null/undefined = any port; otherwise an integer 1..65535. */
 export function normalizePort(input: unknown): number | null {
   if (input === undefined || input === null) return null;
-  if (typeof input !== 'number' || !Number.isInteger(input) || input < 1 || input > 65535) throw invalid('port must be an integer from 1 to 65535, or absent for any port', { fields: ['port'] });
+  if (typeof input !== 'number' || !Number.isInteger(input) || input < 1 || input > 65535)
+    throw invalid('port must be an integer from 1 to 65535, or absent for any port', { fields: ['port'] });
   return input;
 }
 

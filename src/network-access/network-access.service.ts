@@ -41,10 +41,26 @@ export class NetworkAccessService {
         throw conflict(`${formatHost(h, p)} is already allowed for server ${server.name}`);
       }
       await repo.save(
-        repo.create({ serverId, toolId: null, host: h, port: p, source: 'admin', status: 'approved', requestedBy: actor.name, reviewedBy: actor.name, reviewedAt: new Date(), justification: null }),
+        repo.create({
+          serverId,
+          toolId: null,
+          host: h,
+          port: p,
+          source: 'admin',
+          status: 'approved',
+          requestedBy: actor.name,
+          reviewedBy: actor.name,
+          reviewedAt: new Date(),
+          justification: null,
+        }),
       );
       await this.activity.record(
-        { logType: 'audit', message: `Host ${formatHost(h, p)} allowed for server ${server.name} by ${actor.name}`, details: { host: h, port: p, source: 'admin', reviewer: actor.name }, serverId },
+        {
+          logType: 'audit',
+          message: `Host ${formatHost(h, p)} allowed for server ${server.name} by ${actor.name}`,
+          details: { host: h, port: p, source: 'admin', reviewer: actor.name },
+          serverId,
+        },
         tx,
       );
       return this.recomputeAllowedHosts(serverId, tx);
@@ -67,7 +83,12 @@ export class NetworkAccessService {
         throw notFound('Admin network record', `${formatHost(h, p)} of server ${server.name} (allowances granted by approving a tool's request are not removed here)`);
       }
       await this.activity.record(
-        { logType: 'audit', message: `Host ${formatHost(h, p)} no longer allowed for server ${server.name} (removed by ${actor.name})`, details: { host: h, port: p, source: 'admin', reviewer: actor.name }, serverId },
+        {
+          logType: 'audit',
+          message: `Host ${formatHost(h, p)} no longer allowed for server ${server.name} (removed by ${actor.name})`,
+          details: { host: h, port: p, source: 'admin', reviewer: actor.name },
+          serverId,
+        },
         tx,
       );
       return this.recomputeAllowedHosts(serverId, tx);

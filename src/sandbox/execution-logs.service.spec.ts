@@ -57,6 +57,18 @@ describe('ExecutionLogsService', () => {
     );
   });
 
+  it('under sustained traffic, rows of separate turns within the write interval share one INSERT', async () => {
+    const { repo, stored, inserts } = fakeRepo(() => false);
+    const logs = new ExecutionLogsService(repo, {} as DataSource);
+    await logs.record(row(1)); // after a quiet spell: written at once
+    const later = [logs.record(row(2))];
+    await new Promise((r) => setImmediate(r));
+    later.push(logs.record(row(3)));
+    await Promise.all(later);
+    assert.equal(stored.length, 3);
+    assert.deepEqual(inserts, [1, 2]);
+  });
+
   it('drain() returns once every enqueued row is written, also rows enqueued while a write is under way', async () => {
     const { repo, stored } = fakeRepo(() => false);
     const logs = new ExecutionLogsService(repo, {} as DataSource);

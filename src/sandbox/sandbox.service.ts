@@ -171,11 +171,10 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
     const callArgs = args === undefined ? {} : args; // MCP allows a call without arguments
     if (!isPlainObject(callArgs)) throw invalid('arguments must be a JSON object', { fields: ['arguments'] });
     const isTest = ctx.isTest ?? false;
-    const { outcome, logged } = await this.executor.run(
-      { serverId, tool, secrets: snapshot.secrets, allowedHosts: snapshot.allowedHosts, redact: snapshot.redact },
-      callArgs,
-      { isTest, executedBy: ctx.executedBy ?? null },
-    );
+    const { outcome, logged } = await this.executor.run({ serverId, tool, secrets: snapshot.secrets, allowedHosts: snapshot.allowedHosts, redact: snapshot.redact }, callArgs, {
+      isTest,
+      executedBy: ctx.executedBy ?? null,
+    });
     void logged;
     if (!isTest) countCall(entry, outcome);
     return outcome;

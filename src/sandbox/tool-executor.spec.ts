@@ -29,13 +29,28 @@ function harness(execute: (req: ExecutionRequest) => Promise<ExecutionOutcome>, 
 const secrets = { KEY: SECRET };
 const target: ExecutionTarget = {
   serverId: '00000000-0000-4000-8000-000000000001',
-  tool: { id: '00000000-0000-4000-8000-000000000002', name: 'echo', code: 'export async function main(a) { return a }', language: 'javascript', codeHash: codeHash('javascript', 'x'), timeoutMs: 1000 },
+  tool: {
+    id: '00000000-0000-4000-8000-000000000002',
+    name: 'echo',
+    code: 'export async function main(a) { return a }',
+    language: 'javascript',
+    codeHash: codeHash('javascript', 'x'),
+    timeoutMs: 1000,
+  },
   secrets,
   allowedHosts: [{ host: 'api.example.test', port: 443 }],
   redact: createRedactor(secrets),
 };
 
-const ok = (value: unknown, stdout = ''): ExecutionOutcome => ({ success: true, isError: false, content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value as Record<string, unknown>, value, stdout, durationMs: 3 });
+const ok = (value: unknown, stdout = ''): ExecutionOutcome => ({
+  success: true,
+  isError: false,
+  content: [{ type: 'text', text: JSON.stringify(value) }],
+  structuredContent: value as Record<string, unknown>,
+  value,
+  stdout,
+  durationMs: 3,
+});
 
 describe('ToolExecutor', () => {
   it('writes the row when the runtime rejects (sandbox failure), with the message and no stack', async () => {

@@ -168,6 +168,9 @@ export class SecretsService {
   }
 
   private audit(tx: EntityManager, server: Pick<Server, 'id' | 'name'>, actor: Actor, message: string, details: Record<string, unknown>) {
-    return this.activity.record({ logType: 'audit', message, details: { ...details, server_name: server.name, actor: actor.name, actor_kind: actor.kind }, serverId: server.id }, tx);
+    return this.activity.record(
+      { logType: 'audit', message, details: { ...details, server_name: server.name, actor: actor.name, actor_kind: actor.kind }, serverId: server.id },
+      tx,
+    );
   }
 }

@@ -78,7 +78,15 @@ export class ServersService {
         .catch((err: unknown) => {
           throw isUniqueViolation(err) ? conflict(`A server named "${input.name}" already exists`) : err;
         });
-      await this.activity.record({ logType: 'audit', message: `Server ${server.name} created by ${actor.name}`, details: { actor: actor.name, actor_kind: actor.kind, server_id: server.id }, serverId: server.id }, tx);
+      await this.activity.record(
+        {
+          logType: 'audit',
+          message: `Server ${server.name} created by ${actor.name}`,
+          details: { actor: actor.name, actor_kind: actor.kind, server_id: server.id },
+          serverId: server.id,
+        },
+        tx,
+      );
       return server;
     };
     return manager ? run(manager) : this.db.transaction(run);
@@ -109,7 +117,15 @@ export class ServersService {
       const saved = await repo.save(current).catch((err: unknown) => {
         throw isUniqueViolation(err) ? conflict(`A server named "${input.name}" already exists`) : err;
       });
-      await this.activity.record({ logType: 'audit', message: `Server ${saved.name} updated by ${actor.name}: ${changed.join(', ')}`, details: { actor: actor.name, actor_kind: actor.kind, changed }, serverId: saved.id }, tx);
+      await this.activity.record(
+        {
+          logType: 'audit',
+          message: `Server ${saved.name} updated by ${actor.name}: ${changed.join(', ')}`,
+          details: { actor: actor.name, actor_kind: actor.kind, changed },
+          serverId: saved.id,
+        },
+        tx,
+      );
       return saved;
     });
     // A rename changes the visible `{server}__{tool}` names; a timeout change applies to the next call.
@@ -123,7 +139,14 @@ export class ServersService {
     await this.db.transaction(async (tx) => {
       await tx.getRepository(Server).delete({ id: server.id });
       // serverId stays null: an entry bound to the server would be cascaded away with it.
-      await this.activity.record({ logType: 'audit', message: `Server ${server.name} deleted by ${actor.name}`, details: { actor: actor.name, actor_kind: actor.kind, server_id: server.id, server_name: server.name } }, tx);
+      await this.activity.record(
+        {
+          logType: 'audit',
+          message: `Server ${server.name} deleted by ${actor.name}`,
+          details: { actor: actor.name, actor_kind: actor.kind, server_id: server.id, server_name: server.name },
+        },
+        tx,
+      );
     });
     await this.changes.publish({ serverId: server.id, kind: 'deleted' });
   }

@@ -33,7 +33,8 @@ export const SETTING_DEFINITIONS = {
     kind: 'enum',
     values: ['require_approval', 'allow_all_public'],
     default: 'require_approval',
-    description: 'require_approval: tool code reaches only hosts approved for its server. allow_all_public: any public host; private, loopback and metadata addresses stay blocked.',
+    description:
+      'require_approval: tool code reaches only hosts approved for its server. allow_all_public: any public host; private, loopback and metadata addresses stay blocked.',
     policy: true,
   } as EnumSetting<'require_approval' | 'allow_all_public'>,
   module_approval_mode: {

@@ -4,16 +4,7 @@ import { DataSource, Repository } from 'typeorm';
 import { ActivityService } from '../activity/activity.service';
 import { invalid } from '../common/errors';
 import { Setting } from './entities/setting.entity';
-import {
-  checkSettingValue,
-  defaultPolicy,
-  isSettingKey,
-  POLICY_KEYS,
-  SETTING_DEFINITIONS,
-  type SecurityPolicy,
-  type SettingKey,
-  type SettingValue,
-} from './setting-definitions';
+import { checkSettingValue, defaultPolicy, isSettingKey, POLICY_KEYS, SETTING_DEFINITIONS, type SecurityPolicy, type SettingKey, type SettingValue } from './setting-definitions';
 
 export const MASKED = '********';
 
@@ -70,7 +61,14 @@ export class SettingsService implements OnModuleInit {
     const known: SettingView[] = POLICY_KEYS.map((key) => {
       const row = rows.get(key);
       rows.delete(key);
-      return { key, value: this.policy[key], encrypted: false, description: SETTING_DEFINITIONS[key].description, default: SETTING_DEFINITIONS[key].default, updated_at: row?.updatedAt.toISOString() ?? null };
+      return {
+        key,
+        value: this.policy[key],
+        encrypted: false,
+        description: SETTING_DEFINITIONS[key].description,
+        default: SETTING_DEFINITIONS[key].default,
+        updated_at: row?.updatedAt.toISOString() ?? null,
+      };
     });
     const other: SettingView[] = [...rows.values()].map((r) => ({
       key: r.key,
@@ -100,16 +98,11 @@ export class SettingsService implements OnModuleInit {
     }
     if (problems.length) throw invalid(problems.join('; '), { fields: entries.map(([k]) => k).filter((k) => problems.some((p) => p.startsWith(k))) });
 
-    const changes = entries
-      .map(([key, value]) => ({ key: key as SettingKey, old: this.policy[key as SettingKey], value }))
-      .filter((c) => c.old !== c.value);
+    const changes = entries.map(([key, value]) => ({ key: key as SettingKey, old: this.policy[key as SettingKey], value })).filter((c) => c.old !== c.value);
     if (changes.length) {
       await this.db.transaction(async (tx) => {
         for (const c of changes) {
-          await tx.getRepository(Setting).upsert(
-            { key: c.key, value: JSON.stringify(c.value), encrypted: false, description: SETTING_DEFINITIONS[c.key].description },
-            ['key'],
-          );
+          await tx.getRepository(Setting).upsert({ key: c.key, value: JSON.stringify(c.value), encrypted: false, description: SETTING_DEFINITIONS[c.key].description }, ['key']);
         }
         await this.activity.record(
           {

@@ -31,11 +31,17 @@ export async function writeVersion(tx: EntityManager, tool: Tool, source: Change
 
 export function versionValue(v: ToolVersion, field: VersionedField): unknown {
   switch (field) {
-    case 'name': return v.name;
-    case 'description': return v.description;
-    case 'enabled': return v.enabled;
-    case 'timeout_ms': return v.timeoutMs;
-    case 'code': return v.code;
-    case 'input_schema': return v.inputSchema;
+    case 'name':
+      return v.name;
+    case 'description':
+      return v.description;
+    case 'enabled':
+      return v.enabled;
+    case 'timeout_ms':
+      return v.timeoutMs;
+    case 'code':
+      return v.code;
+    case 'input_schema':
+      return v.inputSchema;
   }
 }

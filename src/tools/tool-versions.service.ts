@@ -57,7 +57,14 @@ export class ToolVersionsService {
     const a = await this.versionOrFail(tool, checkVersionNumber(from, 'from'));
     const b = await this.versionOrFail(tool, checkVersionNumber(to, 'to'));
     const changed = VERSIONED_FIELDS.filter((f) => !sameJson(versionValue(a, f), versionValue(b, f)));
-    const diff = createTwoFilesPatch(`${a.name}@v${a.versionNumber}`, `${b.name}@v${b.versionNumber}`, a.code ?? '', b.code ?? '', `version ${a.versionNumber}`, `version ${b.versionNumber}`);
+    const diff = createTwoFilesPatch(
+      `${a.name}@v${a.versionNumber}`,
+      `${b.name}@v${b.versionNumber}`,
+      a.code ?? '',
+      b.code ?? '',
+      `version ${a.versionNumber}`,
+      `version ${b.versionNumber}`,
+    );
     return { from: a, to: b, changed_fields: changed, diff };
   }
 
@@ -95,7 +102,14 @@ export class ToolVersionsService {
         {
           logType: 'audit',
           message: `Tool ${saved.name} rolled back to version ${version} by ${actor.name} (now version ${saved.currentVersion}; ${before} → pending_review)`,
-          details: { actor: actor.name, actor_kind: actor.kind, tool_id: saved.id, rolled_back_to: version, version: saved.currentVersion, approval_status: { from: before, to: saved.approvalStatus } },
+          details: {
+            actor: actor.name,
+            actor_kind: actor.kind,
+            tool_id: saved.id,
+            rolled_back_to: version,
+            version: saved.currentVersion,
+            approval_status: { from: before, to: saved.approvalStatus },
+          },
           serverId: saved.serverId,
         },
         tx,

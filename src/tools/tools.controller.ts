@@ -1,5 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { adminActor } from '../common/actor';
 import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
@@ -10,7 +20,8 @@ import { ToolsService } from './tools.service';
 
 const SERVER_ID = { name: 'id', format: 'uuid', description: 'Server id' } as const;
 const TOOL_ID = { name: 'id', format: 'uuid', description: 'Tool id' } as const;
-const BAD_TOOL = 'id is not a UUID; a field is invalid (name pattern or length, code over 100 KB or not valid — syntax error or no exported main —, input_schema not an object JSON Schema, timeout_ms outside 1..300000); unknown field';
+const BAD_TOOL =
+  'id is not a UUID; a field is invalid (name pattern or length, code over 100 KB or not valid — syntax error or no exported main —, input_schema not an object JSON Schema, timeout_ms outside 1..300000); unknown field';
 
 @ApiTags('tools')
 @Authenticated()
@@ -19,7 +30,9 @@ export class ToolsController {
   constructor(private readonly tools: ToolsService) {}
 
   @Post('servers/:id/tools')
-  @ApiOperation({ summary: "Create a tool (draft, or approved under tool_approval_mode=auto_approve); writes version 1. Without input_schema one is derived from main's parameter" })
+  @ApiOperation({
+    summary: "Create a tool (draft, or approved under tool_approval_mode=auto_approve); writes version 1. Without input_schema one is derived from main's parameter",
+  })
   @ApiParam(SERVER_ID)
   @ApiCreatedResponse({ type: ToolDto })
   @ApiBadRequestResponse({ description: BAD_TOOL })

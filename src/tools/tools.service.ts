@@ -96,7 +96,10 @@ export class ToolsService {
         throw isUniqueViolation(err) ? conflictName(input.name) : err;
       });
       await writeVersion(tx, saved, source, input.change_summary ?? 'Created');
-      await this.audit(tx, actor, saved, `Tool ${server.name}.${saved.name} created by ${actor.name} (${saved.approvalStatus})`, { change_source: source, approval_status: saved.approvalStatus });
+      await this.audit(tx, actor, saved, `Tool ${server.name}.${saved.name} created by ${actor.name} (${saved.approvalStatus})`, {
+        change_source: source,
+        approval_status: saved.approvalStatus,
+      });
       return saved;
     };
     if (opts.manager) return run(opts.manager);

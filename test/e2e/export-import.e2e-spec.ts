@@ -77,23 +77,49 @@ describe('export and import', () => {
     assert.equal(s.name, 'weather');
     assert.equal(s.description, 'Weather tools');
     assert.equal(s.default_timeout_ms, 20000);
-    assert.deepEqual(s.tools.map((x: { name: string }) => x.name), ['convert', 'forecast', 'remote_search']);
+    assert.deepEqual(
+      s.tools.map((x: { name: string }) => x.name),
+      ['convert', 'forecast', 'remote_search'],
+    );
     const convert = s.tools[0];
     assert.deepEqual(convert, {
-      name: 'convert', description: 'C to F', language: 'typescript', code: CONVERT, input_schema: CONVERT_SCHEMA, enabled: false, timeout_ms: 5000,
-      tool_type: 'code', external_tool_name: null, external_source_name: null,
+      name: 'convert',
+      description: 'C to F',
+      language: 'typescript',
+      code: CONVERT,
+      input_schema: CONVERT_SCHEMA,
+      enabled: false,
+      timeout_ms: 5000,
+      tool_type: 'code',
+      external_tool_name: null,
+      external_source_name: null,
     });
     assert.equal(s.tools[2].external_source_name, 'upstream');
-    assert.deepEqual(s.secrets, [{ key_name: 'API_KEY', description: 'weather API key' }, { key_name: 'EMPTY_KEY', description: null }]);
-    assert.deepEqual(s.external_sources, [{ name: 'upstream', url: 'https://mcp.example/mcp', auth_type: 'bearer', auth_secret_name: 'API_KEY', auth_header_name: null, transport_type: 'streamable_http' }]);
-    assert.deepEqual(s.network_records, [{ host: '10.0.0.5', port: null }, { host: 'api.weather.example', port: 443 }], 'admin records only');
+    assert.deepEqual(s.secrets, [
+      { key_name: 'API_KEY', description: 'weather API key' },
+      { key_name: 'EMPTY_KEY', description: null },
+    ]);
+    assert.deepEqual(s.external_sources, [
+      { name: 'upstream', url: 'https://mcp.example/mcp', auth_type: 'bearer', auth_secret_name: 'API_KEY', auth_header_name: null, transport_type: 'streamable_http' },
+    ]);
+    assert.deepEqual(
+      s.network_records,
+      [
+        { host: '10.0.0.5', port: null },
+        { host: 'api.weather.example', port: 443 },
+      ],
+      'admin records only',
+    );
     assert.ok(!res.text.includes(SECRET_VALUE));
     assert.ok(!res.text.includes('hunter2'));
     assert.ok(!res.text.includes('llm.example'));
 
     const all = await t.get('/api/export/servers', opts());
     assert.equal(all.status, 200);
-    assert.deepEqual(all.body.servers.map((x: { name: string }) => x.name), ['weather']);
+    assert.deepEqual(
+      all.body.servers.map((x: { name: string }) => x.name),
+      ['weather'],
+    );
     assert.equal((await t.get(`/api/export/servers/${randomUUID()}`, opts())).status, 404);
     assert.equal((await t.get('/api/export/servers/not-a-uuid', opts())).status, 400);
     assert.equal((await t.get('/api/export/servers')).status, 401);
@@ -103,9 +129,15 @@ describe('export and import', () => {
     const docs = await t.get('/docs-json');
     const paths = docs.body.paths as Record<string, Record<string, unknown>>;
     for (const [path, method] of [
-      ['/api/servers/{id}/secrets', 'get'], ['/api/servers/{id}/secrets', 'post'], ['/api/servers/{id}/secrets/{key}', 'put'], ['/api/servers/{id}/secrets/{key}', 'delete'],
-      ['/api/servers/{id}/allowed-hosts', 'post'], ['/api/servers/{id}/allowed-hosts', 'delete'],
-      ['/api/export/servers', 'get'], ['/api/export/servers/{id}', 'get'], ['/api/export/import', 'post'],
+      ['/api/servers/{id}/secrets', 'get'],
+      ['/api/servers/{id}/secrets', 'post'],
+      ['/api/servers/{id}/secrets/{key}', 'put'],
+      ['/api/servers/{id}/secrets/{key}', 'delete'],
+      ['/api/servers/{id}/allowed-hosts', 'post'],
+      ['/api/servers/{id}/allowed-hosts', 'delete'],
+      ['/api/export/servers', 'get'],
+      ['/api/export/servers/{id}', 'get'],
+      ['/api/export/import', 'post'],
     ]) {
       assert.ok(paths[path]?.[method], `${method.toUpperCase()} ${path} is missing from /docs-json`);
       assert.ok(t.routes.includes(`${method.toUpperCase()} ${path}`), `${method.toUpperCase()} ${path} is not served`);
@@ -161,7 +193,9 @@ describe('export and import', () => {
     assert.equal(res.status, 200, res.text);
     assert.equal(res.body.signature_verified, true);
     assert.deepEqual(res.body.created, { servers: 0, tools: 0, secrets: 0, external_sources: 0, network_records: 0 });
-    assert.ok(res.body.skipped.some((s: { kind: string; name: string; reason: string }) => s.kind === 'server' && s.name === 'weather' && s.reason === 'a server named weather exists'));
+    assert.ok(
+      res.body.skipped.some((s: { kind: string; name: string; reason: string }) => s.kind === 'server' && s.name === 'weather' && s.reason === 'a server named weather exists'),
+    );
     assert.deepEqual(res.body.failed, []);
     assert.deepEqual(await snapshot(), before);
     const code = (await t.db.query(`SELECT code FROM tools WHERE server_id = $1 AND name = 'forecast'`, [weatherId])).rows[0].code;
@@ -175,7 +209,15 @@ describe('export and import', () => {
       exported_at: new Date().toISOString(),
       module_records: [],
       servers: [
-        { name: 'first_ok', description: null, default_timeout_ms: 30000, tools: [{ name: 'good', description: 'fine', code: FORECAST }], secrets: [{ key_name: 'TOKEN', description: null }], external_sources: [], network_records: [{ host: 'first.example', port: null }] },
+        {
+          name: 'first_ok',
+          description: null,
+          default_timeout_ms: 30000,
+          tools: [{ name: 'good', description: 'fine', code: FORECAST }],
+          secrets: [{ key_name: 'TOKEN', description: null }],
+          external_sources: [],
+          network_records: [{ host: 'first.example', port: null }],
+        },
         {
           name: 'second_bad',
           tools: [
@@ -234,7 +276,9 @@ describe('export and import', () => {
 
   it('round trip: export, delete, import gives back the tools, code, schemas, secret names and allowed hosts', async () => {
     const before = (await t.get(`/api/servers/${weatherId}`, opts())).body;
-    const toolsBefore = await Promise.all(before.tools.filter((x: { tool_type: string }) => x.tool_type === 'code').map(async (x: { id: string }) => (await t.get(`/api/tools/${x.id}`, opts())).body));
+    const toolsBefore = await Promise.all(
+      before.tools.filter((x: { tool_type: string }) => x.tool_type === 'code').map(async (x: { id: string }) => (await t.get(`/api/tools/${x.id}`, opts())).body),
+    );
     assert.equal((await t.delete(`/api/servers/${weatherId}`, opts())).status, 204);
 
     const res = await importDoc(signed);
@@ -252,21 +296,42 @@ describe('export and import', () => {
     assert.equal(restored.status, 'imported');
     assert.equal(restored.description, 'Weather tools');
     assert.equal(restored.default_timeout_ms, 20000);
-    assert.deepEqual(restored.allowed_hosts, [{ host: '10.0.0.5', port: null }, { host: 'api.weather.example', port: 443 }]);
+    assert.deepEqual(restored.allowed_hosts, [
+      { host: '10.0.0.5', port: null },
+      { host: 'api.weather.example', port: 443 },
+    ]);
 
     const detail = (await t.get(`/api/servers/${restored.id}`, opts())).body;
     const toolsAfter = await Promise.all(detail.tools.map(async (x: { id: string }) => (await t.get(`/api/tools/${x.id}`, opts())).body));
-    const pick = (x: Record<string, unknown>) => ({ name: x.name, description: x.description, code: x.code, language: x.language, input_schema: x.input_schema, enabled: x.enabled, timeout_ms: x.timeout_ms, tool_type: x.tool_type });
+    const pick = (x: Record<string, unknown>) => ({
+      name: x.name,
+      description: x.description,
+      code: x.code,
+      language: x.language,
+      input_schema: x.input_schema,
+      enabled: x.enabled,
+      timeout_ms: x.timeout_ms,
+      tool_type: x.tool_type,
+    });
     assert.deepEqual(toolsAfter.map(pick), toolsBefore.map(pick));
     for (const tool of toolsAfter) {
       assert.equal(tool.approval_status, 'pending_review');
       assert.equal(tool.current_version, 1);
     }
     const versions = (await t.db.query(`SELECT v.change_source FROM tool_versions v JOIN tools t ON t.id = v.tool_id WHERE t.server_id = $1`, [restored.id])).rows;
-    assert.deepEqual(versions.map((v) => v.change_source), ['import', 'import']);
+    assert.deepEqual(
+      versions.map((v) => v.change_source),
+      ['import', 'import'],
+    );
 
     const secrets = (await t.get(`/api/servers/${restored.id}/secrets`, opts())).body.items;
-    assert.deepEqual(secrets.map((s: { key_name: string; has_value: boolean; description: string | null }) => [s.key_name, s.has_value, s.description]), [['API_KEY', false, 'weather API key'], ['EMPTY_KEY', false, null]]);
+    assert.deepEqual(
+      secrets.map((s: { key_name: string; has_value: boolean; description: string | null }) => [s.key_name, s.has_value, s.description]),
+      [
+        ['API_KEY', false, 'weather API key'],
+        ['EMPTY_KEY', false, null],
+      ],
+    );
     const records = (await t.db.query(`SELECT host, port, source, status, reviewed_by FROM network_access_requests WHERE server_id = $1 ORDER BY host`, [restored.id])).rows;
     assert.deepEqual(records, [
       { host: '10.0.0.5', port: null, source: 'admin', status: 'approved', reviewed_by: 'admin' },

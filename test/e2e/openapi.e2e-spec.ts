@@ -44,7 +44,8 @@ describe('OpenAPI document', () => {
   });
 
   it('sees the routes the app registered (sanity check of the harness)', () => {
-    for (const r of ['POST /auth/login', 'GET /health', 'GET /api/config', 'PATCH /api/settings/security-policy']) assert.ok(apiRoutes.includes(r), `${r} in ${apiRoutes.join(', ')}`);
+    for (const r of ['POST /auth/login', 'GET /health', 'GET /api/config', 'PATCH /api/settings/security-policy'])
+      assert.ok(apiRoutes.includes(r), `${r} in ${apiRoutes.join(', ')}`);
   });
 
   it('documents every route the app serves, with its method', () => {
@@ -58,7 +59,9 @@ describe('OpenAPI document', () => {
 
   it('documents no route the app does not serve', () => {
     const served = new Set(apiRoutes);
-    const extra = Object.entries(doc.paths).flatMap(([path, item]) => METHODS.filter((m) => m in item).map((m) => `${m.toUpperCase()} ${path}`)).filter((r) => !served.has(r));
+    const extra = Object.entries(doc.paths)
+      .flatMap(([path, item]) => METHODS.filter((m) => m in item).map((m) => `${m.toUpperCase()} ${path}`))
+      .filter((r) => !served.has(r));
     assert.deepEqual(extra, []);
   });
 
@@ -122,7 +125,9 @@ describe('every non-public route refuses a request without a token', () => {
 
 /** Row counts of every table, to prove refused requests wrote nothing. */
 async function counts(t: TestApp): Promise<Record<string, number>> {
-  const tables = await t.db.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations' ORDER BY table_name");
+  const tables = await t.db.query<{ table_name: string }>(
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations' ORDER BY table_name",
+  );
   const out: Record<string, number> = {};
   for (const { table_name } of tables.rows) {
     // Background 'system' entries (start-up, restores) may land at any time; they are not writes of a request.

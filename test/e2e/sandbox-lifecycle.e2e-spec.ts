@@ -4,17 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { DomainError } from '../../src/common/errors';
 import { SandboxService } from '../../src/sandbox/sandbox.service';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
-import {
-  allowHost,
-  approveTool,
-  createServerVia,
-  createToolVia,
-  setSecret,
-  startWeatherPeer,
-  waitForRows,
-  weatherCode,
-  type WeatherPeer,
-} from './sandbox-fixtures';
+import { allowHost, approveTool, createServerVia, createToolVia, setSecret, startWeatherPeer, waitForRows, weatherCode, type WeatherPeer } from './sandbox-fixtures';
 
 const WEATHER_KEY = 'wk-lifecycle-0a1b2c3d4e';
 const UNKNOWN = '6f1c2a52-8d0e-4b7b-9a55-3c1f8e2d4b6a';
@@ -81,7 +71,10 @@ describe('sandbox lifecycle: /api/sandbox/servers/{id}/*', () => {
     assert.ok(!Number.isNaN(Date.parse(res.body.started_at)));
     assert.equal(await dbStatus(), 'running');
     const activity = await t.db.query("SELECT message FROM activity_logs WHERE server_id = $1 AND log_type = 'system'", [serverId]);
-    assert.ok(activity.rows.some((r) => /started by admin/.test(r.message)), 'the start is in the activity trail');
+    assert.ok(
+      activity.rows.some((r) => /started by admin/.test(r.message)),
+      'the start is in the activity trail',
+    );
   });
 
   it('executeTool runs the weather tool with the secret header; the echoed secret is [REDACTED]; the call is logged', async () => {
@@ -152,7 +145,11 @@ describe('sandbox lifecycle: /api/sandbox/servers/{id}/*', () => {
     assert.deepEqual([...kinds].sort(), ['execution', 'lifecycle']);
     assert.equal(all.body.total, all.body.items.length);
     const times = all.body.items.map((i: { created_at: string }) => Date.parse(i.created_at));
-    assert.deepEqual(times, [...times].sort((a, b) => b - a), 'newest first');
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => b - a),
+      'newest first',
+    );
     const execution = all.body.items.find((i: { kind: string }) => i.kind === 'execution');
     assert.equal(execution.tool_name, 'current_weather');
     assert.ok(!all.text.includes(WEATHER_KEY));
@@ -209,7 +206,7 @@ describe('sandbox lifecycle: /api/sandbox/servers/{id}/*', () => {
   describe('bad input', () => {
     for (const route of ROUTES) {
       it(`${route}: an unknown server → 404, a non-UUID → 400, no token → 401, nothing written`, async () => {
-        const before = Number((await t.db.query('SELECT count(*) AS n FROM activity_logs').then((r) => r.rows[0].n)));
+        const before = Number(await t.db.query('SELECT count(*) AS n FROM activity_logs').then((r) => r.rows[0].n));
         const unknown = await t.request(methodOf(route), `/api/sandbox/servers/${UNKNOWN}/${route}`, undefined, { token });
         assert.equal(unknown.status, 404, unknown.text);
         assert.match(unknown.body.message, /not found/);
@@ -217,7 +214,7 @@ describe('sandbox lifecycle: /api/sandbox/servers/{id}/*', () => {
         assert.equal(notUuid.status, 400, notUuid.text);
         const anonymous = await t.request(methodOf(route), `/api/sandbox/servers/${serverId}/${route}`);
         assert.equal(anonymous.status, 401);
-        const after = Number((await t.db.query('SELECT count(*) AS n FROM activity_logs').then((r) => r.rows[0].n)));
+        const after = Number(await t.db.query('SELECT count(*) AS n FROM activity_logs').then((r) => r.rows[0].n));
         assert.equal(after, before);
       });
     }

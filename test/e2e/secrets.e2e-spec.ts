@@ -40,7 +40,10 @@ describe('server secrets', () => {
     const list = await t.get(`/api/servers/${serverId}/secrets`, opts());
     assert.equal(list.status, 200);
     assert.equal(list.body.total, 1);
-    assert.deepEqual(list.body.items.map((s: { key_name: string }) => s.key_name), ['API_KEY']);
+    assert.deepEqual(
+      list.body.items.map((s: { key_name: string }) => s.key_name),
+      ['API_KEY'],
+    );
     assert.deepEqual(await t.app.get(SecretsService).valuesFor(serverId), {}, 'a placeholder is left out of the sandbox values');
   });
 
@@ -126,7 +129,10 @@ describe('server secrets', () => {
     assert.deepEqual(await svc.valuesFor(otherServer), {});
 
     const alerts = (await t.db.query(`SELECT message, details::text AS details FROM activity_logs WHERE log_type = 'alert' ORDER BY created_at`)).rows;
-    assert.ok(alerts.some((a) => /OTHER_KEY/.test(a.message) && /cannot be decrypted/.test(a.message)), JSON.stringify(alerts));
+    assert.ok(
+      alerts.some((a) => /OTHER_KEY/.test(a.message) && /cannot be decrypted/.test(a.message)),
+      JSON.stringify(alerts),
+    );
     assert.ok(alerts.every((a) => !`${a.message}${a.details}`.includes('s3cr3t')));
 
     // Setting the value again repairs the row.

@@ -11,7 +11,8 @@ const CODE = 'export async function main({ city, units = "metric" }) {\n  return
 describe('servers API', () => {
   let t: TestApp;
   let token: string;
-  const count = async (table: string, where = 'TRUE', params: unknown[] = []) => Number((await t.db.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)).rows[0].n);
+  const count = async (table: string, where = 'TRUE', params: unknown[] = []) =>
+    Number((await t.db.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)).rows[0].n);
 
   before(async () => {
     t = await startApp();
@@ -31,7 +32,17 @@ describe('servers API', () => {
     assert.match(res.body.id, /^[0-9a-f-]{36}$/);
     assert.deepEqual(
       { ...res.body, id: undefined, created_at: undefined, updated_at: undefined },
-      { id: undefined, name: 'weather', description: 'Weather tools', status: 'ready', allowed_hosts: [], default_timeout_ms: 30000, tool_count: 0, created_at: undefined, updated_at: undefined },
+      {
+        id: undefined,
+        name: 'weather',
+        description: 'Weather tools',
+        status: 'ready',
+        allowed_hosts: [],
+        default_timeout_ms: 30000,
+        tool_count: 0,
+        created_at: undefined,
+        updated_at: undefined,
+      },
     );
     assert.ok(!Number.isNaN(Date.parse(res.body.created_at)));
     const audit = await t.db.query(`SELECT message FROM activity_logs WHERE log_type = 'audit' AND server_id = $1`, [res.body.id]);
@@ -88,7 +99,10 @@ describe('servers API', () => {
     assert.equal(all.body.items.find((s: { name: string }) => s.name === 'alpha').tool_count, 2);
     assert.equal(all.body.items.find((s: { name: string }) => s.name === 'weather').tool_count, 0);
     const page = await t.get('/api/servers?page=2&page_size=2', { token });
-    assert.deepEqual({ total: page.body.total, page: page.body.page, page_size: page.body.page_size, pages: page.body.pages, n: page.body.items.length }, { total: 3, page: 2, page_size: 2, pages: 2, n: 1 });
+    assert.deepEqual(
+      { total: page.body.total, page: page.body.page, page_size: page.body.page_size, pages: page.body.pages, n: page.body.items.length },
+      { total: 3, page: 2, page_size: 2, pages: 2, n: 1 },
+    );
     assert.equal((await t.get('/api/servers?page_size=101', { token })).status, 400);
     assert.equal((await t.get('/api/servers?page=0', { token })).status, 400);
   });
@@ -99,13 +113,20 @@ describe('servers API', () => {
     const res = await t.get(`/api/servers/${alpha.id}`, { token });
     assert.equal(res.status, 200);
     assert.equal(res.body.tool_count, 2);
-    assert.deepEqual(res.body.tools.map((x: { name: string }) => x.name), ['t1', 't2']);
+    assert.deepEqual(
+      res.body.tools.map((x: { name: string }) => x.name),
+      ['t1', 't2'],
+    );
     assert.equal('code' in res.body.tools[0], false);
     assert.equal(res.body.tools[0].approval_status, 'draft');
   });
 
   it('answers 400 for a non-UUID id and 404 for an unknown one', async () => {
-    for (const [method, body] of [['GET', undefined], ['PATCH', { description: 'x' }], ['DELETE', undefined]] as const) {
+    for (const [method, body] of [
+      ['GET', undefined],
+      ['PATCH', { description: 'x' }],
+      ['DELETE', undefined],
+    ] as const) {
       const bad = await t.request(method, '/api/servers/not-a-uuid', body, { token });
       assert.equal(bad.status, 400, `${method} ${bad.text}`);
       assert.match(bad.body.message, /id must be a UUID/);
@@ -167,7 +188,10 @@ describe('servers API', () => {
       assert.equal(await count('network_access_requests', 'server_id = $1', [id]), 0);
       assert.equal(await count('module_requests', 'server_id = $1', [id]), 0);
       assert.equal(await count('activity_logs', 'server_id = $1', [id]), 0);
-      assert.deepEqual(seen.filter((c) => c.serverId === id && c.kind === 'deleted'), [{ serverId: id, kind: 'deleted', rows: 0 }]);
+      assert.deepEqual(
+        seen.filter((c) => c.serverId === id && c.kind === 'deleted'),
+        [{ serverId: id, kind: 'deleted', rows: 0 }],
+      );
       const audit = await t.db.query(`SELECT details FROM activity_logs WHERE log_type = 'audit' AND message LIKE 'Server doomed deleted by admin%'`);
       assert.equal(audit.rows[0].details.server_id, id);
       assert.equal((await t.get(`/api/servers/${id}`, { token })).status, 404);

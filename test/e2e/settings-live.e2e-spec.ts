@@ -123,7 +123,9 @@ describe('security policy switches act live', () => {
     const again = await sandbox.executeTool(serverId, 'echo_secret', {});
     assert.deepEqual(again.structuredContent, { token: '[REDACTED]' });
     // The execution log never holds the value, whatever the switch said.
-    const rows = await t.db.query(`SELECT count(*)::int AS n FROM tool_execution_logs WHERE (coalesce(result,'') || coalesce(stdout,'') || coalesce(input_args::text,'')) LIKE '%tok-live-7f3a9c%'`);
+    const rows = await t.db.query(
+      `SELECT count(*)::int AS n FROM tool_execution_logs WHERE (coalesce(result,'') || coalesce(stdout,'') || coalesce(input_args::text,'')) LIKE '%tok-live-7f3a9c%'`,
+    );
     assert.equal(rows.rows[0].n, 0);
     await setPolicy(t, token, { tool_approval_mode: 'require_approval' });
   });

@@ -26,7 +26,8 @@ describe('settings and security policy: reading and bad input', () => {
   const policy = () => t.get('/api/settings/security-policy', { token });
   const patch = (body: unknown) => t.patch('/api/settings/security-policy', body, { token });
   const settingsRows = async () => (await t.db.query('SELECT key, value, encrypted, updated_at FROM settings ORDER BY key')).rows;
-  const auditRows = async () => (await t.db.query("SELECT message, details FROM activity_logs WHERE log_type = 'audit' AND message LIKE 'Security policy%' ORDER BY created_at")).rows;
+  const auditRows = async () =>
+    (await t.db.query("SELECT message, details FROM activity_logs WHERE log_type = 'audit' AND message LIKE 'Security policy%' ORDER BY created_at")).rows;
 
   /** A refused PATCH: 400 naming every offending field, and the policy, table and audit untouched. */
   async function assertRefused(body: unknown, fields: string[], notNamed: string[] = []): Promise<ApiResponse> {
@@ -70,7 +71,11 @@ describe('settings and security policy: reading and bad input', () => {
 
   it('needs a token for all three routes, and changes nothing without one', async () => {
     const rows = await settingsRows();
-    for (const res of [await t.get('/api/settings'), await t.get('/api/settings/security-policy'), await t.patch('/api/settings/security-policy', { tool_approval_mode: 'auto_approve' })]) {
+    for (const res of [
+      await t.get('/api/settings'),
+      await t.get('/api/settings/security-policy'),
+      await t.patch('/api/settings/security-policy', { tool_approval_mode: 'auto_approve' }),
+    ]) {
       assert.equal(res.status, 401, res.text);
       assert.equal(res.body.statusCode, 401);
     }
@@ -158,7 +163,10 @@ describe('settings and security policy: reading and bad input', () => {
 
   it('masks an encrypted setting in GET /api/settings', async () => {
     const sealed = 'v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBB==:c2VjcmV0LXZhbHVl';
-    await t.db.query("INSERT INTO settings (key, value, encrypted, description) VALUES ('smtp_password', $1, true, 'Mail relay password'), ('plain_note', '\"hello\"', false, null)", [sealed]);
+    await t.db.query(
+      "INSERT INTO settings (key, value, encrypted, description) VALUES ('smtp_password', $1, true, 'Mail relay password'), ('plain_note', '\"hello\"', false, null)",
+      [sealed],
+    );
     const res = await t.get('/api/settings', { token });
     assert.equal(res.status, 200, res.text);
     const secret = res.body.items.find((i: { key: string }) => i.key === 'smtp_password');

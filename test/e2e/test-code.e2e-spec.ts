@@ -1,18 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
-import {
-  allowHost,
-  approveTool,
-  createServerVia,
-  createToolVia,
-  executionRows,
-  setPolicy,
-  setSecret,
-  startWeatherPeer,
-  weatherCode,
-  type WeatherPeer,
-} from './sandbox-fixtures';
+import { allowHost, approveTool, createServerVia, createToolVia, executionRows, setPolicy, setSecret, startWeatherPeer, weatherCode, type WeatherPeer } from './sandbox-fixtures';
 
 const WEATHER_KEY = 'wk-test-9f8e7d6c5b4a';
 
@@ -124,7 +113,11 @@ describe('POST /api/tools/test-code', () => {
   });
 
   it('a call that kills its sandbox worker is still logged; the event is in the activity trail; the next call works', async () => {
-    const bomb = await createToolVia(t, token, serverId, { name: 'map_bomb', code: 'export async function main() { const m = new Map(); for (let i = 0; ; i++) m.set(i, { i, s: "x" + i }); }', timeout_ms: 60000 });
+    const bomb = await createToolVia(t, token, serverId, {
+      name: 'map_bomb',
+      code: 'export async function main() { const m = new Map(); for (let i = 0; ; i++) m.set(i, { i, s: "x" + i }); }',
+      timeout_ms: 60000,
+    });
     await approveTool(t, token, bomb.id);
     const res = await t.post('/api/tools/test-code', { tool_id: bomb.id, arguments: {} }, { token });
     assert.equal(res.status, 200, res.text);

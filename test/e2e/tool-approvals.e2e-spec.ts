@@ -13,14 +13,17 @@ describe('tool approvals', () => {
   let weatherId: string;
   let mailId: string;
   const changes: { serverId: string; kind: string; toolId?: string }[] = [];
-  const count = async (table: string, where = 'TRUE', params: unknown[] = []) => Number((await t.db.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)).rows[0].n);
+  const count = async (table: string, where = 'TRUE', params: unknown[] = []) =>
+    Number((await t.db.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)).rows[0].n);
   const createTool = async (serverId: string, name: string, description = '') => {
     const res = await t.post(`/api/servers/${serverId}/tools`, { name, description, code: CODE }, { token });
     assert.equal(res.status, 201, res.text);
     return res.body.id as string;
   };
   const act = (id: string, body: Record<string, unknown>) => t.post(`/api/approvals/tools/${id}/action`, body, { token });
-  const row = async (id: string) => (await t.db.query('SELECT approval_status, approved_by, approved_at, approval_requested_at, rejection_reason, publish_notes, current_version FROM tools WHERE id = $1', [id])).rows[0];
+  const row = async (id: string) =>
+    (await t.db.query('SELECT approval_status, approved_by, approved_at, approval_requested_at, rejection_reason, publish_notes, current_version FROM tools WHERE id = $1', [id]))
+      .rows[0];
 
   before(async () => {
     t = await startApp();
@@ -89,7 +92,10 @@ describe('tool approvals', () => {
     assert.equal(twice.status, 409);
     assert.match(twice.body.message, /not approved/);
 
-    const audit = await t.db.query(`SELECT message, details FROM activity_logs WHERE log_type = 'audit' AND details->>'tool_id' = $1 AND details ? 'decision' ORDER BY created_at, id`, [id]);
+    const audit = await t.db.query(
+      `SELECT message, details FROM activity_logs WHERE log_type = 'audit' AND details->>'tool_id' = $1 AND details ? 'decision' ORDER BY created_at, id`,
+      [id],
+    );
     assert.deepEqual(
       audit.rows.map((r) => r.details.decision),
       ['submit_for_review', 'reject', 'approve', 'revoke'],
@@ -184,14 +190,19 @@ describe('tool approvals', () => {
       const e = await createTool(mailId, 'echo');
       await act(e, { action: 'submit_for_review' });
       await act(e, { action: 'approve' });
-      await t.db.query(`INSERT INTO module_requests (module_name, status, source) VALUES ('dayjs', 'pending', 'llm'), ('zod', 'approved', 'admin'), ('left-pad', 'rejected', 'llm'), ('ms', 'pending', 'llm')`);
+      await t.db.query(
+        `INSERT INTO module_requests (module_name, status, source) VALUES ('dayjs', 'pending', 'llm'), ('zod', 'approved', 'admin'), ('left-pad', 'rejected', 'llm'), ('ms', 'pending', 'llm')`,
+      );
       await t.db.query(`INSERT INTO network_access_requests (server_id, host, status, source) VALUES ($1, 'a.example', 'approved', 'admin')`, [weatherId]);
     });
 
     it('defaults to pending_review, oldest request first, with server name and code', async () => {
       const res = await t.get('/api/approvals/tools', { token });
       assert.equal(res.status, 200, res.text);
-      assert.deepEqual(res.body.items.map((x: { name: string }) => x.name), ['bravo', 'alpha']);
+      assert.deepEqual(
+        res.body.items.map((x: { name: string }) => x.name),
+        ['bravo', 'alpha'],
+      );
       assert.equal(res.body.items[0].server_name, 'weather');
       assert.equal(res.body.items[0].code, CODE);
       assert.equal(res.body.total, 2);

@@ -24,7 +24,11 @@ describe('tool lifecycle', () => {
     return res.body;
   };
   const versionRows = async () =>
-    (await t.db.query('SELECT version_number, change_source, code FROM tool_versions WHERE tool_id = $1 ORDER BY version_number', [toolId])).rows.map((r) => [r.version_number, r.change_source, r.code]);
+    (await t.db.query('SELECT version_number, change_source, code FROM tool_versions WHERE tool_id = $1 ORDER BY version_number', [toolId])).rows.map((r) => [
+      r.version_number,
+      r.change_source,
+      r.code,
+    ]);
   const expectState = async (status: string, version: number, rows: [number, string, string][]) => {
     const current = await tool();
     assert.equal(current.approval_status, status);
@@ -70,7 +74,10 @@ describe('tool lifecycle', () => {
 
   it('3. list and compare versions', async () => {
     const list = await t.get(`/api/tools/${toolId}/versions`, { token });
-    assert.deepEqual(list.body.items.map((v: { version_number: number }) => v.version_number), [2, 1]);
+    assert.deepEqual(
+      list.body.items.map((v: { version_number: number }) => v.version_number),
+      [2, 1],
+    );
     const cmp = await t.get(`/api/tools/${toolId}/versions/compare?from=1&to=2`, { token });
     assert.equal(cmp.status, 200);
     assert.deepEqual(cmp.body.changed_fields, ['code', 'input_schema']);
@@ -89,7 +96,10 @@ describe('tool lifecycle', () => {
     ]);
     assert.equal(current.publish_notes, 'ready for review');
     const queue = await t.get('/api/approvals/tools', { token });
-    assert.deepEqual(queue.body.items.map((x: { id: string }) => x.id), [toolId]);
+    assert.deepEqual(
+      queue.body.items.map((x: { id: string }) => x.id),
+      [toolId],
+    );
   });
 
   it('5. reject: a reason is required; then rejected with it', async () => {

@@ -14,7 +14,8 @@ describe('tools API', () => {
   let token: string;
   let serverId: string;
   let otherServerId: string;
-  const count = async (table: string, where = 'TRUE', params: unknown[] = []) => Number((await t.db.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)).rows[0].n);
+  const count = async (table: string, where = 'TRUE', params: unknown[] = []) =>
+    Number((await t.db.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)).rows[0].n);
   const create = (body: Record<string, unknown>, server = serverId) => t.post(`/api/servers/${server}/tools`, body, { token });
 
   before(async () => {
@@ -47,7 +48,15 @@ describe('tools API', () => {
 
   it('keeps an explicit input_schema, language and timeout', async () => {
     const schema = { type: 'object', properties: { n: { type: 'number', description: 'a number' } }, required: ['n'] };
-    const res = await create({ name: 'typed', description: 'd', code: 'export const main = ({ n }: { n: number }) => n * 2;', language: 'typescript', input_schema: schema, timeout_ms: 5000, enabled: false });
+    const res = await create({
+      name: 'typed',
+      description: 'd',
+      code: 'export const main = ({ n }: { n: number }) => n * 2;',
+      language: 'typescript',
+      input_schema: schema,
+      timeout_ms: 5000,
+      enabled: false,
+    });
     assert.equal(res.status, 201, res.text);
     assert.deepEqual(res.body.input_schema, schema);
     assert.equal(res.body.language, 'typescript');
@@ -127,7 +136,11 @@ describe('tools API', () => {
     assert.match(unknown.body.message, /Server .* not found/);
     assert.equal((await t.get('/api/servers/nope/tools', { token })).status, 400);
     assert.equal((await t.get(`/api/servers/${randomUUID()}/tools`, { token })).status, 404);
-    for (const [method, body] of [['GET', undefined], ['PATCH', { description: 'x' }], ['DELETE', undefined]] as const) {
+    for (const [method, body] of [
+      ['GET', undefined],
+      ['PATCH', { description: 'x' }],
+      ['DELETE', undefined],
+    ] as const) {
       assert.equal((await t.request(method, '/api/tools/123', body, { token })).status, 400);
       const missing = await t.request(method, `/api/tools/${randomUUID()}`, body, { token });
       assert.equal(missing.status, 404, missing.text);
@@ -141,10 +154,16 @@ describe('tools API', () => {
     assert.equal(res.status, 200);
     assert.equal(res.body.total, 3);
     assert.equal(res.body.pages, 2);
-    assert.deepEqual(res.body.items.map((x: { name: string }) => x.name), ['big', 'get_weather']);
+    assert.deepEqual(
+      res.body.items.map((x: { name: string }) => x.name),
+      ['big', 'get_weather'],
+    );
     assert.equal('code' in res.body.items[0], false);
     const page2 = await t.get(`/api/servers/${serverId}/tools?page=2&page_size=2`, { token });
-    assert.deepEqual(page2.body.items.map((x: { name: string }) => x.name), ['typed']);
+    assert.deepEqual(
+      page2.body.items.map((x: { name: string }) => x.name),
+      ['typed'],
+    );
   });
 
   it('gets a tool with its code', async () => {
@@ -157,7 +176,8 @@ describe('tools API', () => {
 
   describe('PATCH', () => {
     let id: string;
-    const versions = async () => (await t.db.query('SELECT version_number, change_source, name, code, input_schema, description FROM tool_versions WHERE tool_id = $1 ORDER BY version_number', [id])).rows;
+    const versions = async () =>
+      (await t.db.query('SELECT version_number, change_source, name, code, input_schema, description FROM tool_versions WHERE tool_id = $1 ORDER BY version_number', [id])).rows;
 
     before(async () => {
       id = (await create({ name: 'editable', description: 'first', code: CODE })).body.id;
@@ -182,7 +202,13 @@ describe('tools API', () => {
       assert.equal(res.body.current_version, 2);
       assert.deepEqual(res.body.input_schema, { type: 'object', properties: { city: {}, days: { type: 'number', default: 3 } }, required: ['city'] });
       const v = await versions();
-      assert.deepEqual(v.map((r) => [r.version_number, r.change_source]), [[1, 'manual'], [2, 'manual']]);
+      assert.deepEqual(
+        v.map((r) => [r.version_number, r.change_source]),
+        [
+          [1, 'manual'],
+          [2, 'manual'],
+        ],
+      );
       assert.equal(v[1].code, code);
       assert.equal(v[1].description, 'second');
       const summary = await t.db.query('SELECT change_summary FROM tool_versions WHERE tool_id = $1 AND version_number = 2', [id]);
@@ -195,7 +221,11 @@ describe('tools API', () => {
       assert.equal(res.body.current_version, 3);
       assert.deepEqual(res.body.input_schema, schema);
       // Same schema with the keys in another order: not a change.
-      const same = await t.patch(`/api/tools/${id}`, { input_schema: { required: ['city'], properties: { days: { type: 'integer' }, city: { type: 'string' } }, type: 'object' } }, { token });
+      const same = await t.patch(
+        `/api/tools/${id}`,
+        { input_schema: { required: ['city'], properties: { days: { type: 'integer' }, city: { type: 'string' } }, type: 'object' } },
+        { token },
+      );
       assert.equal(same.body.current_version, 3);
       const code = 'export async function main({ city, days = 5 }) { return city + days; }';
       const next = await t.patch(`/api/tools/${id}`, { code }, { token });
@@ -255,11 +285,17 @@ describe('tools API', () => {
     it('lists versions newest first, paginated, without code', async () => {
       const res = await t.get(`/api/tools/${id}/versions`, { token });
       assert.equal(res.status, 200);
-      assert.deepEqual(res.body.items.map((v: { version_number: number }) => v.version_number), [3, 2, 1]);
+      assert.deepEqual(
+        res.body.items.map((v: { version_number: number }) => v.version_number),
+        [3, 2, 1],
+      );
       assert.equal('code' in res.body.items[0], false);
       assert.equal(res.body.items[0].description, 'v3');
       const page = await t.get(`/api/tools/${id}/versions?page=2&page_size=2`, { token });
-      assert.deepEqual(page.body.items.map((v: { version_number: number }) => v.version_number), [1]);
+      assert.deepEqual(
+        page.body.items.map((v: { version_number: number }) => v.version_number),
+        [1],
+      );
       assert.equal(page.body.total, 3);
     });
 
@@ -319,7 +355,15 @@ describe('tools API', () => {
       assert.equal(res.body.code, V1);
       assert.equal(res.body.description, 'v');
       assert.equal(res.body.approval_status, 'pending_review');
-      assert.deepEqual((await rows()).map((r) => [r.version_number, r.change_source]), [[1, 'manual'], [2, 'manual'], [3, 'manual'], [4, 'rollback']]);
+      assert.deepEqual(
+        (await rows()).map((r) => [r.version_number, r.change_source]),
+        [
+          [1, 'manual'],
+          [2, 'manual'],
+          [3, 'manual'],
+          [4, 'rollback'],
+        ],
+      );
       const v4 = await t.get(`/api/tools/${id}/versions/4`, { token });
       assert.equal(v4.body.code, V1);
       assert.equal(v4.body.change_summary, 'Rolled back to version 1');
@@ -339,9 +383,15 @@ describe('tools API', () => {
   it('concurrent edits get distinct version numbers; concurrent creates of one name give one tool', async () => {
     const id = (await create({ name: 'raced', description: '', code: CODE })).body.id;
     const results = await Promise.all([1, 2, 3, 4, 5].map((n) => t.patch(`/api/tools/${id}`, { code: CODE.replace('metric', `m${n}`) }, { token })));
-    assert.deepEqual(results.map((r) => r.status), [200, 200, 200, 200, 200]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      [200, 200, 200, 200, 200],
+    );
     const v = await t.db.query('SELECT version_number FROM tool_versions WHERE tool_id = $1 ORDER BY version_number', [id]);
-    assert.deepEqual(v.rows.map((r) => r.version_number), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      v.rows.map((r) => r.version_number),
+      [1, 2, 3, 4, 5, 6],
+    );
     assert.equal((await t.get(`/api/tools/${id}`, { token })).body.current_version, 6);
     const creates = await Promise.all([1, 2, 3, 4].map(() => create({ name: 'same_name', description: '', code: CODE })));
     assert.deepEqual(creates.map((r) => r.status).sort(), [201, 409, 409, 409]);
@@ -430,8 +480,14 @@ describe('tools API', () => {
     const tools = t.app.get(ToolsService);
     const llm = { kind: 'llm' as const, name: 'claude' };
     await assert.rejects(tools.create('nope', { name: 'x', description: '', code: CODE }, llm), { kind: 'invalid', message: 'server_id must be a UUID' });
-    await assert.rejects(tools.create(serverId, { name: 'x', description: '', code: CODE, input_schema: { type: 'string' } }, llm), (e: { kind: string; details: { fields: string[] } }) => e.kind === 'invalid' && e.details.fields.includes('input_schema'));
-    await assert.rejects(tools.create(serverId, { name: 'x', description: '', code: 'x'.repeat(102401) }, llm), (e: { kind: string; details: { fields: string[] } }) => e.kind === 'invalid' && e.details.fields[0] === 'code');
+    await assert.rejects(
+      tools.create(serverId, { name: 'x', description: '', code: CODE, input_schema: { type: 'string' } }, llm),
+      (e: { kind: string; details: { fields: string[] } }) => e.kind === 'invalid' && e.details.fields.includes('input_schema'),
+    );
+    await assert.rejects(
+      tools.create(serverId, { name: 'x', description: '', code: 'x'.repeat(102401) }, llm),
+      (e: { kind: string; details: { fields: string[] } }) => e.kind === 'invalid' && e.details.fields[0] === 'code',
+    );
     await assert.rejects(tools.findOrFail('nope'), { kind: 'invalid' });
     const tool = await tools.create(serverId, { name: 'by_llm', description: '', code: CODE }, llm);
     assert.equal(tool.createdBy, 'claude');
@@ -444,7 +500,11 @@ describe('tools API', () => {
     const admin = { kind: 'admin' as const, name: 'admin' };
     await assert.rejects(
       t.app.get(DataSource).transaction(async (tx) => {
-        const tool = await tools.create(serverId, { name: 'imported', description: '', code: CODE }, admin, { manager: tx, changeSource: 'import', approvalStatus: 'pending_review' });
+        const tool = await tools.create(serverId, { name: 'imported', description: '', code: CODE }, admin, {
+          manager: tx,
+          changeSource: 'import',
+          approvalStatus: 'pending_review',
+        });
         assert.equal(tool.approvalStatus, 'pending_review');
         assert.ok(tool.approvalRequestedAt);
         throw new Error('abort');
@@ -452,7 +512,11 @@ describe('tools API', () => {
       /abort/,
     );
     assert.equal(await count('tools', 'name = $1', ['imported']), 0);
-    const kept = await t.app.get(DataSource).transaction((tx) => tools.create(serverId, { name: 'imported', description: '', code: CODE }, admin, { manager: tx, changeSource: 'import', approvalStatus: 'pending_review' }));
+    const kept = await t.app
+      .get(DataSource)
+      .transaction((tx) =>
+        tools.create(serverId, { name: 'imported', description: '', code: CODE }, admin, { manager: tx, changeSource: 'import', approvalStatus: 'pending_review' }),
+      );
     const v = await t.db.query('SELECT change_source FROM tool_versions WHERE tool_id = $1', [kept.id]);
     assert.equal(v.rows[0].change_source, 'import');
   });

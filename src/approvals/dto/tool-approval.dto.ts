@@ -10,13 +10,21 @@ const QUEUE_STATUSES = [...APPROVAL_STATUSES, 'all'] as const;
 
 export class ToolQueueQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ enum: QUEUE_STATUSES, default: 'pending_review' }) @IsOptional() @IsIn(QUEUE_STATUSES) status?: ApprovalStatus | 'all';
-  @ApiPropertyOptional({ maxLength: 200, description: 'Case-insensitive match on tool name, tool description or server name' }) @IsOptional() @IsString() @MaxLength(200) search?: string;
+  @ApiPropertyOptional({ maxLength: 200, description: 'Case-insensitive match on tool name, tool description or server name' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  search?: string;
 }
 
 export class ToolActionDto {
   @ApiProperty({ enum: TOOL_ACTIONS }) @IsIn(TOOL_ACTIONS, { message: `action must be one of ${TOOL_ACTIONS.join(', ')}` }) action: ToolAction;
   @ApiPropertyOptional({ maxLength: 2000, description: 'Required for reject: what the author should change' }) @IsOptional() @IsString() @MaxLength(2000) reason?: string;
-  @ApiPropertyOptional({ maxLength: 2000, description: 'submit_for_review: publish notes for the reviewer; approve: review notes (audited)' }) @IsOptional() @IsString() @MaxLength(2000) notes?: string;
+  @ApiPropertyOptional({ maxLength: 2000, description: 'submit_for_review: publish notes for the reviewer; approve: review notes (audited)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  notes?: string;
 }
 
 export class RevokeToolDto {

@@ -5,11 +5,13 @@ import type { AdminUser } from '../entities/admin-user.entity';
 
 export class SetupDto {
   @ApiProperty({ example: 'admin', pattern: '^[A-Za-z0-9_.@-]{3,64}$' })
-  @IsString() @Matches(/^[A-Za-z0-9_.@-]{3,64}$/, { message: 'username must be 3-64 characters of letters, digits, _ . @ -' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.@-]{3,64}$/, { message: 'username must be 3-64 characters of letters, digits, _ . @ -' })
   username: string;
 
   @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX })
-  @IsString() @Length(PASSWORD_MIN, PASSWORD_MAX, { message: `password must be ${PASSWORD_MIN}-${PASSWORD_MAX} characters` })
+  @IsString()
+  @Length(PASSWORD_MIN, PASSWORD_MAX, { message: `password must be ${PASSWORD_MIN}-${PASSWORD_MAX} characters` })
   password: string;
 }
 
@@ -26,7 +28,8 @@ export class ChangePasswordDto {
   @ApiProperty() @IsString() @Length(1, PASSWORD_MAX) current_password: string;
 
   @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX })
-  @IsString() @Length(PASSWORD_MIN, PASSWORD_MAX, { message: `new_password must be ${PASSWORD_MIN}-${PASSWORD_MAX} characters` })
+  @IsString()
+  @Length(PASSWORD_MIN, PASSWORD_MAX, { message: `new_password must be ${PASSWORD_MIN}-${PASSWORD_MAX} characters` })
   new_password: string;
 }
 

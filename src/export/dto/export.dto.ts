@@ -55,8 +55,13 @@ export class ExportDocumentDto implements ExportDocument {
 }
 
 export class ImportQueryDto {
-  @ApiPropertyOptional({ enum: ['true', 'false'], default: 'false', description: 'Import a document whose signature is missing or does not verify; every tool then lands in pending_review' })
-  @IsOptional() @IsIn(['true', 'false'], { message: 'allow_unsigned must be true or false' })
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    default: 'false',
+    description: 'Import a document whose signature is missing or does not verify; every tool then lands in pending_review',
+  })
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'allow_unsigned must be true or false' })
   allow_unsigned?: 'true' | 'false';
 }
 

@@ -95,7 +95,8 @@ export interface TestCodeResultView {
 
 export class TestCodeResultDto implements TestCodeResultView {
   @ApiProperty({ description: 'False when main threw, a limit was hit or the sandbox failed' }) success: boolean;
-  @ApiProperty({ nullable: true, description: 'What main returned (JSON); null on failure. Secret values are [REDACTED] while redact_secrets_in_output is enabled' }) result: unknown;
+  @ApiProperty({ nullable: true, description: 'What main returned (JSON); null on failure. Secret values are [REDACTED] while redact_secrets_in_output is enabled' })
+  result: unknown;
   @ApiProperty({ type: String, nullable: true, description: 'The error message only, never a host stack trace' }) error: string | null;
   @ApiProperty({ description: 'Captured console output' }) stdout: string;
   @ApiProperty() duration_ms: number;

@@ -11,7 +11,7 @@ const dnsTable: Record<string, string[]> = {
   'internal.corp': ['10.1.2.3'],
   'cgnat.corp': ['100.64.0.7'],
   'rebind.example.com': ['93.184.216.34', '127.0.0.1'],
-  'localhost': ['127.0.0.1', '::1'],
+  localhost: ['127.0.0.1', '::1'],
   'mapped.example.com': ['::ffff:127.0.0.1'],
   'meta.example.com': ['169.254.169.254'],
   'meta6.example.com': ['fd00:ec2::254'],
@@ -206,7 +206,19 @@ describe('checkDestination', () => {
 
   it('private and CGNAT ranges need an explicit approval; allow_all_public is not enough', async () => {
     const pub = rules({ policy: 'allow_all_public' });
-    for (const u of ['http://10.0.0.1/', 'http://172.16.5.4/', 'http://192.168.0.10/', 'http://[fd12:3456::1]/', 'http://[fc00::1]/', 'http://100.64.0.7/', 'http://internal.corp/', 'http://cgnat.corp/', 'http://ula.example.com/', 'http://[::ffff:192.168.0.1]/', 'http://3232235521/']) {
+    for (const u of [
+      'http://10.0.0.1/',
+      'http://172.16.5.4/',
+      'http://192.168.0.10/',
+      'http://[fd12:3456::1]/',
+      'http://[fc00::1]/',
+      'http://100.64.0.7/',
+      'http://internal.corp/',
+      'http://cgnat.corp/',
+      'http://ula.example.com/',
+      'http://[::ffff:192.168.0.1]/',
+      'http://3232235521/',
+    ]) {
       assert.match(await reason(u, pub), /private|carrier-grade NAT/, u);
     }
     assert.equal(await allowed('http://internal.corp/', rules({ allowedHosts: [{ host: 'internal.corp', port: null }] })), true);

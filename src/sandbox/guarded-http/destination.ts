@@ -100,9 +100,7 @@ export async function checkDestination(target: string | URL, rules: NetworkRules
   if (!approved && rules.policy !== 'allow_all_public') {
     const otherPort = rules.allowedHosts.some((rec) => normalizeHostname(rec.host) === hostname);
     return refuse(
-      otherPort
-        ? `port ${port} of ${hostname} is not approved for this server`
-        : `host ${hostname} is not in this server's allowed hosts (request network access for it)`,
+      otherPort ? `port ${port} of ${hostname} is not approved for this server` : `host ${hostname} is not in this server's allowed hosts (request network access for it)`,
     );
   }
 

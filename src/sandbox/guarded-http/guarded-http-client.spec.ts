@@ -36,7 +36,10 @@ describe('GuardedHttpClient against a loopback peer', () => {
   let other: Awaited<ReturnType<typeof peer>>;
   const client = new GuardedHttpClient({ resolver, timeoutMs: 3000 });
   const rules = (over: Partial<NetworkRules> = {}): NetworkRules => ({
-    allowedHosts: [{ host: '127.0.0.1', port: main.port }, { host: 'peer.test', port: main.port }],
+    allowedHosts: [
+      { host: '127.0.0.1', port: main.port },
+      { host: 'peer.test', port: main.port },
+    ],
     policy: 'require_approval',
     allowLoopback: true,
     ...over,
@@ -97,7 +100,10 @@ describe('GuardedHttpClient against a loopback peer', () => {
 
   it('refuses the same peer when allowLoopback is false, without connecting', async () => {
     const before = main.hits.length;
-    await assert.rejects(client.request(`http://127.0.0.1:${main.port}/json`, {}, rules({ allowLoopback: false })), (e: GuardedHttpError) => e.code === 'blocked' && /loopback/.test(e.message));
+    await assert.rejects(
+      client.request(`http://127.0.0.1:${main.port}/json`, {}, rules({ allowLoopback: false })),
+      (e: GuardedHttpError) => e.code === 'blocked' && /loopback/.test(e.message),
+    );
     await assert.rejects(client.request(`http://[::ffff:127.0.0.1]:${main.port}/json`, {}, rules({ allowLoopback: false, policy: 'allow_all_public' })), /loopback/);
     await assert.rejects(client.request(`http://2130706433:${main.port}/json`, {}, rules({ allowLoopback: false, policy: 'allow_all_public' })), /loopback/);
     assert.equal(main.hits.length, before);
@@ -124,14 +130,22 @@ describe('GuardedHttpClient against a loopback peer', () => {
       'file:///etc/passwd',
       'http://evil.example.com/',
     ]) {
-      await assert.rejects(client.request(`http://127.0.0.1:${main.port}/redirect?to=${encodeURIComponent(to)}`, {}, rules()), (e: GuardedHttpError) => e.code === 'blocked' && /redirect refused/.test(e.message), to);
+      await assert.rejects(
+        client.request(`http://127.0.0.1:${main.port}/redirect?to=${encodeURIComponent(to)}`, {}, rules()),
+        (e: GuardedHttpError) => e.code === 'blocked' && /redirect refused/.test(e.message),
+        to,
+      );
     }
     assert.equal(other.hits.length, 0);
   });
 
   it('strips Authorization on a redirect to another origin', async () => {
     const r = rules({ allowedHosts: [{ host: '127.0.0.1', port: null }] });
-    const res = await client.request(`http://127.0.0.1:${main.port}/redirect?to=${encodeURIComponent(`http://peer.test:${main.port}/json`)}`, { headers: { authorization: 'Bearer s3cret' } }, { ...r, allowedHosts: [...r.allowedHosts, { host: 'peer.test', port: null }] });
+    const res = await client.request(
+      `http://127.0.0.1:${main.port}/redirect?to=${encodeURIComponent(`http://peer.test:${main.port}/json`)}`,
+      { headers: { authorization: 'Bearer s3cret' } },
+      { ...r, allowedHosts: [...r.allowedHosts, { host: 'peer.test', port: null }] },
+    );
     assert.equal(JSON.parse(res.body.toString()).auth, null);
     const same = await client.request(`http://127.0.0.1:${main.port}/redirect?to=/json`, { headers: { authorization: 'Bearer s3cret' } }, r);
     assert.equal(JSON.parse(same.body.toString()).auth, 'Bearer s3cret');
@@ -151,7 +165,10 @@ describe('GuardedHttpClient against a loopback peer', () => {
   it('decompresses a gzip body', async () => {
     const res = await client.request(`http://127.0.0.1:${main.port}/gzip`, {}, rules());
     assert.equal(res.body.toString(), 'compressed hello');
-    assert.equal(res.headers.find(([k]) => k === 'content-encoding'), undefined);
+    assert.equal(
+      res.headers.find(([k]) => k === 'content-encoding'),
+      undefined,
+    );
   });
 
   it('times out a slow response', async () => {

@@ -79,7 +79,8 @@ export class GuardedHttpClient {
     let method = (init.method ?? 'GET').toUpperCase();
     if (!METHOD.test(method) || method === 'CONNECT' || method === 'TRACE') throw new GuardedHttpError('invalid_request', `unsupported HTTP method ${method.slice(0, 20)}`);
     let headers = cleanHeaders(init.headers);
-    let body: Buffer | undefined = init.body == null ? undefined : typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : Buffer.from(init.body.buffer, init.body.byteOffset, init.body.byteLength);
+    let body: Buffer | undefined =
+      init.body == null ? undefined : typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : Buffer.from(init.body.buffer, init.body.byteOffset, init.body.byteLength);
     const deadline = Date.now() + (init.timeoutMs ?? this.timeoutMs);
     const maxBody = Math.min(init.maxBodyBytes ?? this.maxBodyBytes, this.maxBodyBytes);
     let current = url;
@@ -124,7 +125,14 @@ export class GuardedHttpClient {
   }
 
   /** Opens one connection to the pinned address and resolves with the response head. */
-  private send(d: Extract<DestinationDecision, { allowed: true }>, method: string, headers: [string, string][], body: Buffer | undefined, deadline: number, signal?: AbortSignal): Promise<IncomingMessage> {
+  private send(
+    d: Extract<DestinationDecision, { allowed: true }>,
+    method: string,
+    headers: [string, string][],
+    body: Buffer | undefined,
+    deadline: number,
+    signal?: AbortSignal,
+  ): Promise<IncomingMessage> {
     const pinned = pinnedLookup(d);
     const merged: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const [k, v] of headers) {

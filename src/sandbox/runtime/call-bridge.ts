@@ -120,7 +120,11 @@ export class CallBridge {
       const remaining = this.deadline - Date.now();
       const timeoutMs = Math.max(1, Math.min(remaining, req.timeoutMs && req.timeoutMs > 0 ? req.timeoutMs : remaining));
       this.abort ??= new AbortController();
-      const res = await this.http.request(req.url, { method: req.method, headers: Array.isArray(req.headers) ? req.headers : [], body, timeoutMs, signal: this.abort.signal }, this.network);
+      const res = await this.http.request(
+        req.url,
+        { method: req.method, headers: Array.isArray(req.headers) ? req.headers : [], body, timeoutMs, signal: this.abort.signal },
+        this.network,
+      );
       const buf = res.body;
       this.deliver(id, true, {
         status: res.status,

@@ -68,7 +68,9 @@ export async function runCall(entry: ServerIsolate, compiled: Promise<ivm.Script
     })().catch(() => undefined));
   bridge.deliver = (id, ok, value) => {
     void getControl().then((ctl) =>
-      ctl?.apply(undefined, ['deliver', id, ok, value], { arguments: { copy: true }, timeout: remaining() }).catch((err: unknown) => raiseFault(classify(err, entry, limits, msg.timeoutMs))),
+      ctl
+        ?.apply(undefined, ['deliver', id, ok, value], { arguments: { copy: true }, timeout: remaining() })
+        .catch((err: unknown) => raiseFault(classify(err, entry, limits, msg.timeoutMs))),
     );
   };
   try {
@@ -76,8 +78,16 @@ export async function runCall(entry: ServerIsolate, compiled: Promise<ivm.Script
     ctx = await within(entry.freshContext());
     const start = (await within(script.run(ctx, { reference: true, timeout: remaining() }))) as ivm.Reference<(...a: unknown[]) => unknown>;
     refs.push(start);
-    const cfg = JSON.stringify({ args: msg.args, secrets: JSON.stringify(msg.secrets ?? {}), maxResultSize: limits.maxResultSize, maxStdout: MAX_STDOUT_BYTES, control: CONTROL_NAME });
-    const env = (await within(start.apply(undefined, [new ivm.Callback(bridge.handle), cfg], { result: { promise: true, copy: true }, timeout: remaining() }) as Promise<unknown>)) as ResultEnvelope;
+    const cfg = JSON.stringify({
+      args: msg.args,
+      secrets: JSON.stringify(msg.secrets ?? {}),
+      maxResultSize: limits.maxResultSize,
+      maxStdout: MAX_STDOUT_BYTES,
+      control: CONTROL_NAME,
+    });
+    const env = (await within(
+      start.apply(undefined, [new ivm.Callback(bridge.handle), cfg], { result: { promise: true, copy: true }, timeout: remaining() }) as Promise<unknown>,
+    )) as ResultEnvelope;
     if (!env || typeof env !== 'object') return failure('the tool returned no result', '', performance.now() - started);
     return mapEnvelope(env, limits.maxResultSize, MAX_STDOUT_BYTES, performance.now() - started);
   } catch (err) {

@@ -132,7 +132,14 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
     outLen += line.length;
   }
   const consoleObj: any = {};
-  const levels: [string, string][] = [['log', ''], ['info', ''], ['debug', ''], ['trace', ''], ['warn', '[warn] '], ['error', '[error] ']];
+  const levels: [string, string][] = [
+    ['log', ''],
+    ['info', ''],
+    ['debug', ''],
+    ['trace', ''],
+    ['warn', '[warn] '],
+    ['error', '[error] '],
+  ];
   for (const [name, prefix] of levels) consoleObj[name] = (...args: any[]) => write(prefix, args);
   G.console = freeze(consoleObj);
 
@@ -314,7 +321,9 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
     const s = String(input);
     let r = '';
     for (let i = 0; i < s.length; i += 3) {
-      const a = s.charCodeAt(i), b = s.charCodeAt(i + 1), c = s.charCodeAt(i + 2);
+      const a = s.charCodeAt(i),
+        b = s.charCodeAt(i + 1),
+        c = s.charCodeAt(i + 2);
       if (a > 255 || b > 255 || c > 255) throw new Error('InvalidCharacterError: btoa accepts only Latin-1 characters');
       const n = (a << 16) | ((b || 0) << 8) | (c || 0);
       r += B64[n >> 18] + B64[(n >> 12) & 63] + (i + 1 < s.length ? B64[(n >> 6) & 63] : '=') + (i + 2 < s.length ? B64[n & 63] : '=');
@@ -326,7 +335,8 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
     if (s.length % 4 === 0) s = s.replace(/==?$/, '');
     if (s.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(s)) throw new Error('InvalidCharacterError: the string to be decoded is not correctly encoded');
     let r = '';
-    let bits = 0, acc = 0;
+    let bits = 0,
+      acc = 0;
     for (let i = 0; i < s.length; i++) {
       acc = (acc << 6) | B64.indexOf(s[i]);
       bits += 6;
@@ -340,7 +350,9 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
 
   // ---------------------------------------------------------------- URL, URLSearchParams
   function formEncode(s: string) {
-    return encodeURIComponent(s).replace(/[!'()~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()).replace(/%20/g, '+');
+    return encodeURIComponent(s)
+      .replace(/[!'()~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
+      .replace(/%20/g, '+');
   }
   function formDecode(s: string) {
     const t = s.replace(/\+/g, ' ');
@@ -476,8 +488,17 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
       }
     }
     for (const f of URL_FIELDS) {
-      const desc: any = { get(this: any) { return this.parts[f]; }, enumerable: true, configurable: true };
-      if (f !== 'origin') desc.set = function (this: any, v: any) { this.update(f, v); };
+      const desc: any = {
+        get(this: any) {
+          return this.parts[f];
+        },
+        enumerable: true,
+        configurable: true,
+      };
+      if (f !== 'origin')
+        desc.set = function (this: any, v: any) {
+          this.update(f, v);
+        };
       defineProperty(URL.prototype, f, desc);
     }
     return { URL, URLSearchParams };
@@ -493,28 +514,31 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
     const b = toBytes(d);
     return b.slice().buffer;
   }
-  lazy('crypto', () => freeze({
-    randomUUID: () => host('uuid')[1],
-    getRandomValues: (arr: any) => {
-      if (!ArrayBuffer.isView(arr) || arr instanceof Float32Array || arr instanceof Float64Array || arr instanceof DataView) throw new TypeError('getRandomValues needs an integer typed array');
-      if (arr.byteLength > 65536) throw new Error('QuotaExceededError: at most 65536 bytes');
-      const r = host('random', arr.byteLength);
-      new U8(arr.buffer, arr.byteOffset, arr.byteLength).set(new U8(r[1]));
-      return arr;
-    },
-    /** Hex digest: crypto.digest('sha256', data). */
-    digest: (alg: any, data: any) => {
-      const r = host('digest', String(alg), cryptoData(data));
-      if (!r[0]) throw new Error(r[1]);
-      return r[1];
-    },
-    /** Hex HMAC: crypto.hmac('sha256', key, data). */
-    hmac: (alg: any, key: any, data: any) => {
-      const r = host('hmac', String(alg), [cryptoData(key), cryptoData(data)]);
-      if (!r[0]) throw new Error(r[1]);
-      return r[1];
-    },
-  }));
+  lazy('crypto', () =>
+    freeze({
+      randomUUID: () => host('uuid')[1],
+      getRandomValues: (arr: any) => {
+        if (!ArrayBuffer.isView(arr) || arr instanceof Float32Array || arr instanceof Float64Array || arr instanceof DataView)
+          throw new TypeError('getRandomValues needs an integer typed array');
+        if (arr.byteLength > 65536) throw new Error('QuotaExceededError: at most 65536 bytes');
+        const r = host('random', arr.byteLength);
+        new U8(arr.buffer, arr.byteOffset, arr.byteLength).set(new U8(r[1]));
+        return arr;
+      },
+      /** Hex digest: crypto.digest('sha256', data). */
+      digest: (alg: any, data: any) => {
+        const r = host('digest', String(alg), cryptoData(data));
+        if (!r[0]) throw new Error(r[1]);
+        return r[1];
+      },
+      /** Hex HMAC: crypto.hmac('sha256', key, data). */
+      hmac: (alg: any, key: any, data: any) => {
+        const r = host('hmac', String(alg), [cryptoData(key), cryptoData(data)]);
+        if (!r[0]) throw new Error(r[1]);
+        return r[1];
+      },
+    }),
+  );
 
   // ---------------------------------------------------------------- fetch, http
   function makeFetch() {
@@ -554,10 +578,16 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
         return ObjectKeys(this.map).sort()[Symbol.iterator]();
       }
       values() {
-        return ObjectKeys(this.map).sort().map((k) => this.map[k])[Symbol.iterator]();
+        return ObjectKeys(this.map)
+          .sort()
+          .map((k) => this.map[k])
+          [Symbol.iterator]();
       }
       entries() {
-        return ObjectKeys(this.map).sort().map((k) => [k, this.map[k]])[Symbol.iterator]();
+        return ObjectKeys(this.map)
+          .sort()
+          .map((k) => [k, this.map[k]])
+          [Symbol.iterator]();
       }
       [Symbol.iterator]() {
         return this.entries();
@@ -577,7 +607,12 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
         this.headers = new Headers(init.headers);
         this.url = init.url || '';
         this.redirected = !!init.redirected;
-        this.buf = body === undefined || body === null ? new ArrayBuffer(0) : typeof body === 'string' ? utf8Encode(body).buffer as ArrayBuffer : toBytes(body).slice().buffer as ArrayBuffer;
+        this.buf =
+          body === undefined || body === null
+            ? new ArrayBuffer(0)
+            : typeof body === 'string'
+              ? (utf8Encode(body).buffer as ArrayBuffer)
+              : (toBytes(body).slice().buffer as ArrayBuffer);
         this.used = false;
       }
       get ok() {
@@ -622,8 +657,19 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
           } else if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) body = toBytes(body).slice().buffer;
           else throw new TypeError('fetch body must be a string, ArrayBuffer, typed array or URLSearchParams (use JSON.stringify for objects)');
         } else body = null;
-        const req = { url, method: init.method ? String(init.method) : 'GET', headers: Array.from(headers.entries()), body, timeoutMs: init.timeoutMs === undefined ? undefined : Number(init.timeoutMs) };
-        startOp('fetch', req, (m: any) => resolve(new Response(m.body, m)), (msg: string) => reject(new TypeError('fetch failed: ' + msg)));
+        const req = {
+          url,
+          method: init.method ? String(init.method) : 'GET',
+          headers: Array.from(headers.entries()),
+          body,
+          timeoutMs: init.timeoutMs === undefined ? undefined : Number(init.timeoutMs),
+        };
+        startOp(
+          'fetch',
+          req,
+          (m: any) => resolve(new Response(m.body, m)),
+          (msg: string) => reject(new TypeError('fetch failed: ' + msg)),
+        );
       });
     }
     async function httpCall(method: string, url: any, opts: any = {}) {

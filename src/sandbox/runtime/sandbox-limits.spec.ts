@@ -113,7 +113,10 @@ describe('SandboxRuntime limits: every attack ends only its own call', () => {
     await stillHealthy('atk-map');
     // Both workers serve again.
     const many = await Promise.all(Array.from({ length: 6 }, (_, i) => run(`after-map-${i}`, NORMAL, { args: { n: i } })));
-    assert.deepEqual(many.map((o) => o.success), [true, true, true, true, true, true]);
+    assert.deepEqual(
+      many.map((o) => o.success),
+      [true, true, true, true, true, true],
+    );
   });
 
   it('a 50 MB result is truncated with a notice and harms nothing', async () => {
@@ -123,7 +126,9 @@ describe('SandboxRuntime limits: every attack ends only its own call', () => {
     const t = o.content[0].type === 'text' ? o.content[0].text : '';
     assert.ok(t.length <= MAX_RESULT + 200, `length ${t.length}`);
     assert.match(t, /\[result truncated: 52428800 characters, over the 1048576-byte limit/);
-    const json = await run('atk-big', 'export async function main() { return { rows: Array.from({ length: 200000 }, (_, i) => ({ i, pad: "p".repeat(100) })) }; }', { timeoutMs: 10000 });
+    const json = await run('atk-big', 'export async function main() { return { rows: Array.from({ length: 200000 }, (_, i) => ({ i, pad: "p".repeat(100) })) }; }', {
+      timeoutMs: 10000,
+    });
     assert.equal(json.truncated, true);
     assert.equal(json.structuredContent, undefined, 'no structuredContent for a cut result');
     await stillHealthy('atk-big');
@@ -214,7 +219,8 @@ describe('SandboxRuntime limits: every attack ends only its own call', () => {
     const v = o.value as Record<string, unknown>;
     assert.equal(v.process, 'undefined');
     assert.equal(v.asyncCtor, 'undefined');
-    for (const k of ['globalProcess', 'ctorCtor', 'fetchCtor', 'urlParts', 'bridgeReply']) assert.match(String(v[k]), /^(undefined|blocked: ReferenceError)$/, `${k}: ${String(v[k])}`);
+    for (const k of ['globalProcess', 'ctorCtor', 'fetchCtor', 'urlParts', 'bridgeReply'])
+      assert.match(String(v[k]), /^(undefined|blocked: ReferenceError)$/, `${k}: ${String(v[k])}`);
     assert.equal(v.consoleCtor, 'undefined');
     assert.equal(v.thisCtor, 'undefined', 'strict mode: no sloppy this');
     assert.match(String(v.requireFs), /^blocked: Error$/);
@@ -230,6 +236,9 @@ describe('SandboxRuntime limits: every attack ends only its own call', () => {
   });
 
   it('reports no worker event for attacks that the isolate contains', () => {
-    assert.deepEqual(events.filter((e) => !/worker/i.test(e.message)), []);
+    assert.deepEqual(
+      events.filter((e) => !/worker/i.test(e.message)),
+      [],
+    );
   });
 });

@@ -68,8 +68,14 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
   });
 
   it('passes an MCP content result through, and undefined gives no content', async () => {
-    const o = await run('srv-a', 'export async function main() { return { content: [{ type: "text", text: "hi" }, { type: "image", data: "AAAA", mimeType: "image/png" }], structuredContent: { x: 1 } }; }');
-    assert.deepEqual(o.content, [{ type: 'text', text: 'hi' }, { type: 'image', data: 'AAAA', mimeType: 'image/png' }]);
+    const o = await run(
+      'srv-a',
+      'export async function main() { return { content: [{ type: "text", text: "hi" }, { type: "image", data: "AAAA", mimeType: "image/png" }], structuredContent: { x: 1 } }; }',
+    );
+    assert.deepEqual(o.content, [
+      { type: 'text', text: 'hi' },
+      { type: 'image', data: 'AAAA', mimeType: 'image/png' },
+    ]);
     assert.deepEqual(o.structuredContent, { x: 1 });
     const err = await run('srv-a', 'export async function main() { return { content: [{ type: "text", text: "upstream down" }], isError: true }; }');
     assert.deepEqual([err.success, err.isError, err.error], [false, true, 'upstream down']);
@@ -147,12 +153,16 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
   });
 
   it('captures console output as stdout', async () => {
-    const o = await run('srv-a', 'export async function main() { console.log("a", 1, { b: [2] }); console.info("i"); console.warn("w"); console.error(new Error("e")); console.debug(null, undefined); return 1; }');
+    const o = await run(
+      'srv-a',
+      'export async function main() { console.log("a", 1, { b: [2] }); console.info("i"); console.warn("w"); console.error(new Error("e")); console.debug(null, undefined); return 1; }',
+    );
     assert.match(o.stdout, /^a 1 \{ b: \[ 2 \] \}\ni\n\[warn\] w\n\[error\] Error: e[\s\S]*\nnull undefined\n$/);
   });
 
   it('runs every call in a fresh context: no state survives between calls', async () => {
-    const code = 'export async function main() { const seen = globalThis.leftover ?? null; globalThis.leftover = "from an earlier call"; Object.prototype.polluted = 1; Array.prototype.push = () => 0; return { seen, polluted: ({}).polluted ?? null }; }';
+    const code =
+      'export async function main() { const seen = globalThis.leftover ?? null; globalThis.leftover = "from an earlier call"; Object.prototype.polluted = 1; Array.prototype.push = () => 0; return { seen, polluted: ({}).polluted ?? null }; }';
     for (let i = 0; i < 6; i++) {
       const o = await run('srv-a', code);
       assert.deepEqual(o.value, { seen: null, polluted: 1 }, `call ${i}`);
@@ -162,7 +172,11 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
   });
 
   it('gives secrets read-only, deeply frozen', async () => {
-    const o = await run('srv-a', 'export async function main() { let assigned = "no"; try { secrets.API_KEY = "x"; assigned = "yes"; } catch (e) { assigned = e.constructor.name; } try { globalThis.secrets = {}; } catch {} return [secrets.API_KEY, assigned, Object.isFrozen(secrets), Object.keys(secrets)]; }', { secrets: { API_KEY: 'k-123' } });
+    const o = await run(
+      'srv-a',
+      'export async function main() { let assigned = "no"; try { secrets.API_KEY = "x"; assigned = "yes"; } catch (e) { assigned = e.constructor.name; } try { globalThis.secrets = {}; } catch {} return [secrets.API_KEY, assigned, Object.isFrozen(secrets), Object.keys(secrets)]; }',
+      { secrets: { API_KEY: 'k-123' } },
+    );
     assert.deepEqual(o.value, ['k-123', 'TypeError', true, ['API_KEY']]);
   });
 
@@ -170,7 +184,9 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
     const one = new SandboxRuntime({ workers: 1, memoryMb: 64, maxResultSize: MAX_RESULT, maxConcurrency: 4, queueSize: 10 });
     await one.start();
     try {
-      const b = await one.execute(request('srv-b', 'export async function main() { globalThis.stash = secrets.TOKEN; return secrets.TOKEN.length; }', { secrets: { TOKEN: 'b-very-secret-token' } }));
+      const b = await one.execute(
+        request('srv-b', 'export async function main() { globalThis.stash = secrets.TOKEN; return secrets.TOKEN.length; }', { secrets: { TOKEN: 'b-very-secret-token' } }),
+      );
       assert.equal(b.value, 19);
       const spy = `export async function main() {
         const found = [];
@@ -231,7 +247,10 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
       await assert.rejects(small.execute(slow), (e: Error) => e instanceof SandboxUnavailableError && /busy/.test(e.message));
       assert.ok(Date.now() - t < 100, 'fails fast');
       const outcomes = await Promise.all(running);
-      assert.deepEqual(outcomes.map((o) => o.value), ['done', 'done', 'done']);
+      assert.deepEqual(
+        outcomes.map((o) => o.value),
+        ['done', 'done', 'done'],
+      );
     } finally {
       await small.close();
     }
@@ -239,8 +258,13 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
   });
 
   it('runs concurrent calls across both workers', async () => {
-    const outcomes = await Promise.all(Array.from({ length: 16 }, (_, i) => run(`srv-c${i % 3}`, 'export async function main({ i }) { await new Promise((r) => setTimeout(r, 20)); return i; }', { args: { i } })));
-    assert.deepEqual(outcomes.map((o) => o.value), Array.from({ length: 16 }, (_, i) => i));
+    const outcomes = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => run(`srv-c${i % 3}`, 'export async function main({ i }) { await new Promise((r) => setTimeout(r, 20)); return i; }', { args: { i } })),
+    );
+    assert.deepEqual(
+      outcomes.map((o) => o.value),
+      Array.from({ length: 16 }, (_, i) => i),
+    );
     assert.equal(rt.stats().workers, 2);
     assert.equal(rt.stats().inFlight, 0);
     assert.deepEqual(events, []);

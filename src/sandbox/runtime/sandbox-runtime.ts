@@ -87,7 +87,8 @@ export class SandboxRuntime {
       // First come, first served: a new call never overtakes queued ones.
       if (!this.queue.length && this.inFlight < this.opts.maxConcurrency && this.dispatch(call)) return;
       if (this.closing) return reject(new SandboxUnavailableError('The sandbox is shutting down'));
-      if (this.queue.length >= this.opts.queueSize) return reject(new SandboxUnavailableError(`The sandbox is busy: ${this.queue.length} calls queued (SANDBOX_QUEUE_SIZE); try again shortly`));
+      if (this.queue.length >= this.opts.queueSize)
+        return reject(new SandboxUnavailableError(`The sandbox is busy: ${this.queue.length} calls queued (SANDBOX_QUEUE_SIZE); try again shortly`));
       this.queue.push(call);
     });
   }
@@ -194,18 +195,31 @@ export class SandboxRuntime {
     w.control.clear();
     const lost = [...w.calls.entries()];
     for (const [id, call] of lost) {
-      this.settle(w, id, call, failure(
-        'The sandbox worker running this call stopped (most likely the tool exhausted memory, e.g. by filling a Map, Set or object); the call was aborted and the worker replaced',
-        '',
-        performance.now() - call.started,
-      ));
+      this.settle(
+        w,
+        id,
+        call,
+        failure(
+          'The sandbox worker running this call stopped (most likely the tool exhausted memory, e.g. by filling a Map, Set or object); the call was aborted and the worker replaced',
+          '',
+          performance.now() - call.started,
+        ),
+      );
     }
     if (this.closing) return;
     this.restarts++;
     this.opts.onEvent?.({
       level: 'warning',
       message: `Sandbox worker ${w.index} exited unexpectedly and is being replaced`,
-      details: { worker: w.index, pid: w.child.pid, exit_code: code, signal, failed_calls: lost.length, servers: [...new Set(lost.map(([, c]) => c.req.serverId))], stderr: w.stderrTail.trim().slice(-500) },
+      details: {
+        worker: w.index,
+        pid: w.child.pid,
+        exit_code: code,
+        signal,
+        failed_calls: lost.length,
+        servers: [...new Set(lost.map(([, c]) => c.req.serverId))],
+        stderr: w.stderrTail.trim().slice(-500),
+      },
     });
     this.spawn(w.index).then(
       () => this.opts.onEvent?.({ level: 'info', message: `Sandbox worker ${w.index} replaced`, details: { worker: w.index, pid: this.workers[w.index]?.child.pid } }),

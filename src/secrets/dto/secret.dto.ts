@@ -5,11 +5,15 @@ import { SECRET_DESCRIPTION_MAX, SECRET_KEY_MAX, SECRET_VALUE_MAX_BYTES } from '
 
 export class CreateSecretDto {
   @ApiProperty({ example: 'WEATHER_API_KEY', pattern: SECRET_KEY_PATTERN.source, maxLength: SECRET_KEY_MAX })
-  @IsString() @Length(1, SECRET_KEY_MAX) @Matches(SECRET_KEY_PATTERN, { message: `key_name must match ${SECRET_KEY_PATTERN.source} (upper case letters, digits and _, starting with a letter)` })
+  @IsString()
+  @Length(1, SECRET_KEY_MAX)
+  @Matches(SECRET_KEY_PATTERN, { message: `key_name must match ${SECRET_KEY_PATTERN.source} (upper case letters, digits and _, starting with a letter)` })
   key_name: string;
 
   @ApiPropertyOptional({ maxLength: SECRET_DESCRIPTION_MAX, nullable: true, type: String })
-  @IsOptional() @IsString() @MaxLength(SECRET_DESCRIPTION_MAX)
+  @IsOptional()
+  @IsString()
+  @MaxLength(SECRET_DESCRIPTION_MAX)
   description?: string | null;
 }
 

@@ -8,7 +8,7 @@ import { MIN_SERVER_TIMEOUT_MS } from '../server-rules';
 
 const NAME_DOC = { pattern: NAME_PATTERN.source, maxLength: NAME_MAX, example: 'weather', description: 'Lower case letters, digits and _, starting with a letter; unique' };
 const NAME_MESSAGE = { message: `name must match ${NAME_PATTERN.source} (lower case letters, digits, _; starting with a letter)` };
-const TIMEOUT_DOC = { minimum: MIN_SERVER_TIMEOUT_MS, maximum: MAX_TIMEOUT_MS, description: "Per-call limit for tools without their own timeout_ms" };
+const TIMEOUT_DOC = { minimum: MIN_SERVER_TIMEOUT_MS, maximum: MAX_TIMEOUT_MS, description: 'Per-call limit for tools without their own timeout_ms' };
 
 export class CreateServerDto {
   @ApiProperty(NAME_DOC) @IsString() @MaxLength(NAME_MAX) @Matches(NAME_PATTERN, NAME_MESSAGE) name: string;

@@ -19,7 +19,9 @@ function IsSettingValue(key: SettingKey): PropertyDecorator {
 const d = SETTING_DEFINITIONS;
 const enumDoc = (k: keyof typeof d) => {
   const def = d[k];
-  return def.kind === 'enum' ? { enum: [...def.values], default: def.default, description: def.description } : { type: Number, minimum: def.min, maximum: def.max, default: def.default, description: def.description };
+  return def.kind === 'enum'
+    ? { enum: [...def.values], default: def.default, description: def.description }
+    : { type: Number, minimum: def.min, maximum: def.max, default: def.default, description: def.description };
 };
 
 export class SecurityPolicyDto {

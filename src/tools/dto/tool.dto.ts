@@ -3,7 +3,12 @@ import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, M
 import { MAX_CODE_BYTES, MAX_TIMEOUT_MS, NAME_MAX, NAME_PATTERN } from '../../common/limits';
 import { APPROVAL_STATUSES, TOOL_LANGUAGES, TOOL_TYPES, type ApprovalStatus, type JsonSchema, type Tool, type ToolLanguage, type ToolType } from '../entities/tool.entity';
 
-const NAME_DOC = { pattern: NAME_PATTERN.source, maxLength: NAME_MAX, example: 'get_weather', description: 'Lower case letters, digits and _, starting with a letter; unique per server' };
+const NAME_DOC = {
+  pattern: NAME_PATTERN.source,
+  maxLength: NAME_MAX,
+  example: 'get_weather',
+  description: 'Lower case letters, digits and _, starting with a letter; unique per server',
+};
 const NAME_MESSAGE = { message: `name must match ${NAME_PATTERN.source} (lower case letters, digits, _; starting with a letter)` };
 const SCHEMA_DOC = {
   type: 'object',
@@ -11,7 +16,10 @@ const SCHEMA_DOC = {
   description: "JSON Schema of main's arguments: an object schema (type 'object', properties). Omit it to derive one from main's destructured parameter.",
   example: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
 } as const;
-const CODE_DOC = { description: `An ES module exporting \`main\`; at most ${MAX_CODE_BYTES} bytes (100 KB) of UTF-8`, example: 'export async function main({ city, units = "metric" }) {\n  return `${city} in ${units}`;\n}\n' };
+const CODE_DOC = {
+  description: `An ES module exporting \`main\`; at most ${MAX_CODE_BYTES} bytes (100 KB) of UTF-8`,
+  example: 'export async function main({ city, units = "metric" }) {\n  return `${city} in ${units}`;\n}\n',
+};
 const TIMEOUT_DOC = { minimum: 1, maximum: MAX_TIMEOUT_MS, description: 'Per-call wall-clock limit in ms; null = the server default' };
 
 export class CreateToolDto {
@@ -32,7 +40,9 @@ export class UpdateToolDto {
   @ApiPropertyOptional(CODE_DOC) @IsOptional() @IsString() code?: string;
   @ApiPropertyOptional({ enum: TOOL_LANGUAGES }) @IsOptional() @IsIn(TOOL_LANGUAGES) language?: ToolLanguage;
   @ApiPropertyOptional({ ...SCHEMA_DOC, nullable: true, description: `${SCHEMA_DOC.description} null = derive it from the code again.` })
-  @IsOptional() @IsObject() input_schema?: JsonSchema | null;
+  @IsOptional()
+  @IsObject()
+  input_schema?: JsonSchema | null;
   @ApiPropertyOptional({ ...TIMEOUT_DOC, nullable: true, type: Number }) @IsOptional() @IsInt() @Min(1) @Max(MAX_TIMEOUT_MS) timeout_ms?: number | null;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() enabled?: boolean;
   @ApiPropertyOptional({ description: 'Stored with the new version, if one is written', maxLength: 1000 }) @IsOptional() @IsString() @MaxLength(1000) change_summary?: string;
