@@ -25,7 +25,16 @@ export async function createApp(): Promise<NestFastifyApplication> {
   // JSON bodies only (SPEC §2): Fastify's own JSON parser (bodyLimit, prototype-poisoning
   // checks) and no form or text parser, so any other content type is a 415 and a browser
   // cannot send a preflight-free cross-origin form post.
-  adapter.getInstance().removeContentTypeParser('text/plain');
+  const fastify = adapter.getInstance();
+  fastify.removeContentTypeParser('text/plain');
+  // An action route without a body (start, stop, revoke, logout...) must not fail because the
+  // client sent `content-type: application/json` with nothing after it.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    parseJson(request, body.toString(), done);
+  });
   let app: NestFastifyApplication;
   try {
     app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true, autoFlushLogs: false, abortOnError: false, bodyParser: false });
@@ -48,6 +57,9 @@ export async function createApp(): Promise<NestFastifyApplication> {
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
+        // Self-hosted instances are often reached over plain http on a LAN: upgrading the
+        // Swagger UI's own assets to https would break it there.
+        upgradeInsecureRequests: null,
       },
     },
   });
@@ -61,7 +73,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
     app,
     new DocumentBuilder()
       .setTitle('MCPBox Admin API')
-      .setDescription('Manage servers, tools, secrets, approvals and the sandbox. The MCP gateway is served at /mcp.')
+      .setDescription('Manage servers, tools, secrets, approvals, settings and the sandbox of MCPBox.')
       .setVersion(config.version)
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .build(),

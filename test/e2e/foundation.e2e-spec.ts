@@ -248,6 +248,15 @@ describe('foundation', () => {
       assert.equal(json.status, 200, json.text);
     });
 
+    it('takes an empty body with a JSON content type as no body: 400 from validation where a body is needed, never a parse error', async () => {
+      const res = await t.request('POST', '/auth/login', undefined, { raw: '' });
+      assertErrorShape(res, 400, 'Bad Request');
+      assert.doesNotMatch(res.text, /Body cannot be empty/);
+      // A route that takes no body works with the header alone (what many HTTP clients send).
+      const logout = await t.request('POST', '/auth/logout', undefined, { raw: '', token: await setupAdmin(t) });
+      assert.equal(logout.status, 204, logout.text);
+    });
+
     it('refuses prototype-poisoning keys with 400', async () => {
       const res = await t.request('POST', '/auth/login', undefined, { raw: '{"username":"admin","password":"correct horse battery","__proto__":{"x":1}}' });
       assertErrorShape(res, 400, 'Bad Request');
