@@ -40,9 +40,12 @@ export class ApprovalsController {
   })
   @ApiParam(TOOL_ID)
   @ApiOkResponse({ type: ToolDto, description: 'The tool after the decision' })
-  @ApiBadRequestResponse({ description: 'id is not a UUID; unknown action; reject without a reason; unknown field' })
+  @ApiBadRequestResponse({
+    description:
+      'id is not a UUID; unknown action; reject without a reason; version not a positive integer; a field the action does not take (reason is for reject; notes for approve and submit_for_review; version for approve and reject); unknown field',
+  })
   @ApiNotFoundResponse({ description: 'No such tool' })
-  @ApiConflictResponse({ description: 'The tool is not in a state this action applies to (the message says which)' })
+  @ApiConflictResponse({ description: 'The tool is not in a state this action applies to (the message says which), or it was edited since the reviewed version' })
   async act(@Param('id', uuidParam('id')) id: string, @Body() dto: ToolActionDto, @CurrentUser() user: AuthUser): Promise<ToolDto> {
     return mapTool(await this.tools.act(id, { ...dto }, adminActor(user.username)));
   }

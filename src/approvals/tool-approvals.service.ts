@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { Brackets, DataSource, Repository, type ObjectLiteral } from 'typeorm';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
-import { forbidden, invalid, notFound } from '../common/errors';
+import { conflict, forbidden, invalid, notFound } from '../common/errors';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { checkUuid } from '../common/ids';
@@ -21,6 +21,8 @@ export interface ToolActionInput {
   action: ToolAction;
   reason?: string;
   notes?: string;
+  /** approve/reject: the current_version the reviewer read; a later edit makes the decision a 409. */
+  version?: number;
 }
 
 export interface ToolQueueQuery extends PaginationQueryDto {
@@ -37,6 +39,8 @@ export interface ApprovalStats {
 }
 
 const MAX_TEXT = 2000;
+const ACTION_FIELDS = ['reason', 'notes', 'version'] as const;
+const FIELDS_OF: Record<ToolAction, readonly (typeof ACTION_FIELDS)[number][]> = { approve: ['notes', 'version'], reject: ['reason', 'version'], submit_for_review: ['notes'] };
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
@@ -73,20 +77,24 @@ export class ToolApprovalsService {
     });
   }
 
-  async approve(toolId: string, actor: Actor, notes?: string): Promise<Tool> {
+  async approve(toolId: string, actor: Actor, notes?: string, version?: number): Promise<Tool> {
     adminOnly(actor, 'approve');
     const text = optionalText(notes, 'notes');
+    checkReviewedVersion(version);
     return this.decide(toolId, 'approve', actor, (tool, now) => {
+      sameVersion(tool, version, 'approve');
       approveNow(tool, actor.name, now);
       return { message: `Tool ${tool.name} approved by ${actor.name}`, details: { reviewer: actor.name, notes: text ?? null } };
     });
   }
 
-  async reject(toolId: string, reason: string | undefined, actor: Actor): Promise<Tool> {
+  async reject(toolId: string, reason: string | undefined, actor: Actor, version?: number): Promise<Tool> {
     adminOnly(actor, 'reject');
     const why = optionalText(reason, 'reason');
     if (!why) throw invalid('reason is required to reject a tool (tell the author what to change)', { fields: ['reason'] });
+    checkReviewedVersion(version);
     return this.decide(toolId, 'reject', actor, (tool) => {
+      sameVersion(tool, version, 'reject');
       tool.approvalStatus = 'rejected';
       tool.rejectionReason = why;
       tool.approvedAt = null;
@@ -105,13 +113,15 @@ export class ToolApprovalsService {
     });
   }
 
-  /** The `POST /api/approvals/tools/{id}/action` dispatcher. */
+  /** The `POST /api/approvals/tools/{id}/action` dispatcher; a field the action does not use is a 400, not dropped. */
   async act(toolId: string, input: ToolActionInput, actor: Actor): Promise<Tool> {
+    const unused = TOOL_ACTIONS.includes(input.action) ? ACTION_FIELDS.filter((f) => input[f] !== undefined && !FIELDS_OF[input.action].includes(f)) : [];
+    if (unused.length) throw invalid(`${unused.join(', ')} does not apply to ${input.action} (it takes ${FIELDS_OF[input.action].join(', ')})`, { fields: unused });
     switch (input.action) {
       case 'approve':
-        return this.approve(toolId, actor, input.notes);
+        return this.approve(toolId, actor, input.notes, input.version);
       case 'reject':
-        return this.reject(toolId, input.reason, actor);
+        return this.reject(toolId, input.reason, actor, input.version);
       case 'submit_for_review':
         return this.requestPublish(toolId, input.notes, actor);
       default:
@@ -126,6 +136,9 @@ export class ToolApprovalsService {
     const req = pageRequest(query);
     const qb = this.tools.createQueryBuilder('tool').innerJoinAndSelect('tool.server', 'server');
     if (status !== 'all') qb.andWhere('tool.approvalStatus = :status', { status });
+    if (query.search !== undefined && (typeof query.search !== 'string' || query.search.length > 200 || query.search.includes('\u0000'))) {
+      throw invalid('search must be a string of at most 200 characters, without NUL', { fields: ['search'] });
+    }
     const search = query.search?.trim();
     if (search) {
       const like = `%${escapeLike(search)}%`;
@@ -209,12 +222,27 @@ function approveNow(tool: Tool, by: string, now: Date): void {
   tool.rejectionReason = null;
 }
 
+function checkReviewedVersion(version: unknown): void {
+  if (version !== undefined && (typeof version !== 'number' || !Number.isInteger(version) || version < 1)) {
+    throw invalid('version must be a positive integer (the current_version that was reviewed)', { fields: ['version'] });
+  }
+}
+
+/** The decision is about what the reviewer read: an edit since then (a new version) must be reviewed first. */
+function sameVersion(tool: Tool, version: number | undefined, what: string): void {
+  if (version !== undefined && version !== tool.currentVersion) {
+    throw conflict(`Cannot ${what} tool ${tool.name} at version ${version}: it was changed since and is now at version ${tool.currentVersion}; review that version`);
+  }
+}
+
 function adminOnly(actor: Actor, what: string): void {
   if (actor.kind !== 'admin') throw forbidden(`An LLM can never ${what} a tool; an admin decides in the approvals queue (Admin API /api/approvals/tools)`);
 }
 
 function optionalText(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.length > MAX_TEXT) throw invalid(`${field} must be a string of at most ${MAX_TEXT} characters`, { fields: [field] });
+  if (typeof value !== 'string' || value.length > MAX_TEXT || value.includes('\u0000')) {
+    throw invalid(`${field} must be a string of at most ${MAX_TEXT} characters, without NUL`, { fields: [field] });
+  }
   return value.trim() || undefined;
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import ipaddr from 'ipaddr.js';
 import { AppConfig } from '../config/app-config';
 import { DomainError } from '../common/errors';
 
@@ -15,7 +16,8 @@ export class LoginRateLimiter {
   }
 
   /** Counts one attempt, or throws `rate_limited` with `retry_after` seconds. */
-  hit(client: string, now = Date.now()): void {
+  hit(address: string, now = Date.now()): void {
+    const client = clientKey(address);
     const recent = (this.attempts.get(client) ?? []).filter((t) => now - t < WINDOW_MS);
     if (recent.length >= this.limit) {
       this.attempts.set(client, recent);
@@ -30,4 +32,18 @@ export class LoginRateLimiter {
   private prune(now: number): void {
     for (const [client, times] of this.attempts) if (!times.some((t) => now - t < WINDOW_MS)) this.attempts.delete(client);
   }
+}
+
+/**
+ * The budget's owner: an IPv4 address, or an IPv6 /64 — one host usually holds a whole
+ * /64 and could otherwise rotate its interface id for a fresh budget on every attempt.
+ */
+function clientKey(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  const ip = ipaddr.process(address);
+  if (ip.kind() === 'ipv4') return ip.toString();
+  return `${(ip as ipaddr.IPv6).parts
+    .slice(0, 4)
+    .map((p) => p.toString(16))
+    .join(':')}::/64`;
 }

@@ -34,7 +34,7 @@ function fastifyClientError(err: unknown): { status: number; message: string } |
   if (typeof e?.code !== 'string' || !e.code.startsWith('FST_')) return undefined;
   const status = e.statusCode && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : undefined;
   if (!status) return undefined;
-  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status, message: 'Request body is larger than 1 MiB' };
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status, message: 'Request body is too large (the limit is 1 MiB; 32 MiB for an import)' };
   if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { status, message: 'Unsupported content type; send application/json' };
   if (e.code.startsWith('FST_ERR_CTP')) return { status, message: 'Malformed request body' };
   return { status, message: e.message ?? 'Bad request' };

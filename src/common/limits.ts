@@ -1,5 +1,7 @@
 /** Limits fixed by the SPEC, shared by the API edge, the services and the sandbox. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** `POST /api/export/import` only: an export holds every tool's code (up to 100 KB each), so it outgrows 1 MiB fast. */
+export const IMPORT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
 export const MAX_CODE_BYTES = 100 * 1024;
 export const MAX_TIMEOUT_MS = 300_000;
 export const MAX_STDOUT_BYTES = 1024 * 1024;

@@ -1,22 +1,33 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { Type as TransformType } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { invalid } from './errors';
 
 export const MAX_PAGE_SIZE = 100;
+/** Far beyond any real list, and small enough that the OFFSET it makes is a plain integer. */
+export const MAX_PAGE = 1_000_000;
+
+/**
+ * A query value is a string: only plain decimal digits become a number. `0x10`, `1e3`,
+ * `1.0` or a repeated parameter (an array) stay as they came and fail `@IsInt`, instead
+ * of being coerced into some other page.
+ */
+export const QueryInt = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value));
 
 /** `?page=1&page_size=50` (max 100), SPEC §2. Extend it for list filters. */
 export class PaginationQueryDto {
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE, default: 1 })
   @IsOptional()
-  @TransformType(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(1)
+  @Max(MAX_PAGE)
   page?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
   @IsOptional()
-  @TransformType(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(MAX_PAGE_SIZE)
@@ -30,9 +41,13 @@ export interface PageRequest {
   take: number;
 }
 
+/** Services re-check the range: the MCP management tools pass `page` and `page_size` as they came. */
 export function pageRequest(q: PaginationQueryDto = {}): PageRequest {
   const page = q.page ?? 1;
   const pageSize = q.page_size ?? 50;
+  const bad = (v: unknown, max: number) => typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max;
+  if (bad(page, MAX_PAGE)) throw invalid(`page must be an integer from 1 to ${MAX_PAGE}`, { fields: ['page'] });
+  if (bad(pageSize, MAX_PAGE_SIZE)) throw invalid(`page_size must be an integer from 1 to ${MAX_PAGE_SIZE}`, { fields: ['page_size'] });
   return { page, pageSize, skip: (page - 1) * pageSize, take: pageSize };
 }
 

@@ -4,6 +4,8 @@ import { AppConfig } from '../config/app-config';
 import { deriveKey } from './key-derivation';
 
 const VERSION = 'v1';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
 
 /**
  * AES-256-GCM with a random 96-bit IV per value; the AAD binds a ciphertext to where it
@@ -19,8 +21,8 @@ export class SecretBox {
   }
 
   encrypt(plaintext: string, aad: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(aad, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return [VERSION, iv.toString('base64'), cipher.getAuthTag().toString('base64'), body.toString('base64')].join(':');
@@ -29,7 +31,10 @@ export class SecretBox {
   decrypt(sealed: string, aad: string): string {
     const [version, iv, tag, body] = sealed.split(':');
     if (version !== VERSION || !iv || !tag || body === undefined) throw new Error('Unrecognised ciphertext format');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
+    const ivBytes = Buffer.from(iv, 'base64');
+    if (ivBytes.length !== IV_BYTES) throw new Error('Unrecognised ciphertext format');
+    // The full 128-bit tag only: GCM otherwise accepts a truncated tag and checks just its bytes.
+    const decipher = createDecipheriv('aes-256-gcm', this.key, ivBytes, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(aad, 'utf8'));
     decipher.setAuthTag(Buffer.from(tag, 'base64'));
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');

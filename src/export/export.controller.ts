@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiPayloadTooLargeResponse, ApiTags } from '@nestjs/swagger';
 import { adminActor } from '../common/actor';
 import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
 import { uuidParam } from '../common/uuid-param';
@@ -40,6 +40,7 @@ export class ExportController {
       'Malformed document, newer format_version, bad or foreign signature without allow_unsigned=true, or any item failed (details.failed lists them; nothing was imported)',
   })
   @ApiForbiddenResponse({ description: 'Forbidden by policy' })
+  @ApiPayloadTooLargeResponse({ description: 'The document is larger than 32 MiB (this route only; 1 MiB elsewhere)' })
   importDocument(@Body() body: Record<string, unknown>, @Query() query: ImportQueryDto, @CurrentUser() user: AuthUser): Promise<ImportResultDto> {
     return this.importer.importDocument(body, { allowUnsigned: query.allow_unsigned === 'true' }, adminActor(user.username));
   }

@@ -213,7 +213,9 @@ export class ImportService {
     if (url.username || url.password) throw new ItemFailure('url must not carry credentials; name a secret in auth_secret_name');
     if (!AUTH_TYPES.includes(s.auth_type as (typeof AUTH_TYPES)[number])) throw new ItemFailure(`auth_type must be one of ${AUTH_TYPES.join(', ')}`);
     if (!TRANSPORTS.includes(s.transport_type as (typeof TRANSPORTS)[number])) throw new ItemFailure(`transport_type must be one of ${TRANSPORTS.join(', ')}`);
-    if (s.auth_secret_name !== null && !SECRET_KEY_PATTERN.test(s.auth_secret_name)) throw new ItemFailure(`auth_secret_name must match ${SECRET_KEY_PATTERN.source}`);
+    if (s.auth_secret_name !== null && (!SECRET_KEY_PATTERN.test(s.auth_secret_name) || s.auth_secret_name.length > 128)) {
+      throw new ItemFailure(`auth_secret_name must match ${SECRET_KEY_PATTERN.source} and be at most 128 characters`);
+    }
     if (s.auth_header_name !== null && !HEADER_NAME.test(s.auth_header_name)) throw new ItemFailure('auth_header_name must be an HTTP header name');
     const repo = tx.getRepository(ExternalMcpSource);
     if (await repo.exists({ where: { serverId, name: s.name } })) throw new ItemFailure(`the document holds two sources named ${s.name}`);

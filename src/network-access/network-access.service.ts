@@ -99,7 +99,7 @@ export class NetworkAccessService {
 
   /** The server's current cache (what the sandbox enforces). */
   async allowedHosts(serverId: string): Promise<AllowedHost[]> {
-    checkUuid(serverId, 'server_id');
+    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
     const server = await this.db.getRepository(Server).findOne({ where: { id: serverId }, select: { id: true, allowedHosts: true } });
     if (!server) throw notFound('Server', serverId);
     return server.allowedHosts;
@@ -121,7 +121,7 @@ export class NetworkAccessService {
 
   /** Serialises changes to one server's records, so a duplicate check and the recompute see a stable set. */
   private async lockServer(serverId: string, tx: EntityManager): Promise<Pick<Server, 'id' | 'name'>> {
-    checkUuid(serverId, 'server_id');
+    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
     const server = await tx.getRepository(Server).findOne({ where: { id: serverId }, select: { id: true, name: true }, lock: { mode: 'pessimistic_write' } });
     if (!server) throw notFound('Server', serverId);
     return server;

@@ -38,6 +38,26 @@ export function redactText(text: string, needles: readonly string[]): string {
 }
 
 /**
+ * A size limit can cut a string inside a secret: what is left of it no longer matches any
+ * needle. A tail of `text` that is the start of a secret (MIN_REDACTED_LENGTH characters or
+ * more) is replaced too.
+ */
+export function redactCutTail(text: string, needles: readonly string[]): string {
+  let cut = 0;
+  for (const needle of needles) {
+    // Candidates are where the secret's first characters appear in the last (length - 1) characters, longest tail first.
+    const head = needle.slice(0, MIN_REDACTED_LENGTH);
+    for (let at = text.indexOf(head, Math.max(0, text.length - needle.length + 1)); at >= 0 && text.length - at > cut; at = text.indexOf(head, at + 1)) {
+      if (needle.startsWith(text.slice(at))) {
+        cut = text.length - at;
+        break;
+      }
+    }
+  }
+  return cut ? text.slice(0, text.length - cut) + REDACTED : text;
+}
+
+/**
  * A function that returns a deep copy of any JSON-like value with every secret value
  * replaced, in strings and in object keys. Non-JSON leaves (numbers, booleans) pass as is.
  */

@@ -86,7 +86,7 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
 
   /** Loads (or, when already running, reloads) the server's tools; idempotent. */
   async start(serverId: string, actor: Actor): Promise<SandboxStatusView> {
-    checkUuid(serverId, 'server_id');
+    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
     await this.registry.serial(serverId, () => this.load(serverId, actor, `started by ${actor.name}`));
     await this.changes.publish({ serverId, kind: 'lifecycle' });
     return this.status(serverId);
@@ -94,14 +94,14 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
 
   /** Unloads the server; stopping a stopped server changes nothing. */
   async stop(serverId: string, actor: Actor): Promise<SandboxStatusView> {
-    checkUuid(serverId, 'server_id');
+    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
     await this.registry.serial(serverId, () => this.unload(serverId, actor));
     await this.changes.publish({ serverId, kind: 'lifecycle' });
     return this.status(serverId);
   }
 
   async restart(serverId: string, actor: Actor): Promise<SandboxStatusView> {
-    checkUuid(serverId, 'server_id');
+    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
     await this.registry.serial(serverId, async () => {
       await this.unload(serverId, actor);
       await this.load(serverId, actor, `restarted by ${actor.name}`);
@@ -111,7 +111,7 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
   }
 
   async status(serverId: string): Promise<SandboxStatusView> {
-    checkUuid(serverId, 'server_id');
+    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
     const server = await this.snapshots.server(serverId);
     const entry = this.registry.get(serverId);
     const memory = entry ? await this.runtime.serverMemoryBytes(serverId).catch(() => 0) : 0;
@@ -130,7 +130,7 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
 
   /** The server's executions and lifecycle entries, newest first. */
   async logs(serverId: string, query: PaginationQueryDto = {}): Promise<Page<ServerLogLineView>> {
-    checkUuid(serverId, 'server_id');
+    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
     await this.snapshots.server(serverId);
     const page = pageRequest(query);
     const { items, total } = await this.executionLogs.serverLog(serverId, page);

@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { SettingsService } from '../settings/settings.service';
 import type { AllowedHost } from '../servers/entities/server.entity';
 import { ExecutionLogsService, type ExecutionRecord } from './execution-logs.service';
-import { truncateUtf8, type Redactor } from './output-redaction';
+import { redactCutTail, secretNeedles, truncateUtf8, type Redactor } from './output-redaction';
 import type { LoadedTool } from './running-servers';
 import type { ExecutionOutcome, NetworkRules } from './runtime/contract';
 import { SandboxRuntime } from './runtime/sandbox-runtime';
@@ -79,7 +79,7 @@ export class ToolExecutor {
       outcome = failedOutcome(message, performance.now() - started);
     } finally {
       outcome ??= failedOutcome('Sandbox failure: the call ended without a result', performance.now() - started);
-      const redacted = redactOutcome(outcome, target.redact);
+      const redacted = redactOutcome(cutSecretTails(outcome, target.secrets), target.redact);
       logged = this.logs.record(toRecord(target, args, redacted, ctx));
       if (this.settings.get('redact_secrets_in_output') === 'enabled') outcome = redacted;
     }
@@ -101,6 +101,43 @@ export function redactOutcome(outcome: ExecutionOutcome, redact: Redactor): Exec
   if (outcome.structuredContent !== undefined) out.structuredContent = redact(outcome.structuredContent);
   if (outcome.value !== undefined) out.value = redact(outcome.value);
   if (outcome.error !== undefined) out.error = redact(outcome.error);
+  return out;
+}
+
+const RESULT_CUT = '\n[result truncated: ';
+const STDOUT_CUT = '\n[stdout truncated: ';
+const ERROR_CUT = '\n[error message truncated: ';
+
+/**
+ * The copy to redact of an outcome that was cut to a size limit: a secret the cut went
+ * through loses the part before the cut as well (the rest of the redaction cannot see it).
+ */
+function cutSecretTails(outcome: ExecutionOutcome, secrets: Record<string, string>): ExecutionOutcome {
+  const resultCut = outcome.truncated === true;
+  const stdoutCut = outcome.stdout?.includes(STDOUT_CUT) ?? false;
+  const errorCut = outcome.error?.includes(ERROR_CUT) ?? false;
+  if (!resultCut && !stdoutCut && !errorCut) return outcome;
+  const needles = secretNeedles(secrets);
+  if (!needles.length) return outcome;
+  const beforeMarker = (text: string, marker: string) => {
+    const at = text.lastIndexOf(marker);
+    return at < 0 ? text : redactCutTail(text.slice(0, at), needles) + text.slice(at);
+  };
+  const out = { ...outcome };
+  if (resultCut) {
+    // A cut text/JSON result carries the notice in its block; a cut content block is the one before the notice block.
+    out.content = outcome.content.map((b, i, all) => {
+      if (b.type !== 'text') return b;
+      if (b.text.includes(RESULT_CUT)) return { ...b, text: beforeMarker(b.text, RESULT_CUT) };
+      const next = all[i + 1];
+      return next?.type === 'text' && next.text.startsWith(RESULT_CUT.trimStart()) ? { ...b, text: redactCutTail(b.text, needles) } : b;
+    });
+  }
+  if (stdoutCut) out.stdout = beforeMarker(outcome.stdout, STDOUT_CUT);
+  if (errorCut && outcome.error !== undefined) {
+    out.error = beforeMarker(outcome.error, ERROR_CUT);
+    out.content = out.content.map((b) => (b.type === 'text' && b.text.includes(ERROR_CUT) ? { ...b, text: beforeMarker(b.text, ERROR_CUT) } : b));
+  }
   return out;
 }
 

@@ -136,7 +136,7 @@ export class SecretsService {
    * other keys still load, so one bad row does not take the whole server down.
    */
   async valuesFor(serverId: string): Promise<Record<string, string>> {
-    checkUuid(serverId, 'server_id');
+    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
     const rows = await this.secrets.find({ where: { serverId, encryptedValue: Not(IsNull()) } });
     const values: Record<string, string> = {};
     for (const row of rows) {
@@ -161,7 +161,7 @@ export class SecretsService {
   }
 
   private async server(serverId: string, manager: EntityManager): Promise<Pick<Server, 'id' | 'name'>> {
-    checkUuid(serverId, 'server_id');
+    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
     const server = await manager.getRepository(Server).findOne({ where: { id: serverId }, select: { id: true, name: true } });
     if (!server) throw notFound('Server', serverId);
     return server;

@@ -1,4 +1,5 @@
 import { invalid } from '../common/errors';
+import { nulProblem } from '../common/json-input';
 import { MAX_TIMEOUT_MS, NAME_MAX, NAME_PATTERN } from '../common/limits';
 
 export const MIN_SERVER_TIMEOUT_MS = 1000;
@@ -28,6 +29,7 @@ export function checkServerInput(input: UpdateServerInput, partial: boolean): vo
     if (p) problems.name = p;
   }
   if (input.description !== undefined && input.description !== null && typeof input.description !== 'string') problems.description = 'description must be a string';
+  else if (nulProblem(input.description, 'description')) problems.description = nulProblem(input.description, 'description') as string;
   const t = input.default_timeout_ms;
   if (t !== undefined && (typeof t !== 'number' || !Number.isInteger(t) || t < MIN_SERVER_TIMEOUT_MS || t > MAX_TIMEOUT_MS)) {
     problems.default_timeout_ms = `default_timeout_ms must be an integer from ${MIN_SERVER_TIMEOUT_MS} to ${MAX_TIMEOUT_MS}`;

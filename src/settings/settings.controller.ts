@@ -1,7 +1,9 @@
-import { Body, Controller, Get, Patch } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Patch, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { adminActor } from '../common/actor';
 import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
-import { SecurityPolicyDto, SettingsListDto, UpdateSecurityPolicyDto } from './dto/security-policy.dto';
+import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
+import { SecurityPolicyDto, SettingDto, UpdateSecurityPolicyDto } from './dto/security-policy.dto';
 import { SettingsService } from './settings.service';
 
 @ApiTags('settings')
@@ -11,21 +13,25 @@ export class SettingsController {
   constructor(private readonly settings: SettingsService) {}
 
   @Get()
-  @ApiOkResponse({ type: SettingsListDto, description: 'Every setting with its description and default; encrypted values masked' })
-  async list(): Promise<SettingsListDto> {
-    return { items: await this.settings.list() };
+  @ApiOperation({ summary: 'Every setting with its description and default; encrypted values masked' })
+  @ApiPageResponse(SettingDto)
+  @ApiBadRequestResponse({ description: 'page or page_size out of range' })
+  async list(@Query() query: PaginationQueryDto): Promise<Page<SettingDto>> {
+    return this.settings.list(query);
   }
 
   @Get('security-policy')
+  @ApiOperation({ summary: 'Every security policy key with its current value' })
   @ApiOkResponse({ type: SecurityPolicyDto })
   policy(): SecurityPolicyDto {
     return this.settings.getPolicy();
   }
 
   @Patch('security-policy')
+  @ApiOperation({ summary: 'Change any subset of the security policy in one transaction (audited with old and new values)' })
   @ApiOkResponse({ type: SecurityPolicyDto, description: 'The whole policy after the change' })
   @ApiBadRequestResponse({ description: 'Empty body, unknown key, wrong type or a value outside its set or range; nothing was changed' })
   update(@Body() dto: UpdateSecurityPolicyDto, @CurrentUser() user: AuthUser): Promise<SecurityPolicyDto> {
-    return this.settings.updatePolicy({ ...dto }, user.username);
+    return this.settings.updatePolicy({ ...dto }, adminActor(user.username));
   }
 }

@@ -2,7 +2,9 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { ActivityService } from '../activity/activity.service';
-import { invalid } from '../common/errors';
+import type { Actor } from '../common/actor';
+import { forbidden, invalid } from '../common/errors';
+import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import { Setting } from './entities/setting.entity';
 import { checkSettingValue, defaultPolicy, isSettingKey, POLICY_KEYS, SETTING_DEFINITIONS, type SecurityPolicy, type SettingKey, type SettingValue } from './setting-definitions';
 
@@ -55,8 +57,14 @@ export class SettingsService implements OnModuleInit {
     return { ...this.policy };
   }
 
-  /** Every setting with its description; encrypted values are masked. */
-  async list(): Promise<SettingView[]> {
+  /** Every setting with its description (policy keys first, then the rest by key); encrypted values are masked. */
+  async list(query: PaginationQueryDto = {}): Promise<Page<SettingView>> {
+    const req = pageRequest(query);
+    const all = await this.all();
+    return toPage(all.slice(req.skip, req.skip + req.take), all.length, req);
+  }
+
+  private async all(): Promise<SettingView[]> {
     const rows = new Map((await this.settings.find({ order: { key: 'ASC' } })).map((r) => [r.key, r]));
     const known: SettingView[] = POLICY_KEYS.map((key) => {
       const row = rows.get(key);
@@ -83,9 +91,12 @@ export class SettingsService implements OnModuleInit {
 
   /**
    * Applies any subset of the policy in one transaction: every offending key is named
-   * and nothing changes; the old and new values go to the audit trail.
+   * and nothing changes; the old and new values go to the audit trail. The policy is the
+   * admin's alone: an LLM switching tool_approval_mode to auto_approve would approve itself.
    */
-  async updatePolicy(patch: Record<string, unknown>, reviewer: string): Promise<SecurityPolicy> {
+  async updatePolicy(patch: Record<string, unknown>, actor: Actor): Promise<SecurityPolicy> {
+    if (actor.kind !== 'admin') throw forbidden('Only an admin can change the security policy');
+    const reviewer = actor.name;
     const problems: string[] = [];
     const entries = Object.entries(patch ?? {});
     if (entries.length === 0) problems.push('at least one policy key is required');

@@ -149,7 +149,12 @@ function functionInit(init: Node | null | undefined, at: Node): MainLookup {
   return { error: { message: 'main must be a function (async or not)', ...place(at) } };
 }
 
-/** Walks the whole tree once: imports, re-exports, `import()` and `require(...)`. */
+/**
+ * Walks the whole tree once: imports, re-exports, `import()` and `require(...)`. The walk
+ * keeps its own stack (pre-order, as a recursive walk would go): acorn parses long member
+ * or call chains (`a.b.b.b…`) without recursion, and a recursive walk of such a tree
+ * would overflow the call stack.
+ */
 function collectModuleUse(program: Program, result: CodeAnalysis): Map<string, Node> {
   const seen = new Map<string, Node>();
   let current: Node = program;
@@ -159,7 +164,9 @@ function collectModuleUse(program: Program, result: CodeAnalysis): Map<string, N
       result.imports.push(spec);
     }
   };
-  const visit = (node: Node): void => {
+  const pending: Node[] = [program];
+  while (pending.length) {
+    const node = pending.pop() as Node;
     current = node;
     switch (node.type) {
       case 'ImportDeclaration':
@@ -184,13 +191,14 @@ function collectModuleUse(program: Program, result: CodeAnalysis): Map<string, N
         break;
       }
     }
+    const children: Node[] = [];
     for (const value of Object.values(node)) {
       if (Array.isArray(value)) {
-        for (const item of value) if (isNode(item)) visit(item);
-      } else if (isNode(value)) visit(value);
+        for (const item of value) if (isNode(item)) children.push(item);
+      } else if (isNode(value)) children.push(value);
     }
-  };
-  visit(program);
+    for (let i = children.length - 1; i >= 0; i--) pending.push(children[i]);
+  }
   return seen;
 }
 

@@ -1,5 +1,6 @@
 import { canonicalJson } from '../common/canonical-json';
 import { invalid } from '../common/errors';
+import { jsonInputProblem, nulProblem } from '../common/json-input';
 import { MAX_CODE_BYTES, MAX_TIMEOUT_MS } from '../common/limits';
 import { nameProblem } from '../servers/server-rules';
 import type { CodeAnalysis } from './code-analysis';
@@ -36,13 +37,16 @@ export function checkToolInput(input: UpdateToolInput, partial: boolean): void {
     if (p) problems.name = p;
   }
   if ((!partial || input.description !== undefined) && typeof input.description !== 'string') problems.description = 'description must be a string';
+  else if (nulProblem(input.description, 'description')) problems.description = nulProblem(input.description, 'description') as string;
   if (!partial || input.code !== undefined) {
     if (typeof input.code !== 'string') problems.code = 'code must be a string';
     else if (codeBytes(input.code) > MAX_CODE_BYTES) problems.code = `code is ${codeBytes(input.code)} bytes of UTF-8; the limit is ${MAX_CODE_BYTES} bytes (100 KB)`;
+    else if (nulProblem(input.code, 'code')) problems.code = nulProblem(input.code, 'code') as string;
   }
   if (input.language !== undefined && !TOOL_LANGUAGES.includes(input.language)) problems.language = `language must be one of ${TOOL_LANGUAGES.join(', ')}`;
   if (input.input_schema !== undefined && input.input_schema !== null) {
-    const p = inputSchemaProblem(input.input_schema);
+    // Stored as jsonb and compared as canonical JSON: no NUL, no absurd nesting in any member.
+    const p = jsonInputProblem(input.input_schema, 'input_schema') ?? inputSchemaProblem(input.input_schema);
     if (p) problems.input_schema = p;
   }
   const t = input.timeout_ms;
@@ -50,8 +54,8 @@ export function checkToolInput(input: UpdateToolInput, partial: boolean): void {
     problems.timeout_ms = `timeout_ms must be an integer from 1 to ${MAX_TIMEOUT_MS}, or null for the server default`;
   }
   if (input.enabled !== undefined && typeof input.enabled !== 'boolean') problems.enabled = 'enabled must be a boolean';
-  if (input.change_summary !== undefined && (typeof input.change_summary !== 'string' || input.change_summary.length > MAX_SUMMARY)) {
-    problems.change_summary = `change_summary must be a string of at most ${MAX_SUMMARY} characters`;
+  if (input.change_summary !== undefined && (typeof input.change_summary !== 'string' || input.change_summary.length > MAX_SUMMARY || input.change_summary.includes('\u0000'))) {
+    problems.change_summary = `change_summary must be a string of at most ${MAX_SUMMARY} characters, without NUL`;
   }
   if (partial && Object.values(input).every((v) => v === undefined)) problems.body = 'at least one field to change is required';
   const fields = Object.keys(problems);

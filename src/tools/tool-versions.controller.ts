@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { BadRequestException, Controller, Get, HttpCode, Param, Post, Query, type PipeTransform } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { adminActor } from '../common/actor';
 import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
@@ -6,11 +6,17 @@ import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagina
 import { uuidParam } from '../common/uuid-param';
 import { mapTool, ToolDto } from './dto/tool.dto';
 import { CompareVersionsQueryDto, mapComparison, mapToolVersion, mapToolVersionSummary, ToolVersionDto, ToolVersionSummaryDto, VersionComparisonDto } from './dto/tool-version.dto';
-import { ToolVersionsService } from './tool-versions.service';
+import { MAX_VERSION_NUMBER, ToolVersionsService } from './tool-versions.service';
 
 const TOOL_ID = { name: 'id', format: 'uuid', description: 'Tool id' } as const;
-const VERSION = { name: 'version', type: Number, description: 'Version number (1 = as created)' } as const;
-const versionParam = new ParseIntPipe({ exceptionFactory: () => new BadRequestException('version must be a positive integer') });
+const VERSION = { name: 'version', type: Number, minimum: 1, maximum: MAX_VERSION_NUMBER, description: 'Version number (1 = as created)' } as const;
+/** The global pipe converts plain digits only (`1e3` or `0x10` stay strings); the range is the service's. */
+const versionParam: PipeTransform<unknown, number> = {
+  transform: (value) => {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new BadRequestException('version must be a positive integer');
+    return value;
+  },
+};
 
 @ApiTags('tools')
 @Authenticated()

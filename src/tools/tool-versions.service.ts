@@ -9,6 +9,7 @@ import { conflict, DomainError, invalid, notFound } from '../common/errors';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { checkUuid } from '../common/ids';
+import { analyzeCode } from './code-analysis';
 import { ToolVersion } from './entities/tool-version.entity';
 import { Tool } from './entities/tool.entity';
 import { sameJson } from './tool-rules';
@@ -23,8 +24,13 @@ export interface VersionComparison {
   diff: string;
 }
 
+/** version_number is a PostgreSQL integer: a larger number is a 400, not a driver error. */
+export const MAX_VERSION_NUMBER = 2_147_483_647;
+
 function checkVersionNumber(v: unknown, field = 'version'): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw invalid(`${field} must be a positive integer`, { fields: [field] });
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_VERSION_NUMBER) {
+    throw invalid(`${field} must be a positive integer (at most ${MAX_VERSION_NUMBER})`, { fields: [field] });
+  }
   return v;
 }
 
@@ -82,6 +88,16 @@ export class ToolVersionsService {
       if (!tool) throw notFound('Tool', toolId);
       if (version === tool.currentVersion) throw invalid(`Tool ${tool.name} is already at version ${version}; choose an earlier version to roll back to`, { fields: ['version'] });
       const target = await this.versionOrFail(tool, version, tx.getRepository(ToolVersion));
+      // A version snapshots the code but not the language: code written for the other
+      // language (before a language change) would be stored as code that cannot load.
+      if (tool.toolType === 'code' && target.code !== null) {
+        const analysis = await analyzeCode(target.code, tool.language, await this.tools.allowedModules(tx));
+        if (!analysis.valid) {
+          throw conflict(
+            `Cannot roll back to version ${version}: its code is not valid ${tool.language} (${analysis.errors.map((e) => e.message).join('; ')}); if the tool's language changed since, change it back first`,
+          );
+        }
+      }
       if (target.name !== tool.name && (await repo.findOneBy({ serverId: tool.serverId, name: target.name, id: Not(tool.id) }))) {
         throw conflict(`Cannot roll back to version ${version}: its name "${target.name}" is now used by another tool of this server`);
       }

@@ -66,8 +66,9 @@ export class ToolsService {
     return analyzeCode(input.code, input.language ?? 'javascript', await this.allowedModules());
   }
 
-  async create(serverId: string, input: CreateToolInput, actor: Actor, opts: CreateToolOptions = {}): Promise<Tool> {
-    checkUuid(serverId, 'server_id');
+  async create(serverIdGiven: string, input: CreateToolInput, actor: Actor, opts: CreateToolOptions = {}): Promise<Tool> {
+    // Lower case, as stored: the id is echoed in the result and published to the sandbox.
+    const serverId = checkUuid(serverIdGiven, 'server_id');
     checkToolInput(input, false);
     const language = input.language ?? 'javascript';
     const analysis = await analyzeCode(input.code, language, await this.allowedModules(opts.manager));

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 import { PaginationQueryDto } from '../../common/pagination';
 import { mapToolSummary, ToolSummaryDto } from '../../tools/dto/tool.dto';
 import { APPROVAL_STATUSES, type ApprovalStatus, type Tool } from '../../tools/entities/tool.entity';
@@ -25,6 +25,15 @@ export class ToolActionDto {
   @IsString()
   @MaxLength(2000)
   notes?: string;
+  @ApiPropertyOptional({
+    minimum: 1,
+    description:
+      "approve/reject: the tool's current_version the reviewer read. If the tool was edited since, the decision is refused (409) instead of applying to code nobody reviewed",
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  version?: number;
 }
 
 export class RevokeToolDto {

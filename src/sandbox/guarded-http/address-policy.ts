@@ -43,7 +43,7 @@ export function canonicalIp(addr: ipaddr.IPv4 | ipaddr.IPv6): string {
 function embeddedIpv4(v6: ipaddr.IPv6): ipaddr.IPv4 | undefined {
   const range = v6.range();
   const b = v6.toByteArray();
-  if (range === 'ipv4Mapped' || range === 'rfc6145' || range === 'rfc6052') {
+  if (range === 'ipv4Mapped' || range === 'rfc6145' || (range === 'rfc6052' && isWellKnownNat64(b))) {
     return new ipaddr.IPv4(b.slice(12, 16));
   }
   if (range === '6to4') return new ipaddr.IPv4(b.slice(2, 6));
@@ -78,8 +78,15 @@ function classifyV4(v4: ipaddr.IPv4): AddressClass {
   }
 }
 
+/** 64:ff9b::/96 carries its IPv4 address in the last 32 bits; the local-use 64:ff9b:1::/48 does not. */
+function isWellKnownNat64(b: number[]): boolean {
+  return b.slice(4, 12).every((x) => x === 0);
+}
+
 function classifyV6(v6: ipaddr.IPv6): AddressClass {
   if (METADATA_ADDRESSES.has(v6.toString())) return 'metadata';
+  // A local-use NAT64 prefix (RFC 8215) can translate to any IPv4 address, private ones included.
+  if (v6.range() === 'rfc6052' && !isWellKnownNat64(v6.toByteArray())) return 'reserved';
   const inner = embeddedIpv4(v6);
   if (inner) return classifyV4(inner);
   switch (v6.range() as string) {

@@ -15,6 +15,26 @@ export const systemResolver: Resolver = async (hostname) => {
   return found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 };
 
+/**
+ * A resolver that runs at most `max` lookups at once (the rest wait, in order). The system
+ * resolver (getaddrinfo) holds one of the process's few libuv threads for as long as a slow
+ * name server takes; one server's tools must not be able to hold them all.
+ */
+export function limitedResolver(resolver: Resolver, max: number): Resolver {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (hostname) => {
+    if (running >= max) await new Promise<void>((r) => waiting.push(r));
+    running++;
+    try {
+      return await resolver(hostname);
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
 export type DestinationDecision =
   | {
       allowed: true;

@@ -760,7 +760,14 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
         if (used + j.length > max) {
           truncated = true;
           if (b.type === 'text' && typeof b.text === 'string') {
-            j = stringify({ type: 'text', text: b.text.slice(0, Math.max(0, max - used)) });
+            // Measured as JSON: escapes can make the cut text several times longer than its characters.
+            const room = Math.max(0, max - used);
+            let t = b.text.slice(0, room);
+            j = stringify({ type: 'text', text: t });
+            while (j.length > room + 32 && t.length) {
+              t = t.slice(0, Math.max(0, t.length - (j.length - room)));
+              j = stringify({ type: 'text', text: t });
+            }
             blocks.push(j);
           }
           break;

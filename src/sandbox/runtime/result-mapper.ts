@@ -33,6 +33,12 @@ function truncateUtf8(text: string, maxBytes: number): string {
 const notice = (size: number | undefined, max: number) =>
   `\n[result truncated: ${size !== undefined ? `${size} characters, ` : ''}over the ${max}-byte limit (SANDBOX_MAX_RESULT_SIZE)]`;
 
+/** An error message is shown as the call's content: it obeys the result limit too. */
+function cutMessage(message: string, maxBytes: number): string {
+  const cut = truncateUtf8(message, maxBytes);
+  return cut.length < message.length ? `${cut}\n[error message truncated: over the ${maxBytes}-byte limit (SANDBOX_MAX_RESULT_SIZE)]` : message;
+}
+
 export function failure(message: string, stdout: string, durationMs: number): ExecutionOutcome {
   return { success: false, isError: true, content: [{ type: 'text', text: message }], error: message, stdout, durationMs };
 }
@@ -46,11 +52,19 @@ export function failure(message: string, stdout: string, durationMs: number): Ex
  * Over the size limit the text is cut and a notice appended; no structuredContent then.
  */
 export function mapEnvelope(env: ResultEnvelope, maxResultSize: number, maxStdout: number, durationMs: number): ExecutionOutcome {
-  const stdout = truncateUtf8(env.stdout ?? '', maxStdout + 200);
-  if (!env.ok) return failure(env.error || 'the tool failed', stdout, durationMs);
+  // The envelope is built by code in the isolate, which tool code can steer (a setter on
+  // Object.prototype, a replaced Array.prototype.join...): every field is checked and every
+  // size limit applied again here, before anything travels to the app process.
+  const stdout = truncateUtf8(typeof env.stdout === 'string' ? env.stdout : '', maxStdout + 200);
+  if (!env.ok) return failure(cutMessage(typeof env.error === 'string' && env.error ? env.error : 'the tool failed', maxResultSize), stdout, durationMs);
   if (env.kind === 'none') return { success: true, isError: false, content: [], stdout, durationMs };
+  if (typeof env.data !== 'string') return failure('the tool returned a result the sandbox could not read', stdout, durationMs);
 
   if (env.kind === 'content') {
+    // The runner keeps passed-through blocks within the limit; only JSON framing (brackets, commas) comes on top.
+    const room = maxResultSize + Math.ceil(maxResultSize / 16) + 1024;
+    if (env.data.length + (typeof env.structured === 'string' ? env.structured.length : 0) > room)
+      return failure(`the tool returned content over the ${maxResultSize}-byte limit (SANDBOX_MAX_RESULT_SIZE)`, stdout, durationMs);
     let blocks: unknown;
     try {
       blocks = JSON.parse(env.data);
@@ -59,19 +73,30 @@ export function mapEnvelope(env: ResultEnvelope, maxResultSize: number, maxStdou
     }
     const content = Array.isArray(blocks) ? blocks.filter(isContentBlock) : [];
     if (!Array.isArray(blocks) || content.length !== blocks.length) return failure('the tool returned an invalid MCP content block', stdout, durationMs);
-    if (env.truncated) content.push({ type: 'text', text: notice(undefined, maxResultSize).trimStart() });
-    const out: ExecutionOutcome = { success: !env.isError, isError: env.isError, content, stdout, durationMs };
-    if (env.truncated) out.truncated = true;
-    if (env.structured) out.structuredContent = JSON.parse(env.structured) as Record<string, unknown>;
-    if (env.isError) out.error = content.find((b): b is { type: 'text'; text: string } => b.type === 'text')?.text ?? 'the tool reported an error';
-    else if (!env.truncated) out.value = { content, ...(out.structuredContent ? { structuredContent: out.structuredContent } : {}) };
+    const cut = env.truncated === true;
+    const isError = env.isError === true;
+    if (cut) content.push({ type: 'text', text: notice(undefined, maxResultSize).trimStart() });
+    const out: ExecutionOutcome = { success: !isError, isError, content, stdout, durationMs };
+    if (cut) out.truncated = true;
+    if (typeof env.structured === 'string') {
+      let structured: unknown;
+      try {
+        structured = JSON.parse(env.structured);
+      } catch {
+        return failure('the tool returned structuredContent that is not valid JSON', stdout, durationMs);
+      }
+      if (structured && typeof structured === 'object' && !Array.isArray(structured)) out.structuredContent = structured as Record<string, unknown>;
+    }
+    if (isError) out.error = content.find((b): b is { type: 'text'; text: string } => b.type === 'text')?.text ?? 'the tool reported an error';
+    else if (!cut) out.value = { content, ...(out.structuredContent ? { structuredContent: out.structuredContent } : {}) };
     return out;
   }
 
   const data = truncateUtf8(env.data, maxResultSize);
-  const truncated = env.truncated || data.length < env.data.length;
+  const truncated = env.truncated === true || data.length < env.data.length;
   if (truncated) {
-    return { success: true, isError: false, content: [{ type: 'text', text: data + notice(env.size, maxResultSize) }], stdout, durationMs, truncated: true };
+    const size = typeof env.size === 'number' ? env.size : undefined;
+    return { success: true, isError: false, content: [{ type: 'text', text: data + notice(size, maxResultSize) }], stdout, durationMs, truncated: true };
   }
   if (env.kind === 'text') return { success: true, isError: false, content: [{ type: 'text', text: data }], value: data, stdout, durationMs };
   const value: unknown = JSON.parse(data);

@@ -27,6 +27,8 @@ export class SandboxUnavailableError extends DomainError {
 /** Time a worker gets beyond a call's own limit before it is presumed stuck and killed. */
 const STUCK_GRACE_MS = 10_000;
 const CONTROL_TIMEOUT_MS = 5_000;
+/** libuv threads of a worker process (DNS lookups, zlib). */
+const DNS_THREADS = 16;
 const WORKER_ENTRY = join(__dirname, 'sandbox-worker.js');
 
 interface Call {
@@ -65,9 +67,18 @@ export class SandboxRuntime {
   private nextId = 1;
   private closing = false;
   private readonly workerOptions: WorkerOptions;
+  /** Calls running / queued per server: no server may hold every slot or the whole queue (see share()). */
+  private readonly running = new Map<string, number>();
+  private readonly queuedBy = new Map<string, number>();
+  private readonly serverSlots: number;
+  private readonly serverQueue: number;
 
   constructor(private readonly opts: SandboxRuntimeOptions) {
     this.workerOptions = { memoryMb: opts.memoryMb, maxResultSize: opts.maxResultSize };
+    // A quarter of the slots and of the queue stays for the other servers, so one server's
+    // slow or stuck calls (up to 300 s each) cannot starve or lock out everyone else.
+    this.serverSlots = share(opts.maxConcurrency);
+    this.serverQueue = share(opts.queueSize);
   }
 
   async start(): Promise<void> {
@@ -79,17 +90,21 @@ export class SandboxRuntime {
     if (this.inFlight >= this.opts.maxConcurrency && this.queue.length >= this.opts.queueSize) {
       throw new SandboxUnavailableError(`The sandbox is busy: ${this.inFlight} calls running and ${this.queue.length} queued (SANDBOX_QUEUE_SIZE); try again shortly`);
     }
+    if (!this.hasSlot(req.serverId) && count(this.queuedBy, req.serverId) >= this.serverQueue) throw this.serverBusy(req.serverId);
     const started = performance.now();
     const prepared = await this.loader.prepare(req.code, req.language, req.codeHash);
     if (!prepared.ok) return failure(prepared.error, '', performance.now() - started);
     return new Promise<ExecutionOutcome>((resolve, reject) => {
       const call: Call = { req, codeKey: prepared.codeKey, source: prepared.source, started, resolve };
-      // First come, first served: a new call never overtakes queued ones.
-      if (!this.queue.length && this.inFlight < this.opts.maxConcurrency && this.dispatch(call)) return;
+      // First come, first served: a new call never overtakes a queued one that could run (only
+      // calls of a server at its share wait for it).
+      if (this.hasSlot(req.serverId) && !this.queue.some((c) => this.hasSlot(c.req.serverId)) && this.dispatch(call)) return;
       if (this.closing) return reject(new SandboxUnavailableError('The sandbox is shutting down'));
       if (this.queue.length >= this.opts.queueSize)
         return reject(new SandboxUnavailableError(`The sandbox is busy: ${this.queue.length} calls queued (SANDBOX_QUEUE_SIZE); try again shortly`));
+      if (count(this.queuedBy, req.serverId) >= this.serverQueue) return reject(this.serverBusy(req.serverId));
       this.queue.push(call);
+      bump(this.queuedBy, req.serverId, 1);
     });
   }
 
@@ -117,6 +132,7 @@ export class SandboxRuntime {
   /** Refuses new calls, fails the queued ones, lets running calls finish, then stops the workers. */
   async close(): Promise<void> {
     this.closing = true;
+    this.queuedBy.clear();
     for (const call of this.queue.splice(0)) call.resolve(failure('The sandbox shut down before the call could run', '', performance.now() - call.started));
     while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 20));
     await Promise.all(
@@ -144,7 +160,8 @@ export class SandboxRuntime {
     const child = fork(WORKER_ENTRY, [JSON.stringify(this.workerOptions)], {
       // isolated-vm needs --no-node-snapshot on Node >= 20; nothing of the app's flags or environment is passed on.
       execArgv: ['--no-node-snapshot'],
-      env: { NODE_ENV: process.env.NODE_ENV ?? 'production' },
+      // More libuv threads than the default 4: DNS lookups (getaddrinfo) hold one each, and each server may use only a few (sandbox-worker.ts).
+      env: { NODE_ENV: process.env.NODE_ENV ?? 'production', UV_THREADPOOL_SIZE: String(DNS_THREADS) },
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
@@ -267,6 +284,7 @@ export class SandboxRuntime {
     call.worker = w;
     w.calls.set(id, call);
     this.inFlight++;
+    bump(this.running, call.req.serverId, 1);
     // A worker that does not answer well after the call's own limit is stuck: kill it (its exit fails the call).
     call.timer = setTimeout(() => {
       if (w.calls.has(id)) w.child.kill('SIGKILL');
@@ -279,15 +297,34 @@ export class SandboxRuntime {
     if (!w.calls.delete(id)) return;
     clearTimeout(call.timer);
     this.inFlight--;
+    bump(this.running, call.req.serverId, -1);
     call.resolve(outcome);
     this.drain();
   }
 
+  /** Starts queued calls in order, passing over those of a server that holds its share of the slots. */
   private drain(): void {
-    while (this.queue.length && this.inFlight < this.opts.maxConcurrency) {
-      if (!this.dispatch(this.queue[0])) return;
-      this.queue.shift();
+    for (let i = 0; i < this.queue.length && this.inFlight < this.opts.maxConcurrency;) {
+      const call = this.queue[i];
+      if (!this.hasSlot(call.req.serverId)) {
+        i++;
+        continue;
+      }
+      if (!this.dispatch(call)) return;
+      this.queue.splice(i, 1);
+      bump(this.queuedBy, call.req.serverId, -1);
     }
+  }
+
+  /** A free slot this server may take. */
+  private hasSlot(serverId: string): boolean {
+    return this.inFlight < this.opts.maxConcurrency && count(this.running, serverId) < this.serverSlots;
+  }
+
+  private serverBusy(serverId: string): SandboxUnavailableError {
+    return new SandboxUnavailableError(
+      `The sandbox is busy with this server's calls: ${count(this.running, serverId)} running and ${count(this.queuedBy, serverId)} queued (its share of SANDBOX_MAX_CONCURRENCY and SANDBOX_QUEUE_SIZE); try again shortly`,
+    );
   }
 
   private post(w: Worker, msg: ToWorker): void {
@@ -311,4 +348,17 @@ export class SandboxRuntime {
       this.post(w, msg);
     });
   }
+}
+
+/** What one server may take of a pool of `n`: all but a quarter (rounded down, so a pool under 4 is not split). */
+function share(n: number): number {
+  return Math.max(1, n - Math.floor(n / 4));
+}
+
+const count = (m: Map<string, number>, key: string) => m.get(key) ?? 0;
+
+function bump(m: Map<string, number>, key: string, by: number): void {
+  const n = (m.get(key) ?? 0) + by;
+  if (n > 0) m.set(key, n);
+  else m.delete(key);
 }

@@ -3,6 +3,7 @@
  * V8 can abort a whole process on some heap exhaustion that isolated-vm's memoryLimit does
  * not catch (SPEC §5), and then only this worker's in-flight calls are lost.
  */
+import { systemResolver, limitedResolver } from '../guarded-http/destination';
 import { GuardedHttpClient } from '../guarded-http/guarded-http-client';
 import { runCall } from './call-runner';
 import type { ExecutionOutcome } from './contract';
@@ -20,7 +21,15 @@ const isolates = new ServerIsolates(options.memoryMb, (message) => {
   send({ t: 'event', event: { level: 'error', message: 'A sandbox isolate failed catastrophically; the worker stops', details: { message } } });
   process.abort();
 });
-const http = new GuardedHttpClient();
+/** DNS lookups one server may run at once in this worker (the worker has DNS_THREADS, see sandbox-runtime.ts). */
+const DNS_LOOKUPS_PER_SERVER = 4;
+const clients = new Map<string, GuardedHttpClient>();
+/** Each server's own client: its lookups are limited apart from the other servers'. */
+function httpFor(serverId: string): GuardedHttpClient {
+  let c = clients.get(serverId);
+  if (!c) clients.set(serverId, (c = new GuardedHttpClient({ resolver: limitedResolver(systemResolver, DNS_LOOKUPS_PER_SERVER) })));
+  return c;
+}
 
 async function exec(msg: ExecMessage): Promise<void> {
   const source = msg.source ?? isolates.source(msg.serverId, msg.codeKey);
@@ -29,7 +38,7 @@ async function exec(msg: ExecMessage): Promise<void> {
   const entry = isolates.acquire(msg.serverId);
   let outcome: ExecutionOutcome;
   try {
-    outcome = await runCall(entry, entry.script(msg.codeKey, source), msg, http, options);
+    outcome = await runCall(entry, entry.script(msg.codeKey, source), msg, httpFor(msg.serverId), options);
   } catch (err) {
     outcome = failure(`the sandbox failed: ${err instanceof Error ? err.message : String(err)}`, '', 0);
   } finally {
@@ -47,6 +56,7 @@ process.on('message', (msg: ToWorker) => {
       break;
     case 'evict':
       isolates.evict(msg.serverId);
+      clients.delete(msg.serverId);
       send({ t: 'done', id: msg.id });
       break;
     case 'memory':

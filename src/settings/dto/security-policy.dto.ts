@@ -53,7 +53,3 @@ export class SettingDto {
   @ApiProperty({ nullable: true, description: 'The default (the strictest value)' }) default: unknown;
   @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'null while the default is in force' }) updated_at: string | null;
 }
-
-export class SettingsListDto {
-  @ApiProperty({ type: [SettingDto] }) items: SettingDto[];
-}

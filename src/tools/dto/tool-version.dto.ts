@@ -1,14 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
+import { QueryInt } from '../../common/pagination';
 import { CHANGE_SOURCES, type ChangeSource, type ToolVersion } from '../entities/tool-version.entity';
 import type { JsonSchema } from '../entities/tool.entity';
-import type { VersionComparison } from '../tool-versions.service';
+import { MAX_VERSION_NUMBER, type VersionComparison } from '../tool-versions.service';
 import { VERSIONED_FIELDS, type VersionedField } from '../tool-version-snapshot';
 
 export class CompareVersionsQueryDto {
-  @ApiProperty({ minimum: 1, description: 'The older version number' }) @Type(() => Number) @IsInt() @Min(1) from: number;
-  @ApiProperty({ minimum: 1, description: 'The newer version number' }) @Type(() => Number) @IsInt() @Min(1) to: number;
+  @ApiProperty({ minimum: 1, maximum: MAX_VERSION_NUMBER, description: 'The older version number' }) @QueryInt() @IsInt() @Min(1) @Max(MAX_VERSION_NUMBER) from: number;
+  @ApiProperty({ minimum: 1, maximum: MAX_VERSION_NUMBER, description: 'The newer version number' }) @QueryInt() @IsInt() @Min(1) @Max(MAX_VERSION_NUMBER) to: number;
 }
 
 /** A version without its code: what the list shows. */

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { AppConfig } from '../config/app-config';
+import type { SettingsService } from '../settings/settings.service';
+import type { ExecutionLogsService, ExecutionRecord } from './execution-logs.service';
+import { createRedactor, REDACTED, redactCutTail, secretNeedles } from './output-redaction';
+import { codeHash } from './running-servers';
+import { SandboxRuntime } from './runtime/sandbox-runtime';
+import { ToolExecutor, type ExecutionTarget } from './tool-executor';
+
+// A cut (result or stdout over its limit) can end inside a secret: the part before the cut
+// no longer matches the secret, and would otherwise reach the caller and the log.
+const SECRET = 'sk-live-0123456789abcdef0123456789';
+const MAX_RESULT = 1000;
+
+describe('redaction of a secret cut by a size limit', () => {
+  const runtime = new SandboxRuntime({ workers: 1, memoryMb: 64, maxResultSize: MAX_RESULT, maxConcurrency: 2, queueSize: 2 });
+  const rows: ExecutionRecord[] = [];
+  const settings = { get: (k: string) => ({ redact_secrets_in_output: 'enabled', network_access_policy: 'require_approval' })[k] } as unknown as SettingsService;
+  const config = { sandbox: { allowLoopback: false } } as unknown as AppConfig;
+  const logs = { record: async (row: ExecutionRecord) => void rows.push(row) } as unknown as ExecutionLogsService;
+  const executor = new ToolExecutor(runtime, settings, config, logs);
+  const secrets = { KEY: SECRET };
+  const target = (code: string): ExecutionTarget => ({
+    serverId: '00000000-0000-4000-8000-000000000001',
+    tool: { id: '00000000-0000-4000-8000-000000000002', name: 'leak', code, language: 'javascript', codeHash: codeHash('javascript', code), timeoutMs: 5000 },
+    secrets,
+    allowedHosts: [],
+    redact: createRedactor(secrets),
+  });
+  const leaks = (text: string) => text.includes(SECRET.slice(0, 12));
+  before(() => runtime.start());
+  after(() => runtime.close());
+
+  for (const [what, expr] of [
+    ['a text result', `'x'.repeat(${MAX_RESULT - 14}) + secrets.KEY`],
+    ['a JSON result', `{ pad: 'x'.repeat(${MAX_RESULT - 37}), key: secrets.KEY }`],
+    ['a content result', `{ content: [{ type: 'text', text: 'x'.repeat(${MAX_RESULT - 20}) + secrets.KEY }] }`],
+  ]) {
+    it(`${what} cut inside the secret shows no part of it`, async () => {
+      const { outcome, logged } = await executor.run(target(`export async function main() { return ${expr}; }`), {}, { isTest: true, executedBy: null });
+      await logged;
+      assert.equal(outcome.truncated, true, outcome.error);
+      const shown = JSON.stringify(outcome);
+      assert.ok(!leaks(shown), `the caller sees part of the secret: ${shown.slice(-300)}`);
+      assert.ok(!leaks(JSON.stringify(rows.at(-1))), 'the log holds part of the secret');
+    });
+  }
+
+  it('an error message cut inside the secret shows no part of it', async () => {
+    const code = `export async function main() { throw new Error('e'.repeat(${MAX_RESULT - 20}) + secrets.KEY); }`;
+    const { outcome, logged } = await executor.run(target(code), {}, { isTest: true, executedBy: null });
+    await logged;
+    assert.match(outcome.error ?? '', /\[error message truncated/);
+    assert.ok(!leaks(JSON.stringify(outcome)), `the caller sees part of the secret: ${outcome.error?.slice(-200)}`);
+    assert.ok(!leaks(JSON.stringify(rows.at(-1))), 'the log holds part of the secret');
+  });
+
+  it('stdout cut inside the secret shows no part of it', async () => {
+    const code = `export async function main() { console.log('y'.repeat(1024 * 1024 - 12) + secrets.KEY); return 'ok'; }`;
+    const { outcome, logged } = await executor.run(target(code), {}, { isTest: true, executedBy: null });
+    await logged;
+    assert.match(outcome.stdout, /\[stdout truncated/);
+    assert.ok(!leaks(outcome.stdout), `stdout shows part of the secret: ${outcome.stdout.slice(-200)}`);
+  });
+});
+
+describe('redactCutTail', () => {
+  const needles = secretNeedles({ A: SECRET, B: 'short-one' });
+  it('replaces the longest tail that starts a secret, and nothing else', () => {
+    assert.equal(redactCutTail(`abc ${SECRET.slice(0, 10)}`, needles), `abc ${REDACTED}`);
+    assert.equal(redactCutTail('abc shor', needles), `abc ${REDACTED}`);
+    assert.equal(redactCutTail('abc sho', needles), 'abc sho', 'under MIN_REDACTED_LENGTH characters');
+    assert.equal(redactCutTail(`${SECRET.slice(0, 10)} then more`, needles), `${SECRET.slice(0, 10)} then more`);
+  });
+  it('stays fast for a 64 KiB secret and a long text', () => {
+    const t = performance.now();
+    assert.equal(redactCutTail('x' + 'k'.repeat(1024 * 1024), secretNeedles({ BIG: 'k'.repeat(64 * 1024) })).endsWith(REDACTED), true);
+    // Every position of the window is a candidate that fails at once: still one pass (only the last 4 characters start the secret).
+    const text = 'k'.repeat(1024 * 1024);
+    assert.ok(redactCutTail(text, secretNeedles({ BIG: 'kkkkZ'.repeat(13000) })) === text.slice(0, -4) + REDACTED);
+    assert.ok(performance.now() - t < 2000, `${performance.now() - t} ms`);
+  });
+});

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ToolApprovalsService } from '../../src/approvals/tool-approvals.service';
+import type { Actor } from '../../src/common/actor';
+import { ServersService } from '../../src/servers/servers.service';
+import { SettingsService } from '../../src/settings/settings.service';
+import { ToolVersionsService } from '../../src/tools/tool-versions.service';
+import { ToolsService } from '../../src/tools/tools.service';
+import { setupAdmin, startApp, type TestApp } from '../support/app';
+
+const CODE = 'export async function main({ city }) {\n  return city;\n}\n';
+const LLM: Actor = { kind: 'llm', name: 'claude' };
+const ADMIN: Actor = { kind: 'admin', name: 'admin' };
+
+/**
+ * The services as the MCP management tools will call them (SPEC §7): raw JSON arguments,
+ * an LLM actor. Every rule holds there too, and every refusal is a domain error (never a
+ * driver error or a RangeError that the MCP layer could only report as an internal error).
+ */
+describe('services: the rules hold on the MCP path', () => {
+  let t: TestApp;
+  let token: string;
+  let serverId: string;
+  const count = async (table: string) => Number((await t.db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n);
+
+  before(async () => {
+    t = await startApp();
+    token = await setupAdmin(t);
+    serverId = (await t.post('/api/servers', { name: 'weather' }, { token })).body.id;
+  });
+  after(() => t.close());
+
+  it('refuses bad paging, NUL characters and absurd nesting with domain errors, writing nothing', async () => {
+    const servers = t.app.get(ServersService);
+    const tools = t.app.get(ToolsService);
+    const approvals = t.app.get(ToolApprovalsService);
+    for (const query of [{ page: 0 }, { page: 1.5 }, { page: 1e20 }, { page: '2' }, { page_size: 0 }, { page_size: 101 }, { page_size: Number.NaN }]) {
+      await assert.rejects(servers.list(query as never), { kind: 'invalid', message: /page/ }, JSON.stringify(query));
+      await assert.rejects(approvals.listQueue(query as never), { kind: 'invalid', message: /page/ });
+    }
+    await assert.rejects(approvals.listQueue({ search: 'a\u0000' }), { kind: 'invalid', message: /search/ });
+    const tables = ['servers', 'tools', 'tool_versions', 'activity_logs'];
+    const before = await Promise.all(tables.map(count));
+    await assert.rejects(servers.create({ name: 'nul', description: 'a\u0000' }, LLM), { kind: 'invalid', message: /description.*NUL/ });
+    const base = { name: 'nul', description: 'd', code: CODE };
+    await assert.rejects(tools.create(serverId, { ...base, description: 'a\u0000' }, LLM), { kind: 'invalid', message: /description/ });
+    await assert.rejects(tools.create(serverId, { ...base, code: `${CODE}// \u0000` }, LLM), { kind: 'invalid', message: /code/ });
+    await assert.rejects(tools.create(serverId, { ...base, change_summary: '\u0000' }, LLM), { kind: 'invalid', message: /change_summary/ });
+    await assert.rejects(tools.create(serverId, { ...base, input_schema: { type: 'object', title: 'a\u0000' } }, LLM), { kind: 'invalid', message: /input_schema\.title/ });
+    let deep: unknown = [];
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    await assert.rejects(tools.create(serverId, { ...base, input_schema: { type: 'object', examples: deep } }, LLM), { kind: 'invalid', message: /input_schema.*nested/ });
+    assert.deepEqual(await Promise.all(tables.map(count)), before);
+  });
+
+  it('creates with an upper-case server id and answers with the id as stored', async () => {
+    const tool = await t.app.get(ToolsService).create(serverId.toUpperCase(), { name: 'upper', description: 'd', code: CODE }, LLM);
+    assert.equal(tool.serverId, serverId);
+  });
+
+  it('lets only an admin change the security policy (auto_approve would let an LLM approve itself)', async () => {
+    const settings = t.app.get(SettingsService);
+    const audits = await count('activity_logs');
+    await assert.rejects(settings.updatePolicy({ tool_approval_mode: 'auto_approve' }, LLM), { kind: 'forbidden' });
+    assert.equal(settings.get('tool_approval_mode'), 'require_approval');
+    assert.equal(await count('settings'), 0);
+    assert.equal(await count('activity_logs'), audits);
+    assert.equal((await settings.updatePolicy({ log_retention_days: 31 }, ADMIN)).log_retention_days, 31);
+  });
+
+  it('refuses a rollback whose code is not valid in the tool language now (a language change is not snapshotted)', async () => {
+    const tools = t.app.get(ToolsService);
+    const ts = await tools.create(serverId, { name: 'typed', description: 'd', code: 'export const main = ({ n }: { n: number }) => n * 2;', language: 'typescript' }, ADMIN);
+    const js = await tools.update(ts.id, { language: 'javascript', code: 'export const main = ({ n }) => n * 3;' }, ADMIN);
+    assert.equal(js.currentVersion, 2);
+    const versions = await count('tool_versions');
+    await assert.rejects(t.app.get(ToolVersionsService).rollback(ts.id, 1, ADMIN), { kind: 'conflict', message: /version 1.*not valid javascript/ });
+    const now = await tools.findOrFail(ts.id);
+    assert.equal(now.currentVersion, 2);
+    assert.equal(now.language, 'javascript');
+    assert.equal(await count('tool_versions'), versions);
+    // Back in TypeScript the same rollback works.
+    await tools.update(ts.id, { language: 'typescript' }, ADMIN);
+    const rolled = await t.app.get(ToolVersionsService).rollback(ts.id, 1, ADMIN);
+    assert.equal(rolled.code, 'export const main = ({ n }: { n: number }) => n * 2;');
+  });
+
+  it('approves only the version the reviewer saw: an edit after the review is a 409', async () => {
+    const tools = t.app.get(ToolsService);
+    const approvals = t.app.get(ToolApprovalsService);
+    const tool = await tools.create(serverId, { name: 'reviewed', description: 'd', code: CODE }, LLM);
+    await approvals.requestPublish(tool.id, 'v1 please', LLM);
+    // The admin reads version 1 in the queue; meanwhile the LLM changes the code.
+    await tools.update(tool.id, { code: 'export async function main() { return "changed"; }' }, LLM);
+    const res = await t.post(`/api/approvals/tools/${tool.id}/action`, { action: 'approve', version: 1 }, { token });
+    assert.equal(res.status, 409, res.text);
+    assert.match(res.body.message, /version 2/);
+    assert.equal((await tools.findOrFail(tool.id)).approvalStatus, 'pending_review');
+    const ok = await t.post(`/api/approvals/tools/${tool.id}/action`, { action: 'approve', version: 2 }, { token });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.body.approval_status, 'approved');
+    for (const version of [0, 1.5, '2']) {
+      assert.equal((await t.post(`/api/approvals/tools/${tool.id}/action`, { action: 'approve', version }, { token })).status, 400);
+    }
+  });
+
+  it('refuses an action field that does not apply to the action instead of dropping it', async () => {
+    const tools = t.app.get(ToolsService);
+    const tool = await tools.create(serverId, { name: 'fields', description: 'd', code: CODE }, LLM);
+    const act = (body: Record<string, unknown>) => t.post(`/api/approvals/tools/${tool.id}/action`, body, { token });
+    const audits = await count('activity_logs');
+    for (const [body, field] of [
+      [{ action: 'submit_for_review', reason: 'why' }, 'reason'],
+      [{ action: 'submit_for_review', version: 1 }, 'version'],
+      [{ action: 'approve', reason: 'looks fine' }, 'reason'],
+      [{ action: 'reject', reason: 'no', notes: 'n' }, 'notes'],
+    ] as const) {
+      const res = await act(body);
+      assert.equal(res.status, 400, `${JSON.stringify(body)}: ${res.text}`);
+      assert.match(res.body.message, new RegExp(field));
+    }
+    assert.equal((await tools.findOrFail(tool.id)).approvalStatus, 'draft');
+    assert.equal(await count('activity_logs'), audits);
+  });
+});
