@@ -1,31 +1,18 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ExecutionOutcome, ExecutionRequest, RuntimeEvent } from './contract';
 import { SandboxRuntime } from './sandbox-runtime';
+import { executionRequest } from '../../../test/support/execution-request';
 
 // Every attack of issue 4, through the real runtime (2 worker processes): each must end
 // only its own call, with a clear error, and leave the host and the other servers working.
 const MAX_RESULT = 1024 * 1024;
 const MEMORY_MB = 64;
 
-function request(serverId: string, code: string, over: Partial<ExecutionRequest> = {}): ExecutionRequest {
-  return {
-    serverId,
-    toolId: 'tool-1',
-    toolName: 'attack',
-    code,
-    language: 'javascript',
-    codeHash: createHash('sha256').update('javascript').update(code).digest('hex'),
-    args: {},
-    secrets: { OWN: 'own-secret-value' },
-    timeoutMs: 1500,
-    network: { allowedHosts: [], policy: 'require_approval', allowLoopback: false },
-    ...over,
-  };
-}
+const request = (serverId: string, code: string, over: Partial<ExecutionRequest> = {}): ExecutionRequest =>
+  executionRequest(serverId, code, { toolName: 'attack', secrets: { OWN: 'own-secret-value' }, timeoutMs: 1500, ...over });
 
 describe('SandboxRuntime limits: every attack ends only its own call', () => {
   const events: RuntimeEvent[] = [];

@@ -1,29 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ExecutionOutcome, ExecutionRequest, RuntimeEvent } from './contract';
 import { SandboxRuntime, SandboxUnavailableError } from './sandbox-runtime';
+import { executionRequest } from '../../../test/support/execution-request';
 
 const MAX_RESULT = 64 * 1024;
 
-function request(serverId: string, code: string, over: Partial<ExecutionRequest> = {}): ExecutionRequest {
-  const language = over.language ?? 'javascript';
-  return {
-    serverId,
-    toolId: 'tool-1',
-    toolName: 'tool_one',
-    code,
-    language,
-    codeHash: createHash('sha256').update(language).update(code).digest('hex'),
-    args: {},
-    secrets: {},
-    timeoutMs: 5000,
-    network: { allowedHosts: [], policy: 'require_approval', allowLoopback: false },
-    ...over,
-  };
-}
+const request = (serverId: string, code: string, over: Partial<ExecutionRequest> = {}): ExecutionRequest => executionRequest(serverId, code, over);
 
 const text = (o: ExecutionOutcome) => o.content.map((b) => (b.type === 'text' ? b.text : `[${b.type}]`)).join('');
 

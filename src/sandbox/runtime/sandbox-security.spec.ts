@@ -1,28 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import type { ExecutionOutcome, ExecutionRequest } from './contract';
 import { SandboxRuntime } from './sandbox-runtime';
+import { executionRequest } from '../../../test/support/execution-request';
 
 // Attacks on what the host takes back from the isolate: the in-isolate runner is tool-reachable
 // (prototypes can be changed), so every size limit must hold on the host side too.
 const MAX_RESULT = 64 * 1024;
 
-function request(serverId: string, code: string, over: Partial<ExecutionRequest> = {}): ExecutionRequest {
-  return {
-    serverId,
-    toolId: 'tool-1',
-    toolName: 'attack',
-    code,
-    language: 'javascript',
-    codeHash: createHash('sha256').update('javascript').update(code).digest('hex'),
-    args: {},
-    secrets: { OWN: 'own-secret-value' },
-    timeoutMs: 5000,
-    network: { allowedHosts: [], policy: 'require_approval', allowLoopback: false },
-    ...over,
-  };
-}
+const request = (serverId: string, code: string, over: Partial<ExecutionRequest> = {}): ExecutionRequest =>
+  executionRequest(serverId, code, { toolName: 'attack', secrets: { OWN: 'own-secret-value' }, ...over });
 
 const size = (o: ExecutionOutcome) => JSON.stringify(o).length;
 
