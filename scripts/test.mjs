@@ -62,6 +62,8 @@ const child = spawn(
   process.execPath,
   [
     '--enable-source-maps',
+    // Every test process refuses non-loopback connections (test/support/loopback-only.ts).
+    `--require=${join(root, 'dist/test/support/loopback-only.js')}`,
     '--test',
     `--test-concurrency=${concurrency}`,
     '--test-timeout=300000',
