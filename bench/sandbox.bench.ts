@@ -19,7 +19,23 @@ import { transform } from 'esbuild';
 import { codeHash } from '../src/sandbox/running-servers';
 import type { ExecutionRequest } from '../src/sandbox/runtime/contract';
 import { startServiceFixture, type ServiceFixture } from './service-fixture';
-import { addCpu, coresBusy, cpuSnapshot, describeCpu, emptySample, ms, perSec, ratio, sample, summarise, table, workerPids, type Call, type Result, type Sample } from './support';
+import {
+  addCpu,
+  coresBusy,
+  cpuSnapshot,
+  describeCpu,
+  emptySample,
+  ms,
+  perSec,
+  ratio,
+  sample,
+  summarise,
+  table,
+  workerPids,
+  type Call,
+  type Result,
+  type Sample,
+} from './support';
 
 const TOOL = 'export async function main({ n }) { return { n, next: n + 1 }; }';
 const TOOL_NAME = 'bench';
@@ -40,7 +56,11 @@ async function floorCall(): Promise<Call> {
   return async (i) => {
     const context = await isolate.createContext();
     const main = (await script.run(context, { reference: true })) as ivm.Reference<(a: unknown) => Promise<unknown>>;
-    const out = (await main.apply(undefined, [{ n: i }], { arguments: { copy: true }, result: { promise: true, copy: true }, timeout: 5000 })) as { next: number };
+    const out = (await main.apply(undefined, [{ n: i }], {
+      arguments: { copy: true },
+      result: { promise: true, copy: true },
+      timeout: 5000,
+    })) as { next: number };
     if (out.next !== i + 1) throw new Error('floor: wrong result');
     main.release();
     context.release();
@@ -62,14 +82,21 @@ function runtimeCall(fx: ServiceFixture): Call {
   };
   return async (i) => {
     const out = await fx.runtime.execute({ ...base, args: { n: i } });
-    if (!out.success || (out.value as { next: number }).next !== i + 1) throw new Error(`runtime: ${out.error ?? 'wrong result'}`);
+    if (!out.success || (out.value as { next: number }).next !== i + 1)
+      throw new Error(`runtime: ${out.error ?? 'wrong result'}`);
   };
 }
 
 function serviceCall(fx: ServiceFixture): Call {
   return async (i) => {
-    const out = await fx.service.executeTool(fx.serverId, fx.toolName, { n: i }, { isTest: false, executedBy: 'bench' });
-    if (!out.success || (out.value as { next: number }).next !== i + 1) throw new Error(`service: ${out.error ?? 'wrong result'}`);
+    const out = await fx.service.executeTool(
+      fx.serverId,
+      fx.toolName,
+      { n: i },
+      { isTest: false, executedBy: 'bench' },
+    );
+    if (!out.success || (out.value as { next: number }).next !== i + 1)
+      throw new Error(`service: ${out.error ?? 'wrong result'}`);
   };
 }
 
@@ -108,7 +135,17 @@ function report(rows: Row[], logged: number, cores: number): void {
   console.log('\nlatency');
   console.log(
     table([
-      ['callers', 'floor p50', 'floor p99', 'runtime p50', 'runtime p99', 'service p50', 'service p99', 'runtime p50 / floor', 'service p50 / floor'],
+      [
+        'callers',
+        'floor p50',
+        'floor p99',
+        'runtime p50',
+        'runtime p99',
+        'service p50',
+        'service p99',
+        'runtime p50 / floor',
+        'service p50 / floor',
+      ],
       ...r.map((x) => [
         x.name,
         ms(x.floor.p50),
@@ -138,9 +175,12 @@ function report(rows: Row[], logged: number, cores: number): void {
     ]),
   );
   console.log('');
-  for (const x of r) for (const path of PATHS) console.log(`CPU ${path.padEnd(7)} ${x.name.padEnd(9)}: ${describeCpu(x.row[path])}`);
+  for (const x of r)
+    for (const path of PATHS) console.log(`CPU ${path.padEnd(7)} ${x.name.padEnd(9)}: ${describeCpu(x.row[path])}`);
   const serviceCalls = rows.length * (WARMUP + CALLS);
-  console.log(`execution log rows written: ${logged} of ${serviceCalls} service calls${logged === serviceCalls ? '' : ' — ROWS LOST'}`);
+  console.log(
+    `execution log rows written: ${logged} of ${serviceCalls} service calls${logged === serviceCalls ? '' : ' — ROWS LOST'}`,
+  );
 
   const [one, eight] = r;
   const p50Ratio = one.service.p50 / one.floor.p50;

@@ -39,7 +39,12 @@ export interface ServiceFixture {
 
 const BENCH: Actor = { kind: 'admin', name: 'bench' };
 
-export async function startServiceFixture(opts: { toolName: string; code: string; workers: number; maxConcurrency: number }): Promise<ServiceFixture> {
+export async function startServiceFixture(opts: {
+  toolName: string;
+  code: string;
+  workers: number;
+  maxConcurrency: number;
+}): Promise<ServiceFixture> {
   const external = Boolean(process.env.DATABASE_URL);
   const prepared = await prepareTestDatabase();
   Object.assign(process.env, prepared.env);
@@ -48,7 +53,14 @@ export async function startServiceFixture(opts: { toolName: string; code: string
     throw err;
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'mcpbox-bench-'));
-  for (const key of ['JWT_SECRET_KEY', 'MCPBOX_MODE', 'MCPBOX_SERVICE_TOKEN', 'MCPBOX_TEST_ALLOW_LOOPBACK', 'CORS_ORIGINS']) delete process.env[key];
+  for (const key of [
+    'JWT_SECRET_KEY',
+    'MCPBOX_MODE',
+    'MCPBOX_SERVICE_TOKEN',
+    'MCPBOX_TEST_ALLOW_LOOPBACK',
+    'CORS_ORIGINS',
+  ])
+    delete process.env[key];
   Object.assign(process.env, {
     DATABASE_URL: database.url,
     DATA_DIR: dataDir,
@@ -71,7 +83,11 @@ export async function startServiceFixture(opts: { toolName: string; code: string
     app = await createApp();
     await app.init();
     const server = await app.get(ServersService).create({ name: 'bench', description: 'npm run bench' }, BENCH);
-    const tool = await app.get(ToolsService).create(server.id, { name: opts.toolName, description: 'A trivial tool', code: opts.code }, BENCH, { approvalStatus: 'approved' });
+    const tool = await app
+      .get(ToolsService)
+      .create(server.id, { name: opts.toolName, description: 'A trivial tool', code: opts.code }, BENCH, {
+        approvalStatus: 'approved',
+      });
     const secrets = { API_KEY: `bench-${randomBytes(12).toString('hex')}` };
     const secretsService = app.get(SecretsService);
     for (const [key, value] of Object.entries(secrets)) {
@@ -80,7 +96,8 @@ export async function startServiceFixture(opts: { toolName: string; code: string
     }
     const service = app.get(SandboxService);
     const status = await service.start(server.id, BENCH);
-    if (!status.tools.includes(opts.toolName)) throw new Error(`bench: the tool did not load (${JSON.stringify(status)})`);
+    if (!status.tools.includes(opts.toolName))
+      throw new Error(`bench: the tool did not load (${JSON.stringify(status)})`);
 
     const db = app.get(DataSource);
     const logs = app.get(ExecutionLogsService);
@@ -95,10 +112,16 @@ export async function startServiceFixture(opts: { toolName: string; code: string
       toolName: tool.name,
       secrets,
       database: `${external ? 'PostgreSQL' : 'embedded PostgreSQL'} ${version.split(' ')[0]}${external ? ' at DATABASE_URL' : ''}`,
-      dbBackends: async () => (await db.query<{ pid: number }[]>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).map((r) => r.pid),
+      dbBackends: async () =>
+        (await db.query<{ pid: number }[]>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).map(
+          (r) => r.pid,
+        ),
       loggedRows: async () => {
         await logs.drain();
-        const rows = await db.query<{ n: string }[]>('SELECT count(*) AS n FROM tool_execution_logs WHERE server_id = $1 AND NOT is_test', [server.id]);
+        const rows = await db.query<{ n: string }[]>(
+          'SELECT count(*) AS n FROM tool_execution_logs WHERE server_id = $1 AND NOT is_test',
+          [server.id],
+        );
         return Number(rows[0]?.n ?? 0);
       },
       close: async () => {

@@ -27,7 +27,12 @@ export interface CpuTotals {
   db: number;
 }
 
-export const emptySample = (): Sample => ({ latencies: [], elapsed: 0, calls: 0, cpu: { self: 0, workers: new Map(), db: 0 } });
+export const emptySample = (): Sample => ({
+  latencies: [],
+  elapsed: 0,
+  calls: 0,
+  cpu: { self: 0, workers: new Map(), db: 0 },
+});
 
 /** `callers` concurrent loops, each awaiting one call before it starts the next, until `total` calls are made. */
 export async function sample(callers: number, total: number, call: Call, into: Sample): Promise<void> {
@@ -103,7 +108,8 @@ export function cpuSnapshot(workers: number[], dbBackends: number[]): CpuSnapsho
 
 export function addCpu(into: CpuTotals, before: CpuSnapshot, after: CpuSnapshot): void {
   into.self += after.self - before.self;
-  for (const [pid, cpu] of after.workers) into.workers.set(pid, (into.workers.get(pid) ?? 0) + cpu - (before.workers.get(pid) ?? cpu));
+  for (const [pid, cpu] of after.workers)
+    into.workers.set(pid, (into.workers.get(pid) ?? 0) + cpu - (before.workers.get(pid) ?? cpu));
   into.db += Math.max(0, after.db - before.db);
 }
 
@@ -130,6 +136,7 @@ export const ratio = (n: number) => `${n.toFixed(2)}x`;
 /** A plain text table: the first row is the header, columns padded to their widest cell. */
 export function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join(' | ');
+  const line = (r: string[]) =>
+    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join(' | ');
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.slice(1).map(line)].join('\n');
 }

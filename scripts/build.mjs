@@ -45,7 +45,10 @@ export async function build() {
       jobs.push(
         (async () => {
           const target = join(out, relative(root, file)).replace(/\.ts$/, '.js');
-          const { code, map } = await transformFile(file, { ...options, sourceFileName: relative(dirname(target), file) });
+          const { code, map } = await transformFile(file, {
+            ...options,
+            sourceFileName: relative(dirname(target), file),
+          });
           await mkdir(dirname(target), { recursive: true });
           await writeAtomic(target, `${code}\n//# sourceMappingURL=${target.split('/').pop()}.map\n`);
           if (map) await writeAtomic(`${target}.map`, map);

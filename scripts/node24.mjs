@@ -9,7 +9,8 @@ import { join } from 'node:path';
 export const REQUIRED_MAJOR = 24;
 
 export function node24Dir() {
-  const cache = process.env.MCPBOX_NODE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mcpbox-node24');
+  const cache =
+    process.env.MCPBOX_NODE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mcpbox-node24');
   return cache;
 }
 
@@ -21,7 +22,10 @@ export function ensureNode24Binary() {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'package.json'), '{"name":"mcpbox-node24","private":true}\n');
     console.error(`[mcpbox] Node ${process.versions.node} is too old; installing node@${REQUIRED_MAJOR} into ${dir}`);
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', `node@${REQUIRED_MAJOR}`], { cwd: dir, stdio: 'inherit' });
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', `node@${REQUIRED_MAJOR}`], {
+      cwd: dir,
+      stdio: 'inherit',
+    });
   }
   return bin;
 }

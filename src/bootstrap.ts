@@ -18,7 +18,11 @@ import { BODY_LIMIT_BYTES } from './common/limits';
 
 /** Builds the app exactly as production runs it; `main.ts` and the tests both call this. */
 export async function createApp(): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, genReqId: requestId, trustProxy: process.env.TRUST_PROXY === 'true' });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: requestId,
+    trustProxy: process.env.TRUST_PROXY === 'true',
+  });
   adapter.getInstance().addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -37,7 +41,12 @@ export async function createApp(): Promise<NestFastifyApplication> {
   });
   let app: NestFastifyApplication;
   try {
-    app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: true, autoFlushLogs: false, abortOnError: false, bodyParser: false });
+    app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
+      bufferLogs: true,
+      autoFlushLogs: false,
+      abortOnError: false,
+      bodyParser: false,
+    });
   } catch (err) {
     // A configuration problem must stay one clear line (main.ts prints it): Nest's buffered
     // log of the same error carries a stack trace. Anything else shows what Nest logged.

@@ -28,7 +28,9 @@ export class ActivityService {
 
   async record(entry: ActivityEntry, manager?: EntityManager): Promise<ActivityLog> {
     const repo = manager ? manager.getRepository(ActivityLog) : this.logs;
-    const saved = await repo.save(repo.create({ level: 'info', ...entry, details: entry.details ?? null, serverId: entry.serverId ?? null }));
+    const saved = await repo.save(
+      repo.create({ level: 'info', ...entry, details: entry.details ?? null, serverId: entry.serverId ?? null }),
+    );
     for (const listener of this.listeners) {
       try {
         listener(saved);

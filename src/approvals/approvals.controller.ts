@@ -1,11 +1,28 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { adminActor } from '../common/actor';
 import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
 import { ApiPageResponse, type Page } from '../common/pagination';
 import { uuidParam } from '../common/uuid-param';
 import { mapTool, ToolDto } from '../tools/dto/tool.dto';
-import { ApprovalStatsDto, mapApprovalStats, mapToolApproval, RevokeToolDto, ToolActionDto, ToolApprovalDto, ToolQueueQueryDto } from './dto/tool-approval.dto';
+import {
+  ApprovalStatsDto,
+  mapApprovalStats,
+  mapToolApproval,
+  RevokeToolDto,
+  ToolActionDto,
+  ToolApprovalDto,
+  ToolQueueQueryDto,
+} from './dto/tool-approval.dto';
 import { ToolApprovalsService } from './tool-approvals.service';
 
 const TOOL_ID = { name: 'id', format: 'uuid', description: 'Tool id' } as const;
@@ -45,8 +62,15 @@ export class ApprovalsController {
       'id is not a UUID; unknown action; reject without a reason; version not a positive integer; a field the action does not take (reason is for reject; notes for approve and submit_for_review; version for approve and reject); unknown field',
   })
   @ApiNotFoundResponse({ description: 'No such tool' })
-  @ApiConflictResponse({ description: 'The tool is not in a state this action applies to (the message says which), or it was edited since the reviewed version' })
-  async act(@Param('id', uuidParam('id')) id: string, @Body() dto: ToolActionDto, @CurrentUser() user: AuthUser): Promise<ToolDto> {
+  @ApiConflictResponse({
+    description:
+      'The tool is not in a state this action applies to (the message says which), or it was edited since the reviewed version',
+  })
+  async act(
+    @Param('id', uuidParam('id')) id: string,
+    @Body() dto: ToolActionDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<ToolDto> {
     return mapTool(await this.tools.act(id, { ...dto }, adminActor(user.username)));
   }
 
@@ -59,7 +83,11 @@ export class ApprovalsController {
   @ApiNotFoundResponse({ description: 'No such tool' })
   @ApiConflictResponse({ description: 'The tool is not approved' })
   @ApiForbiddenResponse({ description: 'Only an admin may revoke' })
-  async revoke(@Param('id', uuidParam('id')) id: string, @Body() dto: RevokeToolDto, @CurrentUser() user: AuthUser): Promise<ToolDto> {
+  async revoke(
+    @Param('id', uuidParam('id')) id: string,
+    @Body() dto: RevokeToolDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<ToolDto> {
     return mapTool(await this.tools.revoke(id, adminActor(user.username), dto?.reason));
   }
 }

@@ -21,7 +21,13 @@ export type ToolApprovalMode = 'require_approval' | 'auto_approve';
 export const AUTO_APPROVER = 'auto_approve';
 
 /** Sets the approval fields of a new tool: the explicit status (import), else by the policy. */
-export function setInitialApproval(tool: Tool, mode: ToolApprovalMode, explicit: ApprovalStatus | undefined, actor: Actor, now: Date): void {
+export function setInitialApproval(
+  tool: Tool,
+  mode: ToolApprovalMode,
+  explicit: ApprovalStatus | undefined,
+  actor: Actor,
+  now: Date,
+): void {
   const status = explicit ?? (mode === 'auto_approve' ? 'approved' : 'draft');
   tool.approvalStatus = status;
   tool.approvalRequestedAt = status === 'draft' ? null : now;
@@ -64,8 +70,16 @@ export type ToolDecision = keyof typeof DECISIONS;
 
 const WHY: Record<ToolDecision, Partial<Record<ApprovalStatus, string>>> = {
   submit_for_review: { pending_review: 'it is already pending review', approved: 'it is already approved' },
-  approve: { draft: 'it has not been submitted for review', approved: 'it is already approved', rejected: 'it was rejected; it must be edited or resubmitted first' },
-  reject: { draft: 'it has not been submitted for review', approved: 'it is approved; revoke it instead', rejected: 'it is already rejected' },
+  approve: {
+    draft: 'it has not been submitted for review',
+    approved: 'it is already approved',
+    rejected: 'it was rejected; it must be edited or resubmitted first',
+  },
+  reject: {
+    draft: 'it has not been submitted for review',
+    approved: 'it is approved; revoke it instead',
+    rejected: 'it is already rejected',
+  },
   revoke: { draft: 'it is not approved', pending_review: 'it is not approved', rejected: 'it is not approved' },
 };
 
@@ -73,5 +87,7 @@ export function checkDecision(tool: Tool, decision: ToolDecision): void {
   const from = DECISIONS[decision] as readonly ApprovalStatus[];
   if (from.includes(tool.approvalStatus)) return;
   const reason = WHY[decision][tool.approvalStatus] ?? `it is ${tool.approvalStatus}`;
-  throw conflict(`Cannot ${decision.replace(/_/g, ' ')} tool ${tool.name}: ${reason} (allowed from: ${from.join(', ')})`);
+  throw conflict(
+    `Cannot ${decision.replace(/_/g, ' ')} tool ${tool.name}: ${reason} (allowed from: ${from.join(', ')})`,
+  );
 }

@@ -40,7 +40,11 @@ export interface ApprovalStats {
 
 const MAX_TEXT = 2000;
 const ACTION_FIELDS = ['reason', 'notes', 'version'] as const;
-const FIELDS_OF: Record<ToolAction, readonly (typeof ACTION_FIELDS)[number][]> = { approve: ['notes', 'version'], reject: ['reason', 'version'], submit_for_review: ['notes'] };
+const FIELDS_OF: Record<ToolAction, readonly (typeof ACTION_FIELDS)[number][]> = {
+  approve: ['notes', 'version'],
+  reject: ['reason', 'version'],
+  submit_for_review: ['notes'],
+};
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
@@ -84,14 +88,18 @@ export class ToolApprovalsService {
     return this.decide(toolId, 'approve', actor, (tool, now) => {
       sameVersion(tool, version, 'approve');
       approveNow(tool, actor.name, now);
-      return { message: `Tool ${tool.name} approved by ${actor.name}`, details: { reviewer: actor.name, notes: text ?? null } };
+      return {
+        message: `Tool ${tool.name} approved by ${actor.name}`,
+        details: { reviewer: actor.name, notes: text ?? null },
+      };
     });
   }
 
   async reject(toolId: string, reason: string | undefined, actor: Actor, version?: number): Promise<Tool> {
     adminOnly(actor, 'reject');
     const why = optionalText(reason, 'reason');
-    if (!why) throw invalid('reason is required to reject a tool (tell the author what to change)', { fields: ['reason'] });
+    if (!why)
+      throw invalid('reason is required to reject a tool (tell the author what to change)', { fields: ['reason'] });
     checkReviewedVersion(version);
     return this.decide(toolId, 'reject', actor, (tool) => {
       sameVersion(tool, version, 'reject');
@@ -99,7 +107,10 @@ export class ToolApprovalsService {
       tool.rejectionReason = why;
       tool.approvedAt = null;
       tool.approvedBy = null;
-      return { message: `Tool ${tool.name} rejected by ${actor.name}: ${why}`, details: { reviewer: actor.name, reason: why } };
+      return {
+        message: `Tool ${tool.name} rejected by ${actor.name}: ${why}`,
+        details: { reviewer: actor.name, reason: why },
+      };
     });
   }
 
@@ -109,14 +120,23 @@ export class ToolApprovalsService {
     const why = optionalText(reason, 'reason');
     return this.decide(toolId, 'revoke', actor, (tool, now) => {
       toPendingReview(tool, now);
-      return { message: `Approval of tool ${tool.name} revoked by ${actor.name}${why ? `: ${why}` : ''}`, details: { reviewer: actor.name, reason: why ?? null } };
+      return {
+        message: `Approval of tool ${tool.name} revoked by ${actor.name}${why ? `: ${why}` : ''}`,
+        details: { reviewer: actor.name, reason: why ?? null },
+      };
     });
   }
 
   /** The `POST /api/approvals/tools/{id}/action` dispatcher; a field the action does not use is a 400, not dropped. */
   async act(toolId: string, input: ToolActionInput, actor: Actor): Promise<Tool> {
-    const unused = TOOL_ACTIONS.includes(input.action) ? ACTION_FIELDS.filter((f) => input[f] !== undefined && !FIELDS_OF[input.action].includes(f)) : [];
-    if (unused.length) throw invalid(`${unused.join(', ')} does not apply to ${input.action} (it takes ${FIELDS_OF[input.action].join(', ')})`, { fields: unused });
+    const unused = TOOL_ACTIONS.includes(input.action)
+      ? ACTION_FIELDS.filter((f) => input[f] !== undefined && !FIELDS_OF[input.action].includes(f))
+      : [];
+    if (unused.length)
+      throw invalid(
+        `${unused.join(', ')} does not apply to ${input.action} (it takes ${FIELDS_OF[input.action].join(', ')})`,
+        { fields: unused },
+      );
     switch (input.action) {
       case 'approve':
         return this.approve(toolId, actor, input.notes, input.version);
@@ -132,17 +152,28 @@ export class ToolApprovalsService {
   /** The queue, with each tool's server loaded (for its name); oldest request first. */
   async listQueue(query: ToolQueueQuery = {}): Promise<Page<Tool>> {
     const status = query.status ?? 'pending_review';
-    if (status !== 'all' && !APPROVAL_STATUSES.includes(status)) throw invalid(`status must be one of ${[...APPROVAL_STATUSES, 'all'].join(', ')}`, { fields: ['status'] });
+    if (status !== 'all' && !APPROVAL_STATUSES.includes(status))
+      throw invalid(`status must be one of ${[...APPROVAL_STATUSES, 'all'].join(', ')}`, { fields: ['status'] });
     const req = pageRequest(query);
     const qb = this.tools.createQueryBuilder('tool').innerJoinAndSelect('tool.server', 'server');
     if (status !== 'all') qb.andWhere('tool.approvalStatus = :status', { status });
-    if (query.search !== undefined && (typeof query.search !== 'string' || query.search.length > 200 || query.search.includes('\u0000'))) {
+    if (
+      query.search !== undefined &&
+      (typeof query.search !== 'string' || query.search.length > 200 || query.search.includes('\u0000'))
+    ) {
       throw invalid('search must be a string of at most 200 characters, without NUL', { fields: ['search'] });
     }
     const search = query.search?.trim();
     if (search) {
       const like = `%${escapeLike(search)}%`;
-      qb.andWhere(new Brackets((w) => w.where('tool.name ILIKE :like', { like }).orWhere('tool.description ILIKE :like', { like }).orWhere('server.name ILIKE :like', { like })));
+      qb.andWhere(
+        new Brackets((w) =>
+          w
+            .where('tool.name ILIKE :like', { like })
+            .orWhere('tool.description ILIKE :like', { like })
+            .orWhere('server.name ILIKE :like', { like }),
+        ),
+      );
     }
     const [items, total] = await qb
       .orderBy('tool.approvalRequestedAt', 'ASC', 'NULLS LAST')
@@ -203,7 +234,11 @@ export class ToolApprovalsService {
 }
 
 /** Every state with its count (0 when none), one grouped query. */
-async function countByStatus<E extends ObjectLiteral, S extends string>(repo: Repository<E>, property: keyof E & string, states: readonly S[]): Promise<Record<S, number>> {
+async function countByStatus<E extends ObjectLiteral, S extends string>(
+  repo: Repository<E>,
+  property: keyof E & string,
+  states: readonly S[],
+): Promise<Record<S, number>> {
   const rows = await repo
     .createQueryBuilder('r')
     .select(`r.${property}`, 'status')
@@ -224,19 +259,26 @@ function approveNow(tool: Tool, by: string, now: Date): void {
 
 function checkReviewedVersion(version: unknown): void {
   if (version !== undefined && (typeof version !== 'number' || !Number.isInteger(version) || version < 1)) {
-    throw invalid('version must be a positive integer (the current_version that was reviewed)', { fields: ['version'] });
+    throw invalid('version must be a positive integer (the current_version that was reviewed)', {
+      fields: ['version'],
+    });
   }
 }
 
 /** The decision is about what the reviewer read: an edit since then (a new version) must be reviewed first. */
 function sameVersion(tool: Tool, version: number | undefined, what: string): void {
   if (version !== undefined && version !== tool.currentVersion) {
-    throw conflict(`Cannot ${what} tool ${tool.name} at version ${version}: it was changed since and is now at version ${tool.currentVersion}; review that version`);
+    throw conflict(
+      `Cannot ${what} tool ${tool.name} at version ${version}: it was changed since and is now at version ${tool.currentVersion}; review that version`,
+    );
   }
 }
 
 function adminOnly(actor: Actor, what: string): void {
-  if (actor.kind !== 'admin') throw forbidden(`An LLM can never ${what} a tool; an admin decides in the approvals queue (Admin API /api/approvals/tools)`);
+  if (actor.kind !== 'admin')
+    throw forbidden(
+      `An LLM can never ${what} a tool; an admin decides in the approvals queue (Admin API /api/approvals/tools)`,
+    );
 }
 
 function optionalText(value: unknown, field: string): string | undefined {

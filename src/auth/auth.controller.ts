@@ -12,7 +12,16 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { Authenticated, CurrentUser, Public, type AuthUser } from '../common/decorators';
 import { AuthService } from './auth.service';
-import { AdminUserDto, AuthStatusDto, ChangePasswordDto, LoginDto, mapAdminUser, RefreshDto, SetupDto, TokenPairDto } from './dto/auth.dto';
+import {
+  AdminUserDto,
+  AuthStatusDto,
+  ChangePasswordDto,
+  LoginDto,
+  mapAdminUser,
+  RefreshDto,
+  SetupDto,
+  TokenPairDto,
+} from './dto/auth.dto';
 
 @ApiTags('auth')
 @ApiBadRequestResponse({ description: 'Invalid input; the offending fields are named' })
@@ -49,7 +58,9 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @ApiOkResponse({ type: TokenPairDto, description: 'A new pair; the presented refresh token is dead from now on' })
-  @ApiUnauthorizedResponse({ description: 'Invalid, expired, revoked or reused refresh token (reuse revokes the whole family)' })
+  @ApiUnauthorizedResponse({
+    description: 'Invalid, expired, revoked or reused refresh token (reuse revokes the whole family)',
+  })
   refresh(@Body() dto: RefreshDto): Promise<TokenPairDto> {
     return this.auth.refresh(dto.refresh_token);
   }

@@ -32,7 +32,11 @@ export class AuthService {
       if ((await tx.count(AdminUser)) > 0) throw conflict('Setup is already done: an admin account exists');
       return tx.save(tx.create(AdminUser, { username, passwordHash }));
     });
-    await this.activity.record({ logType: 'audit', message: `Admin account ${username} created`, details: { username } });
+    await this.activity.record({
+      logType: 'audit',
+      message: `Admin account ${username} created`,
+      details: { username },
+    });
     return user;
   }
 
@@ -41,7 +45,12 @@ export class AuthService {
     const user = await this.users.findOne({ where: { username } });
     const ok = await verifyPassword(user?.passwordHash, password);
     if (!user || !ok || !user.isActive) {
-      await this.activity.record({ logType: 'audit', level: 'warning', message: 'Failed login', details: { username, client } });
+      await this.activity.record({
+        logType: 'audit',
+        level: 'warning',
+        message: 'Failed login',
+        details: { username, client },
+      });
       throw unauthorized('Invalid username or password');
     }
     await this.users.update(user.id, { lastLoginAt: new Date() });
@@ -57,7 +66,12 @@ export class AuthService {
     const claims = await this.tokens.verify(refreshToken, 'refresh');
     if (await this.tokens.isRevoked(claims)) {
       await this.tokens.revokeFamily(claims.fam);
-      await this.activity.record({ logType: 'alert', level: 'warning', message: 'Refresh token reused: token family revoked', details: { username: claims.username } });
+      await this.activity.record({
+        logType: 'alert',
+        level: 'warning',
+        message: 'Refresh token reused: token family revoked',
+        details: { username: claims.username },
+      });
       throw unauthorized('Refresh token was already used or revoked');
     }
     const user = await this.activeUser(claims.sub, claims.pv);
@@ -70,7 +84,11 @@ export class AuthService {
 
   async logout(user: AuthUser): Promise<void> {
     await this.tokens.revokeFamily(user.family);
-    await this.activity.record({ logType: 'audit', message: `${user.username} logged out`, details: { username: user.username } });
+    await this.activity.record({
+      logType: 'audit',
+      message: `${user.username} logged out`,
+      details: { username: user.username },
+    });
   }
 
   async me(user: AuthUser): Promise<AdminUser> {
@@ -80,12 +98,18 @@ export class AuthService {
   /** Bumps `password_version`: every token issued before dies; a fresh pair is returned. */
   async changePassword(auth: AuthUser, currentPassword: string, newPassword: string): Promise<TokenPair> {
     const user = await this.activeUser(auth.id);
-    if (!(await verifyPassword(user.passwordHash, currentPassword))) throw invalid('current_password is wrong', { fields: ['current_password'] });
-    if (currentPassword === newPassword) throw invalid('new_password must differ from the current password', { fields: ['new_password'] });
+    if (!(await verifyPassword(user.passwordHash, currentPassword)))
+      throw invalid('current_password is wrong', { fields: ['current_password'] });
+    if (currentPassword === newPassword)
+      throw invalid('new_password must differ from the current password', { fields: ['new_password'] });
     user.passwordHash = await hashPassword(newPassword);
     user.passwordVersion += 1;
     await this.users.save(user);
-    await this.activity.record({ logType: 'audit', message: `${user.username} changed the password`, details: { username: user.username } });
+    await this.activity.record({
+      logType: 'audit',
+      message: `${user.username} changed the password`,
+      details: { username: user.username },
+    });
     return this.tokens.issuePair(user);
   }
 
@@ -94,7 +118,8 @@ export class AuthService {
     // `where: { id: undefined }` would match the first row: never look up without an id.
     const user = id ? await this.users.findOne({ where: { id } }) : null;
     if (!user || !user.isActive) throw unauthorized('Account no longer exists or is disabled');
-    if (passwordVersion !== undefined && user.passwordVersion !== passwordVersion) throw unauthorized('Token was issued before a password change');
+    if (passwordVersion !== undefined && user.passwordVersion !== passwordVersion)
+      throw unauthorized('Token was issued before a password change');
     return user;
   }
 }

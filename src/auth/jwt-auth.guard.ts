@@ -18,7 +18,10 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   override handleRequest<T>(err: unknown, user: T, info: unknown): T {
     if (err instanceof Error && 'kind' in err) throw err;
     if (err || !user) {
-      const reason = info instanceof Error && info.name === 'TokenExpiredError' ? 'Access token expired' : 'Missing or invalid access token';
+      const reason =
+        info instanceof Error && info.name === 'TokenExpiredError'
+          ? 'Access token expired'
+          : 'Missing or invalid access token';
       throw new UnauthorizedException(reason);
     }
     return user;

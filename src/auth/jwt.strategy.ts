@@ -15,13 +15,24 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     private readonly tokens: TokensService,
     private readonly auth: AuthService,
   ) {
-    super({ jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: config.jwtSecret, algorithms: ['HS256'], ignoreExpiration: false });
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: config.jwtSecret,
+      algorithms: ['HS256'],
+      ignoreExpiration: false,
+    });
   }
 
   async validate(claims: TokenClaims): Promise<AuthUser> {
     if (!hasValidClaims(claims, 'access')) throw unauthorized('Not an access token');
     if (await this.tokens.isRevoked(claims)) throw unauthorized('Token has been revoked');
     const user = await this.auth.activeUser(claims.sub, claims.pv);
-    return { id: user.id, username: user.username, jti: claims.jti, family: claims.fam, expiresAt: new Date(claims.exp * 1000) };
+    return {
+      id: user.id,
+      username: user.username,
+      jti: claims.jti,
+      family: claims.fam,
+      expiresAt: new Date(claims.exp * 1000),
+    };
   }
 }

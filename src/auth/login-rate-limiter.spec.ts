@@ -33,7 +33,8 @@ describe('LoginRateLimiter', () => {
 
   it('counts an IPv4-mapped IPv6 address as the IPv4 address', () => {
     const l = limiter();
-    for (let i = 0; i < 5; i++) assert.equal(limited(l, i % 2 ? '::ffff:198.51.100.4' : '198.51.100.4', 1000 + i), false);
+    for (let i = 0; i < 5; i++)
+      assert.equal(limited(l, i % 2 ? '::ffff:198.51.100.4' : '198.51.100.4', 1000 + i), false);
     assert.equal(limited(l, '::ffff:c633:6404', 2000), true);
   });
 });

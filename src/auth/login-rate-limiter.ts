@@ -22,7 +22,9 @@ export class LoginRateLimiter {
     if (recent.length >= this.limit) {
       this.attempts.set(client, recent);
       const retryAfter = Math.max(1, Math.ceil((recent[0] + WINDOW_MS - now) / 1000));
-      throw new DomainError('rate_limited', `Too many login attempts; try again in ${retryAfter} s`, { retry_after: retryAfter });
+      throw new DomainError('rate_limited', `Too many login attempts; try again in ${retryAfter} s`, {
+        retry_after: retryAfter,
+      });
     }
     recent.push(now);
     this.attempts.set(client, recent);
@@ -30,7 +32,8 @@ export class LoginRateLimiter {
   }
 
   private prune(now: number): void {
-    for (const [client, times] of this.attempts) if (!times.some((t) => now - t < WINDOW_MS)) this.attempts.delete(client);
+    for (const [client, times] of this.attempts)
+      if (!times.some((t) => now - t < WINDOW_MS)) this.attempts.delete(client);
   }
 }
 

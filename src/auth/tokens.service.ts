@@ -38,7 +38,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * pass: a missing `sub` would match any row (TypeORM drops `undefined` conditions), a
  * missing `pv` would skip the password-version check, a missing `exp` would never expire.
  */
-export function hasValidClaims(claims: Partial<TokenClaims> | null | undefined, type: TokenType): claims is TokenClaims {
+export function hasValidClaims(
+  claims: Partial<TokenClaims> | null | undefined,
+  type: TokenType,
+): claims is TokenClaims {
   return (
     !!claims &&
     claims.typ === type &&
@@ -66,7 +69,10 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.purgeTimer = setInterval(() => void this.purgeExpired().catch((err) => this.log.warn({ err }, 'Purging revoked tokens failed')), 60 * 60_000);
+    this.purgeTimer = setInterval(
+      () => void this.purgeExpired().catch((err) => this.log.warn({ err }, 'Purging revoked tokens failed')),
+      60 * 60_000,
+    );
     this.purgeTimer.unref();
   }
 
@@ -85,8 +91,14 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
   async issuePair(user: AdminUser, family: string = randomUUID()): Promise<TokenPair> {
     const base = { sub: user.id, username: user.username, pv: user.passwordVersion, fam: family };
     const [access, refresh] = await Promise.all([
-      this.jwt.signAsync({ ...base, typ: 'access', jti: randomUUID() }, { expiresIn: this.accessTtlSeconds, algorithm: ALGORITHM }),
-      this.jwt.signAsync({ ...base, typ: 'refresh', jti: randomUUID() }, { expiresIn: this.refreshTtlSeconds, algorithm: ALGORITHM }),
+      this.jwt.signAsync(
+        { ...base, typ: 'access', jti: randomUUID() },
+        { expiresIn: this.accessTtlSeconds, algorithm: ALGORITHM },
+      ),
+      this.jwt.signAsync(
+        { ...base, typ: 'refresh', jti: randomUUID() },
+        { expiresIn: this.refreshTtlSeconds, algorithm: ALGORITHM },
+      ),
     ]);
     return { access_token: access, refresh_token: refresh, token_type: 'bearer', expires_in: this.accessTtlSeconds };
   }

@@ -2,7 +2,8 @@
  * Domain errors thrown by services. One filter maps them to HTTP (common/http-exception.filter.ts),
  * and the MCP layer maps them to `isError` results: services never speak HTTP.
  */
-export type DomainErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'rate_limited' | 'unavailable';
+export type DomainErrorKind =
+  'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'rate_limited' | 'unavailable';
 
 export class DomainError extends Error {
   constructor(
@@ -16,7 +17,8 @@ export class DomainError extends Error {
   }
 }
 
-export const invalid = (message: string, details?: Record<string, unknown>) => new DomainError('invalid', message, details);
+export const invalid = (message: string, details?: Record<string, unknown>) =>
+  new DomainError('invalid', message, details);
 export const notFound = (what: string, id: string) => new DomainError('not_found', `${what} ${id} not found`);
 export const conflict = (message: string) => new DomainError('conflict', message);
 export const forbidden = (message: string) => new DomainError('forbidden', message);

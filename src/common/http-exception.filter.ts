@@ -34,8 +34,10 @@ function fastifyClientError(err: unknown): { status: number; message: string } |
   if (typeof e?.code !== 'string' || !e.code.startsWith('FST_')) return undefined;
   const status = e.statusCode && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : undefined;
   if (!status) return undefined;
-  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status, message: 'Request body is too large (the limit is 1 MiB; 32 MiB for an import)' };
-  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { status, message: 'Unsupported content type; send application/json' };
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return { status, message: 'Request body is too large (the limit is 1 MiB; 32 MiB for an import)' };
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return { status, message: 'Unsupported content type; send application/json' };
   if (e.code.startsWith('FST_ERR_CTP')) return { status, message: 'Malformed request body' };
   return { status, message: e.message ?? 'Bad request' };
 }
@@ -58,11 +60,27 @@ export class HttpExceptionFilter implements ExceptionFilter {
     void reply.status(status).send(body);
   }
 
-  private describe(exception: unknown): { status: number; body: Record<string, unknown>; headers?: Record<string, string> } {
+  private describe(exception: unknown): {
+    status: number;
+    body: Record<string, unknown>;
+    headers?: Record<string, string>;
+  } {
     if (exception instanceof DomainError) {
       const status = STATUS_BY_KIND[exception.kind];
-      const headers = exception.kind === 'rate_limited' && exception.details?.retry_after !== undefined ? { 'retry-after': String(exception.details.retry_after) } : undefined;
-      return { status, headers, body: { statusCode: status, error: REASON[status], message: exception.message, ...(exception.details ? { details: exception.details } : {}) } };
+      const headers =
+        exception.kind === 'rate_limited' && exception.details?.retry_after !== undefined
+          ? { 'retry-after': String(exception.details.retry_after) }
+          : undefined;
+      return {
+        status,
+        headers,
+        body: {
+          statusCode: status,
+          error: REASON[status],
+          message: exception.message,
+          ...(exception.details ? { details: exception.details } : {}),
+        },
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -71,8 +89,16 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return { status, body: { statusCode: status, error: REASON[status] ?? 'Error', message } };
     }
     const fst = fastifyClientError(exception);
-    if (fst) return { status: fst.status, body: { statusCode: fst.status, error: REASON[fst.status] ?? 'Bad Request', message: fst.message } };
-    if (isJsonSyntaxError(exception)) return { status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'Malformed JSON in request body' } };
+    if (fst)
+      return {
+        status: fst.status,
+        body: { statusCode: fst.status, error: REASON[fst.status] ?? 'Bad Request', message: fst.message },
+      };
+    if (isJsonSyntaxError(exception))
+      return {
+        status: 400,
+        body: { statusCode: 400, error: 'Bad Request', message: 'Malformed JSON in request body' },
+      };
     return { status: 500, body: { statusCode: 500, error: REASON[500], message: 'Internal server error' } };
   }
 }

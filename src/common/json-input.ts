@@ -21,7 +21,8 @@ export function jsonInputProblem(value: unknown, field: string): string | null {
     if (Array.isArray(v)) v.forEach((item, i) => stack.push([item, `${path}[${i}]`, depth + 1]));
     else {
       for (const [key, item] of Object.entries(v)) {
-        if (key.includes('\u0000')) return `${path || 'value'} must not have a key containing a NUL character (\\u0000)`;
+        if (key.includes('\u0000'))
+          return `${path || 'value'} must not have a key containing a NUL character (\\u0000)`;
         stack.push([item, at(key), depth + 1]);
       }
     }

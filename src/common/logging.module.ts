@@ -12,12 +12,20 @@ import { requestId } from './request-id';
         pinoHttp: {
           level: config.logLevel,
           genReqId: (req) => requestId(req),
-          redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-mcpbox-service-token"]'], censor: '[REDACTED]' },
+          redact: {
+            paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-mcpbox-service-token"]'],
+            censor: '[REDACTED]',
+          },
           serializers: {
-            req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+            req: (req: { id: string; method: string; url: string }) => ({
+              id: req.id,
+              method: req.method,
+              url: req.url,
+            }),
             res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
           },
-          customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+          customLogLevel: (_req, res, err) =>
+            err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
           autoLogging: { ignore: (req) => req.url === '/health' },
         },
       }),

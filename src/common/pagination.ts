@@ -13,7 +13,10 @@ export const MAX_PAGE = 1_000_000;
  * `1.0` or a repeated parameter (an array) stay as they came and fail `@IsInt`, instead
  * of being coerced into some other page.
  */
-export const QueryInt = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value));
+export const QueryInt = () =>
+  Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value,
+  );
 
 /** `?page=1&page_size=50` (max 100), SPEC §2. Extend it for list filters. */
 export class PaginationQueryDto {
@@ -47,7 +50,8 @@ export function pageRequest(q: PaginationQueryDto = {}): PageRequest {
   const pageSize = q.page_size ?? 50;
   const bad = (v: unknown, max: number) => typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max;
   if (bad(page, MAX_PAGE)) throw invalid(`page must be an integer from 1 to ${MAX_PAGE}`, { fields: ['page'] });
-  if (bad(pageSize, MAX_PAGE_SIZE)) throw invalid(`page_size must be an integer from 1 to ${MAX_PAGE_SIZE}`, { fields: ['page_size'] });
+  if (bad(pageSize, MAX_PAGE_SIZE))
+    throw invalid(`page_size must be an integer from 1 to ${MAX_PAGE_SIZE}`, { fields: ['page_size'] });
   return { page, pageSize, skip: (page - 1) * pageSize, take: pageSize };
 }
 
@@ -77,7 +81,10 @@ export function ApiPageResponse(model: Type<unknown>) {
     ApiExtraModels(PageMetaDto, model),
     ApiOkResponse({
       schema: {
-        allOf: [{ $ref: getSchemaPath(PageMetaDto) }, { properties: { items: { type: 'array', items: { $ref: getSchemaPath(model) } } }, required: ['items'] }],
+        allOf: [
+          { $ref: getSchemaPath(PageMetaDto) },
+          { properties: { items: { type: 'array', items: { $ref: getSchemaPath(model) } } }, required: ['items'] },
+        ],
       },
     }),
   );

@@ -11,4 +11,5 @@ class LowerCaseUuidPipe extends ParseUUIDPipe {
   }
 }
 
-export const uuidParam = (name: string) => new LowerCaseUuidPipe({ version: '4', exceptionFactory: () => new BadRequestException(`${name} must be a UUID`) });
+export const uuidParam = (name: string) =>
+  new LowerCaseUuidPipe({ version: '4', exceptionFactory: () => new BadRequestException(`${name} must be a UUID`) });

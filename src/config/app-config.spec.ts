@@ -66,7 +66,10 @@ describe('AppConfig.fromEnvironment', () => {
     refused({ PORT: 'notaport' }, /\bPORT\b/);
     refused({ MCPBOX_ENCRYPTION_KEY: 'xyz' }, /\bMCPBOX_ENCRYPTION_KEY\b/);
     refused({ MCPBOX_MODE: 'remote' }, /\bMCPBOX_SERVICE_TOKEN\b/);
-    refused({ NODE_ENV: 'production', MCPBOX_ENCRYPTION_KEY: 'ab'.repeat(32), MCPBOX_TEST_ALLOW_LOOPBACK: 'true' }, /\bMCPBOX_TEST_ALLOW_LOOPBACK\b/);
+    refused(
+      { NODE_ENV: 'production', MCPBOX_ENCRYPTION_KEY: 'ab'.repeat(32), MCPBOX_TEST_ALLOW_LOOPBACK: 'true' },
+      /\bMCPBOX_TEST_ALLOW_LOOPBACK\b/,
+    );
   });
 
   describe('encryption key (SPEC §1)', () => {
@@ -111,10 +114,19 @@ describe('AppConfig.fromEnvironment', () => {
 
     it('refuses an all-zero key in production, and only warns elsewhere', () => {
       const zero = '0'.repeat(64);
-      refused({ NODE_ENV: 'production', DATA_DIR: tempDir(), MCPBOX_ENCRYPTION_KEY: zero }, /MCPBOX_ENCRYPTION_KEY.*zero/);
+      refused(
+        { NODE_ENV: 'production', DATA_DIR: tempDir(), MCPBOX_ENCRYPTION_KEY: zero },
+        /MCPBOX_ENCRYPTION_KEY.*zero/,
+      );
       const dev = AppConfig.fromEnvironment({ DATA_DIR: tempDir(), MCPBOX_ENCRYPTION_KEY: zero });
       assert.ok(dev.warnings.some((w) => /all zeros/.test(w)));
-      assert.doesNotThrow(() => AppConfig.fromEnvironment({ NODE_ENV: 'production', DATA_DIR: tempDir(), MCPBOX_ENCRYPTION_KEY: 'ab'.repeat(32) }));
+      assert.doesNotThrow(() =>
+        AppConfig.fromEnvironment({
+          NODE_ENV: 'production',
+          DATA_DIR: tempDir(),
+          MCPBOX_ENCRYPTION_KEY: 'ab'.repeat(32),
+        }),
+      );
     });
 
     it('refuses a key file that does not hold a key', () => {
@@ -137,13 +149,21 @@ describe('AppConfig.fromEnvironment', () => {
 
     it('is JWT_SECRET_KEY when set', () => {
       const secret = 'a-configured-jwt-secret-of-enough-length';
-      const c = AppConfig.fromEnvironment({ DATA_DIR: tempDir(), MCPBOX_ENCRYPTION_KEY: 'ef'.repeat(32), JWT_SECRET_KEY: secret });
+      const c = AppConfig.fromEnvironment({
+        DATA_DIR: tempDir(),
+        MCPBOX_ENCRYPTION_KEY: 'ef'.repeat(32),
+        JWT_SECRET_KEY: secret,
+      });
       assert.ok(c.jwtSecret.equals(Buffer.from(secret, 'utf8')));
     });
   });
 
   it('warns when the test loopback switch is on', () => {
-    const c = AppConfig.fromEnvironment({ DATA_DIR: tempDir(), MCPBOX_ENCRYPTION_KEY: 'ab'.repeat(32), MCPBOX_TEST_ALLOW_LOOPBACK: 'true' });
+    const c = AppConfig.fromEnvironment({
+      DATA_DIR: tempDir(),
+      MCPBOX_ENCRYPTION_KEY: 'ab'.repeat(32),
+      MCPBOX_TEST_ALLOW_LOOPBACK: 'true',
+    });
     assert.equal(c.sandbox.allowLoopback, true);
     assert.ok(c.warnings.some((w) => w.includes('MCPBOX_TEST_ALLOW_LOOPBACK')));
   });

@@ -40,11 +40,21 @@ export class AppConfig {
     const nodeEnv = (env.NODE_ENV ?? 'development') as AppConfig['env'];
     const dataDir = resolve(env.DATA_DIR ?? './data');
     const warnings: string[] = [];
-    const encryptionKey = resolveEncryptionKey({ configured: env.MCPBOX_ENCRYPTION_KEY, production: nodeEnv === 'production', dataDir, warnings });
-    const jwtSecret = env.JWT_SECRET_KEY ? Buffer.from(env.JWT_SECRET_KEY, 'utf8') : deriveKey(encryptionKey, 'mcpbox:jwt-signing');
+    const encryptionKey = resolveEncryptionKey({
+      configured: env.MCPBOX_ENCRYPTION_KEY,
+      production: nodeEnv === 'production',
+      dataDir,
+      warnings,
+    });
+    const jwtSecret = env.JWT_SECRET_KEY
+      ? Buffer.from(env.JWT_SECRET_KEY, 'utf8')
+      : deriveKey(encryptionKey, 'mcpbox:jwt-signing');
     const workers = env.SANDBOX_WORKERS ?? Math.max(1, availableParallelism());
     const allowLoopback = env.MCPBOX_TEST_ALLOW_LOOPBACK ?? false;
-    if (allowLoopback) warnings.push('MCPBOX_TEST_ALLOW_LOOPBACK=true: tool code may reach loopback addresses. Never use this outside tests.');
+    if (allowLoopback)
+      warnings.push(
+        'MCPBOX_TEST_ALLOW_LOOPBACK=true: tool code may reach loopback addresses. Never use this outside tests.',
+      );
     const port = env.PORT ?? 8000;
     const config = Object.assign(new AppConfig(), {
       env: nodeEnv,

@@ -23,7 +23,12 @@ describe('validateEnvironment', () => {
   });
 
   it('converts numbers and booleans', () => {
-    const env = validateEnvironment({ PORT: '8080', RATE_LIMIT_LOGIN_PER_MINUTE: '5', MCPBOX_TEST_ALLOW_LOOPBACK: 'true', SANDBOX_WORKERS: '2' });
+    const env = validateEnvironment({
+      PORT: '8080',
+      RATE_LIMIT_LOGIN_PER_MINUTE: '5',
+      MCPBOX_TEST_ALLOW_LOOPBACK: 'true',
+      SANDBOX_WORKERS: '2',
+    });
     assert.equal(env.PORT, 8080);
     assert.equal(env.RATE_LIMIT_LOGIN_PER_MINUTE, 5);
     assert.equal(env.MCPBOX_TEST_ALLOW_LOOPBACK, true);
@@ -37,7 +42,8 @@ describe('validateEnvironment', () => {
 
   it('refuses a bad MCPBOX_ENCRYPTION_KEY without echoing it', () => {
     const almost = 'a1'.repeat(31);
-    for (const key of ['short', almost, `${almost}zz`, `${'a1'.repeat(32)}00`]) assertRefused({ MCPBOX_ENCRYPTION_KEY: key }, 'MCPBOX_ENCRYPTION_KEY', key);
+    for (const key of ['short', almost, `${almost}zz`, `${'a1'.repeat(32)}00`])
+      assertRefused({ MCPBOX_ENCRYPTION_KEY: key }, 'MCPBOX_ENCRYPTION_KEY', key);
   });
 
   it('refuses remote mode without a service token, and a short token', () => {
@@ -48,9 +54,21 @@ describe('validateEnvironment', () => {
   });
 
   it('refuses the test loopback switch in production', () => {
-    assertRefused({ NODE_ENV: 'production', MCPBOX_TEST_ALLOW_LOOPBACK: 'true', MCPBOX_ENCRYPTION_KEY: 'ab'.repeat(32) }, 'MCPBOX_TEST_ALLOW_LOOPBACK');
-    assertRefused({ NODE_ENV: 'production', MCPBOX_TEST_ALLOW_LOOPBACK: '1', MCPBOX_ENCRYPTION_KEY: 'ab'.repeat(32) }, 'MCPBOX_TEST_ALLOW_LOOPBACK');
-    assert.doesNotThrow(() => validateEnvironment({ NODE_ENV: 'production', MCPBOX_TEST_ALLOW_LOOPBACK: 'false', MCPBOX_ENCRYPTION_KEY: 'ab'.repeat(32) }));
+    assertRefused(
+      { NODE_ENV: 'production', MCPBOX_TEST_ALLOW_LOOPBACK: 'true', MCPBOX_ENCRYPTION_KEY: 'ab'.repeat(32) },
+      'MCPBOX_TEST_ALLOW_LOOPBACK',
+    );
+    assertRefused(
+      { NODE_ENV: 'production', MCPBOX_TEST_ALLOW_LOOPBACK: '1', MCPBOX_ENCRYPTION_KEY: 'ab'.repeat(32) },
+      'MCPBOX_TEST_ALLOW_LOOPBACK',
+    );
+    assert.doesNotThrow(() =>
+      validateEnvironment({
+        NODE_ENV: 'production',
+        MCPBOX_TEST_ALLOW_LOOPBACK: 'false',
+        MCPBOX_ENCRYPTION_KEY: 'ab'.repeat(32),
+      }),
+    );
     assertRefused({ MCPBOX_TEST_ALLOW_LOOPBACK: 'yes please' }, 'MCPBOX_TEST_ALLOW_LOOPBACK');
   });
 

@@ -1,5 +1,17 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const toBool = ({ value }: { value: unknown }) =>
@@ -23,13 +35,19 @@ export class EnvironmentVariables {
   @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' }) DATABASE_URL?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535) EMBEDDED_POSTGRES_PORT?: number;
 
-  @IsOptional() @Matches(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal characters (32 bytes)' }) MCPBOX_ENCRYPTION_KEY?: string;
+  @IsOptional()
+  @Matches(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal characters (32 bytes)' })
+  MCPBOX_ENCRYPTION_KEY?: string;
   @IsOptional() @IsString() @MinLength(32, { message: 'must be at least 32 characters' }) JWT_SECRET_KEY?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1440) JWT_ACCESS_TOKEN_EXPIRE_MINUTES?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(365) JWT_REFRESH_TOKEN_EXPIRE_DAYS?: number;
 
   @IsOptional() @IsIn(['local', 'remote']) MCPBOX_MODE?: string;
-  @IsOptional() @IsString() @MinLength(32, { message: 'must be at least 32 characters' }) @MaxLength(512) MCPBOX_SERVICE_TOKEN?: string;
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters' })
+  @MaxLength(512)
+  MCPBOX_SERVICE_TOKEN?: string;
   @IsOptional() @IsString() MCPBOX_PUBLIC_URL?: string;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(16) @Max(4096) SANDBOX_MEMORY_MB?: number;
@@ -57,12 +75,15 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
       .map((m) => (m.startsWith(e.property) ? m : `${e.property} ${m}`))
       .join(', '),
   );
-  if (env.MCPBOX_MODE === 'remote' && !env.MCPBOX_SERVICE_TOKEN) problems.push('MCPBOX_SERVICE_TOKEN is required when MCPBOX_MODE=remote');
-  if (env.NODE_ENV === 'production' && env.MCPBOX_TEST_ALLOW_LOOPBACK) problems.push('MCPBOX_TEST_ALLOW_LOOPBACK must not be true when NODE_ENV=production');
+  if (env.MCPBOX_MODE === 'remote' && !env.MCPBOX_SERVICE_TOKEN)
+    problems.push('MCPBOX_SERVICE_TOKEN is required when MCPBOX_MODE=remote');
+  if (env.NODE_ENV === 'production' && env.MCPBOX_TEST_ALLOW_LOOPBACK)
+    problems.push('MCPBOX_TEST_ALLOW_LOOPBACK must not be true when NODE_ENV=production');
   // SPEC §1 (also enforced where the key is resolved); checked here so start-up stops before loading anything.
   if (env.NODE_ENV === 'production' && !env.MCPBOX_ENCRYPTION_KEY)
     problems.push('MCPBOX_ENCRYPTION_KEY is required in production (64 hex characters, e.g. `openssl rand -hex 32`)');
-  else if (env.NODE_ENV === 'production' && /^0{64}$/.test(env.MCPBOX_ENCRYPTION_KEY ?? '')) problems.push('MCPBOX_ENCRYPTION_KEY must not be all zeros in production');
+  else if (env.NODE_ENV === 'production' && /^0{64}$/.test(env.MCPBOX_ENCRYPTION_KEY ?? ''))
+    problems.push('MCPBOX_ENCRYPTION_KEY must not be all zeros in production');
   if (problems.length) throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}`);
   return env;
 }

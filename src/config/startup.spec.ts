@@ -23,7 +23,14 @@ function runMain(env: Record<string, string>, cwd: string): Promise<Exit> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN], {
       cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: cwd, DATA_DIR: join(cwd, 'data'), DATABASE_URL: DEAD_DATABASE, LOG_LEVEL: 'info', ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: cwd,
+        DATA_DIR: join(cwd, 'data'),
+        DATABASE_URL: DEAD_DATABASE,
+        LOG_LEVEL: 'info',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -41,7 +48,11 @@ function runMain(env: Record<string, string>, cwd: string): Promise<Exit> {
 
 function assertOneClearLine(exit: Exit, variable: string): void {
   assert.notEqual(exit.code, 0, `exit code ${exit.code}`);
-  assert.notEqual(exit.code, null, `exited by itself (not killed after the timeout); stderr:\n${exit.stderr}\nstdout:\n${exit.stdout}`);
+  assert.notEqual(
+    exit.code,
+    null,
+    `exited by itself (not killed after the timeout); stderr:\n${exit.stderr}\nstdout:\n${exit.stdout}`,
+  );
   assert.ok(exit.ms < 8000, `exited in ${exit.ms} ms`);
   const lines = exit.stderr.split('\n').filter((l) => l.trim());
   assert.equal(lines.length, 1, `one line on stderr, got:\n${exit.stderr}`);
@@ -73,7 +84,10 @@ describe('start-up with a bad configuration (the built service)', { concurrency:
   });
 
   it('stops in production with an all-zero encryption key', async () => {
-    assertOneClearLine(await runMain({ NODE_ENV: 'production', MCPBOX_ENCRYPTION_KEY: '0'.repeat(64) }, cwd()), 'MCPBOX_ENCRYPTION_KEY');
+    assertOneClearLine(
+      await runMain({ NODE_ENV: 'production', MCPBOX_ENCRYPTION_KEY: '0'.repeat(64) }, cwd()),
+      'MCPBOX_ENCRYPTION_KEY',
+    );
   });
 
   it('reads .env like the app does: a bad PORT there stops start-up the same way', async () => {

@@ -34,7 +34,9 @@ export class DatabaseLocation implements OnApplicationShutdown {
 
 @Global()
 @Module({
-  providers: [{ provide: DatabaseLocation, inject: [AppConfig], useFactory: (c: AppConfig) => DatabaseLocation.resolve(c) }],
+  providers: [
+    { provide: DatabaseLocation, inject: [AppConfig], useFactory: (c: AppConfig) => DatabaseLocation.resolve(c) },
+  ],
   exports: [DatabaseLocation],
 })
 class DatabaseLocationModule {}

@@ -17,7 +17,11 @@ export interface RunningPostgres {
  * Starts the bundled PostgreSQL for machines with no database of their own (SPEC §1):
  * data in `<dataDir>/postgres`, bound to 127.0.0.1 only, works as root.
  */
-export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; database?: string }): Promise<RunningPostgres> {
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port: number;
+  database?: string;
+}): Promise<RunningPostgres> {
   const databaseDir = join(opts.dataDir, 'postgres');
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
   mkdirSync(opts.dataDir, { recursive: true });
@@ -35,7 +39,13 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   if (fresh) await pg.initialise();
   await pg.start();
   const database = opts.database ?? 'mcpbox';
-  const admin = new Client({ host: '127.0.0.1', port: opts.port, user: USER, password: PASSWORD, database: 'postgres' });
+  const admin = new Client({
+    host: '127.0.0.1',
+    port: opts.port,
+    user: USER,
+    password: PASSWORD,
+    database: 'postgres',
+  });
   await admin.connect();
   try {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);

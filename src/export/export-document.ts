@@ -73,11 +73,24 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
  */
 export function parseExportDocument(raw: unknown): ExportDocument {
   const problems: string[] = [];
-  const at = (path: string, v: unknown, want: 'string' | 'number' | 'boolean' | 'object', opts: { optional?: boolean; nullable?: boolean } = {}) => {
+  const at = (
+    path: string,
+    v: unknown,
+    want: 'string' | 'number' | 'boolean' | 'object',
+    opts: { optional?: boolean; nullable?: boolean } = {},
+  ) => {
     if (v === undefined && opts.optional) return;
     if (v === null && opts.nullable) return;
-    const ok = want === 'object' ? isObj(v) : want === 'number' ? typeof v === 'number' && Number.isFinite(v) : typeof v === want;
-    if (!ok) problems.push(`${path} must be ${want === 'object' ? 'an object' : `a ${want}`}${opts.nullable ? ' or null' : ''}`);
+    const ok =
+      want === 'object'
+        ? isObj(v)
+        : want === 'number'
+          ? typeof v === 'number' && Number.isFinite(v)
+          : typeof v === want;
+    if (!ok)
+      problems.push(
+        `${path} must be ${want === 'object' ? 'an object' : `a ${want}`}${opts.nullable ? ' or null' : ''}`,
+      );
   };
   const list = (path: string, v: unknown, each: (item: unknown, path: string) => void) => {
     if (v === undefined) return;
@@ -115,7 +128,8 @@ export function parseExportDocument(raw: unknown): ExportDocument {
         members(sp, sec, (x) => {
           at(`${sp}.key_name`, x.key_name, 'string');
           at(`${sp}.description`, x.description, 'string', { optional: true, nullable: true });
-          if ('value' in x || 'encrypted_value' in x) problems.push(`${sp} must not carry a value: secrets are exported and imported by name only`);
+          if ('value' in x || 'encrypted_value' in x)
+            problems.push(`${sp} must not carry a value: secrets are exported and imported by name only`);
         }),
       );
       list(`${p}.external_sources`, o.external_sources, (src, sp) =>
@@ -123,7 +137,8 @@ export function parseExportDocument(raw: unknown): ExportDocument {
           at(`${sp}.name`, x.name, 'string');
           at(`${sp}.url`, x.url, 'string');
           for (const k of ['auth_type', 'transport_type']) at(`${sp}.${k}`, x[k], 'string', { optional: true });
-          for (const k of ['auth_secret_name', 'auth_header_name']) at(`${sp}.${k}`, x[k], 'string', { optional: true, nullable: true });
+          for (const k of ['auth_secret_name', 'auth_header_name'])
+            at(`${sp}.${k}`, x[k], 'string', { optional: true, nullable: true });
         }),
       );
       list(`${p}.network_records`, o.network_records, (rec, rp) =>
@@ -170,7 +185,10 @@ function normalise(raw: Obj): ExportDocument {
         external_tool_name: (t.external_tool_name as string | null | undefined) ?? null,
         external_source_name: (t.external_source_name as string | null | undefined) ?? null,
       })),
-      secrets: arr(s.secrets).map((x) => ({ key_name: x.key_name as string, description: (x.description as string | null | undefined) ?? null })),
+      secrets: arr(s.secrets).map((x) => ({
+        key_name: x.key_name as string,
+        description: (x.description as string | null | undefined) ?? null,
+      })),
       external_sources: arr(s.external_sources).map((x) => ({
         name: x.name as string,
         url: x.url as string,
@@ -179,7 +197,10 @@ function normalise(raw: Obj): ExportDocument {
         auth_header_name: (x.auth_header_name as string | null | undefined) ?? null,
         transport_type: (x.transport_type as string | undefined) ?? 'streamable_http',
       })),
-      network_records: arr(s.network_records).map((x) => ({ host: x.host as string, port: (x.port as number | null | undefined) ?? null })),
+      network_records: arr(s.network_records).map((x) => ({
+        host: x.host as string,
+        port: (x.port as number | null | undefined) ?? null,
+      })),
     })),
   };
 }
@@ -190,9 +211,13 @@ function normalise(raw: Obj): ExportDocument {
  */
 export function checkFormatVersion(raw: unknown): number {
   const v = isObj(raw) ? raw.format_version : undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw invalid('format_version must be a positive integer', { fields: ['format_version'] });
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw invalid('format_version must be a positive integer', { fields: ['format_version'] });
   if (v > EXPORT_FORMAT_VERSION) {
-    throw invalid(`format_version ${v} is newer than this MCPBox supports (${EXPORT_FORMAT_VERSION}); upgrade MCPBox to import it`, { fields: ['format_version'] });
+    throw invalid(
+      `format_version ${v} is newer than this MCPBox supports (${EXPORT_FORMAT_VERSION}); upgrade MCPBox to import it`,
+      { fields: ['format_version'] },
+    );
   }
   return v;
 }

@@ -11,7 +11,9 @@ describe('ExportSigner', () => {
   it('verifies its own signature, whatever the key order', () => {
     const s = signer();
     const signed = { ...doc, signature: s.sign(doc) };
-    assert.ok(s.verify(JSON.parse(JSON.stringify({ signature: signed.signature, servers: doc.servers, format_version: 1 }))));
+    assert.ok(
+      s.verify(JSON.parse(JSON.stringify({ signature: signed.signature, servers: doc.servers, format_version: 1 }))),
+    );
   });
   it('refuses a tampered, foreign, missing or malformed signature', () => {
     const s = signer();

@@ -1,5 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiPayloadTooLargeResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { adminActor } from '../common/actor';
 import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
 import { uuidParam } from '../common/uuid-param';
@@ -34,14 +42,25 @@ export class ExportController {
   @Post('import')
   @HttpCode(200)
   @ApiBody({ type: ExportDocumentDto })
-  @ApiOkResponse({ type: ImportResultDto, description: 'Everything in the document was imported, except what is listed as skipped' })
+  @ApiOkResponse({
+    type: ImportResultDto,
+    description: 'Everything in the document was imported, except what is listed as skipped',
+  })
   @ApiBadRequestResponse({
     description:
       'Malformed document, newer format_version, bad or foreign signature without allow_unsigned=true, or any item failed (details.failed lists them; nothing was imported)',
   })
   @ApiForbiddenResponse({ description: 'Forbidden by policy' })
   @ApiPayloadTooLargeResponse({ description: 'The document is larger than 32 MiB (this route only; 1 MiB elsewhere)' })
-  importDocument(@Body() body: Record<string, unknown>, @Query() query: ImportQueryDto, @CurrentUser() user: AuthUser): Promise<ImportResultDto> {
-    return this.importer.importDocument(body, { allowUnsigned: query.allow_unsigned === 'true' }, adminActor(user.username));
+  importDocument(
+    @Body() body: Record<string, unknown>,
+    @Query() query: ImportQueryDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<ImportResultDto> {
+    return this.importer.importDocument(
+      body,
+      { allowUnsigned: query.allow_unsigned === 'true' },
+      adminActor(user.username),
+    );
   }
 }

@@ -10,7 +10,12 @@ import { ExternalMcpSource } from '../external-sources/entities/external-mcp-sou
 import { ServerSecret } from '../secrets/entities/server-secret.entity';
 import { Server } from '../servers/entities/server.entity';
 import { Tool } from '../tools/entities/tool.entity';
-import { EXPORT_FORMAT_VERSION, type ExportDocument, type ExportedServer, type ExportedSource } from './export-document';
+import {
+  EXPORT_FORMAT_VERSION,
+  type ExportDocument,
+  type ExportedServer,
+  type ExportedSource,
+} from './export-document';
 import { ExportSigner } from './export-signer';
 
 /** A URL without `user:password@`: credentials belong in a secret, never in an export. */
@@ -41,15 +46,28 @@ export class ExportService {
 
   /** Every server, or the one named by `serverId` (404 when unknown). */
   async exportServers(actor: Actor, serverId?: string): Promise<ExportDocument> {
-    const servers = await this.db.getRepository(Server).find({ where: serverId ? { id: serverId } : {}, order: { name: 'ASC' } });
+    const servers = await this.db
+      .getRepository(Server)
+      .find({ where: serverId ? { id: serverId } : {}, order: { name: 'ASC' } });
     if (serverId && servers.length === 0) throw notFound('Server', serverId);
     const ids = servers.map((s) => s.id);
     const [tools, secrets, sources, network, modules] = ids.length
       ? await Promise.all([
           this.db.getRepository(Tool).find({ where: { serverId: In(ids) }, order: { name: 'ASC' } }),
-          this.db.getRepository(ServerSecret).find({ where: { serverId: In(ids) }, order: { keyName: 'ASC' }, select: { serverId: true, keyName: true, description: true } }),
+          this.db
+            .getRepository(ServerSecret)
+            .find({
+              where: { serverId: In(ids) },
+              order: { keyName: 'ASC' },
+              select: { serverId: true, keyName: true, description: true },
+            }),
           this.db.getRepository(ExternalMcpSource).find({ where: { serverId: In(ids) }, order: { name: 'ASC' } }),
-          this.db.getRepository(NetworkAccessRequest).find({ where: { serverId: In(ids), source: 'admin', status: 'approved' }, order: { host: 'ASC', port: 'ASC' } }),
+          this.db
+            .getRepository(NetworkAccessRequest)
+            .find({
+              where: { serverId: In(ids), source: 'admin', status: 'approved' },
+              order: { host: 'ASC', port: 'ASC' },
+            }),
           this.moduleRecords(),
         ])
       : [[], [], [], [], await this.moduleRecords()];
@@ -84,7 +102,12 @@ export class ExportService {
       network_records: by(network, s.id).map((r) => ({ host: r.host, port: r.port })),
     }));
 
-    const body: ExportDocument = { format_version: EXPORT_FORMAT_VERSION, exported_at: new Date().toISOString(), servers: exported, module_records: modules };
+    const body: ExportDocument = {
+      format_version: EXPORT_FORMAT_VERSION,
+      exported_at: new Date().toISOString(),
+      servers: exported,
+      module_records: modules,
+    };
     await this.activity.record({
       logType: 'audit',
       message: `Export of ${servers.length} server(s) by ${actor.name}`,
@@ -95,7 +118,13 @@ export class ExportService {
   }
 
   private async moduleRecords(): Promise<string[]> {
-    const rows = await this.db.getRepository(ModuleRequest).find({ where: { source: 'admin', status: 'approved' }, select: { moduleName: true }, order: { moduleName: 'ASC' } });
+    const rows = await this.db
+      .getRepository(ModuleRequest)
+      .find({
+        where: { source: 'admin', status: 'approved' },
+        select: { moduleName: true },
+        order: { moduleName: 'ASC' },
+      });
     return [...new Set(rows.map((r) => r.moduleName))];
   }
 }

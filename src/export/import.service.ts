@@ -16,7 +16,14 @@ import { ServersService } from '../servers/servers.service';
 import { SettingsService } from '../settings/settings.service';
 import type { ToolLanguage } from '../tools/entities/tool.entity';
 import { ToolsService } from '../tools/tools.service';
-import { checkFormatVersion, emptyCounts, parseExportDocument, type ExportedServer, type ExportedSource, type ImportIssue } from './export-document';
+import {
+  checkFormatVersion,
+  emptyCounts,
+  parseExportDocument,
+  type ExportedServer,
+  type ExportedSource,
+  type ImportIssue,
+} from './export-document';
 import { ExportSigner } from './export-signer';
 
 export interface ImportOptions {
@@ -75,7 +82,11 @@ export class ImportService {
     const doc = parseExportDocument(raw);
     const result: ImportResult = { signature_verified: verified, created: emptyCounts(), skipped: [], failed: [] };
     for (const name of doc.module_records) {
-      result.skipped.push({ kind: 'module_record', name, reason: 'module allowances are global and are not imported; allow the module under /api/settings/modules' });
+      result.skipped.push({
+        kind: 'module_record',
+        name,
+        reason: 'module allowances are global and are not imported; allow the module under /api/settings/modules',
+      });
     }
     // A verified document from this MCPBox follows the policy; anything else is reviewed.
     const autoApprove = verified && this.policyAutoApproves();
@@ -86,7 +97,11 @@ export class ImportService {
         const seen = new Set<string>();
         for (const server of doc.servers) {
           if (seen.has(server.name)) {
-            result.failed.push({ kind: 'server', name: server.name, reason: 'the document holds two servers with this name' });
+            result.failed.push({
+              kind: 'server',
+              name: server.name,
+              reason: 'the document holds two servers with this name',
+            });
             continue;
           }
           seen.add(server.name);
@@ -98,13 +113,22 @@ export class ImportService {
           if (id) created.push(id);
         }
         if (result.failed.length) {
-          throw invalid(`Import refused: ${result.failed.length} item(s) failed; nothing was imported`, { created: emptyCounts(), skipped: result.skipped, failed: result.failed });
+          throw invalid(`Import refused: ${result.failed.length} item(s) failed; nothing was imported`, {
+            created: emptyCounts(),
+            skipped: result.skipped,
+            failed: result.failed,
+          });
         }
         await this.activity.record(
           {
             logType: 'audit',
             message: `Import by ${actor.name}: ${result.created.servers} server(s), ${result.created.tools} tool(s) (${verified ? 'signature verified' : 'unsigned, allowed by the admin'})`,
-            details: { actor: actor.name, signature_verified: verified, created: result.created, skipped: result.skipped },
+            details: {
+              actor: actor.name,
+              signature_verified: verified,
+              created: result.created,
+              skipped: result.skipped,
+            },
           },
           tx,
         );
@@ -119,9 +143,19 @@ export class ImportService {
   }
 
   /** One server and everything beneath it; returns its id, or null when the server itself failed. */
-  private async importServer(tx: EntityManager, s: ExportedServer, actor: Actor, autoApprove: boolean, result: ImportResult): Promise<string | null> {
+  private async importServer(
+    tx: EntityManager,
+    s: ExportedServer,
+    actor: Actor,
+    autoApprove: boolean,
+    result: ImportResult,
+  ): Promise<string | null> {
     const server = await this.item(tx, result, 'server', s.name, async () => {
-      const created = await this.servers.create({ name: s.name, description: s.description, default_timeout_ms: s.default_timeout_ms }, actor, tx);
+      const created = await this.servers.create(
+        { name: s.name, description: s.description, default_timeout_ms: s.default_timeout_ms },
+        actor,
+        tx,
+      );
       // `imported` (SPEC §3): it exists, but nothing of it has been reviewed or started here yet.
       await tx.getRepository(Server).update({ id: created.id }, { status: 'imported' });
       return created;
@@ -130,11 +164,18 @@ export class ImportService {
     result.created.servers++;
 
     for (const secret of s.secrets) {
-      if (await this.item(tx, result, 'secret', `${s.name}.${secret.key_name}`, () => this.secrets.create(server.id, secret, actor, { manager: tx }))) result.created.secrets++;
+      if (
+        await this.item(tx, result, 'secret', `${s.name}.${secret.key_name}`, () =>
+          this.secrets.create(server.id, secret, actor, { manager: tx }),
+        )
+      )
+        result.created.secrets++;
     }
     const sourceIds = new Map<string, string>();
     for (const source of s.external_sources) {
-      const id = await this.item(tx, result, 'external_source', `${s.name}.${source.name}`, () => this.createSource(tx, server.id, source));
+      const id = await this.item(tx, result, 'external_source', `${s.name}.${source.name}`, () =>
+        this.createSource(tx, server.id, source),
+      );
       if (id) {
         sourceIds.set(source.name, id);
         result.created.external_sources++;
@@ -144,7 +185,11 @@ export class ImportService {
       const name = `${s.name}.${tool.name}`;
       if (tool.tool_type === 'mcp_passthrough') {
         const from = tool.external_source_name ? `source ${tool.external_source_name}` : 'its source';
-        result.skipped.push({ kind: 'tool', name, reason: `mcp_passthrough tools are not imported: discover ${from} and import its tools after the import` });
+        result.skipped.push({
+          kind: 'tool',
+          name,
+          reason: `mcp_passthrough tools are not imported: discover ${from} and import its tools after the import`,
+        });
         continue;
       }
       if (tool.tool_type !== 'code') {
@@ -172,7 +217,11 @@ export class ImportService {
     }
     for (const record of s.network_records) {
       const label = `${s.name}:${record.host}${record.port === null ? '' : `:${record.port}`}`;
-      if (await this.item(tx, result, 'network_record', label, () => this.network.addAdminHost(server.id, record.host, record.port, actor, { manager: tx }))) {
+      if (
+        await this.item(tx, result, 'network_record', label, () =>
+          this.network.addAdminHost(server.id, record.host, record.port, actor, { manager: tx }),
+        )
+      ) {
         result.created.network_records++;
       }
     }
@@ -183,7 +232,13 @@ export class ImportService {
    * Runs one item under a savepoint: a domain error (or a name taken concurrently) becomes
    * a `failed` line and the transaction carries on, so the answer lists every failure.
    */
-  private async item<T>(tx: EntityManager, result: ImportResult, kind: ImportIssue['kind'], name: string, fn: () => Promise<T>): Promise<T | null> {
+  private async item<T>(
+    tx: EntityManager,
+    result: ImportResult,
+    kind: ImportIssue['kind'],
+    name: string,
+    fn: () => Promise<T>,
+  ): Promise<T | null> {
     await tx.query('SAVEPOINT import_item');
     try {
       const value = await fn();
@@ -192,7 +247,8 @@ export class ImportService {
     } catch (err) {
       await tx.query('ROLLBACK TO SAVEPOINT import_item');
       await tx.query('RELEASE SAVEPOINT import_item');
-      if (err instanceof DomainError || err instanceof ItemFailure) result.failed.push({ kind, name, reason: err.message });
+      if (err instanceof DomainError || err instanceof ItemFailure)
+        result.failed.push({ kind, name, reason: err.message });
       else if (isUniqueViolation(err)) result.failed.push({ kind, name, reason: 'the name is already taken' });
       else throw err;
       return null;
@@ -209,16 +265,25 @@ export class ImportService {
     } catch {
       throw new ItemFailure('url must be an absolute http or https URL');
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ItemFailure('url must be an absolute http or https URL');
-    if (url.username || url.password) throw new ItemFailure('url must not carry credentials; name a secret in auth_secret_name');
-    if (!AUTH_TYPES.includes(s.auth_type as (typeof AUTH_TYPES)[number])) throw new ItemFailure(`auth_type must be one of ${AUTH_TYPES.join(', ')}`);
-    if (!TRANSPORTS.includes(s.transport_type as (typeof TRANSPORTS)[number])) throw new ItemFailure(`transport_type must be one of ${TRANSPORTS.join(', ')}`);
-    if (s.auth_secret_name !== null && (!SECRET_KEY_PATTERN.test(s.auth_secret_name) || s.auth_secret_name.length > 128)) {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new ItemFailure('url must be an absolute http or https URL');
+    if (url.username || url.password)
+      throw new ItemFailure('url must not carry credentials; name a secret in auth_secret_name');
+    if (!AUTH_TYPES.includes(s.auth_type as (typeof AUTH_TYPES)[number]))
+      throw new ItemFailure(`auth_type must be one of ${AUTH_TYPES.join(', ')}`);
+    if (!TRANSPORTS.includes(s.transport_type as (typeof TRANSPORTS)[number]))
+      throw new ItemFailure(`transport_type must be one of ${TRANSPORTS.join(', ')}`);
+    if (
+      s.auth_secret_name !== null &&
+      (!SECRET_KEY_PATTERN.test(s.auth_secret_name) || s.auth_secret_name.length > 128)
+    ) {
       throw new ItemFailure(`auth_secret_name must match ${SECRET_KEY_PATTERN.source} and be at most 128 characters`);
     }
-    if (s.auth_header_name !== null && !HEADER_NAME.test(s.auth_header_name)) throw new ItemFailure('auth_header_name must be an HTTP header name');
+    if (s.auth_header_name !== null && !HEADER_NAME.test(s.auth_header_name))
+      throw new ItemFailure('auth_header_name must be an HTTP header name');
     const repo = tx.getRepository(ExternalMcpSource);
-    if (await repo.exists({ where: { serverId, name: s.name } })) throw new ItemFailure(`the document holds two sources named ${s.name}`);
+    if (await repo.exists({ where: { serverId, name: s.name } }))
+      throw new ItemFailure(`the document holds two sources named ${s.name}`);
     const saved = await repo.save(
       repo.create({
         serverId,

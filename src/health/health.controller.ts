@@ -1,5 +1,11 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../common/decorators';
 import { AppConfig } from '../config/app-config';
@@ -50,7 +56,13 @@ export class HealthController {
     const services = await this.health.services();
     const status = this.health.overall(services);
     if (status === 'down') void reply.status(503);
-    return { status, version: this.config.version, mode: this.config.mode, uptime_s: this.health.uptimeSeconds, services };
+    return {
+      status,
+      version: this.config.version,
+      mode: this.config.mode,
+      uptime_s: this.health.uptimeSeconds,
+      services,
+    };
   }
 
   @Get('services')

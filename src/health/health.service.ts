@@ -45,7 +45,12 @@ export class HealthService {
           return { name, ...result, latency_ms: round(performance.now() - started) };
         } catch (err) {
           // Only the error's kind and message: never connection strings or secrets.
-          return { name, status: 'down' as const, latency_ms: round(performance.now() - started), error: safeMessage(err) };
+          return {
+            name,
+            status: 'down' as const,
+            latency_ms: round(performance.now() - started),
+            error: safeMessage(err),
+          };
         }
       }),
     );

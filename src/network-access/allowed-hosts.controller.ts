@@ -1,5 +1,14 @@
 import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { adminActor } from '../common/actor';
 import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
 import { AllowedHostInputDto, AllowedHostsDto } from './dto/allowed-host.dto';
@@ -9,7 +18,10 @@ import { NetworkAccessService } from './network-access.service';
 @ApiTags('servers')
 @Authenticated()
 @ApiParam({ name: 'id', description: 'Server id (UUID)' })
-@ApiBadRequestResponse({ description: 'Not a bare hostname/IP (URL, path, port in host, whitespace, empty, > 253), a port outside 1..65535, or a server id that is not a UUID' })
+@ApiBadRequestResponse({
+  description:
+    'Not a bare hostname/IP (URL, path, port in host, whitespace, empty, > 253), a port outside 1..65535, or a server id that is not a UUID',
+})
 @Controller('api/servers/:id/allowed-hosts')
 export class AllowedHostsController {
   constructor(private readonly network: NetworkAccessService) {}
@@ -18,8 +30,15 @@ export class AllowedHostsController {
   @ApiCreatedResponse({ type: AllowedHostsDto, description: 'An admin-sourced, approved network record was created' })
   @ApiNotFoundResponse({ description: 'No such server' })
   @ApiConflictResponse({ description: 'This host and port are already allowed for the server' })
-  async add(@Param('id', uuidParam('id')) id: string, @Body() dto: AllowedHostInputDto, @CurrentUser() user: AuthUser): Promise<AllowedHostsDto> {
-    return { server_id: id, allowed_hosts: await this.network.addAdminHost(id, dto.host, dto.port ?? null, adminActor(user.username)) };
+  async add(
+    @Param('id', uuidParam('id')) id: string,
+    @Body() dto: AllowedHostInputDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<AllowedHostsDto> {
+    return {
+      server_id: id,
+      allowed_hosts: await this.network.addAdminHost(id, dto.host, dto.port ?? null, adminActor(user.username)),
+    };
   }
 
   @Delete()
@@ -27,7 +46,14 @@ export class AllowedHostsController {
   @ApiBody({ type: AllowedHostInputDto })
   @ApiOkResponse({ type: AllowedHostsDto, description: 'The admin record for exactly this host and port was removed' })
   @ApiNotFoundResponse({ description: 'No such server, or no admin record for this host and port' })
-  async remove(@Param('id', uuidParam('id')) id: string, @Body() dto: AllowedHostInputDto, @CurrentUser() user: AuthUser): Promise<AllowedHostsDto> {
-    return { server_id: id, allowed_hosts: await this.network.removeAdminHost(id, dto.host, dto.port ?? null, adminActor(user.username)) };
+  async remove(
+    @Param('id', uuidParam('id')) id: string,
+    @Body() dto: AllowedHostInputDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<AllowedHostsDto> {
+    return {
+      server_id: id,
+      allowed_hosts: await this.network.removeAdminHost(id, dto.host, dto.port ?? null, adminActor(user.username)),
+    };
   }
 }

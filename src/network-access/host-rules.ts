@@ -23,7 +23,8 @@ const bad = (message: string) => invalid(message, { fields: ['host'] });
 export function normalizeHost(input: unknown): string {
   if (typeof input !== 'string' || input.length === 0) throw bad('host is required');
   if (input.length > HOST_MAX + 2) throw bad(`host must be at most ${HOST_MAX} characters`);
-  if (!HOST_CHARS.test(input)) throw bad('host must be a bare hostname or IP address: no scheme, path, port, user, wildcard or whitespace');
+  if (!HOST_CHARS.test(input))
+    throw bad('host must be a bare hostname or IP address: no scheme, path, port, user, wildcard or whitespace');
 
   let host = input.toLowerCase();
   const bracketed = host.startsWith('[') && host.endsWith(']');
@@ -35,7 +36,8 @@ export function normalizeHost(input: unknown): string {
 
   if (host.includes(':')) {
     // Only an IPv6 literal may hold a colon; `example.com:443` is a port in the host.
-    if (isIP(host) !== 6) throw bad('host must not carry a port (use the port field) and an IPv6 address must be valid');
+    if (isIP(host) !== 6)
+      throw bad('host must not carry a port (use the port field) and an IPv6 address must be valid');
     return new URL(`http://[${host}]/`).hostname.slice(1, -1);
   }
 
@@ -48,7 +50,10 @@ export function normalizeHost(input: unknown): string {
   if (isIP(canonical) === 4) return canonical;
   if (canonical.length > HOST_MAX) throw bad(`host must be at most ${HOST_MAX} characters`);
   const labels = canonical.split('.');
-  if (labels.some((l) => !LABEL.test(l))) throw bad('host is not a valid hostname: each label is 1-63 letters, digits, - or _, not starting or ending with -');
+  if (labels.some((l) => !LABEL.test(l)))
+    throw bad(
+      'host is not a valid hostname: each label is 1-63 letters, digits, - or _, not starting or ending with -',
+    );
   // A name of digits alone (`1.2.3.4.5`) would be mistaken for an address by some resolvers.
   if (/^[0-9]+$/.test(labels[labels.length - 1])) throw bad('host is not a valid hostname or IP address');
   return canonical;

@@ -30,8 +30,15 @@ export class NetworkAccessService {
   ) {}
 
   /** Allows `host` (and `port`, or any port when null) for the server; returns the new cache. */
-  async addAdminHost(serverId: string, host: unknown, port: unknown, actor: Actor, opts: NetworkTxOptions = {}): Promise<AllowedHost[]> {
-    if (actor.kind !== 'admin') throw forbidden('Only an admin can add an allowed host; a tool asks through a network access request');
+  async addAdminHost(
+    serverId: string,
+    host: unknown,
+    port: unknown,
+    actor: Actor,
+    opts: NetworkTxOptions = {},
+  ): Promise<AllowedHost[]> {
+    if (actor.kind !== 'admin')
+      throw forbidden('Only an admin can add an allowed host; a tool asks through a network access request');
     const h = normalizeHost(host);
     const p = normalizePort(port);
     const run = async (tx: EntityManager) => {
@@ -78,9 +85,14 @@ export class NetworkAccessService {
     const p = normalizePort(port);
     const hosts = await this.db.transaction(async (tx) => {
       const server = await this.lockServer(serverId, tx);
-      const result = await tx.getRepository(NetworkAccessRequest).delete({ serverId, host: h, port: p ?? IsNull(), source: 'admin', status: 'approved' });
+      const result = await tx
+        .getRepository(NetworkAccessRequest)
+        .delete({ serverId, host: h, port: p ?? IsNull(), source: 'admin', status: 'approved' });
       if (!result.affected) {
-        throw notFound('Admin network record', `${formatHost(h, p)} of server ${server.name} (allowances granted by approving a tool's request are not removed here)`);
+        throw notFound(
+          'Admin network record',
+          `${formatHost(h, p)} of server ${server.name} (allowances granted by approving a tool's request are not removed here)`,
+        );
       }
       await this.activity.record(
         {
@@ -100,7 +112,9 @@ export class NetworkAccessService {
   /** The server's current cache (what the sandbox enforces). */
   async allowedHosts(serverId: string): Promise<AllowedHost[]> {
     serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
-    const server = await this.db.getRepository(Server).findOne({ where: { id: serverId }, select: { id: true, allowedHosts: true } });
+    const server = await this.db
+      .getRepository(Server)
+      .findOne({ where: { id: serverId }, select: { id: true, allowedHosts: true } });
     if (!server) throw notFound('Server', serverId);
     return server.allowedHosts;
   }
@@ -111,10 +125,14 @@ export class NetworkAccessService {
    * host then port (any-port first), so the cache is stable for equal record sets.
    */
   async recomputeAllowedHosts(serverId: string, manager: EntityManager): Promise<AllowedHost[]> {
-    const rows = await manager.getRepository(NetworkAccessRequest).find({ where: { serverId, status: 'approved' }, select: { host: true, port: true } });
+    const rows = await manager
+      .getRepository(NetworkAccessRequest)
+      .find({ where: { serverId, status: 'approved' }, select: { host: true, port: true } });
     const seen = new Map<string, AllowedHost>();
     for (const r of rows) seen.set(`${r.host}|${r.port ?? ''}`, { host: r.host, port: r.port ?? null });
-    const hosts = [...seen.values()].sort((a, b) => (a.host === b.host ? (a.port ?? 0) - (b.port ?? 0) : a.host < b.host ? -1 : 1));
+    const hosts = [...seen.values()].sort((a, b) =>
+      a.host === b.host ? (a.port ?? 0) - (b.port ?? 0) : a.host < b.host ? -1 : 1,
+    );
     await manager.getRepository(Server).update({ id: serverId }, { allowedHosts: hosts });
     return hosts;
   }
@@ -122,7 +140,9 @@ export class NetworkAccessService {
   /** Serialises changes to one server's records, so a duplicate check and the recompute see a stable set. */
   private async lockServer(serverId: string, tx: EntityManager): Promise<Pick<Server, 'id' | 'name'>> {
     serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
-    const server = await tx.getRepository(Server).findOne({ where: { id: serverId }, select: { id: true, name: true }, lock: { mode: 'pessimistic_write' } });
+    const server = await tx
+      .getRepository(Server)
+      .findOne({ where: { id: serverId }, select: { id: true, name: true }, lock: { mode: 'pessimistic_write' } });
     if (!server) throw notFound('Server', serverId);
     return server;
   }

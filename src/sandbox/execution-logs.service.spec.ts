@@ -46,7 +46,12 @@ describe('ExecutionLogsService', () => {
   it('a refused row costs no other row; one whose tool is gone is kept without the link', async () => {
     const { repo, stored } = fakeRepo((r) => r.toolId === 'tool-2' || r.serverId === 'deleted-server');
     const logs = new ExecutionLogsService(repo, {} as DataSource);
-    await Promise.all([logs.record(row(1)), logs.record(row(2)), logs.record(row(3, { serverId: 'deleted-server' })), logs.record(row(4))]);
+    await Promise.all([
+      logs.record(row(1)),
+      logs.record(row(2)),
+      logs.record(row(3, { serverId: 'deleted-server' })),
+      logs.record(row(4)),
+    ]);
     assert.deepEqual(
       stored.map((r) => [r.toolName, r.toolId]),
       [

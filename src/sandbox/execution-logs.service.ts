@@ -141,7 +141,10 @@ export class ExecutionLogsService {
       await this.logs.insert(asEntity({ ...row, toolId: null }));
     } catch (err) {
       // The server itself was deleted (its logs go with it) or the database is down.
-      this.log.error({ err: describe(err), serverId: row.serverId, tool: row.toolName }, 'Could not write a tool execution log row');
+      this.log.error(
+        { err: describe(err), serverId: row.serverId, tool: row.toolName },
+        'Could not write a tool execution log row',
+      );
     }
   }
 

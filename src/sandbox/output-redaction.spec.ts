@@ -5,9 +5,17 @@ import { createRedactor, MIN_REDACTED_LENGTH, REDACTED, secretNeedles, truncateU
 describe('output redaction', () => {
   it('replaces every secret value in nested strings and keys, leaving the input untouched', () => {
     const redact = createRedactor({ API_KEY: 'sk-live-12345', OTHER: 'hunter22' });
-    const input = { text: 'key=sk-live-12345 and hunter22', list: ['sk-live-12345', 7, true, null], nested: { 'sk-live-12345': 'x' } };
+    const input = {
+      text: 'key=sk-live-12345 and hunter22',
+      list: ['sk-live-12345', 7, true, null],
+      nested: { 'sk-live-12345': 'x' },
+    };
     const out = redact(input);
-    assert.deepEqual(out, { text: `key=${REDACTED} and ${REDACTED}`, list: [REDACTED, 7, true, null], nested: { [REDACTED]: 'x' } });
+    assert.deepEqual(out, {
+      text: `key=${REDACTED} and ${REDACTED}`,
+      list: [REDACTED, 7, true, null],
+      nested: { [REDACTED]: 'x' },
+    });
     assert.equal(input.text, 'key=sk-live-12345 and hunter22', 'the original is not mutated');
   });
 

@@ -47,7 +47,11 @@ export function redactCutTail(text: string, needles: readonly string[]): string 
   for (const needle of needles) {
     // Candidates are where the secret's first characters appear in the last (length - 1) characters, longest tail first.
     const head = needle.slice(0, MIN_REDACTED_LENGTH);
-    for (let at = text.indexOf(head, Math.max(0, text.length - needle.length + 1)); at >= 0 && text.length - at > cut; at = text.indexOf(head, at + 1)) {
+    for (
+      let at = text.indexOf(head, Math.max(0, text.length - needle.length + 1));
+      at >= 0 && text.length - at > cut;
+      at = text.indexOf(head, at + 1)
+    ) {
       if (needle.startsWith(text.slice(at))) {
         cut = text.length - at;
         break;
@@ -70,7 +74,8 @@ export function createRedactor(secrets: Record<string, string>): Redactor {
     if (value === null || typeof value !== 'object' || depth > 200) return value;
     if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1));
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[redactText(k, needles)] = walk(v, depth + 1);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>))
+      out[redactText(k, needles)] = walk(v, depth + 1);
     return out;
   };
   return <T>(value: T) => walk(value, 0) as T;

@@ -14,16 +14,31 @@ const SECRET = 'sk-live-0123456789abcdef0123456789';
 const MAX_RESULT = 1000;
 
 describe('redaction of a secret cut by a size limit', () => {
-  const runtime = new SandboxRuntime({ workers: 1, memoryMb: 64, maxResultSize: MAX_RESULT, maxConcurrency: 2, queueSize: 2 });
+  const runtime = new SandboxRuntime({
+    workers: 1,
+    memoryMb: 64,
+    maxResultSize: MAX_RESULT,
+    maxConcurrency: 2,
+    queueSize: 2,
+  });
   const rows: ExecutionRecord[] = [];
-  const settings = { get: (k: string) => ({ redact_secrets_in_output: 'enabled', network_access_policy: 'require_approval' })[k] } as unknown as SettingsService;
+  const settings = {
+    get: (k: string) => ({ redact_secrets_in_output: 'enabled', network_access_policy: 'require_approval' })[k],
+  } as unknown as SettingsService;
   const config = { sandbox: { allowLoopback: false } } as unknown as AppConfig;
   const logs = { record: async (row: ExecutionRecord) => void rows.push(row) } as unknown as ExecutionLogsService;
   const executor = new ToolExecutor(runtime, settings, config, logs);
   const secrets = { KEY: SECRET };
   const target = (code: string): ExecutionTarget => ({
     serverId: '00000000-0000-4000-8000-000000000001',
-    tool: { id: '00000000-0000-4000-8000-000000000002', name: 'leak', code, language: 'javascript', codeHash: codeHash('javascript', code), timeoutMs: 5000 },
+    tool: {
+      id: '00000000-0000-4000-8000-000000000002',
+      name: 'leak',
+      code,
+      language: 'javascript',
+      codeHash: codeHash('javascript', code),
+      timeoutMs: 5000,
+    },
     secrets,
     allowedHosts: [],
     redact: createRedactor(secrets),
@@ -38,7 +53,11 @@ describe('redaction of a secret cut by a size limit', () => {
     ['a content result', `{ content: [{ type: 'text', text: 'x'.repeat(${MAX_RESULT - 20}) + secrets.KEY }] }`],
   ]) {
     it(`${what} cut inside the secret shows no part of it`, async () => {
-      const { outcome, logged } = await executor.run(target(`export async function main() { return ${expr}; }`), {}, { isTest: true, executedBy: null });
+      const { outcome, logged } = await executor.run(
+        target(`export async function main() { return ${expr}; }`),
+        {},
+        { isTest: true, executedBy: null },
+      );
       await logged;
       assert.equal(outcome.truncated, true, outcome.error);
       const shown = JSON.stringify(outcome);
@@ -75,7 +94,10 @@ describe('redactCutTail', () => {
   });
   it('stays fast for a 64 KiB secret and a long text', () => {
     const t = performance.now();
-    assert.equal(redactCutTail('x' + 'k'.repeat(1024 * 1024), secretNeedles({ BIG: 'k'.repeat(64 * 1024) })).endsWith(REDACTED), true);
+    assert.equal(
+      redactCutTail('x' + 'k'.repeat(1024 * 1024), secretNeedles({ BIG: 'k'.repeat(64 * 1024) })).endsWith(REDACTED),
+      true,
+    );
     // Every position of the window is a candidate that fails at once: still one pass (only the last 4 characters start the secret).
     const text = 'k'.repeat(1024 * 1024);
     assert.ok(redactCutTail(text, secretNeedles({ BIG: 'kkkkZ'.repeat(13000) })) === text.slice(0, -4) + REDACTED);

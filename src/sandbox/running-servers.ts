@@ -38,7 +38,8 @@ export interface RunningServer {
   errors: number;
 }
 
-export const codeHash = (language: string, code: string): string => createHash('sha256').update(language).update(code).digest('hex');
+export const codeHash = (language: string, code: string): string =>
+  createHash('sha256').update(language).update(code).digest('hex');
 
 /** tool.timeout_ms, else the server's default, never above the 300 s ceiling (SPEC §5). */
 export const effectiveTimeout = (tool: Pick<Tool, 'timeoutMs'>, server: Pick<Server, 'defaultTimeoutMs'>): number =>
@@ -46,7 +47,14 @@ export const effectiveTimeout = (tool: Pick<Tool, 'timeoutMs'>, server: Pick<Ser
 
 export function loadedTool(tool: Tool, server: Pick<Server, 'defaultTimeoutMs'>): LoadedTool {
   const code = tool.code ?? '';
-  return { id: tool.id, name: tool.name, code, language: tool.language, codeHash: codeHash(tool.language, code), timeoutMs: effectiveTimeout(tool, server) };
+  return {
+    id: tool.id,
+    name: tool.name,
+    code,
+    language: tool.language,
+    codeHash: codeHash(tool.language, code),
+    timeoutMs: effectiveTimeout(tool, server),
+  };
 }
 
 /**
@@ -71,7 +79,10 @@ export class ServerSnapshots {
   async load(serverId: string): Promise<ServerSnapshot> {
     const server = await this.server(serverId);
     const [tools, secrets] = await Promise.all([
-      this.tools.find({ where: { serverId, approvalStatus: 'approved', enabled: true, toolType: 'code' }, order: { name: 'ASC' } }),
+      this.tools.find({
+        where: { serverId, approvalStatus: 'approved', enabled: true, toolType: 'code' },
+        order: { name: 'ASC' },
+      }),
       this.secrets.valuesFor(serverId),
     ]);
     return {

@@ -19,7 +19,10 @@ export class SandboxController {
 
   @Post(':id/start')
   @HttpCode(200)
-  @ApiOperation({ summary: "Load the server's approved + enabled tools into the sandbox and set it running (a running server is reloaded)" })
+  @ApiOperation({
+    summary:
+      "Load the server's approved + enabled tools into the sandbox and set it running (a running server is reloaded)",
+  })
   @ApiOkResponse({ type: SandboxStatusDto })
   start(@ServerId() id: string, @CurrentUser() user: AuthUser): Promise<SandboxStatusDto> {
     return this.sandbox.start(id, adminActor(user.username));

@@ -22,8 +22,15 @@ const log = new Logger('SandboxRuntime');
 function recordRuntimeEvent(activity: ActivityService, e: RuntimeEvent): void {
   log[e.level === 'error' ? 'error' : e.level === 'warning' ? 'warn' : 'log']({ details: e.details }, e.message);
   void activity
-    .record({ logType: e.level === 'error' ? 'error' : 'system', level: e.level, message: e.message, details: e.details })
-    .catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'Could not record a sandbox runtime event'));
+    .record({
+      logType: e.level === 'error' ? 'error' : 'system',
+      level: e.level,
+      message: e.message,
+      details: e.details,
+    })
+    .catch((err: unknown) =>
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'Could not record a sandbox runtime event'),
+    );
 }
 
 /**
@@ -69,7 +76,14 @@ export class SandboxModule implements OnModuleInit, BeforeApplicationShutdown {
       const status = s.workers === 0 ? 'down' : s.queued >= s.queueSize ? 'degraded' : 'ok';
       return {
         status,
-        details: { workers: s.workers, in_flight: s.inFlight, queued: s.queued, max_concurrency: s.maxConcurrency, queue_size: s.queueSize, worker_restarts: s.workerRestarts },
+        details: {
+          workers: s.workers,
+          in_flight: s.inFlight,
+          queued: s.queued,
+          max_concurrency: s.maxConcurrency,
+          queue_size: s.queueSize,
+          worker_restarts: s.workerRestarts,
+        },
       };
     });
   }

@@ -1,4 +1,10 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { ActivityService } from '../activity/activity.service';
@@ -11,7 +17,13 @@ import { Server } from '../servers/entities/server.entity';
 import { checkUuid } from '../common/ids';
 import { SettingsService } from '../settings/settings.service';
 import { Tool } from '../tools/entities/tool.entity';
-import { mapServerLogLine, mapTestCodeResult, type SandboxStatusView, type ServerLogLineView, type TestCodeResultView } from './dto/sandbox.dto';
+import {
+  mapServerLogLine,
+  mapTestCodeResult,
+  type SandboxStatusView,
+  type ServerLogLineView,
+  type TestCodeResultView,
+} from './dto/sandbox.dto';
 import { ExecutionLogsService } from './execution-logs.service';
 import { createRedactor } from './output-redaction';
 import { loadedTool, RunningServers, ServerSnapshots, type RunningServer } from './running-servers';
@@ -32,7 +44,8 @@ export interface RunningServerInfo {
 }
 
 const SYSTEM: Actor = { kind: 'admin', name: 'system' };
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Server lifecycle in the sandbox (SPEC §4): start loads a snapshot of the server's
@@ -77,7 +90,11 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
       } catch (err) {
         this.log.error({ err: errMessage(err), serverId: server.id }, 'Could not resume a running server');
         await this.servers.update({ id: server.id }, { status: 'error' }).catch(() => undefined);
-        await this.record(server.id, 'error', `Server ${server.name} could not be resumed after a restart: ${errMessage(err)}`);
+        await this.record(
+          server.id,
+          'error',
+          `Server ${server.name} could not be resumed after a restart: ${errMessage(err)}`,
+        );
       }
     }
   }
@@ -151,7 +168,9 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
   runningServers(): RunningServerInfo[] {
     return this.registry.ids().flatMap((id) => {
       const entry = this.registry.get(id);
-      return entry ? [{ serverId: id, serverName: entry.snapshot.serverName, tools: [...entry.snapshot.tools.keys()] }] : [];
+      return entry
+        ? [{ serverId: id, serverName: entry.snapshot.serverName, tools: [...entry.snapshot.tools.keys()] }]
+        : [];
     });
   }
 
@@ -162,19 +181,32 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
    * as an outcome with `isError`; a server that is not running or a tool that is not
    * loaded is a domain error naming it. The log row is written in the background.
    */
-  async executeTool(serverId: string, toolName: string, args: unknown, ctx: Partial<ExecutionContext> = {}): Promise<ExecutionOutcome> {
+  async executeTool(
+    serverId: string,
+    toolName: string,
+    args: unknown,
+    ctx: Partial<ExecutionContext> = {},
+  ): Promise<ExecutionOutcome> {
     const entry = this.registry.get(serverId);
     if (!entry) throw unavailable(`Server ${serverId} is not running; start it first`);
     const { snapshot } = entry;
     const tool = snapshot.tools.get(toolName);
-    if (!tool) throw new DomainError('not_found', `Tool '${toolName}' is not loaded on server '${snapshot.serverName}': it does not exist, is not approved or is disabled`);
+    if (!tool)
+      throw new DomainError(
+        'not_found',
+        `Tool '${toolName}' is not loaded on server '${snapshot.serverName}': it does not exist, is not approved or is disabled`,
+      );
     const callArgs = args === undefined ? {} : args; // MCP allows a call without arguments
     if (!isPlainObject(callArgs)) throw invalid('arguments must be a JSON object', { fields: ['arguments'] });
     const isTest = ctx.isTest ?? false;
-    const { outcome, logged } = await this.executor.run({ serverId, tool, secrets: snapshot.secrets, allowedHosts: snapshot.allowedHosts, redact: snapshot.redact }, callArgs, {
-      isTest,
-      executedBy: ctx.executedBy ?? null,
-    });
+    const { outcome, logged } = await this.executor.run(
+      { serverId, tool, secrets: snapshot.secrets, allowedHosts: snapshot.allowedHosts, redact: snapshot.redact },
+      callArgs,
+      {
+        isTest,
+        executedBy: ctx.executedBy ?? null,
+      },
+    );
     void logged;
     if (!isTest) countCall(entry, outcome);
     return outcome;
@@ -190,14 +222,23 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
     if (!isPlainObject(args)) throw invalid('arguments must be a JSON object', { fields: ['arguments'] });
     const tool = await this.tools.findOne({ where: { id: toolId } });
     if (!tool) throw notFound('Tool', toolId);
-    if (tool.toolType !== 'code' || tool.code === null) throw invalid(`Tool ${tool.name} is a ${tool.toolType} tool; only code tools run in the sandbox`);
+    if (tool.toolType !== 'code' || tool.code === null)
+      throw invalid(`Tool ${tool.name} is a ${tool.toolType} tool; only code tools run in the sandbox`);
     if (this.settings.get('tool_approval_mode') === 'require_approval' && tool.approvalStatus !== 'approved') {
-      throw forbidden(`Tool ${tool.name} is ${tool.approvalStatus}: under tool_approval_mode=require_approval only approved tools can be tested`);
+      throw forbidden(
+        `Tool ${tool.name} is ${tool.approvalStatus}: under tool_approval_mode=require_approval only approved tools can be tested`,
+      );
     }
     const server = await this.snapshots.server(tool.serverId);
     const secrets = await this.secrets.valuesFor(server.id);
     const { outcome, logged } = await this.executor.run(
-      { serverId: server.id, tool: loadedTool(tool, server), secrets, allowedHosts: server.allowedHosts ?? [], redact: createRedactor(secrets) },
+      {
+        serverId: server.id,
+        tool: loadedTool(tool, server),
+        secrets,
+        allowedHosts: server.allowedHosts ?? [],
+        redact: createRedactor(secrets),
+      },
       args,
       { isTest: true, executedBy: actor.name },
     );
@@ -215,20 +256,32 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
     if (previous) previous.snapshot = snapshot;
     else this.registry.set(serverId, { snapshot, startedAt: new Date(), executions: 0, errors: 0 });
     const tools = [...snapshot.tools.keys()];
-    await this.record(serverId, 'system', `Server ${snapshot.serverName} ${previous ? 'reloaded' : how} (${tools.length} tool${tools.length === 1 ? '' : 's'} loaded)`, {
-      tools,
-      actor: actor.name,
-      actor_kind: actor.kind,
-    });
+    await this.record(
+      serverId,
+      'system',
+      `Server ${snapshot.serverName} ${previous ? 'reloaded' : how} (${tools.length} tool${tools.length === 1 ? '' : 's'} loaded)`,
+      {
+        tools,
+        actor: actor.name,
+        actor_kind: actor.kind,
+      },
+    );
   }
 
   private async unload(serverId: string, actor: Actor): Promise<void> {
     const server = await this.snapshots.server(serverId);
     const wasRunning = this.registry.delete(serverId);
-    await this.runtime.evictServer(serverId).catch((err: unknown) => this.log.warn({ err: errMessage(err), serverId }, 'Evicting a server from the runtime failed'));
+    await this.runtime
+      .evictServer(serverId)
+      .catch((err: unknown) =>
+        this.log.warn({ err: errMessage(err), serverId }, 'Evicting a server from the runtime failed'),
+      );
     if (!wasRunning && server.status !== 'running' && server.status !== 'error') return;
     await this.servers.update({ id: serverId }, { status: 'stopped' });
-    await this.record(serverId, 'system', `Server ${server.name} stopped by ${actor.name}`, { actor: actor.name, actor_kind: actor.kind });
+    await this.record(serverId, 'system', `Server ${server.name} stopped by ${actor.name}`, {
+      actor: actor.name,
+      actor_kind: actor.kind,
+    });
   }
 
   /** Live changes: a running server picks up tools, secrets and allowances without a restart. */
@@ -245,7 +298,11 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
         if (err instanceof DomainError && err.kind === 'not_found') return this.drop(serverId);
         // The old snapshot stays in force; the failure is visible in the server's log.
         this.log.error({ err: errMessage(err), serverId, change: change.kind }, 'Reloading a running server failed');
-        await this.record(serverId, 'error', `Reloading server ${entry.snapshot.serverName} after a ${change.kind} change failed: ${errMessage(err)}`);
+        await this.record(
+          serverId,
+          'error',
+          `Reloading server ${entry.snapshot.serverName} after a ${change.kind} change failed: ${errMessage(err)}`,
+        );
       }
     });
   }
@@ -255,7 +312,12 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
     await this.runtime.evictServer(serverId).catch(() => undefined);
   }
 
-  private async record(serverId: string, logType: 'system' | 'error', message: string, details?: Record<string, unknown>): Promise<void> {
+  private async record(
+    serverId: string,
+    logType: 'system' | 'error',
+    message: string,
+    details?: Record<string, unknown>,
+  ): Promise<void> {
     await this.activity
       .record({ logType, level: logType === 'error' ? 'error' : 'info', message, details, serverId })
       .catch((err: unknown) => this.log.warn({ err: errMessage(err), serverId }, 'Could not record a lifecycle entry'));

@@ -1,5 +1,12 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { adminActor } from '../common/actor';
 import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
 import { TestCodeDto, TestCodeResultDto } from './dto/sandbox.dto';
@@ -13,9 +20,17 @@ export class TestCodeController {
 
   @Post('test-code')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Run a saved tool once in the sandbox (whether or not its server is running); logged as a test execution' })
-  @ApiOkResponse({ type: TestCodeResultDto, description: 'The run finished: success false when main threw, timed out, hit a limit, or the sandbox was busy or failed' })
-  @ApiBadRequestResponse({ description: 'tool_id is not a UUID, arguments is not an object, or the tool is not a code tool' })
+  @ApiOperation({
+    summary: 'Run a saved tool once in the sandbox (whether or not its server is running); logged as a test execution',
+  })
+  @ApiOkResponse({
+    type: TestCodeResultDto,
+    description:
+      'The run finished: success false when main threw, timed out, hit a limit, or the sandbox was busy or failed',
+  })
+  @ApiBadRequestResponse({
+    description: 'tool_id is not a UUID, arguments is not an object, or the tool is not a code tool',
+  })
   @ApiForbiddenResponse({ description: 'Under tool_approval_mode=require_approval the tool is not approved' })
   @ApiNotFoundResponse({ description: 'No tool with this id' })
   testCode(@Body() dto: TestCodeDto, @CurrentUser() user: AuthUser): Promise<TestCodeResultDto> {

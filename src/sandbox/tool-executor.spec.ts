@@ -15,11 +15,19 @@ const SECRET = 'sk-very-secret-value';
 // The executor warns when the runtime refuses a call; that warning is expected here.
 Logger.overrideLogger(false);
 
-function harness(execute: (req: ExecutionRequest) => Promise<ExecutionOutcome>, redaction: 'enabled' | 'disabled' = 'enabled') {
+function harness(
+  execute: (req: ExecutionRequest) => Promise<ExecutionOutcome>,
+  redaction: 'enabled' | 'disabled' = 'enabled',
+) {
   const rows: ExecutionRecord[] = [];
   const requests: ExecutionRequest[] = [];
-  const runtime = { execute: (req: ExecutionRequest) => (requests.push(req), execute(req)) } as unknown as SandboxRuntime;
-  const policy: Record<string, string> = { redact_secrets_in_output: redaction, network_access_policy: 'allow_all_public' };
+  const runtime = {
+    execute: (req: ExecutionRequest) => (requests.push(req), execute(req)),
+  } as unknown as SandboxRuntime;
+  const policy: Record<string, string> = {
+    redact_secrets_in_output: redaction,
+    network_access_policy: 'allow_all_public',
+  };
   const settings = { get: (k: string) => policy[k] } as unknown as SettingsService;
   const config = { sandbox: { allowLoopback: true } } as unknown as AppConfig;
   const logs = { record: async (row: ExecutionRecord) => void rows.push(row) } as unknown as ExecutionLogsService;
@@ -74,7 +82,11 @@ describe('ToolExecutor', () => {
   it('passes the network rules of the call: allowed hosts, the live policy and the loopback flag', async () => {
     const { executor, requests } = harness(async () => ok(1));
     await executor.run(target, {}, { isTest: true, executedBy: null });
-    assert.deepEqual(requests[0].network, { allowedHosts: target.allowedHosts, policy: 'allow_all_public', allowLoopback: true });
+    assert.deepEqual(requests[0].network, {
+      allowedHosts: target.allowedHosts,
+      policy: 'allow_all_public',
+      allowLoopback: true,
+    });
     assert.equal(requests[0].timeoutMs, 1000);
     assert.deepEqual(requests[0].secrets, secrets);
   });

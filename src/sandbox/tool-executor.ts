@@ -51,7 +51,11 @@ export class ToolExecutor {
 
   /** The outbound rules of the next call: the policy is read live, per call. */
   networkRules(allowedHosts: AllowedHost[]): NetworkRules {
-    return { allowedHosts, policy: this.settings.get('network_access_policy'), allowLoopback: this.config.sandbox.allowLoopback };
+    return {
+      allowedHosts,
+      policy: this.settings.get('network_access_policy'),
+      allowLoopback: this.config.sandbox.allowLoopback,
+    };
   }
 
   async run(target: ExecutionTarget, args: Record<string, unknown>, ctx: ExecutionContext): Promise<ExecutionResult> {
@@ -74,8 +78,14 @@ export class ToolExecutor {
     } catch (err) {
       // The runtime resolves tool faults itself; a rejection is the sandbox refusing the call
       // (shutting down, queue full: a domain error with a clear message) or failing outright.
-      const message = err instanceof DomainError ? err.message : `Sandbox failure: ${err instanceof Error ? err.message : 'unknown error'}`;
-      this.log.warn({ err: err instanceof Error ? err.message : String(err), tool: target.tool.name }, 'The sandbox runtime refused or failed a call');
+      const message =
+        err instanceof DomainError
+          ? err.message
+          : `Sandbox failure: ${err instanceof Error ? err.message : 'unknown error'}`;
+      this.log.warn(
+        { err: err instanceof Error ? err.message : String(err), tool: target.tool.name },
+        'The sandbox runtime refused or failed a call',
+      );
       outcome = failedOutcome(message, performance.now() - started);
     } finally {
       outcome ??= failedOutcome('Sandbox failure: the call ended without a result', performance.now() - started);
@@ -88,7 +98,14 @@ export class ToolExecutor {
 }
 
 export function failedOutcome(message: string, durationMs: number): ExecutionOutcome {
-  return { success: false, isError: true, content: [{ type: 'text', text: message }], error: message, stdout: '', durationMs: Math.round(durationMs) };
+  return {
+    success: false,
+    isError: true,
+    content: [{ type: 'text', text: message }],
+    error: message,
+    stdout: '',
+    durationMs: Math.round(durationMs),
+  };
 }
 
 /** Every place a secret could surface: content blocks, structuredContent, value, error, stdout. */
@@ -130,18 +147,27 @@ function cutSecretTails(outcome: ExecutionOutcome, secrets: Record<string, strin
       if (b.type !== 'text') return b;
       if (b.text.includes(RESULT_CUT)) return { ...b, text: beforeMarker(b.text, RESULT_CUT) };
       const next = all[i + 1];
-      return next?.type === 'text' && next.text.startsWith(RESULT_CUT.trimStart()) ? { ...b, text: redactCutTail(b.text, needles) } : b;
+      return next?.type === 'text' && next.text.startsWith(RESULT_CUT.trimStart())
+        ? { ...b, text: redactCutTail(b.text, needles) }
+        : b;
     });
   }
   if (stdoutCut) out.stdout = beforeMarker(outcome.stdout, STDOUT_CUT);
   if (errorCut && outcome.error !== undefined) {
     out.error = beforeMarker(outcome.error, ERROR_CUT);
-    out.content = out.content.map((b) => (b.type === 'text' && b.text.includes(ERROR_CUT) ? { ...b, text: beforeMarker(b.text, ERROR_CUT) } : b));
+    out.content = out.content.map((b) =>
+      b.type === 'text' && b.text.includes(ERROR_CUT) ? { ...b, text: beforeMarker(b.text, ERROR_CUT) } : b,
+    );
   }
   return out;
 }
 
-function toRecord(target: ExecutionTarget, args: Record<string, unknown>, outcome: ExecutionOutcome, ctx: ExecutionContext): ExecutionRecord {
+function toRecord(
+  target: ExecutionTarget,
+  args: Record<string, unknown>,
+  outcome: ExecutionOutcome,
+  ctx: ExecutionContext,
+): ExecutionRecord {
   return {
     toolId: target.tool.id,
     serverId: target.serverId,

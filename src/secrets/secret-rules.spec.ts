@@ -3,13 +3,15 @@ import { describe, it } from 'node:test';
 import { DomainError } from '../common/errors';
 import { checkSecretDescription, checkSecretKey, checkSecretValue, SECRET_VALUE_MAX_BYTES } from './secret-rules';
 
-const refused = (fn: () => unknown) => assert.throws(fn, (e: unknown) => e instanceof DomainError && e.kind === 'invalid');
+const refused = (fn: () => unknown) =>
+  assert.throws(fn, (e: unknown) => e instanceof DomainError && e.kind === 'invalid');
 
 describe('secret rules', () => {
   it('takes upper-case keys up to 128 characters', () => {
     assert.equal(checkSecretKey('API_KEY_2'), 'API_KEY_2');
     assert.equal(checkSecretKey('K'.repeat(128)), 'K'.repeat(128));
-    for (const k of ['api_key', 'Api', '1A', '_A', 'A-B', 'A B', '', 'K'.repeat(129), undefined, 7]) refused(() => checkSecretKey(k));
+    for (const k of ['api_key', 'Api', '1A', '_A', 'A-B', 'A B', '', 'K'.repeat(129), undefined, 7])
+      refused(() => checkSecretKey(k));
   });
 
   it('bounds values by UTF-8 bytes and never quotes them in a message', () => {

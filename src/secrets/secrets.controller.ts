@@ -1,5 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { adminActor } from '../common/actor';
 import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
@@ -12,7 +21,9 @@ const serverId = uuidParam('id');
 @ApiTags('secrets')
 @Authenticated()
 @ApiParam({ name: 'id', description: 'Server id (UUID)' })
-@ApiBadRequestResponse({ description: 'Invalid input (the offending fields are named) or a server id that is not a UUID' })
+@ApiBadRequestResponse({
+  description: 'Invalid input (the offending fields are named) or a server id that is not a UUID',
+})
 @ApiNotFoundResponse({ description: 'No such server (or no such secret key)' })
 @Controller('api/servers/:id/secrets')
 export class SecretsController {
@@ -27,14 +38,26 @@ export class SecretsController {
   @Post()
   @ApiCreatedResponse({ type: SecretDto, description: 'A placeholder: the key exists, without a value' })
   @ApiConflictResponse({ description: 'The key already exists on this server' })
-  create(@Param('id', serverId) id: string, @Body() dto: CreateSecretDto, @CurrentUser() user: AuthUser): Promise<SecretDto> {
+  create(
+    @Param('id', serverId) id: string,
+    @Body() dto: CreateSecretDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<SecretDto> {
     return this.secrets.create(id, { key_name: dto.key_name, description: dto.description }, adminActor(user.username));
   }
 
   @Put(':key')
   @ApiParam({ name: 'key', description: 'Key name, e.g. WEATHER_API_KEY' })
-  @ApiOkResponse({ type: SecretDto, description: 'The value is stored encrypted; a running server sees it without a restart' })
-  setValue(@Param('id', serverId) id: string, @Param('key') key: string, @Body() dto: SetSecretValueDto, @CurrentUser() user: AuthUser): Promise<SecretDto> {
+  @ApiOkResponse({
+    type: SecretDto,
+    description: 'The value is stored encrypted; a running server sees it without a restart',
+  })
+  setValue(
+    @Param('id', serverId) id: string,
+    @Param('key') key: string,
+    @Body() dto: SetSecretValueDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<SecretDto> {
     return this.secrets.setValue(id, key, dto.value, adminActor(user.username));
   }
 

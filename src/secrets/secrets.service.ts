@@ -40,7 +40,8 @@ export const mapSecret = (s: ServerSecret): SecretView => ({
   updated_at: s.updatedAt.toISOString(),
 });
 
-const isPgError = (err: unknown, code: string) => (err as { code?: string })?.code === code || (err as { driverError?: { code?: string } })?.driverError?.code === code;
+const isPgError = (err: unknown, code: string) =>
+  (err as { code?: string })?.code === code || (err as { driverError?: { code?: string } })?.driverError?.code === code;
 
 /**
  * A server's secrets (SPEC §3, §4, §11). Values are sealed with AES-256-GCM bound to
@@ -72,20 +73,33 @@ export class SecretsService {
   async listPage(serverId: string, query: PaginationQueryDto = {}): Promise<Page<SecretView>> {
     await this.server(serverId, this.db.manager);
     const req = pageRequest(query);
-    const [rows, total] = await this.secrets.findAndCount({ where: { serverId }, order: { keyName: 'ASC' }, skip: req.skip, take: req.take });
+    const [rows, total] = await this.secrets.findAndCount({
+      where: { serverId },
+      order: { keyName: 'ASC' },
+      skip: req.skip,
+      take: req.take,
+    });
     return toPage(rows.map(mapSecret), total, req);
   }
 
   /** A placeholder: the name the tool code reads, with no value until an admin sets one. */
-  async create(serverId: string, input: CreateSecretInput, actor: Actor, opts: SecretTxOptions = {}): Promise<SecretView> {
+  async create(
+    serverId: string,
+    input: CreateSecretInput,
+    actor: Actor,
+    opts: SecretTxOptions = {},
+  ): Promise<SecretView> {
     const keyName = checkSecretKey(input?.key_name);
     const description = checkSecretDescription(input?.description);
     const run = async (tx: EntityManager) => {
       const server = await this.server(serverId, tx);
       const repo = tx.getRepository(ServerSecret);
-      if (await repo.exists({ where: { serverId, keyName } })) throw conflict(`Secret ${keyName} already exists on server ${server.name}`);
+      if (await repo.exists({ where: { serverId, keyName } }))
+        throw conflict(`Secret ${keyName} already exists on server ${server.name}`);
       const saved = await repo.save(repo.create({ serverId, keyName, description, encryptedValue: null }));
-      await this.audit(tx, server, actor, `Secret ${keyName} created on server ${server.name} by ${actor.name}`, { key_name: keyName });
+      await this.audit(tx, server, actor, `Secret ${keyName} created on server ${server.name} by ${actor.name}`, {
+        key_name: keyName,
+      });
       return mapSecret(saved);
     };
     if (opts.manager) return run(opts.manager);
@@ -109,7 +123,9 @@ export class SecretsService {
       if (!row) throw notFound('Secret', `${keyName} of server ${server.name}`);
       row.encryptedValue = this.box.encrypt(value, secretAad(serverId, keyName));
       const saved = await repo.save(row);
-      await this.audit(tx, server, actor, `Secret ${keyName} value set on server ${server.name} by ${actor.name}`, { key_name: keyName });
+      await this.audit(tx, server, actor, `Secret ${keyName} value set on server ${server.name} by ${actor.name}`, {
+        key_name: keyName,
+      });
       return mapSecret(saved);
     });
     await this.changes.publish({ serverId, kind: 'secrets' });
@@ -123,7 +139,9 @@ export class SecretsService {
       const server = await this.server(serverId, tx);
       const result = await tx.getRepository(ServerSecret).delete({ serverId, keyName });
       if (!result.affected) throw notFound('Secret', `${keyName} of server ${server.name}`);
-      await this.audit(tx, server, actor, `Secret ${keyName} deleted from server ${server.name} by ${actor.name}`, { key_name: keyName });
+      await this.audit(tx, server, actor, `Secret ${keyName} deleted from server ${server.name} by ${actor.name}`, {
+        key_name: keyName,
+      });
     });
     await this.changes.publish({ serverId, kind: 'secrets' });
   }
@@ -156,20 +174,39 @@ export class SecretsService {
     if (this.reported.has(mark)) return;
     this.reported.add(mark);
     await this.activity
-      .record({ logType: 'alert', level: 'warning', message, details: { key_name: row.keyName }, serverId: row.serverId })
+      .record({
+        logType: 'alert',
+        level: 'warning',
+        message,
+        details: { key_name: row.keyName },
+        serverId: row.serverId,
+      })
       .catch((err: unknown) => this.log.warn({ err }, 'Could not record the undecryptable-secret alert'));
   }
 
   private async server(serverId: string, manager: EntityManager): Promise<Pick<Server, 'id' | 'name'>> {
     serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
-    const server = await manager.getRepository(Server).findOne({ where: { id: serverId }, select: { id: true, name: true } });
+    const server = await manager
+      .getRepository(Server)
+      .findOne({ where: { id: serverId }, select: { id: true, name: true } });
     if (!server) throw notFound('Server', serverId);
     return server;
   }
 
-  private audit(tx: EntityManager, server: Pick<Server, 'id' | 'name'>, actor: Actor, message: string, details: Record<string, unknown>) {
+  private audit(
+    tx: EntityManager,
+    server: Pick<Server, 'id' | 'name'>,
+    actor: Actor,
+    message: string,
+    details: Record<string, unknown>,
+  ) {
     return this.activity.record(
-      { logType: 'audit', message, details: { ...details, server_name: server.name, actor: actor.name, actor_kind: actor.kind }, serverId: server.id },
+      {
+        logType: 'audit',
+        message,
+        details: { ...details, server_name: server.name, actor: actor.name, actor_kind: actor.kind },
+        serverId: server.id,
+      },
       tx,
     );
   }

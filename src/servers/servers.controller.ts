@@ -13,7 +13,14 @@ import {
 import { adminActor } from '../common/actor';
 import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
-import { CreateServerDto, mapServer, mapServerDetail, ServerDetailDto, ServerDto, UpdateServerDto } from './dto/server.dto';
+import {
+  CreateServerDto,
+  mapServer,
+  mapServerDetail,
+  ServerDetailDto,
+  ServerDto,
+  UpdateServerDto,
+} from './dto/server.dto';
 import { ServersService } from './servers.service';
 import { uuidParam } from '../common/uuid-param';
 
@@ -37,7 +44,9 @@ export class ServersController {
   @Post()
   @ApiOperation({ summary: 'Create a server' })
   @ApiCreatedResponse({ type: ServerDto })
-  @ApiBadRequestResponse({ description: 'Name breaks the pattern or is longer than 64; default_timeout_ms out of 1000..300000; unknown field' })
+  @ApiBadRequestResponse({
+    description: 'Name breaks the pattern or is longer than 64; default_timeout_ms out of 1000..300000; unknown field',
+  })
   @ApiConflictResponse({ description: 'A server with this name exists' })
   async create(@Body() dto: CreateServerDto, @CurrentUser() user: AuthUser): Promise<ServerDto> {
     return mapServer(await this.servers.create({ ...dto }, adminActor(user.username)), 0);
@@ -61,7 +70,11 @@ export class ServersController {
   @ApiBadRequestResponse({ description: 'id is not a UUID; empty body; a field is invalid; unknown field' })
   @ApiNotFoundResponse({ description: 'No such server' })
   @ApiConflictResponse({ description: 'Another server has this name' })
-  async update(@Param('id', uuidParam('id')) id: string, @Body() dto: UpdateServerDto, @CurrentUser() user: AuthUser): Promise<ServerDto> {
+  async update(
+    @Param('id', uuidParam('id')) id: string,
+    @Body() dto: UpdateServerDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<ServerDto> {
     const { server, toolCount } = await this.servers.update(id, { ...dto }, adminActor(user.username));
     return mapServer(server, toolCount);
   }

@@ -32,7 +32,11 @@ export class ServersService {
 
   async list(query: PaginationQueryDto = {}): Promise<Page<ServerWithCount>> {
     const req = pageRequest(query);
-    const [servers, total] = await this.servers.findAndCount({ order: { name: 'ASC' }, skip: req.skip, take: req.take });
+    const [servers, total] = await this.servers.findAndCount({
+      order: { name: 'ASC' },
+      skip: req.skip,
+      take: req.take,
+    });
     const counts = await this.toolCounts(servers.map((s) => s.id));
     return toPage(
       servers.map((server) => ({ server, toolCount: counts.get(server.id) ?? 0 })),
@@ -48,7 +52,10 @@ export class ServersService {
   async findOrFail(id: string, manager?: EntityManager, opts: { lock?: boolean } = {}): Promise<Server> {
     checkUuid(id, 'server_id');
     const repo = manager ? manager.getRepository(Server) : this.servers;
-    const server = await repo.findOne({ where: { id }, ...(manager && opts.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    const server = await repo.findOne({
+      where: { id },
+      ...(manager && opts.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
     if (!server) throw notFound('Server', id);
     return server;
   }
@@ -74,7 +81,15 @@ export class ServersService {
       if (await this.findByName(input.name, tx)) throw conflict(`A server named "${input.name}" already exists`);
       const repo = tx.getRepository(Server);
       const server = await repo
-        .save(repo.create({ name: input.name, description: input.description ?? null, defaultTimeoutMs: input.default_timeout_ms ?? 30000, status: 'ready', allowedHosts: [] }))
+        .save(
+          repo.create({
+            name: input.name,
+            description: input.description ?? null,
+            defaultTimeoutMs: input.default_timeout_ms ?? 30000,
+            status: 'ready',
+            allowedHosts: [],
+          }),
+        )
         .catch((err: unknown) => {
           throw isUniqueViolation(err) ? conflict(`A server named "${input.name}" already exists`) : err;
         });
@@ -96,7 +111,10 @@ export class ServersService {
     checkServerInput(input, true);
     const server = await this.db.transaction(async (tx) => {
       const repo = tx.getRepository(Server);
-      const current = await repo.findOne({ where: { id: checkUuid(id, 'server_id') }, lock: { mode: 'pessimistic_write' } });
+      const current = await repo.findOne({
+        where: { id: checkUuid(id, 'server_id') },
+        lock: { mode: 'pessimistic_write' },
+      });
       if (!current) throw notFound('Server', id);
       const changed: string[] = [];
       if (input.name !== undefined && input.name !== current.name) {

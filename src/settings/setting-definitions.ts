@@ -26,7 +26,8 @@ export const SETTING_DEFINITIONS = {
     kind: 'enum',
     values: ['require_approval', 'auto_approve'],
     default: 'require_approval',
-    description: 'require_approval: a tool is usable only after an admin approves it. auto_approve: publish requests (and new tools) are approved at once.',
+    description:
+      'require_approval: a tool is usable only after an admin approves it. auto_approve: publish requests (and new tools) are approved at once.',
     policy: true,
   } as EnumSetting<'require_approval' | 'auto_approve'>,
   network_access_policy: {
@@ -41,7 +42,8 @@ export const SETTING_DEFINITIONS = {
     kind: 'enum',
     values: ['require_approval', 'auto_approve'],
     default: 'require_approval',
-    description: 'require_approval: an npm module may be imported only after an admin allows it. auto_approve: module requests are allowed at once.',
+    description:
+      'require_approval: an npm module may be imported only after an admin allows it. auto_approve: module requests are allowed at once.',
     policy: true,
   } as EnumSetting<'require_approval' | 'auto_approve'>,
   remote_tool_editing: {
@@ -91,8 +93,13 @@ export function isSettingKey(key: string): key is SettingKey {
 /** Null when the value fits the key's type and set or range, else the reason. */
 export function checkSettingValue(key: SettingKey, value: unknown): string | null {
   const def = SETTING_DEFINITIONS[key] as EnumSetting<string> | IntSetting;
-  if (def.kind === 'enum') return typeof value === 'string' && def.values.includes(value) ? null : `${key} must be one of: ${def.values.join(', ')}`;
-  return typeof value === 'number' && Number.isInteger(value) && value >= def.min && value <= def.max ? null : `${key} must be an integer from ${def.min} to ${def.max}`;
+  if (def.kind === 'enum')
+    return typeof value === 'string' && def.values.includes(value)
+      ? null
+      : `${key} must be one of: ${def.values.join(', ')}`;
+  return typeof value === 'number' && Number.isInteger(value) && value >= def.min && value <= def.max
+    ? null
+    : `${key} must be an integer from ${def.min} to ${def.max}`;
 }
 
 export function defaultPolicy(): SecurityPolicy {

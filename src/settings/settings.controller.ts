@@ -28,9 +28,13 @@ export class SettingsController {
   }
 
   @Patch('security-policy')
-  @ApiOperation({ summary: 'Change any subset of the security policy in one transaction (audited with old and new values)' })
+  @ApiOperation({
+    summary: 'Change any subset of the security policy in one transaction (audited with old and new values)',
+  })
   @ApiOkResponse({ type: SecurityPolicyDto, description: 'The whole policy after the change' })
-  @ApiBadRequestResponse({ description: 'Empty body, unknown key, wrong type or a value outside its set or range; nothing was changed' })
+  @ApiBadRequestResponse({
+    description: 'Empty body, unknown key, wrong type or a value outside its set or range; nothing was changed',
+  })
   update(@Body() dto: UpdateSecurityPolicyDto, @CurrentUser() user: AuthUser): Promise<SecurityPolicyDto> {
     return this.settings.updatePolicy({ ...dto }, adminActor(user.username));
   }

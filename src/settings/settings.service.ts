@@ -6,7 +6,16 @@ import type { Actor } from '../common/actor';
 import { forbidden, invalid } from '../common/errors';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import { Setting } from './entities/setting.entity';
-import { checkSettingValue, defaultPolicy, isSettingKey, POLICY_KEYS, SETTING_DEFINITIONS, type SecurityPolicy, type SettingKey, type SettingValue } from './setting-definitions';
+import {
+  checkSettingValue,
+  defaultPolicy,
+  isSettingKey,
+  POLICY_KEYS,
+  SETTING_DEFINITIONS,
+  type SecurityPolicy,
+  type SettingKey,
+  type SettingValue,
+} from './setting-definitions';
 
 export const MASKED = '********';
 
@@ -107,13 +116,28 @@ export class SettingsService implements OnModuleInit {
         if (problem) problems.push(problem);
       }
     }
-    if (problems.length) throw invalid(problems.join('; '), { fields: entries.map(([k]) => k).filter((k) => problems.some((p) => p.startsWith(k))) });
+    if (problems.length)
+      throw invalid(problems.join('; '), {
+        fields: entries.map(([k]) => k).filter((k) => problems.some((p) => p.startsWith(k))),
+      });
 
-    const changes = entries.map(([key, value]) => ({ key: key as SettingKey, old: this.policy[key as SettingKey], value })).filter((c) => c.old !== c.value);
+    const changes = entries
+      .map(([key, value]) => ({ key: key as SettingKey, old: this.policy[key as SettingKey], value }))
+      .filter((c) => c.old !== c.value);
     if (changes.length) {
       await this.db.transaction(async (tx) => {
         for (const c of changes) {
-          await tx.getRepository(Setting).upsert({ key: c.key, value: JSON.stringify(c.value), encrypted: false, description: SETTING_DEFINITIONS[c.key].description }, ['key']);
+          await tx
+            .getRepository(Setting)
+            .upsert(
+              {
+                key: c.key,
+                value: JSON.stringify(c.value),
+                encrypted: false,
+                description: SETTING_DEFINITIONS[c.key].description,
+              },
+              ['key'],
+            );
         }
         await this.activity.record(
           {

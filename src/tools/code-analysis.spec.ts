@@ -18,7 +18,11 @@ describe('analyzeCode', () => {
     assert.equal(a.valid, true);
     assert.deepEqual(a.errors, []);
     assert.deepEqual(a.imports, []);
-    assert.deepEqual(a.input_schema, { type: 'object', properties: { city: {}, units: { type: 'string', default: 'metric' } }, required: ['city'] });
+    assert.deepEqual(a.input_schema, {
+      type: 'object',
+      properties: { city: {}, units: { type: 'string', default: 'metric' } },
+      required: ['city'],
+    });
   });
 
   it('reports a syntax error with its 1-based line and column', async () => {
@@ -86,7 +90,11 @@ describe('analyzeCode', () => {
     assert.equal(a.valid, false);
     assert.match(a.errors[0].message, /require\(\) is not available/);
     assert.equal(a.errors[0].line, 1);
-    const b = await analyzeCode("// import fs from 'fs'; require('fs')\nexport function main() { return \"require('fs') import('fs')\"; }", 'javascript', []);
+    const b = await analyzeCode(
+      "// import fs from 'fs'; require('fs')\nexport function main() { return \"require('fs') import('fs')\"; }",
+      'javascript',
+      [],
+    );
     assert.equal(b.valid, true);
     assert.deepEqual(b.imports, []);
   });
@@ -120,7 +128,11 @@ describe('analyzeCode', () => {
   });
 
   it('strips TypeScript with esbuild and reports its syntax errors with a position', async () => {
-    const ok = await analyzeCode('type Args = { n?: number };\nexport async function main({ n = 1 }: Args): Promise<number> { return n * 2; }', 'typescript', []);
+    const ok = await analyzeCode(
+      'type Args = { n?: number };\nexport async function main({ n = 1 }: Args): Promise<number> { return n * 2; }',
+      'typescript',
+      [],
+    );
     assert.equal(ok.valid, true);
     assert.deepEqual(ok.input_schema, { type: 'object', properties: { n: { type: 'number', default: 1 } } });
     const bad = await analyzeCode('export function main(a: number {\n  return a;\n}', 'typescript', []);
@@ -148,13 +160,35 @@ describe('analyzeCode', () => {
 
 describe('inputSchemaProblem', () => {
   it('accepts object schemas and names what is wrong otherwise', () => {
-    assert.equal(inputSchemaProblem({ type: 'object', properties: { a: { type: 'string' }, b: { type: ['number', 'null'] }, c: true }, required: ['a'] }), null);
+    assert.equal(
+      inputSchemaProblem({
+        type: 'object',
+        properties: { a: { type: 'string' }, b: { type: ['number', 'null'] }, c: true },
+        required: ['a'],
+      }),
+      null,
+    );
     assert.match(inputSchemaProblem([]) ?? '', /^input_schema must be a JSON Schema object/);
     assert.match(inputSchemaProblem({ type: 'string' }) ?? '', /^input_schema.type must be 'object'/);
-    assert.match(inputSchemaProblem({ type: 'object', properties: [] }) ?? '', /^input_schema.properties must be an object/);
-    assert.match(inputSchemaProblem({ type: 'object', properties: { a: 5 } }) ?? '', /^input_schema.properties.a must be a JSON Schema/);
-    assert.match(inputSchemaProblem({ type: 'object', properties: { a: { type: 'text' } } }) ?? '', /^input_schema.properties.a.type must be one of/);
-    assert.match(inputSchemaProblem({ type: 'object', required: 'a' }) ?? '', /^input_schema.required must be an array/);
-    assert.match(inputSchemaProblem({ type: 'object', properties: { a: { type: 'array', items: 3 } } }) ?? '', /items must be a JSON Schema/);
+    assert.match(
+      inputSchemaProblem({ type: 'object', properties: [] }) ?? '',
+      /^input_schema.properties must be an object/,
+    );
+    assert.match(
+      inputSchemaProblem({ type: 'object', properties: { a: 5 } }) ?? '',
+      /^input_schema.properties.a must be a JSON Schema/,
+    );
+    assert.match(
+      inputSchemaProblem({ type: 'object', properties: { a: { type: 'text' } } }) ?? '',
+      /^input_schema.properties.a.type must be one of/,
+    );
+    assert.match(
+      inputSchemaProblem({ type: 'object', required: 'a' }) ?? '',
+      /^input_schema.required must be an array/,
+    );
+    assert.match(
+      inputSchemaProblem({ type: 'object', properties: { a: { type: 'array', items: 3 } } }) ?? '',
+      /items must be a JSON Schema/,
+    );
   });
 });

@@ -1,5 +1,13 @@
 import { builtinModules } from 'node:module';
-import { parse, type CallExpression, type Function as FunctionNode, type ImportExpression, type Node, type Pattern, type Program } from 'acorn';
+import {
+  parse,
+  type CallExpression,
+  type Function as FunctionNode,
+  type ImportExpression,
+  type Node,
+  type Pattern,
+  type Program,
+} from 'acorn';
 import { transform, type Message } from 'esbuild';
 import { MAX_CODE_BYTES } from '../common/limits';
 import type { JsonSchema, ToolLanguage } from './entities/tool.entity';
@@ -49,10 +57,25 @@ export async function stripTypeScript(code: string): Promise<{ code: string } | 
  * Checks tool code without running it: real parsers (esbuild for TypeScript, acorn for
  * the JavaScript that runs), never regular expressions.
  */
-export async function analyzeCode(code: string, language: ToolLanguage, allowedModules: string[]): Promise<CodeAnalysis> {
-  const result: CodeAnalysis = { valid: false, errors: [], warnings: [], imports: [], disallowed_imports: [], input_schema: null };
+export async function analyzeCode(
+  code: string,
+  language: ToolLanguage,
+  allowedModules: string[],
+): Promise<CodeAnalysis> {
+  const result: CodeAnalysis = {
+    valid: false,
+    errors: [],
+    warnings: [],
+    imports: [],
+    disallowed_imports: [],
+    input_schema: null,
+  };
   if (codeBytes(code) > MAX_CODE_BYTES) {
-    result.errors.push({ message: `code is ${codeBytes(code)} bytes; the limit is ${MAX_CODE_BYTES} bytes (100 KB)`, line: null, column: null });
+    result.errors.push({
+      message: `code is ${codeBytes(code)} bytes; the limit is ${MAX_CODE_BYTES} bytes (100 KB)`,
+      line: null,
+      column: null,
+    });
     return result;
   }
   let js = code;
@@ -71,7 +94,11 @@ export async function analyzeCode(code: string, language: ToolLanguage, allowedM
     const loc = (err as { loc?: { line: number; column: number } }).loc;
     // acorn appends " (line:col)" to its message; the position is given separately.
     const message = String((err as Error).message).replace(/ \(\d+:\d+\)$/, '');
-    result.errors.push({ message: `Syntax error: ${message}`, line: loc?.line ?? null, column: loc ? loc.column + 1 : null });
+    result.errors.push({
+      message: `Syntax error: ${message}`,
+      line: loc?.line ?? null,
+      column: loc ? loc.column + 1 : null,
+    });
     return result;
   }
 
@@ -85,13 +112,22 @@ export async function analyzeCode(code: string, language: ToolLanguage, allowedM
     const at = place(importedAt.get(spec));
     if (spec.startsWith('node:') || NODE_BUILTINS.has(packageName(spec))) {
       result.disallowed_imports.push(spec);
-      result.errors.push({ message: `"${spec}" is a Node built-in module; Node built-ins are never available in the sandbox`, ...at });
+      result.errors.push({
+        message: `"${spec}" is a Node built-in module; Node built-ins are never available in the sandbox`,
+        ...at,
+      });
     } else if (!isPackageSpecifier(spec)) {
       result.disallowed_imports.push(spec);
-      result.errors.push({ message: `"${spec}" is not an npm package name; tool code is one file and may import only approved npm packages`, ...at });
+      result.errors.push({
+        message: `"${spec}" is not an npm package name; tool code is one file and may import only approved npm packages`,
+        ...at,
+      });
     } else if (!allowed.has(packageName(spec))) {
       result.disallowed_imports.push(spec);
-      result.warnings.push({ message: `"${packageName(spec)}" is not an approved module yet; request it (mcpbox_request_module) or ask an admin to allow it`, ...at });
+      result.warnings.push({
+        message: `"${packageName(spec)}" is not an approved module yet; request it (mcpbox_request_module) or ask an admin to allow it`,
+        ...at,
+      });
     }
   }
   if (language === 'typescript') {
@@ -109,11 +145,15 @@ function esbuildIssue(m: Message): CodeIssue {
   return { message: `Syntax error: ${m.text}`, line: loc?.line ?? null, column };
 }
 
-const place = (n: Node | undefined): { line: number | null; column: number | null } => ({ line: n?.loc?.start.line ?? null, column: n?.loc ? n.loc.start.column + 1 : null });
+const place = (n: Node | undefined): { line: number | null; column: number | null } => ({
+  line: n?.loc?.start.line ?? null,
+  column: n?.loc ? n.loc.start.column + 1 : null,
+});
 
 type MainLookup = { fn?: FunctionNode; error?: CodeIssue };
 
-const NO_MAIN = 'No exported main function: the tool needs `export async function main(args) { ... }` (or `export const main = async (args) => ...`)';
+const NO_MAIN =
+  'No exported main function: the tool needs `export async function main(args) { ... }` (or `export const main = async (args) => ...`)';
 
 /** `export [async] function main`, `export const main = [async] (...) =>|function`, or `export { x as main }`. */
 function findMain(program: Program): MainLookup {
@@ -138,14 +178,22 @@ function findMain(program: Program): MainLookup {
   for (const stmt of program.body) {
     if (stmt.type === 'FunctionDeclaration' && stmt.id?.name === localName) return { fn: stmt };
     if (stmt.type === 'VariableDeclaration') {
-      for (const d of stmt.declarations) if (d.id.type === 'Identifier' && d.id.name === localName) return functionInit(d.init, d);
+      for (const d of stmt.declarations)
+        if (d.id.type === 'Identifier' && d.id.name === localName) return functionInit(d.init, d);
     }
   }
-  return { error: { message: `main is exported as "${localName}", which is not a top-level function`, line: null, column: null } };
+  return {
+    error: {
+      message: `main is exported as "${localName}", which is not a top-level function`,
+      line: null,
+      column: null,
+    },
+  };
 }
 
 function functionInit(init: Node | null | undefined, at: Node): MainLookup {
-  if (init && (init.type === 'ArrowFunctionExpression' || init.type === 'FunctionExpression')) return { fn: init as FunctionNode };
+  if (init && (init.type === 'ArrowFunctionExpression' || init.type === 'FunctionExpression'))
+    return { fn: init as FunctionNode };
   return { error: { message: 'main must be a function (async or not)', ...place(at) } };
 }
 
@@ -179,14 +227,22 @@ function collectModuleUse(program: Program, result: CodeAnalysis): Map<string, N
       case 'ImportExpression': {
         const source = (node as ImportExpression).source;
         if (source.type === 'Literal' && typeof source.value === 'string') add(source.value);
-        else if (source.type === 'TemplateLiteral' && source.expressions.length === 0) add(source.quasis[0]?.value.cooked ?? '');
-        else result.warnings.push({ message: 'import() with a computed specifier cannot be checked; only approved modules will load', ...place(node) });
+        else if (source.type === 'TemplateLiteral' && source.expressions.length === 0)
+          add(source.quasis[0]?.value.cooked ?? '');
+        else
+          result.warnings.push({
+            message: 'import() with a computed specifier cannot be checked; only approved modules will load',
+            ...place(node),
+          });
         break;
       }
       case 'CallExpression': {
         const callee = (node as CallExpression).callee;
         if (callee.type === 'Identifier' && callee.name === 'require') {
-          result.errors.push({ message: 'require() is not available in the sandbox; use `import` of an approved module', ...place(node) });
+          result.errors.push({
+            message: 'require() is not available in the sandbox; use `import` of an approved module',
+            ...place(node),
+          });
         }
         break;
       }
@@ -202,7 +258,8 @@ function collectModuleUse(program: Program, result: CodeAnalysis): Map<string, N
   return seen;
 }
 
-const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string' && 'start' in v;
+const isNode = (v: unknown): v is Node =>
+  typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string' && 'start' in v;
 
 /** `lodash/fp` → `lodash`, `@scope/pkg/sub` → `@scope/pkg`. */
 export function packageName(spec: string): string {

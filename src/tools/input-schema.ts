@@ -10,7 +10,8 @@ import type { JsonSchema } from './entities/tool.entity';
 const JSON_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
 const MAX_DEPTH = 32;
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Null when `schema` is an acceptable tool input schema, else the reason (naming input_schema). */
 export function inputSchemaProblem(schema: unknown): string | null {
@@ -37,7 +38,8 @@ function subschemaProblem(s: unknown, path: string, depth: number): string | nul
     }
   }
   if (s.required !== undefined) {
-    if (!Array.isArray(s.required) || !s.required.every((r) => typeof r === 'string')) return `${path}.required must be an array of property names`;
+    if (!Array.isArray(s.required) || !s.required.every((r) => typeof r === 'string'))
+      return `${path}.required must be an array of property names`;
     if (new Set(s.required).size !== s.required.length) return `${path}.required must not repeat a name`;
   }
   if (s.items !== undefined) {
@@ -62,7 +64,8 @@ function subschemaProblem(s: unknown, path: string, depth: number): string | nul
       if (p) return p;
     }
   }
-  if (s.enum !== undefined && (!Array.isArray(s.enum) || s.enum.length === 0)) return `${path}.enum must be a non-empty array`;
+  if (s.enum !== undefined && (!Array.isArray(s.enum) || s.enum.length === 0))
+    return `${path}.enum must be a non-empty array`;
   if (s.description !== undefined && typeof s.description !== 'string') return `${path}.description must be a string`;
   return null;
 }
@@ -105,7 +108,8 @@ function objectPatternSchema(pattern: ObjectPattern, depth: number): JsonSchema 
 
 function patternSchema(pattern: Pattern, depth: number): { schema: JsonSchema; optional: boolean } {
   if (pattern.type === 'AssignmentPattern') return { schema: defaultedSchema(pattern, depth), optional: true };
-  if (pattern.type === 'ObjectPattern' && depth < MAX_DEPTH) return { schema: objectPatternSchema(pattern, depth), optional: false };
+  if (pattern.type === 'ObjectPattern' && depth < MAX_DEPTH)
+    return { schema: objectPatternSchema(pattern, depth), optional: false };
   if (pattern.type === 'ArrayPattern') return { schema: { type: 'array' }, optional: false };
   return { schema: {}, optional: false };
 }
@@ -139,11 +143,18 @@ function propertyName(key: Expression | { type: string }, computed: boolean): st
 function literalValue(e: Expression): { known: true; value: string | number | boolean | null } | { known: false } {
   if (e.type === 'Literal') {
     const v = e.value;
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null) return { known: true, value: v };
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null)
+      return { known: true, value: v };
     return { known: false };
   }
-  if (e.type === 'TemplateLiteral' && e.expressions.length === 0) return { known: true, value: e.quasis[0]?.value.cooked ?? '' };
-  if (e.type === 'UnaryExpression' && e.operator === '-' && e.argument.type === 'Literal' && typeof e.argument.value === 'number') {
+  if (e.type === 'TemplateLiteral' && e.expressions.length === 0)
+    return { known: true, value: e.quasis[0]?.value.cooked ?? '' };
+  if (
+    e.type === 'UnaryExpression' &&
+    e.operator === '-' &&
+    e.argument.type === 'Literal' &&
+    typeof e.argument.value === 'number'
+  ) {
     return { known: true, value: -e.argument.value };
   }
   return { known: false };

@@ -11,7 +11,12 @@ export function isChangeSource(v: unknown): v is ChangeSource {
 }
 
 /** Writes the row for `tool.currentVersion` from the tool as it now is, inside the caller's transaction. */
-export async function writeVersion(tx: EntityManager, tool: Tool, source: ChangeSource, summary: string | null): Promise<ToolVersion> {
+export async function writeVersion(
+  tx: EntityManager,
+  tool: Tool,
+  source: ChangeSource,
+  summary: string | null,
+): Promise<ToolVersion> {
   const repo = tx.getRepository(ToolVersion);
   return repo.save(
     repo.create({

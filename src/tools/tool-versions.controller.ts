@@ -1,19 +1,42 @@
 import { BadRequestException, Controller, Get, HttpCode, Param, Post, Query, type PipeTransform } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { adminActor } from '../common/actor';
 import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
 import { uuidParam } from '../common/uuid-param';
 import { mapTool, ToolDto } from './dto/tool.dto';
-import { CompareVersionsQueryDto, mapComparison, mapToolVersion, mapToolVersionSummary, ToolVersionDto, ToolVersionSummaryDto, VersionComparisonDto } from './dto/tool-version.dto';
+import {
+  CompareVersionsQueryDto,
+  mapComparison,
+  mapToolVersion,
+  mapToolVersionSummary,
+  ToolVersionDto,
+  ToolVersionSummaryDto,
+  VersionComparisonDto,
+} from './dto/tool-version.dto';
 import { MAX_VERSION_NUMBER, ToolVersionsService } from './tool-versions.service';
 
 const TOOL_ID = { name: 'id', format: 'uuid', description: 'Tool id' } as const;
-const VERSION = { name: 'version', type: Number, minimum: 1, maximum: MAX_VERSION_NUMBER, description: 'Version number (1 = as created)' } as const;
+const VERSION = {
+  name: 'version',
+  type: Number,
+  minimum: 1,
+  maximum: MAX_VERSION_NUMBER,
+  description: 'Version number (1 = as created)',
+} as const;
 /** The global pipe converts plain digits only (`1e3` or `0x10` stay strings); the range is the service's. */
 const versionParam: PipeTransform<unknown, number> = {
   transform: (value) => {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new BadRequestException('version must be a positive integer');
+    if (typeof value !== 'number' || !Number.isSafeInteger(value))
+      throw new BadRequestException('version must be a positive integer');
     return value;
   },
 };
@@ -30,7 +53,10 @@ export class ToolVersionsController {
   @ApiPageResponse(ToolVersionSummaryDto)
   @ApiBadRequestResponse({ description: 'id is not a UUID; page or page_size out of range' })
   @ApiNotFoundResponse({ description: 'No such tool' })
-  async list(@Param('id', uuidParam('id')) id: string, @Query() query: PaginationQueryDto): Promise<Page<ToolVersionSummaryDto>> {
+  async list(
+    @Param('id', uuidParam('id')) id: string,
+    @Query() query: PaginationQueryDto,
+  ): Promise<Page<ToolVersionSummaryDto>> {
     const page = await this.versions.list(id, query);
     return { ...page, items: page.items.map(mapToolVersionSummary) };
   }
@@ -41,7 +67,10 @@ export class ToolVersionsController {
   @ApiOkResponse({ type: VersionComparisonDto })
   @ApiBadRequestResponse({ description: 'id is not a UUID; from or to missing or not a positive integer' })
   @ApiNotFoundResponse({ description: 'No such tool, or no such version' })
-  async compare(@Param('id', uuidParam('id')) id: string, @Query() query: CompareVersionsQueryDto): Promise<VersionComparisonDto> {
+  async compare(
+    @Param('id', uuidParam('id')) id: string,
+    @Query() query: CompareVersionsQueryDto,
+  ): Promise<VersionComparisonDto> {
     return mapComparison(await this.versions.compare(id, query.from, query.to));
   }
 
@@ -52,20 +81,32 @@ export class ToolVersionsController {
   @ApiOkResponse({ type: ToolVersionDto })
   @ApiBadRequestResponse({ description: 'id is not a UUID; version is not a positive integer' })
   @ApiNotFoundResponse({ description: 'No such tool, or no such version' })
-  async get(@Param('id', uuidParam('id')) id: string, @Param('version', versionParam) version: number): Promise<ToolVersionDto> {
+  async get(
+    @Param('id', uuidParam('id')) id: string,
+    @Param('version', versionParam) version: number,
+  ): Promise<ToolVersionDto> {
     return mapToolVersion(await this.versions.get(id, version));
   }
 
   @Post(':version/rollback')
   @HttpCode(200)
-  @ApiOperation({ summary: "Roll back: writes a new version copied from this one (change_source 'rollback') and resets approval to pending_review" })
+  @ApiOperation({
+    summary:
+      "Roll back: writes a new version copied from this one (change_source 'rollback') and resets approval to pending_review",
+  })
   @ApiParam(TOOL_ID)
   @ApiParam(VERSION)
   @ApiOkResponse({ type: ToolDto, description: 'The tool after the rollback' })
-  @ApiBadRequestResponse({ description: 'id is not a UUID; version is not a positive integer, or is the current version' })
+  @ApiBadRequestResponse({
+    description: 'id is not a UUID; version is not a positive integer, or is the current version',
+  })
   @ApiNotFoundResponse({ description: 'No such tool, or no such version (e.g. a future one)' })
   @ApiConflictResponse({ description: "The version's name is now used by another tool of the server" })
-  async rollback(@Param('id', uuidParam('id')) id: string, @Param('version', versionParam) version: number, @CurrentUser() user: AuthUser): Promise<ToolDto> {
+  async rollback(
+    @Param('id', uuidParam('id')) id: string,
+    @Param('version', versionParam) version: number,
+    @CurrentUser() user: AuthUser,
+  ): Promise<ToolDto> {
     return mapTool(await this.versions.rollback(id, version, adminActor(user.username)));
   }
 }

@@ -49,7 +49,12 @@ export class ToolVersionsService {
   async list(toolId: string, query: PaginationQueryDto = {}): Promise<Page<ToolVersion>> {
     await this.tools.findOrFail(toolId);
     const req = pageRequest(query);
-    const [items, total] = await this.versions.findAndCount({ where: { toolId }, order: { versionNumber: 'DESC' }, skip: req.skip, take: req.take });
+    const [items, total] = await this.versions.findAndCount({
+      where: { toolId },
+      order: { versionNumber: 'DESC' },
+      skip: req.skip,
+      take: req.take,
+    });
     return toPage(items, total, req);
   }
 
@@ -86,7 +91,10 @@ export class ToolVersionsService {
       const repo = tx.getRepository(Tool);
       const tool = await repo.findOne({ where: { id: toolId }, lock: { mode: 'pessimistic_write' } });
       if (!tool) throw notFound('Tool', toolId);
-      if (version === tool.currentVersion) throw invalid(`Tool ${tool.name} is already at version ${version}; choose an earlier version to roll back to`, { fields: ['version'] });
+      if (version === tool.currentVersion)
+        throw invalid(`Tool ${tool.name} is already at version ${version}; choose an earlier version to roll back to`, {
+          fields: ['version'],
+        });
       const target = await this.versionOrFail(tool, version, tx.getRepository(ToolVersion));
       // A version snapshots the code but not the language: code written for the other
       // language (before a language change) would be stored as code that cannot load.
@@ -98,8 +106,13 @@ export class ToolVersionsService {
           );
         }
       }
-      if (target.name !== tool.name && (await repo.findOneBy({ serverId: tool.serverId, name: target.name, id: Not(tool.id) }))) {
-        throw conflict(`Cannot roll back to version ${version}: its name "${target.name}" is now used by another tool of this server`);
+      if (
+        target.name !== tool.name &&
+        (await repo.findOneBy({ serverId: tool.serverId, name: target.name, id: Not(tool.id) }))
+      ) {
+        throw conflict(
+          `Cannot roll back to version ${version}: its name "${target.name}" is now used by another tool of this server`,
+        );
       }
       const before = tool.approvalStatus;
       Object.assign(tool, {
@@ -136,7 +149,11 @@ export class ToolVersionsService {
     return tool;
   }
 
-  private async versionOrFail(tool: Tool, version: number, repo: Repository<ToolVersion> = this.versions): Promise<ToolVersion> {
+  private async versionOrFail(
+    tool: Tool,
+    version: number,
+    repo: Repository<ToolVersion> = this.versions,
+  ): Promise<ToolVersion> {
     const row = await repo.findOneBy({ toolId: tool.id, versionNumber: version });
     if (!row) {
       const why = version > tool.currentVersion ? ` (the current version is ${tool.currentVersion})` : '';

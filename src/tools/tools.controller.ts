@@ -31,14 +31,19 @@ export class ToolsController {
 
   @Post('servers/:id/tools')
   @ApiOperation({
-    summary: "Create a tool (draft, or approved under tool_approval_mode=auto_approve); writes version 1. Without input_schema one is derived from main's parameter",
+    summary:
+      "Create a tool (draft, or approved under tool_approval_mode=auto_approve); writes version 1. Without input_schema one is derived from main's parameter",
   })
   @ApiParam(SERVER_ID)
   @ApiCreatedResponse({ type: ToolDto })
   @ApiBadRequestResponse({ description: BAD_TOOL })
   @ApiNotFoundResponse({ description: 'No such server' })
   @ApiConflictResponse({ description: 'The server already has a tool with this name' })
-  async create(@Param('id', uuidParam('id')) serverId: string, @Body() dto: CreateToolDto, @CurrentUser() user: AuthUser): Promise<ToolDto> {
+  async create(
+    @Param('id', uuidParam('id')) serverId: string,
+    @Body() dto: CreateToolDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<ToolDto> {
     return mapTool(await this.tools.create(serverId, { ...dto }, adminActor(user.username)));
   }
 
@@ -48,14 +53,20 @@ export class ToolsController {
   @ApiPageResponse(ToolSummaryDto)
   @ApiBadRequestResponse({ description: 'id is not a UUID; page or page_size out of range' })
   @ApiNotFoundResponse({ description: 'No such server' })
-  async list(@Param('id', uuidParam('id')) serverId: string, @Query() query: PaginationQueryDto): Promise<Page<ToolSummaryDto>> {
+  async list(
+    @Param('id', uuidParam('id')) serverId: string,
+    @Query() query: PaginationQueryDto,
+  ): Promise<Page<ToolSummaryDto>> {
     const page = await this.tools.list(serverId, query);
     return { ...page, items: page.items.map(mapToolSummary) };
   }
 
   @Post('tools/validate-code')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Parse JavaScript or TypeScript tool code without running it: errors with line/column, main export, imports, derived input schema' })
+  @ApiOperation({
+    summary:
+      'Parse JavaScript or TypeScript tool code without running it: errors with line/column, main export, imports, derived input schema',
+  })
   @ApiOkResponse({ type: CodeAnalysisDto })
   @ApiBadRequestResponse({ description: 'code missing or not a string; unknown language; unknown field' })
   async validate(@Body() dto: ValidateCodeDto): Promise<CodeAnalysisDto> {
@@ -73,13 +84,20 @@ export class ToolsController {
   }
 
   @Patch('tools/:id')
-  @ApiOperation({ summary: 'Update a tool. A change of code, input_schema or name writes a new version and sends an approved or rejected tool to pending_review' })
+  @ApiOperation({
+    summary:
+      'Update a tool. A change of code, input_schema or name writes a new version and sends an approved or rejected tool to pending_review',
+  })
   @ApiParam(TOOL_ID)
   @ApiOkResponse({ type: ToolDto })
   @ApiBadRequestResponse({ description: `${BAD_TOOL}; empty body` })
   @ApiNotFoundResponse({ description: 'No such tool' })
   @ApiConflictResponse({ description: 'Another tool of the server has this name' })
-  async update(@Param('id', uuidParam('id')) id: string, @Body() dto: UpdateToolDto, @CurrentUser() user: AuthUser): Promise<ToolDto> {
+  async update(
+    @Param('id', uuidParam('id')) id: string,
+    @Body() dto: UpdateToolDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<ToolDto> {
     return mapTool(await this.tools.update(id, { ...dto }, adminActor(user.username)));
   }
 

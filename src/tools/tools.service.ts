@@ -26,7 +26,8 @@ export interface CreateToolOptions {
   approvalStatus?: ApprovalStatus;
 }
 
-const sourceFor = (actor: Actor, given?: ChangeSource): ChangeSource => given ?? (actor.kind === 'llm' ? 'llm' : 'manual');
+const sourceFor = (actor: Actor, given?: ChangeSource): ChangeSource =>
+  given ?? (actor.kind === 'llm' ? 'llm' : 'manual');
 const conflictName = (name: string) => conflict(`This server already has a tool named "${name}"`);
 
 /**
@@ -55,18 +56,29 @@ export class ToolsService {
   async list(serverId: string, query: PaginationQueryDto = {}): Promise<Page<Tool>> {
     await this.servers.findOrFail(serverId);
     const req = pageRequest(query);
-    const [items, total] = await this.tools.findAndCount({ where: { serverId }, order: { name: 'ASC' }, skip: req.skip, take: req.take });
+    const [items, total] = await this.tools.findAndCount({
+      where: { serverId },
+      order: { name: 'ASC' },
+      skip: req.skip,
+      take: req.take,
+    });
     return toPage(items, total, req);
   }
 
   /** The check `POST /api/tools/validate-code` and `mcpbox_validate_code` run; nothing is executed. */
   async validateCode(input: { code: string; language?: ToolLanguage }): Promise<CodeAnalysis> {
     if (typeof input.code !== 'string') throw invalid('code must be a string', { fields: ['code'] });
-    if (input.language !== undefined && !TOOL_LANGUAGES.includes(input.language)) throw invalid(`language must be one of ${TOOL_LANGUAGES.join(', ')}`, { fields: ['language'] });
+    if (input.language !== undefined && !TOOL_LANGUAGES.includes(input.language))
+      throw invalid(`language must be one of ${TOOL_LANGUAGES.join(', ')}`, { fields: ['language'] });
     return analyzeCode(input.code, input.language ?? 'javascript', await this.allowedModules());
   }
 
-  async create(serverIdGiven: string, input: CreateToolInput, actor: Actor, opts: CreateToolOptions = {}): Promise<Tool> {
+  async create(
+    serverIdGiven: string,
+    input: CreateToolInput,
+    actor: Actor,
+    opts: CreateToolOptions = {},
+  ): Promise<Tool> {
     // Lower case, as stored: the id is echoed in the result and published to the sandbox.
     const serverId = checkUuid(serverIdGiven, 'server_id');
     checkToolInput(input, false);
@@ -97,10 +109,16 @@ export class ToolsService {
         throw isUniqueViolation(err) ? conflictName(input.name) : err;
       });
       await writeVersion(tx, saved, source, input.change_summary ?? 'Created');
-      await this.audit(tx, actor, saved, `Tool ${server.name}.${saved.name} created by ${actor.name} (${saved.approvalStatus})`, {
-        change_source: source,
-        approval_status: saved.approvalStatus,
-      });
+      await this.audit(
+        tx,
+        actor,
+        saved,
+        `Tool ${server.name}.${saved.name} created by ${actor.name} (${saved.approvalStatus})`,
+        {
+          change_source: source,
+          approval_status: saved.approvalStatus,
+        },
+      );
       return saved;
     };
     if (opts.manager) return run(opts.manager);
@@ -113,7 +131,12 @@ export class ToolsService {
    * Applies any subset of the fields. A change of code, input_schema or name writes the
    * next version and sends an approved (or rejected) tool back to pending_review.
    */
-  async update(id: string, input: UpdateToolInput, actor: Actor, opts: { changeSource?: ChangeSource } = {}): Promise<Tool> {
+  async update(
+    id: string,
+    input: UpdateToolInput,
+    actor: Actor,
+    opts: { changeSource?: ChangeSource } = {},
+  ): Promise<Tool> {
     checkUuid(id, 'tool_id');
     checkToolInput(input, true);
     const allowed = await this.allowedModules();
@@ -121,12 +144,16 @@ export class ToolsService {
       const repo = tx.getRepository(Tool);
       const tool = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!tool) throw notFound('Tool', id);
-      if (tool.toolType !== 'code' && (input.code !== undefined || input.language !== undefined || input.input_schema === null)) {
+      if (
+        tool.toolType !== 'code' &&
+        (input.code !== undefined || input.language !== undefined || input.input_schema === null)
+      ) {
         throw invalid(`Tool ${tool.name} is an external (mcp_passthrough) tool and has no code`, { fields: ['code'] });
       }
       const changed: string[] = [];
       if (input.name !== undefined && input.name !== tool.name) {
-        if (await repo.findOneBy({ serverId: tool.serverId, name: input.name, id: Not(tool.id) })) throw conflictName(input.name);
+        if (await repo.findOneBy({ serverId: tool.serverId, name: input.name, id: Not(tool.id) }))
+          throw conflictName(input.name);
         tool.name = input.name;
         changed.push('name');
       }
@@ -181,7 +208,9 @@ export class ToolsService {
 
   /** The derived cache of approved modules (SPEC §8); an empty list until one is approved. */
   async allowedModules(manager?: EntityManager): Promise<string[]> {
-    const [row] = await (manager ? manager.getRepository(GlobalConfig) : this.db.getRepository(GlobalConfig)).find({ take: 1 });
+    const [row] = await (manager ? manager.getRepository(GlobalConfig) : this.db.getRepository(GlobalConfig)).find({
+      take: 1,
+    });
     return row?.allowedModules ?? [];
   }
 
@@ -189,7 +218,12 @@ export class ToolsService {
    * Code, language and schema move together: new code is checked (refused with its
    * errors), and a schema that was derived from the old code is re-derived from the new.
    */
-  private async applyCodeAndSchema(tool: Tool, input: UpdateToolInput, allowed: string[], changed: string[]): Promise<void> {
+  private async applyCodeAndSchema(
+    tool: Tool,
+    input: UpdateToolInput,
+    allowed: string[],
+    changed: string[],
+  ): Promise<void> {
     const code = input.code ?? tool.code ?? '';
     const language = input.language ?? tool.language;
     const codeChanged = input.code !== undefined && input.code !== tool.code;
@@ -219,7 +253,21 @@ export class ToolsService {
     }
   }
 
-  private async audit(tx: EntityManager, actor: Actor, tool: Tool, message: string, details: Record<string, unknown>): Promise<void> {
-    await this.activity.record({ logType: 'audit', message, details: { actor: actor.name, actor_kind: actor.kind, tool_id: tool.id, ...details }, serverId: tool.serverId }, tx);
+  private async audit(
+    tx: EntityManager,
+    actor: Actor,
+    tool: Tool,
+    message: string,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    await this.activity.record(
+      {
+        logType: 'audit',
+        message,
+        details: { actor: actor.name, actor_kind: actor.kind, tool_id: tool.id, ...details },
+        serverId: tool.serverId,
+      },
+      tx,
+    );
   }
 }

@@ -11,14 +11,17 @@ describe('allowed hosts (admin network records)', () => {
   const changes: ServerChange[] = [];
   const opts = () => ({ token });
   const add = (body: unknown, id = serverId) => t.post(`/api/servers/${id}/allowed-hosts`, body, opts());
-  const remove = (body: unknown, id = serverId) => t.request('DELETE', `/api/servers/${id}/allowed-hosts`, body, opts());
+  const remove = (body: unknown, id = serverId) =>
+    t.request('DELETE', `/api/servers/${id}/allowed-hosts`, body, opts());
   const records = async () =>
     (
-      await t.db.query(`SELECT host, port, source, status, reviewed_by, reviewed_at, tool_id FROM network_access_requests WHERE server_id = $1 ORDER BY host, port NULLS FIRST`, [
-        serverId,
-      ])
+      await t.db.query(
+        `SELECT host, port, source, status, reviewed_by, reviewed_at, tool_id FROM network_access_requests WHERE server_id = $1 ORDER BY host, port NULLS FIRST`,
+        [serverId],
+      )
     ).rows;
-  const cache = async () => (await t.db.query(`SELECT allowed_hosts FROM servers WHERE id = $1`, [serverId])).rows[0].allowed_hosts;
+  const cache = async () =>
+    (await t.db.query(`SELECT allowed_hosts FROM servers WHERE id = $1`, [serverId])).rows[0].allowed_hosts;
 
   before(async () => {
     t = await startApp();
@@ -57,7 +60,12 @@ describe('allowed hosts (admin network records)', () => {
       { host: '2001:db8::1', port: 8443 },
       { host: 'api.example.com', port: 443 },
     ]);
-    const audit = (await t.db.query(`SELECT message FROM activity_logs WHERE log_type = 'audit' AND server_id = $1 AND message LIKE 'Host %'`, [serverId])).rows;
+    const audit = (
+      await t.db.query(
+        `SELECT message FROM activity_logs WHERE log_type = 'audit' AND server_id = $1 AND message LIKE 'Host %'`,
+        [serverId],
+      )
+    ).rows;
     assert.equal(audit.length, 3);
   });
 
@@ -111,7 +119,11 @@ describe('allowed hosts (admin network records)', () => {
     ]);
     assert.deepEqual(changes, [{ serverId, kind: 'network' }]);
     assert.equal((await remove({ host: 'api.example.com', port: 444 })).status, 404);
-    assert.equal((await remove({ host: 'api.example.com' })).status, 404, 'any-port is a different record from port 443');
+    assert.equal(
+      (await remove({ host: 'api.example.com' })).status,
+      404,
+      'any-port is a different record from port 443',
+    );
     assert.equal((await remove({ host: 'http://api.example.com' })).status, 400);
     assert.equal((await remove(undefined)).status, 400);
     assert.equal((await remove({ host: '127.0.0.1' })).status, 200);
@@ -132,6 +144,10 @@ describe('allowed hosts (admin network records)', () => {
       res.body.allowed_hosts.map((h: { host: string }) => h.host),
       ['2001:db8::1', 'api.example.com', 'b.example.com', 'llm.example.com'],
     );
-    assert.equal((await remove({ host: 'llm.example.com' })).status, 404, 'an approved tool request is not an admin record');
+    assert.equal(
+      (await remove({ host: 'llm.example.com' })).status,
+      404,
+      'an approved tool request is not an admin record',
+    );
   });
 });

@@ -18,7 +18,14 @@ describe('Admin API: bad input is a 4xx, never a 500', () => {
   const changes: { serverId: string; kind: string }[] = [];
   const rowCounts = async () => {
     const out: Record<string, number> = {};
-    for (const table of ['servers', 'tools', 'tool_versions', 'server_secrets', 'external_mcp_sources', 'activity_logs']) {
+    for (const table of [
+      'servers',
+      'tools',
+      'tool_versions',
+      'server_secrets',
+      'external_mcp_sources',
+      'activity_logs',
+    ]) {
       out[table] = Number((await t.db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n);
     }
     return out;
@@ -33,7 +40,9 @@ describe('Admin API: bad input is a 4xx, never a 500', () => {
     t = await startApp();
     token = await setupAdmin(t);
     serverId = (await t.post('/api/servers', { name: 'weather' }, { token })).body.id;
-    toolId = (await t.post(`/api/servers/${serverId}/tools`, { name: 'forecast', description: 'd', code: CODE }, { token })).body.id;
+    toolId = (
+      await t.post(`/api/servers/${serverId}/tools`, { name: 'forecast', description: 'd', code: CODE }, { token })
+    ).body.id;
     t.app.get(ServerChangesService).subscribe((c) => void changes.push(c));
   });
   after(() => t.close());
@@ -75,10 +84,20 @@ describe('Admin API: bad input is a 4xx, never a 500', () => {
     const before = await rowCounts();
     for (const v of ['2147483648', '99999999999999999999', '1e3', '0x1', '-1', '0']) {
       await expect4xx(`get ${v}`, await t.get(`/api/tools/${toolId}/versions/${v}`, { token }), 400, /version/);
-      await expect4xx(`rollback ${v}`, await t.post(`/api/tools/${toolId}/versions/${v}/rollback`, undefined, { token }), 400, /version/);
+      await expect4xx(
+        `rollback ${v}`,
+        await t.post(`/api/tools/${toolId}/versions/${v}/rollback`, undefined, { token }),
+        400,
+        /version/,
+      );
     }
     for (const q of ['from=1&to=2147483648', 'from=1&to=1e300', 'from=1e0&to=1', 'from=1&from=2&to=1']) {
-      await expect4xx(`compare ${q}`, await t.get(`/api/tools/${toolId}/versions/compare?${q}`, { token }), 400, /from|to/);
+      await expect4xx(
+        `compare ${q}`,
+        await t.get(`/api/tools/${toolId}/versions/compare?${q}`, { token }),
+        400,
+        /from|to/,
+      );
     }
     assert.equal((await t.get(`/api/tools/${toolId}/versions/2147483647`, { token })).status, 404);
     assert.deepEqual(await rowCounts(), before);
@@ -90,15 +109,40 @@ describe('Admin API: bad input is a 4xx, never a 500', () => {
     const cases: [string, string, string, unknown][] = [
       ['server description', 'POST', '/api/servers', { name: 'nul_desc', description: nul }],
       ['server patch', 'PATCH', `/api/servers/${serverId}`, { description: nul }],
-      ['tool description', 'POST', `/api/servers/${serverId}/tools`, { name: 'nul_tool', description: nul, code: CODE }],
-      ['tool code', 'POST', `/api/servers/${serverId}/tools`, { name: 'nul_code', description: 'd', code: `export function main() { return "${nul}"; }` }],
-      ['tool schema value', 'POST', `/api/servers/${serverId}/tools`, { name: 'nul_s', description: 'd', code: CODE, input_schema: { type: 'object', description: nul } }],
-      ['tool schema key', 'POST', `/api/servers/${serverId}/tools`, { name: 'nul_k', description: 'd', code: CODE, input_schema: { type: 'object', properties: { [nul]: {} } } }],
+      [
+        'tool description',
+        'POST',
+        `/api/servers/${serverId}/tools`,
+        { name: 'nul_tool', description: nul, code: CODE },
+      ],
+      [
+        'tool code',
+        'POST',
+        `/api/servers/${serverId}/tools`,
+        { name: 'nul_code', description: 'd', code: `export function main() { return "${nul}"; }` },
+      ],
+      [
+        'tool schema value',
+        'POST',
+        `/api/servers/${serverId}/tools`,
+        { name: 'nul_s', description: 'd', code: CODE, input_schema: { type: 'object', description: nul } },
+      ],
+      [
+        'tool schema key',
+        'POST',
+        `/api/servers/${serverId}/tools`,
+        { name: 'nul_k', description: 'd', code: CODE, input_schema: { type: 'object', properties: { [nul]: {} } } },
+      ],
       ['change summary', 'PATCH', `/api/tools/${toolId}`, { description: 'x', change_summary: nul }],
       ['tool patch', 'PATCH', `/api/tools/${toolId}`, { description: nul }],
       ['publish notes', 'POST', `/api/approvals/tools/${toolId}/action`, { action: 'submit_for_review', notes: nul }],
       ['secret description', 'POST', `/api/servers/${serverId}/secrets`, { key_name: 'API_KEY', description: nul }],
-      ['import', 'POST', '/api/export/import?allow_unsigned=true', { format_version: 1, servers: [{ name: 'imported', description: nul }] }],
+      [
+        'import',
+        'POST',
+        '/api/export/import?allow_unsigned=true',
+        { format_version: 1, servers: [{ name: 'imported', description: nul }] },
+      ],
       [
         'import tool',
         'POST',
@@ -109,10 +153,14 @@ describe('Admin API: bad input is a 4xx, never a 500', () => {
         'import source',
         'POST',
         '/api/export/import?allow_unsigned=true',
-        { format_version: 1, servers: [{ name: 'imported', external_sources: [{ name: 'src', url: `http://a.example/${nul}` }] }] },
+        {
+          format_version: 1,
+          servers: [{ name: 'imported', external_sources: [{ name: 'src', url: `http://a.example/${nul}` }] }],
+        },
       ],
     ];
-    for (const [label, method, path, body] of cases) await expect4xx(label, await t.request(method, path, body, { token }), 400, /NUL/);
+    for (const [label, method, path, body] of cases)
+      await expect4xx(label, await t.request(method, path, body, { token }), 400, /NUL/);
     await expect4xx('search', await t.get('/api/approvals/tools?search=%00', { token }), 400, /NUL/);
     assert.deepEqual(await rowCounts(), before);
     assert.equal((await t.get(`/api/tools/${toolId}`, { token })).body.approval_status, 'draft');
@@ -128,9 +176,14 @@ describe('Admin API: bad input is a 4xx, never a 500', () => {
         `/api/servers/${serverId}/tools`,
         `{"name":"deep","description":"d","code":${JSON.stringify(CODE)},"input_schema":{"type":"object","x":${deepArray(3000)}}}`,
       ],
-      ['import', '/api/export/import', `{"format_version":1,"servers":[],"signature":"${'0'.repeat(64)}","x":${deepArray(100_000)}}`],
+      [
+        'import',
+        '/api/export/import',
+        `{"format_version":1,"servers":[],"signature":"${'0'.repeat(64)}","x":${deepArray(100_000)}}`,
+      ],
     ];
-    for (const [label, path, raw] of bodies) await expect4xx(label, await t.post(path, undefined, { token, raw }), 400, /nested|JSON/);
+    for (const [label, path, raw] of bodies)
+      await expect4xx(label, await t.post(path, undefined, { token, raw }), 400, /nested|JSON/);
     assert.deepEqual(await rowCounts(), before);
     // A legitimately nested schema (32 levels of properties) still passes.
     let schema: Record<string, unknown> = { type: 'string' };
@@ -168,7 +221,14 @@ describe('Admin API: bad input is a 4xx, never a 500', () => {
       '/api/export/import?allow_unsigned=true',
       {
         format_version: 1,
-        servers: [{ name: 'imported', external_sources: [{ name: 'src', url: 'https://a.example/mcp', auth_type: 'bearer', auth_secret_name: 'K'.repeat(129) }] }],
+        servers: [
+          {
+            name: 'imported',
+            external_sources: [
+              { name: 'src', url: 'https://a.example/mcp', auth_type: 'bearer', auth_secret_name: 'K'.repeat(129) },
+            ],
+          },
+        ],
       },
       { token },
     );
@@ -179,7 +239,11 @@ describe('Admin API: bad input is a 4xx, never a 500', () => {
 
   it('takes upper-case UUIDs in paths and answers, stores and publishes them in lower case', async () => {
     changes.length = 0;
-    const res = await t.post(`/api/servers/${serverId.toUpperCase()}/tools`, { name: 'upper', description: 'd', code: CODE }, { token });
+    const res = await t.post(
+      `/api/servers/${serverId.toUpperCase()}/tools`,
+      { name: 'upper', description: 'd', code: CODE },
+      { token },
+    );
     assert.equal(res.status, 201, res.text);
     assert.equal(res.body.server_id, serverId);
     assert.deepEqual(

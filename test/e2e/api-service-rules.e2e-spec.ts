@@ -21,7 +21,8 @@ describe('services: the rules hold on the MCP path', () => {
   let t: TestApp;
   let token: string;
   let serverId: string;
-  const count = async (table: string) => Number((await t.db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n);
+  const count = async (table: string) =>
+    Number((await t.db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n);
 
   before(async () => {
     t = await startApp();
@@ -34,27 +35,55 @@ describe('services: the rules hold on the MCP path', () => {
     const servers = t.app.get(ServersService);
     const tools = t.app.get(ToolsService);
     const approvals = t.app.get(ToolApprovalsService);
-    for (const query of [{ page: 0 }, { page: 1.5 }, { page: 1e20 }, { page: '2' }, { page_size: 0 }, { page_size: 101 }, { page_size: Number.NaN }]) {
+    for (const query of [
+      { page: 0 },
+      { page: 1.5 },
+      { page: 1e20 },
+      { page: '2' },
+      { page_size: 0 },
+      { page_size: 101 },
+      { page_size: Number.NaN },
+    ]) {
       await assert.rejects(servers.list(query as never), { kind: 'invalid', message: /page/ }, JSON.stringify(query));
       await assert.rejects(approvals.listQueue(query as never), { kind: 'invalid', message: /page/ });
     }
     await assert.rejects(approvals.listQueue({ search: 'a\u0000' }), { kind: 'invalid', message: /search/ });
     const tables = ['servers', 'tools', 'tool_versions', 'activity_logs'];
     const before = await Promise.all(tables.map(count));
-    await assert.rejects(servers.create({ name: 'nul', description: 'a\u0000' }, LLM), { kind: 'invalid', message: /description.*NUL/ });
+    await assert.rejects(servers.create({ name: 'nul', description: 'a\u0000' }, LLM), {
+      kind: 'invalid',
+      message: /description.*NUL/,
+    });
     const base = { name: 'nul', description: 'd', code: CODE };
-    await assert.rejects(tools.create(serverId, { ...base, description: 'a\u0000' }, LLM), { kind: 'invalid', message: /description/ });
-    await assert.rejects(tools.create(serverId, { ...base, code: `${CODE}// \u0000` }, LLM), { kind: 'invalid', message: /code/ });
-    await assert.rejects(tools.create(serverId, { ...base, change_summary: '\u0000' }, LLM), { kind: 'invalid', message: /change_summary/ });
-    await assert.rejects(tools.create(serverId, { ...base, input_schema: { type: 'object', title: 'a\u0000' } }, LLM), { kind: 'invalid', message: /input_schema\.title/ });
+    await assert.rejects(tools.create(serverId, { ...base, description: 'a\u0000' }, LLM), {
+      kind: 'invalid',
+      message: /description/,
+    });
+    await assert.rejects(tools.create(serverId, { ...base, code: `${CODE}// \u0000` }, LLM), {
+      kind: 'invalid',
+      message: /code/,
+    });
+    await assert.rejects(tools.create(serverId, { ...base, change_summary: '\u0000' }, LLM), {
+      kind: 'invalid',
+      message: /change_summary/,
+    });
+    await assert.rejects(tools.create(serverId, { ...base, input_schema: { type: 'object', title: 'a\u0000' } }, LLM), {
+      kind: 'invalid',
+      message: /input_schema\.title/,
+    });
     let deep: unknown = [];
     for (let i = 0; i < 10_000; i++) deep = [deep];
-    await assert.rejects(tools.create(serverId, { ...base, input_schema: { type: 'object', examples: deep } }, LLM), { kind: 'invalid', message: /input_schema.*nested/ });
+    await assert.rejects(tools.create(serverId, { ...base, input_schema: { type: 'object', examples: deep } }, LLM), {
+      kind: 'invalid',
+      message: /input_schema.*nested/,
+    });
     assert.deepEqual(await Promise.all(tables.map(count)), before);
   });
 
   it('creates with an upper-case server id and answers with the id as stored', async () => {
-    const tool = await t.app.get(ToolsService).create(serverId.toUpperCase(), { name: 'upper', description: 'd', code: CODE }, LLM);
+    const tool = await t.app
+      .get(ToolsService)
+      .create(serverId.toUpperCase(), { name: 'upper', description: 'd', code: CODE }, LLM);
     assert.equal(tool.serverId, serverId);
   });
 
@@ -70,11 +99,27 @@ describe('services: the rules hold on the MCP path', () => {
 
   it('refuses a rollback whose code is not valid in the tool language now (a language change is not snapshotted)', async () => {
     const tools = t.app.get(ToolsService);
-    const ts = await tools.create(serverId, { name: 'typed', description: 'd', code: 'export const main = ({ n }: { n: number }) => n * 2;', language: 'typescript' }, ADMIN);
-    const js = await tools.update(ts.id, { language: 'javascript', code: 'export const main = ({ n }) => n * 3;' }, ADMIN);
+    const ts = await tools.create(
+      serverId,
+      {
+        name: 'typed',
+        description: 'd',
+        code: 'export const main = ({ n }: { n: number }) => n * 2;',
+        language: 'typescript',
+      },
+      ADMIN,
+    );
+    const js = await tools.update(
+      ts.id,
+      { language: 'javascript', code: 'export const main = ({ n }) => n * 3;' },
+      ADMIN,
+    );
     assert.equal(js.currentVersion, 2);
     const versions = await count('tool_versions');
-    await assert.rejects(t.app.get(ToolVersionsService).rollback(ts.id, 1, ADMIN), { kind: 'conflict', message: /version 1.*not valid javascript/ });
+    await assert.rejects(t.app.get(ToolVersionsService).rollback(ts.id, 1, ADMIN), {
+      kind: 'conflict',
+      message: /version 1.*not valid javascript/,
+    });
     const now = await tools.findOrFail(ts.id);
     assert.equal(now.currentVersion, 2);
     assert.equal(now.language, 'javascript');
@@ -100,7 +145,10 @@ describe('services: the rules hold on the MCP path', () => {
     assert.equal(ok.status, 200, ok.text);
     assert.equal(ok.body.approval_status, 'approved');
     for (const version of [0, 1.5, '2']) {
-      assert.equal((await t.post(`/api/approvals/tools/${tool.id}/action`, { action: 'approve', version }, { token })).status, 400);
+      assert.equal(
+        (await t.post(`/api/approvals/tools/${tool.id}/action`, { action: 'approve', version }, { token })).status,
+        400,
+      );
     }
   });
 

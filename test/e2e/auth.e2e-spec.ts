@@ -23,14 +23,19 @@ interface Claims {
 }
 
 const b64url = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
-function signToken(payload: Record<string, unknown>, key: string | Buffer = JWT_SECRET, header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' }): string {
+function signToken(
+  payload: Record<string, unknown>,
+  key: string | Buffer = JWT_SECRET,
+  header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' },
+): string {
   const head = `${b64url(header)}.${b64url(payload)}`;
   const alg = String(header.alg);
   if (alg.toLowerCase() === 'none') return `${head}.`;
   const hash = alg === 'HS512' ? 'sha512' : alg === 'HS384' ? 'sha384' : 'sha256';
   return `${head}.${createHmac(hash, key).update(head).digest('base64url')}`;
 }
-const decode = (token: string): Claims => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Claims;
+const decode = (token: string): Claims =>
+  JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Claims;
 const now = () => Math.floor(Date.now() / 1000);
 
 /** A wrong password of the same length (the real one may be the 128-character maximum). */
@@ -50,7 +55,12 @@ describe('auth', () => {
   const login = (username: string, password: string) => post('/auth/login', { username, password });
   const refresh = (refresh_token: string) => post('/auth/refresh', { refresh_token });
   const me = (token: string) => get('/auth/me', token);
-  const users = async () => (await t.db.query('SELECT id, username, password_hash, password_version, last_login_at FROM admin_users ORDER BY username')).rows;
+  const users = async () =>
+    (
+      await t.db.query(
+        'SELECT id, username, password_hash, password_version, last_login_at FROM admin_users ORDER BY username',
+      )
+    ).rows;
 
   let creds: { username: string; password: string };
   let userId: string;
@@ -77,8 +87,14 @@ describe('auth', () => {
     });
 
     it('refuses passwords of 11 and 129 characters and bad usernames, creating nobody', async () => {
-      for (const password of ['x'.repeat(11), 'x'.repeat(129)]) assertError(await post('/auth/setup', { username: 'admin', password }), 400, /password must be 12-128 characters/);
-      for (const username of ['ab', 'has space', 'x'.repeat(65), '']) assertError(await post('/auth/setup', { username, password: PW12 }), 400, /username/);
+      for (const password of ['x'.repeat(11), 'x'.repeat(129)])
+        assertError(
+          await post('/auth/setup', { username: 'admin', password }),
+          400,
+          /password must be 12-128 characters/,
+        );
+      for (const username of ['ab', 'has space', 'x'.repeat(65), ''])
+        assertError(await post('/auth/setup', { username, password: PW12 }), 400, /username/);
       assertError(await post('/auth/setup', { username: 'admin' }), 400, /password/);
       assertError(await post('/auth/setup', { username: 'admin', password: PW12, is_active: false }), 400, /is_active/);
       assert.deepEqual(await users(), []);
@@ -86,14 +102,24 @@ describe('auth', () => {
     });
 
     it('creates exactly one admin when several setups race (12 and 128 characters accepted)', async () => {
-      const attempts = ['admin', 'rival1', 'rival2', 'rival3', 'rival4'].map((username, i) => ({ username, password: i % 2 ? PW128 : PW12 }));
+      const attempts = ['admin', 'rival1', 'rival2', 'rival3', 'rival4'].map((username, i) => ({
+        username,
+        password: i % 2 ? PW128 : PW12,
+      }));
       const results = await Promise.all(attempts.map((a) => post('/auth/setup', a)));
       const created = results.filter((r) => r.status === 201);
       assert.equal(created.length, 1, results.map((r) => r.status).join(','));
       for (const r of results.filter((x) => x.status !== 201)) assertError(r, 409, /already/);
       const winner = created[0].body;
       creds = attempts.find((a) => a.username === winner.username)!;
-      assert.deepEqual(Object.keys(winner).sort(), ['created_at', 'id', 'is_active', 'last_login_at', 'updated_at', 'username']);
+      assert.deepEqual(Object.keys(winner).sort(), [
+        'created_at',
+        'id',
+        'is_active',
+        'last_login_at',
+        'updated_at',
+        'username',
+      ]);
       assert.equal(winner.is_active, true);
       assert.equal(winner.last_login_at, null);
       const rows = await users();
@@ -101,7 +127,9 @@ describe('auth', () => {
       assert.equal(rows[0].id, winner.id);
       userId = winner.id;
       assert.deepEqual((await get('/auth/status')).body, { setup_required: false });
-      const audit = await t.db.query("SELECT count(*)::int AS n FROM activity_logs WHERE log_type = 'audit' AND message LIKE 'Admin account%'");
+      const audit = await t.db.query(
+        "SELECT count(*)::int AS n FROM activity_logs WHERE log_type = 'audit' AND message LIKE 'Admin account%'",
+      );
       assert.equal(audit.rows[0].n, 1);
     });
 
@@ -129,7 +157,8 @@ describe('auth', () => {
       assert.deepEqual(unknown.body.message, wrong.body.message, 'no hint which part was wrong');
       assert.equal((await users())[0].last_login_at, null);
       const logged = await t.db.query('SELECT details::text AS d FROM activity_logs');
-      for (const row of logged.rows) assert.ok(!row.d?.includes(wrongPassword), 'an attempted password is never logged');
+      for (const row of logged.rows)
+        assert.ok(!row.d?.includes(wrongPassword), 'an attempted password is never logged');
     });
 
     it('refuses bad login bodies with 400', async () => {
@@ -161,7 +190,13 @@ describe('auth', () => {
   describe('me and access tokens', () => {
     let pair: { access_token: string; refresh_token: string };
     let claims: Claims;
-    const forged = (over: Partial<Record<keyof Claims, unknown>> = {}) => ({ ...claims, jti: randomUUID(), iat: now(), exp: now() + 600, ...over });
+    const forged = (over: Partial<Record<keyof Claims, unknown>> = {}) => ({
+      ...claims,
+      jti: randomUUID(),
+      iat: now(),
+      exp: now() + 600,
+      ...over,
+    });
 
     before(async () => {
       pair = (await login(creds.username, creds.password)).body;
@@ -173,13 +208,24 @@ describe('auth', () => {
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.id, userId);
       assert.equal(res.body.username, creds.username);
-      assert.deepEqual(Object.keys(res.body).sort(), ['created_at', 'id', 'is_active', 'last_login_at', 'updated_at', 'username']);
+      assert.deepEqual(Object.keys(res.body).sort(), [
+        'created_at',
+        'id',
+        'is_active',
+        'last_login_at',
+        'updated_at',
+        'username',
+      ]);
     });
 
     it('refuses a missing or malformed Authorization header', async () => {
       assertError(await get('/auth/me'), 401);
       assertError(await get('/auth/me', 'not-a-jwt'), 401);
-      for (const authorization of [`Basic ${Buffer.from('admin:x').toString('base64')}`, `Token ${pair.access_token}`, 'Bearer ']) {
+      for (const authorization of [
+        `Basic ${Buffer.from('admin:x').toString('base64')}`,
+        `Token ${pair.access_token}`,
+        'Bearer ',
+      ]) {
         assertError(await call('GET', '/auth/me', undefined, { headers: { authorization } }), 401);
       }
     });
@@ -199,8 +245,10 @@ describe('auth', () => {
     });
 
     it('refuses alg none, and any algorithm but HS256 even with the right key', async () => {
-      for (const alg of ['none', 'None', 'NONE']) assertError(await me(signToken(forged(), JWT_SECRET, { alg, typ: 'JWT' })), 401);
-      for (const alg of ['HS384', 'HS512']) assertError(await me(signToken(forged(), JWT_SECRET, { alg, typ: 'JWT' })), 401);
+      for (const alg of ['none', 'None', 'NONE'])
+        assertError(await me(signToken(forged(), JWT_SECRET, { alg, typ: 'JWT' })), 401);
+      for (const alg of ['HS384', 'HS512'])
+        assertError(await me(signToken(forged(), JWT_SECRET, { alg, typ: 'JWT' })), 401);
     });
 
     it('refuses a refresh token used as an access token', async () => {
@@ -255,7 +303,9 @@ describe('auth', () => {
       assertError(await refresh(rotated.refresh_token), 401);
       assertError(await me(rotated.access_token), 401);
       assertError(await me(first.access_token), 401);
-      const famRow = await t.db.query('SELECT 1 FROM revoked_tokens WHERE jti = $1', [`fam:${decode(first.refresh_token).fam}`]);
+      const famRow = await t.db.query('SELECT 1 FROM revoked_tokens WHERE jti = $1', [
+        `fam:${decode(first.refresh_token).fam}`,
+      ]);
       assert.equal(famRow.rowCount, 1);
 
       assert.equal((await me(other.access_token)).status, 200, 'another login is not affected');
@@ -272,7 +322,10 @@ describe('auth', () => {
     it('refuses a refresh token with a bad signature, an expired one, and a non-JWT', async () => {
       const pair = (await login(creds.username, creds.password)).body;
       const c = decode(pair.refresh_token);
-      assertError(await refresh(signToken({ ...c, jti: randomUUID() }, 'another-key-another-key-another-key-123')), 401);
+      assertError(
+        await refresh(signToken({ ...c, jti: randomUUID() }, 'another-key-another-key-another-key-123')),
+        401,
+      );
       assertError(await refresh(signToken({ ...c, jti: randomUUID(), iat: now() - 100, exp: now() - 10 })), 401);
       assertError(await refresh(signToken({ ...c, jti: randomUUID() }, JWT_SECRET, { alg: 'none' })), 401);
       assertError(await refresh('garbage'), 400, /refresh_token/);
@@ -300,16 +353,27 @@ describe('auth', () => {
   });
 
   describe('change-password', () => {
-    const cp = (token: string, current_password: string, new_password: string) => post('/auth/change-password', { current_password, new_password }, token);
+    const cp = (token: string, current_password: string, new_password: string) =>
+      post('/auth/change-password', { current_password, new_password }, token);
 
     it('refuses a wrong current password, a bad new one and the same one with 400, changing nothing', async () => {
       const pair = (await login(creds.username, creds.password)).body;
       const before = await users();
-      assertError(await cp(pair.access_token, wrongOf(creds.password), 'a-brand-new-password'), 400, /current_password is wrong/);
+      assertError(
+        await cp(pair.access_token, wrongOf(creds.password), 'a-brand-new-password'),
+        400,
+        /current_password is wrong/,
+      );
       assertError(await cp(pair.access_token, creds.password, 'x'.repeat(11)), 400, /new_password/);
       assertError(await cp(pair.access_token, creds.password, 'x'.repeat(129)), 400, /new_password/);
       assertError(await cp(pair.access_token, creds.password, creds.password), 400, /new_password/);
-      assertError(await call('POST', '/auth/change-password', { current_password: creds.password, new_password: 'a-brand-new-password' }), 401);
+      assertError(
+        await call('POST', '/auth/change-password', {
+          current_password: creds.password,
+          new_password: 'a-brand-new-password',
+        }),
+        401,
+      );
       assert.deepEqual(await users(), before);
       assert.equal((await me(pair.access_token)).status, 200);
     });
@@ -372,7 +436,12 @@ describe('login rate limit', () => {
   after(() => t.close());
 
   it('answers the 6th attempt in a minute with 429 and Retry-After, even with the right password', async () => {
-    for (let i = 0; i < 5; i++) assert.equal((await t.post('/auth/login', { ...creds, password: 'wrong-password-x' })).status, 401, `attempt ${i + 1}`);
+    for (let i = 0; i < 5; i++)
+      assert.equal(
+        (await t.post('/auth/login', { ...creds, password: 'wrong-password-x' })).status,
+        401,
+        `attempt ${i + 1}`,
+      );
     const before = await t.db.query('SELECT last_login_at FROM admin_users');
     const res = await t.post('/auth/login', creds);
     assert.equal(res.status, 429, res.text);
@@ -380,7 +449,10 @@ describe('login rate limit', () => {
     assert.equal(res.body.error, 'Too Many Requests');
     assert.equal(res.body.access_token, undefined);
     const retryAfter = Number(res.headers.get('retry-after'));
-    assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After ${res.headers.get('retry-after')}`);
+    assert.ok(
+      Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60,
+      `Retry-After ${res.headers.get('retry-after')}`,
+    );
     assert.deepEqual((await t.db.query('SELECT last_login_at FROM admin_users')).rows, before.rows);
   });
 

@@ -5,11 +5,22 @@ import { ExportSigner } from '../../src/export/export-signer';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
 
 const FORECAST = 'export async function main({ city, days = 3 }) {\n  return `${city} for ${days} days`;\n}\n';
-const CONVERT = 'export async function main(args: { celsius: number }): Promise<number> {\n  return args.celsius * 9 / 5 + 32;\n}\n';
-const CONVERT_SCHEMA = { type: 'object', properties: { celsius: { type: 'number', description: 'degrees' } }, required: ['celsius'] };
+const CONVERT =
+  'export async function main(args: { celsius: number }): Promise<number> {\n  return args.celsius * 9 / 5 + 32;\n}\n';
+const CONVERT_SCHEMA = {
+  type: 'object',
+  properties: { celsius: { type: 'number', description: 'degrees' } },
+  required: ['celsius'],
+};
 const SECRET_VALUE = `export-canary-${randomUUID()}`;
 
-type Doc = { format_version: number; exported_at: string; servers: any[]; module_records: string[]; signature?: string };
+type Doc = {
+  format_version: number;
+  exported_at: string;
+  servers: any[];
+  module_records: string[];
+  signature?: string;
+};
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 describe('export and import', () => {
@@ -17,7 +28,8 @@ describe('export and import', () => {
   let token: string;
   let weatherId: string;
   const opts = () => ({ token });
-  const count = async (table: string) => Number((await t.db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n);
+  const count = async (table: string) =>
+    Number((await t.db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n);
   const snapshot = async () => ({
     servers: await count('servers'),
     tools: await count('tools'),
@@ -27,29 +39,65 @@ describe('export and import', () => {
     network: await count('network_access_requests'),
   });
   const importDoc = (doc: unknown, query = '') => t.post(`/api/export/import${query}`, doc, opts());
-  const setPolicy = async (mode: string) => assert.equal((await t.patch('/api/settings/security-policy', { tool_approval_mode: mode }, opts())).status, 200);
+  const setPolicy = async (mode: string) =>
+    assert.equal((await t.patch('/api/settings/security-policy', { tool_approval_mode: mode }, opts())).status, 200);
 
   before(async () => {
     t = await startApp();
     token = await setupAdmin(t);
-    const server = await t.post('/api/servers', { name: 'weather', description: 'Weather tools', default_timeout_ms: 20000 }, opts());
+    const server = await t.post(
+      '/api/servers',
+      { name: 'weather', description: 'Weather tools', default_timeout_ms: 20000 },
+      opts(),
+    );
     assert.equal(server.status, 201, server.text);
     weatherId = server.body.id;
-    const a = await t.post(`/api/servers/${weatherId}/tools`, { name: 'forecast', description: 'Forecast for a city', code: FORECAST }, opts());
+    const a = await t.post(
+      `/api/servers/${weatherId}/tools`,
+      { name: 'forecast', description: 'Forecast for a city', code: FORECAST },
+      opts(),
+    );
     assert.equal(a.status, 201, a.text);
     const b = await t.post(
       `/api/servers/${weatherId}/tools`,
-      { name: 'convert', description: 'C to F', code: CONVERT, language: 'typescript', input_schema: CONVERT_SCHEMA, timeout_ms: 5000, enabled: false },
+      {
+        name: 'convert',
+        description: 'C to F',
+        code: CONVERT,
+        language: 'typescript',
+        input_schema: CONVERT_SCHEMA,
+        timeout_ms: 5000,
+        enabled: false,
+      },
       opts(),
     );
     assert.equal(b.status, 201, b.text);
-    assert.equal((await t.post(`/api/servers/${weatherId}/secrets`, { key_name: 'API_KEY', description: 'weather API key' }, opts())).status, 201);
-    assert.equal((await t.put(`/api/servers/${weatherId}/secrets/API_KEY`, { value: SECRET_VALUE }, opts())).status, 200);
+    assert.equal(
+      (
+        await t.post(
+          `/api/servers/${weatherId}/secrets`,
+          { key_name: 'API_KEY', description: 'weather API key' },
+          opts(),
+        )
+      ).status,
+      201,
+    );
+    assert.equal(
+      (await t.put(`/api/servers/${weatherId}/secrets/API_KEY`, { value: SECRET_VALUE }, opts())).status,
+      200,
+    );
     assert.equal((await t.post(`/api/servers/${weatherId}/secrets`, { key_name: 'EMPTY_KEY' }, opts())).status, 201);
-    assert.equal((await t.post(`/api/servers/${weatherId}/allowed-hosts`, { host: 'api.weather.example', port: 443 }, opts())).status, 201);
+    assert.equal(
+      (await t.post(`/api/servers/${weatherId}/allowed-hosts`, { host: 'api.weather.example', port: 443 }, opts()))
+        .status,
+      201,
+    );
     assert.equal((await t.post(`/api/servers/${weatherId}/allowed-hosts`, { host: '10.0.0.5' }, opts())).status, 201);
     // Records an export must NOT carry: an approved tool request, and a source's URL credentials.
-    await t.db.query(`INSERT INTO network_access_requests (server_id, host, status, source, requested_by) VALUES ($1, 'llm.example', 'approved', 'llm', 'llm')`, [weatherId]);
+    await t.db.query(
+      `INSERT INTO network_access_requests (server_id, host, status, source, requested_by) VALUES ($1, 'llm.example', 'approved', 'llm', 'llm')`,
+      [weatherId],
+    );
     const src = await t.db.query(
       `INSERT INTO external_mcp_sources (server_id, name, url, auth_type, auth_secret_name, transport_type) VALUES ($1, 'upstream', 'https://bob:hunter2@mcp.example/mcp', 'bearer', 'API_KEY', 'streamable_http') RETURNING id`,
       [weatherId],
@@ -58,7 +106,9 @@ describe('export and import', () => {
       `INSERT INTO tools (server_id, name, description, tool_type, external_source_id, external_tool_name, input_schema) VALUES ($1, 'remote_search', 'forwarded', 'mcp_passthrough', $2, 'search', '{"type":"object"}')`,
       [weatherId, src.rows[0].id],
     );
-    await t.db.query(`INSERT INTO module_requests (module_name, status, source, requested_by) VALUES ('lodash-es', 'approved', 'admin', 'admin')`);
+    await t.db.query(
+      `INSERT INTO module_requests (module_name, status, source, requested_by) VALUES ('lodash-es', 'approved', 'admin', 'admin')`,
+    );
   });
   after(() => t.close());
 
@@ -100,7 +150,14 @@ describe('export and import', () => {
       { key_name: 'EMPTY_KEY', description: null },
     ]);
     assert.deepEqual(s.external_sources, [
-      { name: 'upstream', url: 'https://mcp.example/mcp', auth_type: 'bearer', auth_secret_name: 'API_KEY', auth_header_name: null, transport_type: 'streamable_http' },
+      {
+        name: 'upstream',
+        url: 'https://mcp.example/mcp',
+        auth_type: 'bearer',
+        auth_secret_name: 'API_KEY',
+        auth_header_name: null,
+        transport_type: 'streamable_http',
+      },
     ]);
     assert.deepEqual(
       s.network_records,
@@ -142,7 +199,9 @@ describe('export and import', () => {
       assert.ok(paths[path]?.[method], `${method.toUpperCase()} ${path} is missing from /docs-json`);
       assert.ok(t.routes.includes(`${method.toUpperCase()} ${path}`), `${method.toUpperCase()} ${path} is not served`);
     }
-    assert.ok(paths['/api/export/import'].post && JSON.stringify(paths['/api/export/import'].post).includes('allow_unsigned'));
+    assert.ok(
+      paths['/api/export/import'].post && JSON.stringify(paths['/api/export/import'].post).includes('allow_unsigned'),
+    );
   });
 
   it('refuses a tampered, foreign or missing signature with 400 and writes nothing', async () => {
@@ -154,7 +213,16 @@ describe('export and import', () => {
     assert.equal(res.status, 400);
     assert.match(res.body.message, /signature/);
     assert.match(res.body.message, /allow_unsigned=true/);
-    assert.equal((await importDoc({ ...clone(signed), servers: [{ ...clone(signed).servers[0], name: 'weather_copy' }], signature: 'ab'.repeat(32) })).status, 400);
+    assert.equal(
+      (
+        await importDoc({
+          ...clone(signed),
+          servers: [{ ...clone(signed).servers[0], name: 'weather_copy' }],
+          signature: 'ab'.repeat(32),
+        })
+      ).status,
+      400,
+    );
     const { signature: _s, ...unsigned } = clone(signed);
     unsigned.servers[0].name = 'weather_copy';
     assert.equal((await importDoc(unsigned)).status, 400);
@@ -194,11 +262,15 @@ describe('export and import', () => {
     assert.equal(res.body.signature_verified, true);
     assert.deepEqual(res.body.created, { servers: 0, tools: 0, secrets: 0, external_sources: 0, network_records: 0 });
     assert.ok(
-      res.body.skipped.some((s: { kind: string; name: string; reason: string }) => s.kind === 'server' && s.name === 'weather' && s.reason === 'a server named weather exists'),
+      res.body.skipped.some(
+        (s: { kind: string; name: string; reason: string }) =>
+          s.kind === 'server' && s.name === 'weather' && s.reason === 'a server named weather exists',
+      ),
     );
     assert.deepEqual(res.body.failed, []);
     assert.deepEqual(await snapshot(), before);
-    const code = (await t.db.query(`SELECT code FROM tools WHERE server_id = $1 AND name = 'forecast'`, [weatherId])).rows[0].code;
+    const code = (await t.db.query(`SELECT code FROM tools WHERE server_id = $1 AND name = 'forecast'`, [weatherId]))
+      .rows[0].code;
     assert.equal(code, FORECAST);
   });
 
@@ -235,12 +307,34 @@ describe('export and import', () => {
     assert.match(res.body.message, /nothing was imported/);
     const failed = res.body.details.failed as { kind: string; name: string; reason: string }[];
     const names = failed.map((f) => `${f.kind}:${f.name}`).sort();
-    assert.deepEqual(names, ['network_record:second_bad:http://not-a-host/', 'secret:second_bad.lower_case', 'tool:second_bad.Bad-Name', 'tool:second_bad.broken']);
+    assert.deepEqual(names, [
+      'network_record:second_bad:http://not-a-host/',
+      'secret:second_bad.lower_case',
+      'tool:second_bad.Bad-Name',
+      'tool:second_bad.broken',
+    ]);
     assert.match(failed.find((f) => f.name === 'second_bad.broken')!.reason, /Syntax error.*line 2, column 3/);
-    assert.deepEqual(res.body.details.created, { servers: 0, tools: 0, secrets: 0, external_sources: 0, network_records: 0 });
-    assert.deepEqual(await snapshot(), before, 'no server, tool, version, secret, source or record of the document exists');
-    assert.equal((await t.db.query(`SELECT count(*)::int AS n FROM servers WHERE name IN ('first_ok', 'second_bad')`)).rows[0].n, 0);
-    assert.equal((await t.db.query(`SELECT count(*)::int AS n FROM activity_logs WHERE message LIKE '%first_ok%'`)).rows[0].n, 0, 'no audit entry of the rolled-back work');
+    assert.deepEqual(res.body.details.created, {
+      servers: 0,
+      tools: 0,
+      secrets: 0,
+      external_sources: 0,
+      network_records: 0,
+    });
+    assert.deepEqual(
+      await snapshot(),
+      before,
+      'no server, tool, version, secret, source or record of the document exists',
+    );
+    assert.equal(
+      (await t.db.query(`SELECT count(*)::int AS n FROM servers WHERE name IN ('first_ok', 'second_bad')`)).rows[0].n,
+      0,
+    );
+    assert.equal(
+      (await t.db.query(`SELECT count(*)::int AS n FROM activity_logs WHERE message LIKE '%first_ok%'`)).rows[0].n,
+      0,
+      'no audit entry of the rolled-back work',
+    );
 
     const dupes = await importDoc({ ...doc, servers: [doc.servers[0], doc.servers[0]] }, '?allow_unsigned=true');
     assert.equal(dupes.status, 400);
@@ -255,7 +349,11 @@ describe('export and import', () => {
       const res = await importDoc(doc, '?allow_unsigned=true');
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.signature_verified, false);
-      const rows = (await t.db.query(`SELECT t.approval_status FROM tools t JOIN servers s ON s.id = t.server_id WHERE s.name = 'weather_unsigned'`)).rows;
+      const rows = (
+        await t.db.query(
+          `SELECT t.approval_status FROM tools t JOIN servers s ON s.id = t.server_id WHERE s.name = 'weather_unsigned'`,
+        )
+      ).rows;
       assert.equal(rows.length, 2);
       assert.ok(rows.every((r) => r.approval_status === 'pending_review'));
 
@@ -267,7 +365,11 @@ describe('export and import', () => {
       const ok = await importDoc(renamed);
       assert.equal(ok.status, 200, ok.text);
       assert.equal(ok.body.signature_verified, true);
-      const approved = (await t.db.query(`SELECT t.approval_status FROM tools t JOIN servers s ON s.id = t.server_id WHERE s.name = 'weather_signed'`)).rows;
+      const approved = (
+        await t.db.query(
+          `SELECT t.approval_status FROM tools t JOIN servers s ON s.id = t.server_id WHERE s.name = 'weather_signed'`,
+        )
+      ).rows;
       assert.ok(approved.length === 2 && approved.every((r) => r.approval_status === 'approved'));
     } finally {
       await setPolicy('require_approval');
@@ -277,7 +379,9 @@ describe('export and import', () => {
   it('round trip: export, delete, import gives back the tools, code, schemas, secret names and allowed hosts', async () => {
     const before = (await t.get(`/api/servers/${weatherId}`, opts())).body;
     const toolsBefore = await Promise.all(
-      before.tools.filter((x: { tool_type: string }) => x.tool_type === 'code').map(async (x: { id: string }) => (await t.get(`/api/tools/${x.id}`, opts())).body),
+      before.tools
+        .filter((x: { tool_type: string }) => x.tool_type === 'code')
+        .map(async (x: { id: string }) => (await t.get(`/api/tools/${x.id}`, opts())).body),
     );
     assert.equal((await t.delete(`/api/servers/${weatherId}`, opts())).status, 204);
 
@@ -302,7 +406,9 @@ describe('export and import', () => {
     ]);
 
     const detail = (await t.get(`/api/servers/${restored.id}`, opts())).body;
-    const toolsAfter = await Promise.all(detail.tools.map(async (x: { id: string }) => (await t.get(`/api/tools/${x.id}`, opts())).body));
+    const toolsAfter = await Promise.all(
+      detail.tools.map(async (x: { id: string }) => (await t.get(`/api/tools/${x.id}`, opts())).body),
+    );
     const pick = (x: Record<string, unknown>) => ({
       name: x.name,
       description: x.description,
@@ -318,7 +424,12 @@ describe('export and import', () => {
       assert.equal(tool.approval_status, 'pending_review');
       assert.equal(tool.current_version, 1);
     }
-    const versions = (await t.db.query(`SELECT v.change_source FROM tool_versions v JOIN tools t ON t.id = v.tool_id WHERE t.server_id = $1`, [restored.id])).rows;
+    const versions = (
+      await t.db.query(
+        `SELECT v.change_source FROM tool_versions v JOIN tools t ON t.id = v.tool_id WHERE t.server_id = $1`,
+        [restored.id],
+      )
+    ).rows;
     assert.deepEqual(
       versions.map((v) => v.change_source),
       ['import', 'import'],
@@ -326,27 +437,49 @@ describe('export and import', () => {
 
     const secrets = (await t.get(`/api/servers/${restored.id}/secrets`, opts())).body.items;
     assert.deepEqual(
-      secrets.map((s: { key_name: string; has_value: boolean; description: string | null }) => [s.key_name, s.has_value, s.description]),
+      secrets.map((s: { key_name: string; has_value: boolean; description: string | null }) => [
+        s.key_name,
+        s.has_value,
+        s.description,
+      ]),
       [
         ['API_KEY', false, 'weather API key'],
         ['EMPTY_KEY', false, null],
       ],
     );
-    const records = (await t.db.query(`SELECT host, port, source, status, reviewed_by FROM network_access_requests WHERE server_id = $1 ORDER BY host`, [restored.id])).rows;
+    const records = (
+      await t.db.query(
+        `SELECT host, port, source, status, reviewed_by FROM network_access_requests WHERE server_id = $1 ORDER BY host`,
+        [restored.id],
+      )
+    ).rows;
     assert.deepEqual(records, [
       { host: '10.0.0.5', port: null, source: 'admin', status: 'approved', reviewed_by: 'admin' },
       { host: 'api.weather.example', port: 443, source: 'admin', status: 'approved', reviewed_by: 'admin' },
     ]);
-    const source = (await t.db.query(`SELECT url, auth_type, auth_secret_name FROM external_mcp_sources WHERE server_id = $1`, [restored.id])).rows;
+    const source = (
+      await t.db.query(`SELECT url, auth_type, auth_secret_name FROM external_mcp_sources WHERE server_id = $1`, [
+        restored.id,
+      ])
+    ).rows;
     assert.deepEqual(source, [{ url: 'https://mcp.example/mcp', auth_type: 'bearer', auth_secret_name: 'API_KEY' }]);
 
     // A second export of the restored server equals the first one (apart from time, signature and the skipped passthrough tool).
     const again = (await t.get(`/api/export/servers/${restored.id}`, opts())).body as Doc;
-    const strip = (d: Doc) => ({ ...d.servers[0], tools: d.servers[0].tools.filter((x: { tool_type: string }) => x.tool_type === 'code') });
+    const strip = (d: Doc) => ({
+      ...d.servers[0],
+      tools: d.servers[0].tools.filter((x: { tool_type: string }) => x.tool_type === 'code'),
+    });
     assert.deepEqual(strip(again), strip(signed));
-    const audit = (await t.db.query(`SELECT message FROM activity_logs WHERE log_type = 'audit' AND message LIKE 'Import by admin%'`)).rows;
+    const audit = (
+      await t.db.query(`SELECT message FROM activity_logs WHERE log_type = 'audit' AND message LIKE 'Import by admin%'`)
+    ).rows;
     assert.ok(audit.length >= 1);
-    const everything = (await t.db.query(`SELECT coalesce(string_agg(message || coalesce(details::text, ''), ''), '') AS t FROM activity_logs`)).rows[0].t as string;
+    const everything = (
+      await t.db.query(
+        `SELECT coalesce(string_agg(message || coalesce(details::text, ''), ''), '') AS t FROM activity_logs`,
+      )
+    ).rows[0].t as string;
     assert.ok(!everything.includes(SECRET_VALUE));
   });
 });

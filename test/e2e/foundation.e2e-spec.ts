@@ -27,13 +27,17 @@ describe('foundation', () => {
   let databaseUrl: string;
 
   before(async () => {
-    t = await startApp({ CORS_ORIGINS: `${ALLOWED_ORIGIN}, https://other-admin.example.test`, MCPBOX_ENCRYPTION_KEY: ENCRYPTION_KEY });
+    t = await startApp({
+      CORS_ORIGINS: `${ALLOWED_ORIGIN}, https://other-admin.example.test`,
+      MCPBOX_ENCRYPTION_KEY: ENCRYPTION_KEY,
+    });
     databaseUrl = process.env.DATABASE_URL ?? '';
     token = await setupAdmin(t);
   });
   after(() => t.close());
 
-  const adminRow = async () => (await t.db.query('SELECT password_hash, password_version, last_login_at, updated_at FROM admin_users')).rows;
+  const adminRow = async () =>
+    (await t.db.query('SELECT password_hash, password_version, last_login_at, updated_at FROM admin_users')).rows;
 
   describe('health', () => {
     it('answers /health with 200 {status: ok} and a request id, without a token', async () => {
@@ -128,7 +132,8 @@ describe('foundation', () => {
       assert.equal(s.memory_mb, 128);
       assert.equal(s.max_result_size, 1024 * 1024);
       assert.equal(s.workers, 1);
-      for (const k of ['max_concurrency', 'queue_size', 'max_timeout_ms', 'max_code_bytes', 'max_stdout_bytes']) assert.ok(Number.isInteger(s[k]) && s[k] > 0, k);
+      for (const k of ['max_concurrency', 'queue_size', 'max_timeout_ms', 'max_code_bytes', 'max_stdout_bytes'])
+        assert.ok(Number.isInteger(s[k]) && s[k] > 0, k);
       assert.deepEqual(res.body.policy, {
         tool_approval_mode: 'require_approval',
         network_access_policy: 'require_approval',
@@ -176,7 +181,11 @@ describe('foundation', () => {
       assert.equal(other.headers.get('access-control-allow-origin'), null);
 
       const preflight = await t.request('OPTIONS', '/api/config', undefined, {
-        headers: { origin: ALLOWED_ORIGIN, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+        headers: {
+          origin: ALLOWED_ORIGIN,
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'authorization',
+        },
       });
       assert.ok(preflight.status === 204 || preflight.status === 200, `preflight ${preflight.status}`);
       assert.equal(preflight.headers.get('access-control-allow-origin'), ALLOWED_ORIGIN);
@@ -244,7 +253,10 @@ describe('foundation', () => {
         assert.equal(res.body.access_token, undefined);
       }
       assert.deepEqual(await adminRow(), before);
-      const json = await t.request('POST', '/auth/login', undefined, { raw: JSON.stringify(ADMIN), headers: { 'content-type': 'application/json; charset=utf-8' } });
+      const json = await t.request('POST', '/auth/login', undefined, {
+        raw: JSON.stringify(ADMIN),
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+      });
       assert.equal(json.status, 200, json.text);
     });
 
@@ -258,7 +270,9 @@ describe('foundation', () => {
     });
 
     it('refuses prototype-poisoning keys with 400', async () => {
-      const res = await t.request('POST', '/auth/login', undefined, { raw: '{"username":"admin","password":"correct horse battery","__proto__":{"x":1}}' });
+      const res = await t.request('POST', '/auth/login', undefined, {
+        raw: '{"username":"admin","password":"correct horse battery","__proto__":{"x":1}}',
+      });
       assertErrorShape(res, 400, 'Bad Request');
       assert.equal(res.body.access_token, undefined);
     });
@@ -275,5 +289,6 @@ describe('foundation', () => {
 });
 
 function pkgVersion(): string {
-  return (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string })
+    .version;
 }

@@ -5,7 +5,15 @@ import { setupAdmin, startApp, type TestApp } from '../support/app';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 /** Routes a client may call without a token (SPEC §2); `/mcp` has its own gate (SPEC §6). */
-const PUBLIC_ROUTES = new Set(['POST /auth/setup', 'POST /auth/login', 'POST /auth/refresh', 'GET /auth/status', 'GET /health', 'GET /health/detail', 'GET /health/services']);
+const PUBLIC_ROUTES = new Set([
+  'POST /auth/setup',
+  'POST /auth/login',
+  'POST /auth/refresh',
+  'GET /auth/status',
+  'GET /health',
+  'GET /health/detail',
+  'GET /health/services',
+]);
 const isPublic = (route: string) => PUBLIC_ROUTES.has(route);
 const isMcp = (route: string) => / \/mcp(\/|$)/.test(route);
 
@@ -30,7 +38,9 @@ describe('OpenAPI document', () => {
     assert.equal(res.status, 200, res.text);
     doc = res.body as OpenApiDocument;
     // Every route the app registered, except the documentation's own and the CORS preflight.
-    apiRoutes = [...new Set(t.routes)].filter((r) => !r.startsWith('HEAD ') && !r.startsWith('OPTIONS ') && !/ \/docs([-/]|$)/.test(r)).sort();
+    apiRoutes = [...new Set(t.routes)]
+      .filter((r) => !r.startsWith('HEAD ') && !r.startsWith('OPTIONS ') && !/ \/docs([-/]|$)/.test(r))
+      .sort();
   });
   after(() => t.close());
 
@@ -82,7 +92,9 @@ describe('OpenAPI document', () => {
 
   it('gives every operation at least one documented success response', () => {
     const without = Object.entries(doc.paths).flatMap(([path, item]) =>
-      METHODS.filter((m) => item[m] && !Object.keys(item[m]!.responses ?? {}).some((c) => /^2\d\d$/.test(c))).map((m) => `${m.toUpperCase()} ${path}`),
+      METHODS.filter((m) => item[m] && !Object.keys(item[m]!.responses ?? {}).some((c) => /^2\d\d$/.test(c))).map(
+        (m) => `${m.toUpperCase()} ${path}`,
+      ),
     );
     assert.deepEqual(without, []);
   });
@@ -106,7 +118,10 @@ describe('every non-public route refuses a request without a token', () => {
   after(() => t.close());
 
   it('answers 401 before touching anything', async () => {
-    const routes = [...new Set(t.routes)].filter((r) => !r.startsWith('HEAD ') && !r.startsWith('OPTIONS ') && !/ \/docs([-/]|$)/.test(r) && !isPublic(r) && !isMcp(r));
+    const routes = [...new Set(t.routes)].filter(
+      (r) =>
+        !r.startsWith('HEAD ') && !r.startsWith('OPTIONS ') && !/ \/docs([-/]|$)/.test(r) && !isPublic(r) && !isMcp(r),
+    );
     assert.ok(routes.length >= 5);
     const before = await counts(t);
     const open: string[] = [];
@@ -115,7 +130,9 @@ describe('every non-public route refuses a request without a token', () => {
       const path = pattern.replace(/\{[^}]+\}/g, randomUUID()).replace(/\*/g, 'x');
       const res = await t.request(method, path, ['POST', 'PUT', 'PATCH'].includes(method) ? {} : undefined);
       if (res.status !== 401) open.push(`${route} → ${res.status}`);
-      const bad = await t.request(method, path, ['POST', 'PUT', 'PATCH'].includes(method) ? {} : undefined, { token: `${token}x` });
+      const bad = await t.request(method, path, ['POST', 'PUT', 'PATCH'].includes(method) ? {} : undefined, {
+        token: `${token}x`,
+      });
       if (bad.status !== 401) open.push(`${route} (bad signature) → ${bad.status}`);
     }
     assert.deepEqual(open, [], `routes that did not answer 401 without a valid token:\n  ${open.join('\n  ')}`);
@@ -132,7 +149,9 @@ async function counts(t: TestApp): Promise<Record<string, number>> {
   for (const { table_name } of tables.rows) {
     // Background 'system' entries (start-up, restores) may land at any time; they are not writes of a request.
     const where = table_name === 'activity_logs' ? " WHERE log_type <> 'system'" : '';
-    out[table_name] = (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table_name}"${where}`)).rows[0].n;
+    out[table_name] = (
+      await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table_name}"${where}`)
+    ).rows[0].n;
   }
   return out;
 }

@@ -5,13 +5,23 @@ import type { TestApp } from '../support/app';
 
 /** Shared by the sandbox e2e files: API fixtures and a loopback weather peer. */
 
-export async function createServerVia(t: TestApp, token: string, name: string, extra: Record<string, unknown> = {}): Promise<string> {
+export async function createServerVia(
+  t: TestApp,
+  token: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const res = await t.post('/api/servers', { name, ...extra }, { token });
   assert.equal(res.status, 201, res.text);
   return res.body.id as string;
 }
 
-export async function createToolVia(t: TestApp, token: string, serverId: string, body: Record<string, unknown>): Promise<{ id: string; approval_status: string }> {
+export async function createToolVia(
+  t: TestApp,
+  token: string,
+  serverId: string,
+  body: Record<string, unknown>,
+): Promise<{ id: string; approval_status: string }> {
   const res = await t.post(`/api/servers/${serverId}/tools`, { description: 'a test tool', ...body }, { token });
   assert.equal(res.status, 201, res.text);
   return res.body;
@@ -26,7 +36,13 @@ export async function approveTool(t: TestApp, token: string, toolId: string): Pr
   assert.ok([200, 201].includes(approve.status), approve.text);
 }
 
-export async function setSecret(t: TestApp, token: string, serverId: string, key: string, value: string): Promise<void> {
+export async function setSecret(
+  t: TestApp,
+  token: string,
+  serverId: string,
+  key: string,
+  value: string,
+): Promise<void> {
   const existing = await t.get(`/api/servers/${serverId}/secrets`, { token });
   const items: { key_name: string }[] = Array.isArray(existing.body) ? existing.body : (existing.body?.items ?? []);
   if (!items.some((s) => s.key_name === key)) {
@@ -37,7 +53,13 @@ export async function setSecret(t: TestApp, token: string, serverId: string, key
   assert.equal(set.status, 200, set.text);
 }
 
-export async function allowHost(t: TestApp, token: string, serverId: string, host: string, port: number): Promise<void> {
+export async function allowHost(
+  t: TestApp,
+  token: string,
+  serverId: string,
+  host: string,
+  port: number,
+): Promise<void> {
   const res = await t.post(`/api/servers/${serverId}/allowed-hosts`, { host, port }, { token });
   assert.equal(res.status, 201, res.text);
 }
@@ -104,11 +126,18 @@ export interface ExecutionRow {
 }
 
 export async function executionRows(t: TestApp, where = 'TRUE', params: unknown[] = []): Promise<ExecutionRow[]> {
-  return (await t.db.query<ExecutionRow>(`SELECT * FROM tool_execution_logs WHERE ${where} ORDER BY created_at`, params)).rows;
+  return (
+    await t.db.query<ExecutionRow>(`SELECT * FROM tool_execution_logs WHERE ${where} ORDER BY created_at`, params)
+  ).rows;
 }
 
 /** Rows of background writes (executeTool) may land a moment after the call returns. */
-export async function waitForRows(t: TestApp, count: number, where = 'TRUE', params: unknown[] = []): Promise<ExecutionRow[]> {
+export async function waitForRows(
+  t: TestApp,
+  count: number,
+  where = 'TRUE',
+  params: unknown[] = [],
+): Promise<ExecutionRow[]> {
   for (let i = 0; i < 100; i++) {
     const rows = await executionRows(t, where, params);
     if (rows.length >= count) return rows;

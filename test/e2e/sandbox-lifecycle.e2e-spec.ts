@@ -4,7 +4,17 @@ import { after, before, describe, it } from 'node:test';
 import { DomainError } from '../../src/common/errors';
 import { SandboxService } from '../../src/sandbox/sandbox.service';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
-import { allowHost, approveTool, createServerVia, createToolVia, setSecret, startWeatherPeer, waitForRows, weatherCode, type WeatherPeer } from './sandbox-fixtures';
+import {
+  allowHost,
+  approveTool,
+  createServerVia,
+  createToolVia,
+  setSecret,
+  startWeatherPeer,
+  waitForRows,
+  weatherCode,
+  type WeatherPeer,
+} from './sandbox-fixtures';
 
 const WEATHER_KEY = 'wk-lifecycle-0a1b2c3d4e';
 const UNKNOWN = '6f1c2a52-8d0e-4b7b-9a55-3c1f8e2d4b6a';
@@ -27,7 +37,11 @@ async function weatherServer(t: TestApp, token: string, peer: WeatherPeer, name 
   await allowHost(t, token, serverId, '127.0.0.1', peer.port);
   const weather = await createToolVia(t, token, serverId, { name: 'current_weather', code: weatherCode(peer.port) });
   await approveTool(t, token, weather.id);
-  const disabled = await createToolVia(t, token, serverId, { name: 'disabled_tool', code: 'export async function main() { return 1 }', enabled: false });
+  const disabled = await createToolVia(t, token, serverId, {
+    name: 'disabled_tool',
+    code: 'export async function main() { return 1 }',
+    enabled: false,
+  });
   await approveTool(t, token, disabled.id);
   await createToolVia(t, token, serverId, { name: 'draft_tool', code: 'export async function main() { return 2 }' });
   return { serverId, weatherId: weather.id };
@@ -53,13 +67,28 @@ describe('sandbox lifecycle: /api/sandbox/servers/{id}/*', () => {
     await peer?.close();
   });
 
-  const dbStatus = async (id = serverId) => (await t.db.query('SELECT status FROM servers WHERE id = $1', [id])).rows[0]?.status;
+  const dbStatus = async (id = serverId) =>
+    (await t.db.query('SELECT status FROM servers WHERE id = $1', [id])).rows[0]?.status;
 
   it('a new server is not running, has nothing loaded and cannot be called', async () => {
     const res = await t.get(`/api/sandbox/servers/${serverId}/status`, { token });
     assert.equal(res.status, 200, res.text);
-    assert.deepEqual(res.body, { server_id: serverId, name: 'weather', status: 'ready', tools_loaded: 0, tools: [], started_at: null, executions: 0, errors: 0, memory_bytes: 0 });
-    await rejectsWith(sandbox.executeTool(serverId, 'current_weather', { city: 'x' }, { isTest: false, executedBy: 'u' }), 'unavailable', /not running/);
+    assert.deepEqual(res.body, {
+      server_id: serverId,
+      name: 'weather',
+      status: 'ready',
+      tools_loaded: 0,
+      tools: [],
+      started_at: null,
+      executions: 0,
+      errors: 0,
+      memory_bytes: 0,
+    });
+    await rejectsWith(
+      sandbox.executeTool(serverId, 'current_weather', { city: 'x' }, { isTest: false, executedBy: 'u' }),
+      'unavailable',
+      /not running/,
+    );
   });
 
   it('start loads only the approved + enabled code tools and sets the server running', async () => {
@@ -70,7 +99,10 @@ describe('sandbox lifecycle: /api/sandbox/servers/{id}/*', () => {
     assert.deepEqual(res.body.tools, ['current_weather']);
     assert.ok(!Number.isNaN(Date.parse(res.body.started_at)));
     assert.equal(await dbStatus(), 'running');
-    const activity = await t.db.query("SELECT message FROM activity_logs WHERE server_id = $1 AND log_type = 'system'", [serverId]);
+    const activity = await t.db.query(
+      "SELECT message FROM activity_logs WHERE server_id = $1 AND log_type = 'system'",
+      [serverId],
+    );
     assert.ok(
       activity.rows.some((r) => /started by admin/.test(r.message)),
       'the start is in the activity trail',
@@ -79,7 +111,12 @@ describe('sandbox lifecycle: /api/sandbox/servers/{id}/*', () => {
 
   it('executeTool runs the weather tool with the secret header; the echoed secret is [REDACTED]; the call is logged', async () => {
     const calls = peer.requests.length;
-    const outcome = await sandbox.executeTool(serverId, 'current_weather', { city: 'Lisbon' }, { isTest: false, executedBy: 'user@example.test' });
+    const outcome = await sandbox.executeTool(
+      serverId,
+      'current_weather',
+      { city: 'Lisbon' },
+      { isTest: false, executedBy: 'user@example.test' },
+    );
     assert.equal(outcome.success, true, outcome.error);
     assert.equal(outcome.isError, false);
     assert.equal(peer.requests.length, calls + 1);
@@ -105,17 +142,42 @@ describe('sandbox lifecycle: /api/sandbox/servers/{id}/*', () => {
   });
 
   it('a tool that is not loaded (disabled, draft, unknown) is a domain error naming it; bad arguments are invalid', async () => {
-    await rejectsWith(sandbox.executeTool(serverId, 'disabled_tool', {}, { isTest: false, executedBy: null }), 'not_found', /disabled_tool.*weather/);
-    await rejectsWith(sandbox.executeTool(serverId, 'draft_tool', {}, { isTest: false, executedBy: null }), 'not_found', /draft_tool/);
-    await rejectsWith(sandbox.executeTool(serverId, 'nope', {}, { isTest: false, executedBy: null }), 'not_found', /'nope'/);
-    await rejectsWith(sandbox.executeTool(serverId, 'current_weather', ['x'], { isTest: false, executedBy: null }), 'invalid', /arguments/);
-    await rejectsWith(sandbox.executeTool(UNKNOWN, 'current_weather', {}, { isTest: false, executedBy: null }), 'unavailable', /not running/);
+    await rejectsWith(
+      sandbox.executeTool(serverId, 'disabled_tool', {}, { isTest: false, executedBy: null }),
+      'not_found',
+      /disabled_tool.*weather/,
+    );
+    await rejectsWith(
+      sandbox.executeTool(serverId, 'draft_tool', {}, { isTest: false, executedBy: null }),
+      'not_found',
+      /draft_tool/,
+    );
+    await rejectsWith(
+      sandbox.executeTool(serverId, 'nope', {}, { isTest: false, executedBy: null }),
+      'not_found',
+      /'nope'/,
+    );
+    await rejectsWith(
+      sandbox.executeTool(serverId, 'current_weather', ['x'], { isTest: false, executedBy: null }),
+      'invalid',
+      /arguments/,
+    );
+    await rejectsWith(
+      sandbox.executeTool(UNKNOWN, 'current_weather', {}, { isTest: false, executedBy: null }),
+      'unavailable',
+      /not running/,
+    );
   });
 
   it('a failing call counts as an error', async () => {
     peer.expectedKey = 'rotated-upstream';
     try {
-      const outcome = await sandbox.executeTool(serverId, 'current_weather', { city: 'Porto' }, { isTest: false, executedBy: null });
+      const outcome = await sandbox.executeTool(
+        serverId,
+        'current_weather',
+        { city: 'Porto' },
+        { isTest: false, executedBy: null },
+      );
       assert.equal(outcome.success, false);
       assert.equal(outcome.isError, true);
       assert.match(outcome.error ?? '', /upstream said 401/);
@@ -173,9 +235,14 @@ describe('sandbox lifecycle: /api/sandbox/servers/{id}/*', () => {
     assert.equal(res.body.tools_loaded, 0);
     assert.equal(res.body.started_at, null);
     assert.equal(await dbStatus(), 'stopped');
-    await rejectsWith(sandbox.executeTool(serverId, 'current_weather', { city: 'x' }, { isTest: false, executedBy: null }), 'unavailable', /not running/);
+    await rejectsWith(
+      sandbox.executeTool(serverId, 'current_weather', { city: 'x' }, { isTest: false, executedBy: null }),
+      'unavailable',
+      /not running/,
+    );
 
-    const entries = async () => Number((await t.db.query('SELECT count(*) AS n FROM activity_logs WHERE server_id = $1', [serverId])).rows[0].n);
+    const entries = async () =>
+      Number((await t.db.query('SELECT count(*) AS n FROM activity_logs WHERE server_id = $1', [serverId])).rows[0].n);
     const count = await entries();
     const again = await t.post(`/api/sandbox/servers/${serverId}/stop`, undefined, { token });
     assert.equal(again.status, 200);
@@ -189,7 +256,12 @@ describe('sandbox lifecycle: /api/sandbox/servers/{id}/*', () => {
     assert.equal(res.body.status, 'running');
     assert.equal(res.body.tools_loaded, 1);
     assert.equal(res.body.executions, 0);
-    const outcome = await sandbox.executeTool(serverId, 'current_weather', { city: 'Faro' }, { isTest: false, executedBy: null });
+    const outcome = await sandbox.executeTool(
+      serverId,
+      'current_weather',
+      { city: 'Faro' },
+      { isTest: false, executedBy: null },
+    );
     assert.equal(outcome.success, true, outcome.error);
   });
 
@@ -207,10 +279,14 @@ describe('sandbox lifecycle: /api/sandbox/servers/{id}/*', () => {
     for (const route of ROUTES) {
       it(`${route}: an unknown server → 404, a non-UUID → 400, no token → 401, nothing written`, async () => {
         const before = Number(await t.db.query('SELECT count(*) AS n FROM activity_logs').then((r) => r.rows[0].n));
-        const unknown = await t.request(methodOf(route), `/api/sandbox/servers/${UNKNOWN}/${route}`, undefined, { token });
+        const unknown = await t.request(methodOf(route), `/api/sandbox/servers/${UNKNOWN}/${route}`, undefined, {
+          token,
+        });
         assert.equal(unknown.status, 404, unknown.text);
         assert.match(unknown.body.message, /not found/);
-        const notUuid = await t.request(methodOf(route), `/api/sandbox/servers/not-a-uuid/${route}`, undefined, { token });
+        const notUuid = await t.request(methodOf(route), `/api/sandbox/servers/not-a-uuid/${route}`, undefined, {
+          token,
+        });
         assert.equal(notUuid.status, 400, notUuid.text);
         const anonymous = await t.request(methodOf(route), `/api/sandbox/servers/${serverId}/${route}`);
         assert.equal(anonymous.status, 401);
@@ -267,10 +343,15 @@ describe('sandbox lifecycle: a running server comes back after a process restart
     assert.equal(other.body.status, 'ready');
     assert.equal(other.body.tools_loaded, 0);
 
-    const outcome = await second.app.get(SandboxService).executeTool(serverId, 'current_weather', { city: 'Coimbra' }, { isTest: false, executedBy: null });
+    const outcome = await second.app
+      .get(SandboxService)
+      .executeTool(serverId, 'current_weather', { city: 'Coimbra' }, { isTest: false, executedBy: null });
     assert.equal(outcome.success, true, outcome.error);
     assert.equal(peer.requests.at(-1)?.headers['x-api-key'], WEATHER_KEY);
-    const resumed = await second.db.query("SELECT message FROM activity_logs WHERE server_id = $1 AND message LIKE '%resumed after a restart%'", [serverId]);
+    const resumed = await second.db.query(
+      "SELECT message FROM activity_logs WHERE server_id = $1 AND message LIKE '%resumed after a restart%'",
+      [serverId],
+    );
     assert.equal(resumed.rows.length, 1);
   });
 });

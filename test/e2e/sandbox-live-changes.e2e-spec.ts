@@ -3,13 +3,25 @@ import { after, before, describe, it } from 'node:test';
 import { DomainError } from '../../src/common/errors';
 import { SandboxService } from '../../src/sandbox/sandbox.service';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
-import { allowHost, approveTool, createServerVia, createToolVia, setSecret, startWeatherPeer, weatherCode, type WeatherPeer } from './sandbox-fixtures';
+import {
+  allowHost,
+  approveTool,
+  createServerVia,
+  createToolVia,
+  setSecret,
+  startWeatherPeer,
+  weatherCode,
+  type WeatherPeer,
+} from './sandbox-fixtures';
 
 const FIRST_KEY = 'wk-live-first-11111';
 const SECOND_KEY = 'wk-live-second-22222';
 
 const notLoaded = async (p: Promise<unknown>, name: string) =>
-  assert.rejects(p, (err: unknown) => err instanceof DomainError && err.kind === 'not_found' && err.message.includes(`'${name}'`));
+  assert.rejects(
+    p,
+    (err: unknown) => err instanceof DomainError && err.kind === 'not_found' && err.message.includes(`'${name}'`),
+  );
 
 /**
  * A running server picks up every change without a restart: the changing service publishes
@@ -25,7 +37,8 @@ describe('sandbox: changes reach a running server without a restart', () => {
   let serverId: string;
   let startedAt: string;
 
-  const call = (tool: string, args: Record<string, unknown> = { city: 'Lisbon' }) => sandbox.executeTool(serverId, tool, args, { isTest: false, executedBy: 'mcp-user' });
+  const call = (tool: string, args: Record<string, unknown> = { city: 'Lisbon' }) =>
+    sandbox.executeTool(serverId, tool, args, { isTest: false, executedBy: 'mcp-user' });
   const status = async () => (await t.get(`/api/sandbox/servers/${serverId}/status`, { token })).body;
 
   before(async () => {
@@ -52,7 +65,12 @@ describe('sandbox: changes reach a running server without a restart', () => {
   let forecastId: string;
 
   it('a tool approved while the server runs is callable on the next call', async () => {
-    forecastId = (await createToolVia(t, token, serverId, { name: 'forecast', code: 'export async function main({ days = 3 }) { return { days, outlook: "fair" } }' })).id;
+    forecastId = (
+      await createToolVia(t, token, serverId, {
+        name: 'forecast',
+        code: 'export async function main({ days = 3 }) { return { days, outlook: "fair" } }',
+      })
+    ).id;
     await notLoaded(call('forecast', {}), 'forecast');
     await approveTool(t, token, forecastId);
     const outcome = await call('forecast', { days: 5 });
@@ -97,10 +115,17 @@ describe('sandbox: changes reach a running server without a restart', () => {
   });
 
   it('an edited approved tool leaves (back to review) and returns with its new code once approved', async () => {
-    const tool = await createToolVia(t, token, serverId, { name: 'greeting', code: 'export async function main() { return "v1" }' });
+    const tool = await createToolVia(t, token, serverId, {
+      name: 'greeting',
+      code: 'export async function main() { return "v1" }',
+    });
     await approveTool(t, token, tool.id);
     assert.equal((await call('greeting', {})).value, 'v1');
-    const edit = await t.patch(`/api/tools/${tool.id}`, { code: 'export async function main() { return "v2" }' }, { token });
+    const edit = await t.patch(
+      `/api/tools/${tool.id}`,
+      { code: 'export async function main() { return "v2" }' },
+      { token },
+    );
     assert.equal(edit.status, 200, edit.text);
     await notLoaded(call('greeting', {}), 'greeting');
     await approveTool(t, token, tool.id);
@@ -108,7 +133,10 @@ describe('sandbox: changes reach a running server without a restart', () => {
   });
 
   it('a disabled tool is gone from the next call', async () => {
-    const tool = await createToolVia(t, token, serverId, { name: 'to_disable', code: 'export async function main() { return 1 }' });
+    const tool = await createToolVia(t, token, serverId, {
+      name: 'to_disable',
+      code: 'export async function main() { return 1 }',
+    });
     await approveTool(t, token, tool.id);
     assert.equal((await call('to_disable', {})).success, true);
     const res = await t.patch(`/api/tools/${tool.id}`, { enabled: false }, { token });
@@ -126,6 +154,9 @@ describe('sandbox: changes reach a running server without a restart', () => {
     const res = await t.delete(`/api/servers/${serverId}`, { token });
     assert.ok([200, 204].includes(res.status), res.text);
     assert.equal(sandbox.isRunning(serverId), false);
-    await assert.rejects(call('current_weather'), (err: unknown) => err instanceof DomainError && err.kind === 'unavailable');
+    await assert.rejects(
+      call('current_weather'),
+      (err: unknown) => err instanceof DomainError && err.kind === 'unavailable',
+    );
   });
 });

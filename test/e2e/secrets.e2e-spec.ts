@@ -17,7 +17,8 @@ describe('server secrets', () => {
     assert.equal(res.status, 201, res.text);
     return res.body.id as string;
   };
-  const rowCount = async (sql: string, params: unknown[] = []) => Number((await t.db.query(`SELECT count(*)::int AS n FROM (${sql}) q`, params)).rows[0].n);
+  const rowCount = async (sql: string, params: unknown[] = []) =>
+    Number((await t.db.query(`SELECT count(*)::int AS n FROM (${sql}) q`, params)).rows[0].n);
 
   before(async () => {
     t = await startApp();
@@ -29,12 +30,22 @@ describe('server secrets', () => {
 
   it('creates a placeholder, lists it without a value, and publishes a secrets change', async () => {
     changes.length = 0;
-    const res = await t.post(`/api/servers/${serverId}/secrets`, { key_name: 'API_KEY', description: 'the weather key' }, opts());
+    const res = await t.post(
+      `/api/servers/${serverId}/secrets`,
+      { key_name: 'API_KEY', description: 'the weather key' },
+      opts(),
+    );
     assert.equal(res.status, 201, res.text);
     assert.equal(res.body.key_name, 'API_KEY');
     assert.equal(res.body.has_value, false);
     assert.equal(res.body.description, 'the weather key');
-    assert.deepEqual(Object.keys(res.body).sort(), ['created_at', 'description', 'has_value', 'key_name', 'updated_at']);
+    assert.deepEqual(Object.keys(res.body).sort(), [
+      'created_at',
+      'description',
+      'has_value',
+      'key_name',
+      'updated_at',
+    ]);
     assert.deepEqual(changes, [{ serverId, kind: 'secrets' }]);
 
     const list = await t.get(`/api/servers/${serverId}/secrets`, opts());
@@ -44,7 +55,11 @@ describe('server secrets', () => {
       list.body.items.map((s: { key_name: string }) => s.key_name),
       ['API_KEY'],
     );
-    assert.deepEqual(await t.app.get(SecretsService).valuesFor(serverId), {}, 'a placeholder is left out of the sandbox values');
+    assert.deepEqual(
+      await t.app.get(SecretsService).valuesFor(serverId),
+      {},
+      'a placeholder is left out of the sandbox values',
+    );
   });
 
   it('refuses bad key names, duplicates and unknown fields, writing nothing', async () => {
@@ -54,7 +69,10 @@ describe('server secrets', () => {
       assert.equal(res.status, 400, `${key_name}: ${res.text}`);
       assert.match(JSON.stringify(res.body.message), /key_name/);
     }
-    assert.equal((await t.post(`/api/servers/${serverId}/secrets`, { key_name: 'OK_KEY', extra: 1 }, opts())).status, 400);
+    assert.equal(
+      (await t.post(`/api/servers/${serverId}/secrets`, { key_name: 'OK_KEY', extra: 1 }, opts())).status,
+      400,
+    );
     assert.equal((await t.post(`/api/servers/${serverId}/secrets`, {}, opts())).status, 400);
     const dup = await t.post(`/api/servers/${serverId}/secrets`, { key_name: 'API_KEY' }, opts());
     assert.equal(dup.status, 409);
@@ -80,7 +98,11 @@ describe('server secrets', () => {
     assert.equal(res.body.has_value, true);
     assert.equal(res.body.value, undefined);
     assert.deepEqual(changes, [{ serverId, kind: 'secrets' }]);
-    const row = (await t.db.query(`SELECT encrypted_value FROM server_secrets WHERE server_id = $1 AND key_name = 'API_KEY'`, [serverId])).rows[0];
+    const row = (
+      await t.db.query(`SELECT encrypted_value FROM server_secrets WHERE server_id = $1 AND key_name = 'API_KEY'`, [
+        serverId,
+      ])
+    ).rows[0];
     assert.match(row.encrypted_value, /^v1:/);
     assert.ok(!row.encrypted_value.includes('s3cr3t'));
     assert.deepEqual(await t.app.get(SecretsService).valuesFor(serverId), { API_KEY: 's3cr3t-weather' });
@@ -99,8 +121,19 @@ describe('server secrets', () => {
       const bad = await t.put(`/api/servers/${serverId}/secrets/${key}`, body, opts());
       assert.equal(bad.status, status, `${key} ${JSON.stringify(body).slice(0, 40)}: ${bad.text.slice(0, 200)}`);
     }
-    assert.equal((await t.db.query(`SELECT encrypted_value FROM server_secrets WHERE server_id = $1 AND key_name = 'API_KEY'`, [serverId])).rows[0].encrypted_value, stored);
-    assert.equal(await rowCount(`SELECT 1 FROM server_secrets WHERE key_name = 'MISSING'`), 0, 'PUT never creates a key');
+    assert.equal(
+      (
+        await t.db.query(`SELECT encrypted_value FROM server_secrets WHERE server_id = $1 AND key_name = 'API_KEY'`, [
+          serverId,
+        ])
+      ).rows[0].encrypted_value,
+      stored,
+    );
+    assert.equal(
+      await rowCount(`SELECT 1 FROM server_secrets WHERE key_name = 'MISSING'`),
+      0,
+      'PUT never creates a key',
+    );
     const max = await t.put(`/api/servers/${serverId}/secrets/API_KEY`, { value: 'x'.repeat(64 * 1024) }, opts());
     assert.equal(max.status, 200, 'exactly 64 KiB is accepted');
     await t.put(`/api/servers/${serverId}/secrets/API_KEY`, { value: 's3cr3t-weather' }, opts());
@@ -117,7 +150,11 @@ describe('server secrets', () => {
       [serverId],
     );
     const values = await svc.valuesFor(serverId);
-    assert.deepEqual(values, { API_KEY: 's3cr3t-weather' }, 'OTHER_KEY does not decrypt under its own AAD and is left out');
+    assert.deepEqual(
+      values,
+      { API_KEY: 's3cr3t-weather' },
+      'OTHER_KEY does not decrypt under its own AAD and is left out',
+    );
 
     // The same ciphertext moved to another server's row with the same key name is refused too.
     const otherServer = await createServer('other_server');
@@ -128,7 +165,11 @@ describe('server secrets', () => {
     );
     assert.deepEqual(await svc.valuesFor(otherServer), {});
 
-    const alerts = (await t.db.query(`SELECT message, details::text AS details FROM activity_logs WHERE log_type = 'alert' ORDER BY created_at`)).rows;
+    const alerts = (
+      await t.db.query(
+        `SELECT message, details::text AS details FROM activity_logs WHERE log_type = 'alert' ORDER BY created_at`,
+      )
+    ).rows;
     assert.ok(
       alerts.some((a) => /OTHER_KEY/.test(a.message) && /cannot be decrypted/.test(a.message)),
       JSON.stringify(alerts),
@@ -158,7 +199,10 @@ describe('server secrets', () => {
       return res;
     };
     await capture(t.post(`/api/servers/${serverId}/secrets`, { key_name: 'CANARY', description: 'canary' }, opts()));
-    assert.equal((await capture(t.put(`/api/servers/${serverId}/secrets/CANARY`, { value: VALUE }, opts()))).status, 200);
+    assert.equal(
+      (await capture(t.put(`/api/servers/${serverId}/secrets/CANARY`, { value: VALUE }, opts()))).status,
+      200,
+    );
     // Error paths that carry the value in the request.
     await capture(t.put(`/api/servers/${serverId}/secrets/NOPE`, { value: VALUE }, opts()));
     await capture(t.put(`/api/servers/${serverId}/secrets/lower`, { value: VALUE }, opts()));
@@ -166,8 +210,12 @@ describe('server secrets', () => {
     await capture(t.put(`/api/servers/${serverId}/secrets/CANARY`, { value: VALUE.repeat(3000) }, opts()));
     await capture(t.put(`/api/servers/${serverId}/secrets/CANARY`, { value: [VALUE] }, opts()));
     await capture(t.put(`/api/servers/${randomUUID()}/secrets/CANARY`, { value: VALUE }, opts()));
-    await capture(t.request('PUT', `/api/servers/${serverId}/secrets/CANARY`, undefined, { token, raw: `{"value": "${VALUE}"` }));
-    await capture(t.post(`/api/servers/${serverId}/secrets`, { key_name: 'CANARY', description: VALUE.slice(0, 0) + 'x' }, opts()));
+    await capture(
+      t.request('PUT', `/api/servers/${serverId}/secrets/CANARY`, undefined, { token, raw: `{"value": "${VALUE}"` }),
+    );
+    await capture(
+      t.post(`/api/servers/${serverId}/secrets`, { key_name: 'CANARY', description: VALUE.slice(0, 0) + 'x' }, opts()),
+    );
     await capture(t.get(`/api/servers/${serverId}/secrets`, opts()));
     const server = await capture(t.get(`/api/servers/${serverId}`, opts()));
     assert.equal(server.status, 200);
@@ -179,10 +227,16 @@ describe('server secrets', () => {
     await capture(t.delete(`/api/servers/${serverId}/secrets/CANARY`, opts()));
 
     for (const text of seen) assert.ok(!text.includes(VALUE), `a response carried the value: ${text.slice(0, 200)}`);
-    const activity = (await t.db.query(`SELECT coalesce(string_agg(message || ' ' || coalesce(details::text, ''), '\n'), '') AS t FROM activity_logs`)).rows[0].t as string;
+    const activity = (
+      await t.db.query(
+        `SELECT coalesce(string_agg(message || ' ' || coalesce(details::text, ''), '\n'), '') AS t FROM activity_logs`,
+      )
+    ).rows[0].t as string;
     assert.ok(activity.includes('CANARY'), 'the trail names the key');
     assert.ok(!activity.includes(VALUE), 'activity_logs carried the value');
-    const execs = (await t.db.query(`SELECT coalesce(string_agg(row_to_json(l)::text, '\n'), '') AS t FROM tool_execution_logs l`)).rows[0].t as string;
+    const execs = (
+      await t.db.query(`SELECT coalesce(string_agg(row_to_json(l)::text, '\n'), '') AS t FROM tool_execution_logs l`)
+    ).rows[0].t as string;
     assert.ok(!execs.includes(VALUE), 'tool_execution_logs carried the value');
   });
 });

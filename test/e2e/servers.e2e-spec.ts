@@ -45,7 +45,9 @@ describe('servers API', () => {
       },
     );
     assert.ok(!Number.isNaN(Date.parse(res.body.created_at)));
-    const audit = await t.db.query(`SELECT message FROM activity_logs WHERE log_type = 'audit' AND server_id = $1`, [res.body.id]);
+    const audit = await t.db.query(`SELECT message FROM activity_logs WHERE log_type = 'audit' AND server_id = $1`, [
+      res.body.id,
+    ]);
     assert.match(audit.rows[0].message, /Server weather created by admin/);
   });
 
@@ -100,7 +102,13 @@ describe('servers API', () => {
     assert.equal(all.body.items.find((s: { name: string }) => s.name === 'weather').tool_count, 0);
     const page = await t.get('/api/servers?page=2&page_size=2', { token });
     assert.deepEqual(
-      { total: page.body.total, page: page.body.page, page_size: page.body.page_size, pages: page.body.pages, n: page.body.items.length },
+      {
+        total: page.body.total,
+        page: page.body.page,
+        page_size: page.body.page_size,
+        pages: page.body.pages,
+        n: page.body.items.length,
+      },
       { total: 3, page: 2, page_size: 2, pages: 2, n: 1 },
     );
     assert.equal((await t.get('/api/servers?page_size=101', { token })).status, 400);
@@ -139,7 +147,11 @@ describe('servers API', () => {
   it('patches name, description and default_timeout_ms', async () => {
     const created = await t.post('/api/servers', { name: 'patchme' }, { token });
     const id = created.body.id;
-    const res = await t.patch(`/api/servers/${id}`, { name: 'patched', description: 'now described', default_timeout_ms: 1000 }, { token });
+    const res = await t.patch(
+      `/api/servers/${id}`,
+      { name: 'patched', description: 'now described', default_timeout_ms: 1000 },
+      { token },
+    );
     assert.equal(res.status, 200, res.text);
     assert.equal(res.body.name, 'patched');
     assert.equal(res.body.description, 'now described');
@@ -151,8 +163,18 @@ describe('servers API', () => {
   });
 
   it('refuses bad patches and changes nothing', async () => {
-    const id = (await t.get('/api/servers', { token })).body.items.find((s: { name: string }) => s.name === 'patched').id;
-    for (const body of [{}, { name: 'Bad' }, { name: 'x'.repeat(65) }, { default_timeout_ms: 0 }, { default_timeout_ms: 300001 }, { allowed_hosts: [] }, { status: 'running' }]) {
+    const id = (await t.get('/api/servers', { token })).body.items.find(
+      (s: { name: string }) => s.name === 'patched',
+    ).id;
+    for (const body of [
+      {},
+      { name: 'Bad' },
+      { name: 'x'.repeat(65) },
+      { default_timeout_ms: 0 },
+      { default_timeout_ms: 300001 },
+      { allowed_hosts: [] },
+      { status: 'running' },
+    ]) {
       const res = await t.patch(`/api/servers/${id}`, body, { token });
       assert.equal(res.status, 400, `${JSON.stringify(body)} → ${res.status} ${res.text}`);
     }
@@ -166,7 +188,12 @@ describe('servers API', () => {
     const seen: { serverId: string; kind: string; rows: number }[] = [];
     const unsubscribe = t.app.get(ServerChangesService).subscribe(async (c) => {
       // Published after the commit: the row is already gone for any other connection.
-      seen.push({ ...c, rows: Number((await t.db.query('SELECT count(*)::int AS n FROM servers WHERE id = $1', [c.serverId])).rows[0].n) });
+      seen.push({
+        ...c,
+        rows: Number(
+          (await t.db.query('SELECT count(*)::int AS n FROM servers WHERE id = $1', [c.serverId])).rows[0].n,
+        ),
+      });
     });
     try {
       const server = await t.post('/api/servers', { name: 'doomed' }, { token });
@@ -175,8 +202,14 @@ describe('servers API', () => {
       assert.equal(tool.status, 201, tool.text);
       await t.patch(`/api/tools/${tool.body.id}`, { code: CODE.replace('metric', 'imperial') }, { token });
       await t.db.query(`INSERT INTO server_secrets (server_id, key_name) VALUES ($1, 'API_KEY')`, [id]);
-      await t.db.query(`INSERT INTO network_access_requests (server_id, tool_id, host, status, source) VALUES ($1, $2, 'api.example.com', 'pending', 'llm')`, [id, tool.body.id]);
-      await t.db.query(`INSERT INTO module_requests (server_id, tool_id, module_name, status, source) VALUES ($1, $2, 'dayjs', 'pending', 'llm')`, [id, tool.body.id]);
+      await t.db.query(
+        `INSERT INTO network_access_requests (server_id, tool_id, host, status, source) VALUES ($1, $2, 'api.example.com', 'pending', 'llm')`,
+        [id, tool.body.id],
+      );
+      await t.db.query(
+        `INSERT INTO module_requests (server_id, tool_id, module_name, status, source) VALUES ($1, $2, 'dayjs', 'pending', 'llm')`,
+        [id, tool.body.id],
+      );
       assert.equal(await count('tool_versions', 'tool_id = $1', [tool.body.id]), 2);
 
       const res = await t.delete(`/api/servers/${id}`, { token });
@@ -192,7 +225,9 @@ describe('servers API', () => {
         seen.filter((c) => c.serverId === id && c.kind === 'deleted'),
         [{ serverId: id, kind: 'deleted', rows: 0 }],
       );
-      const audit = await t.db.query(`SELECT details FROM activity_logs WHERE log_type = 'audit' AND message LIKE 'Server doomed deleted by admin%'`);
+      const audit = await t.db.query(
+        `SELECT details FROM activity_logs WHERE log_type = 'audit' AND message LIKE 'Server doomed deleted by admin%'`,
+      );
       assert.equal(audit.rows[0].details.server_id, id);
       assert.equal((await t.get(`/api/servers/${id}`, { token })).status, 404);
       assert.equal((await t.delete(`/api/servers/${id}`, { token })).status, 404);

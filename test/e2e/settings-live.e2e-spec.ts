@@ -3,7 +3,17 @@ import { after, before, describe, it } from 'node:test';
 import { checkDestination, type Resolver } from '../../src/sandbox/guarded-http/destination';
 import { SandboxService } from '../../src/sandbox/sandbox.service';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
-import { allowHost, createServerVia, createToolVia, setPolicy, setSecret, startWeatherPeer, waitForRows, weatherCode, type WeatherPeer } from './sandbox-fixtures';
+import {
+  allowHost,
+  createServerVia,
+  createToolVia,
+  setPolicy,
+  setSecret,
+  startWeatherPeer,
+  waitForRows,
+  weatherCode,
+  type WeatherPeer,
+} from './sandbox-fixtures';
 
 // Issue 10: each live switch flipped over the API while a server runs; the next call obeys.
 // Network decisions for public names are tested as decisions with a fake resolver: no test
@@ -39,14 +49,20 @@ describe('security policy switches act live', () => {
     const serverId = await createServerVia(t, token, 'approval_switch');
     assert.equal((await t.post(`/api/sandbox/servers/${serverId}/start`, undefined, { token })).status, 200);
 
-    const strict = await createToolVia(t, token, serverId, { name: 'strict_tool', code: 'export async function main() { return "strict"; }' });
+    const strict = await createToolVia(t, token, serverId, {
+      name: 'strict_tool',
+      code: 'export async function main() { return "strict"; }',
+    });
     assert.equal(strict.approval_status, 'draft');
     const refused = await t.post('/api/tools/test-code', { tool_id: strict.id, arguments: {} }, { token });
     assert.equal(refused.status, 403, refused.text);
     await assert.rejects(sandbox.executeTool(serverId, 'strict_tool', {}), /not loaded/);
 
     await setPolicy(t, token, { tool_approval_mode: 'auto_approve' });
-    const easy = await createToolVia(t, token, serverId, { name: 'easy_tool', code: 'export async function main() { return "usable"; }' });
+    const easy = await createToolVia(t, token, serverId, {
+      name: 'easy_tool',
+      code: 'export async function main() { return "usable"; }',
+    });
     assert.equal(easy.approval_status, 'approved');
     const tested = await t.post('/api/tools/test-code', { tool_id: easy.id, arguments: {} }, { token });
     assert.equal(tested.status, 200, tested.text);
@@ -56,7 +72,10 @@ describe('security policy switches act live', () => {
     assert.deepEqual(outcome.content, [{ type: 'text', text: 'usable' }]);
 
     await setPolicy(t, token, { tool_approval_mode: 'require_approval' });
-    const again = await createToolVia(t, token, serverId, { name: 'strict_again', code: 'export async function main() { return 1; }' });
+    const again = await createToolVia(t, token, serverId, {
+      name: 'strict_again',
+      code: 'export async function main() { return 1; }',
+    });
     assert.equal(again.approval_status, 'draft');
   });
 

@@ -25,9 +25,14 @@ describe('settings and security policy: reading and bad input', () => {
 
   const policy = () => t.get('/api/settings/security-policy', { token });
   const patch = (body: unknown) => t.patch('/api/settings/security-policy', body, { token });
-  const settingsRows = async () => (await t.db.query('SELECT key, value, encrypted, updated_at FROM settings ORDER BY key')).rows;
+  const settingsRows = async () =>
+    (await t.db.query('SELECT key, value, encrypted, updated_at FROM settings ORDER BY key')).rows;
   const auditRows = async () =>
-    (await t.db.query("SELECT message, details FROM activity_logs WHERE log_type = 'audit' AND message LIKE 'Security policy%' ORDER BY created_at")).rows;
+    (
+      await t.db.query(
+        "SELECT message, details FROM activity_logs WHERE log_type = 'audit' AND message LIKE 'Security policy%' ORDER BY created_at",
+      )
+    ).rows;
 
   /** A refused PATCH: 400 naming every offending field, and the policy, table and audit untouched. */
   async function assertRefused(body: unknown, fields: string[], notNamed: string[] = []): Promise<ApiResponse> {
@@ -50,7 +55,13 @@ describe('settings and security policy: reading and bad input', () => {
   it('lists every policy key on GET /api/settings with value, description and default', async () => {
     const res = await t.get('/api/settings', { token });
     assert.equal(res.status, 200, res.text);
-    const items = res.body.items as { key: string; value: unknown; description: string; default: unknown; encrypted: boolean }[];
+    const items = res.body.items as {
+      key: string;
+      value: unknown;
+      description: string;
+      default: unknown;
+      encrypted: boolean;
+    }[];
     for (const [key, def] of Object.entries(DEFAULTS)) {
       const item = items.find((i) => i.key === key);
       assert.ok(item, `${key} listed`);
@@ -98,7 +109,8 @@ describe('settings and security policy: reading and bad input', () => {
   });
 
   it('refuses log_retention_days of 0, 3651, a string, a fraction and a negative', async () => {
-    for (const v of [0, 3651, '30', 30.5, -1, null]) await assertRefused({ log_retention_days: v }, ['log_retention_days']);
+    for (const v of [0, 3651, '30', 30.5, -1, null])
+      await assertRefused({ log_retention_days: v }, ['log_retention_days']);
   });
 
   it('refuses an empty body', async () => {
@@ -116,9 +128,17 @@ describe('settings and security policy: reading and bad input', () => {
   });
 
   it('keeps nothing of a body with one good and one bad key, naming only the bad one', async () => {
-    await assertRefused({ tool_approval_mode: 'auto_approve', log_retention_days: 0 }, ['log_retention_days'], ['tool_approval_mode']);
+    await assertRefused(
+      { tool_approval_mode: 'auto_approve', log_retention_days: 0 },
+      ['log_retention_days'],
+      ['tool_approval_mode'],
+    );
     await assertRefused({ network_access_policy: 'allow_all_public', bogus: 1 }, ['bogus'], ['network_access_policy']);
-    await assertRefused({ redact_secrets_in_output: 'disabled', mcp_rate_limit_rpm: 'fast', bogus: 1 }, ['mcp_rate_limit_rpm', 'bogus'], ['redact_secrets_in_output']);
+    await assertRefused(
+      { redact_secrets_in_output: 'disabled', mcp_rate_limit_rpm: 'fast', bogus: 1 },
+      ['mcp_rate_limit_rpm', 'bogus'],
+      ['redact_secrets_in_output'],
+    );
     assert.deepEqual((await policy()).body, DEFAULTS);
   });
 
@@ -128,7 +148,12 @@ describe('settings and security policy: reading and bad input', () => {
     const expected = { ...DEFAULTS, tool_approval_mode: 'auto_approve', log_retention_days: 90 };
     assert.deepEqual(res.body, expected);
     assert.deepEqual((await policy()).body, expected);
-    const listed = (await t.get('/api/settings', { token })).body.items as { key: string; value: unknown; default: unknown; updated_at: string | null }[];
+    const listed = (await t.get('/api/settings', { token })).body.items as {
+      key: string;
+      value: unknown;
+      default: unknown;
+      updated_at: string | null;
+    }[];
     const retention = listed.find((i) => i.key === 'log_retention_days');
     assert.equal(retention?.value, 90);
     assert.equal(retention?.default, 30);
@@ -146,7 +171,9 @@ describe('settings and security policy: reading and bad input', () => {
     const audit = await auditRows();
     assert.equal(audit.length, 1);
     assert.equal(audit[0].details.reviewer, ADMIN.username);
-    const changes = [...audit[0].details.changes].sort((a: { key: string }, b: { key: string }) => a.key.localeCompare(b.key));
+    const changes = [...audit[0].details.changes].sort((a: { key: string }, b: { key: string }) =>
+      a.key.localeCompare(b.key),
+    );
     assert.deepEqual(changes, [
       { key: 'log_retention_days', old_value: 30, new_value: 90 },
       { key: 'tool_approval_mode', old_value: 'require_approval', new_value: 'auto_approve' },

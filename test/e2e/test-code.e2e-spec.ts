@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
-import { allowHost, approveTool, createServerVia, createToolVia, executionRows, setPolicy, setSecret, startWeatherPeer, weatherCode, type WeatherPeer } from './sandbox-fixtures';
+import {
+  allowHost,
+  approveTool,
+  createServerVia,
+  createToolVia,
+  executionRows,
+  setPolicy,
+  setSecret,
+  startWeatherPeer,
+  weatherCode,
+  type WeatherPeer,
+} from './sandbox-fixtures';
 
 const WEATHER_KEY = 'wk-test-9f8e7d6c5b4a';
 
@@ -44,7 +55,11 @@ describe('POST /api/tools/test-code', () => {
   });
 
   it('writes one is_test row per run with the admin, and no secret in any column (arguments included)', async () => {
-    const res = await t.post('/api/tools/test-code', { tool_id: weatherId, arguments: { city: 'Porto', note: `key ${WEATHER_KEY}` } }, { token });
+    const res = await t.post(
+      '/api/tools/test-code',
+      { tool_id: weatherId, arguments: { city: 'Porto', note: `key ${WEATHER_KEY}` } },
+      { token },
+    );
     assert.equal(res.status, 200, res.text);
     const rows = await executionRows(t, 'tool_id = $1', [weatherId]);
     const last = rows.at(-1);
@@ -94,7 +109,11 @@ describe('POST /api/tools/test-code', () => {
   });
 
   it('ends a tool that runs past its timeout, with a clear error and a success=false log row', async () => {
-    const loop = await createToolVia(t, token, serverId, { name: 'spin', code: 'export async function main() { while (true) {} }', timeout_ms: 300 });
+    const loop = await createToolVia(t, token, serverId, {
+      name: 'spin',
+      code: 'export async function main() { while (true) {} }',
+      timeout_ms: 300,
+    });
     await approveTool(t, token, loop.id);
     const started = Date.now();
     const res = await t.post('/api/tools/test-code', { tool_id: loop.id, arguments: {} }, { token });
@@ -126,7 +145,9 @@ describe('POST /api/tools/test-code', () => {
     const rows = await executionRows(t, 'tool_id = $1', [bomb.id]);
     assert.equal(rows.length, 1, 'the row was written although the worker died');
     assert.equal(rows[0].success, false);
-    const events = await t.db.query("SELECT level, message FROM activity_logs WHERE log_type IN ('system', 'error') AND server_id IS NULL");
+    const events = await t.db.query(
+      "SELECT level, message FROM activity_logs WHERE log_type IN ('system', 'error') AND server_id IS NULL",
+    );
     assert.ok(events.rows.length >= 1, 'the worker event is an activity entry');
     const next = await t.post('/api/tools/test-code', { tool_id: weatherId, arguments: { city: 'Sintra' } }, { token });
     assert.equal(next.body.success, true, next.text);
@@ -152,17 +173,24 @@ describe('POST /api/tools/test-code', () => {
       assert.equal(peer.requests.length, calls, 'nothing ran');
     };
 
-    it('a tool_id that is not a UUID → 400', () => expectRefused({ tool_id: 'not-a-uuid', arguments: {} }, 400, /tool_id/));
+    it('a tool_id that is not a UUID → 400', () =>
+      expectRefused({ tool_id: 'not-a-uuid', arguments: {} }, 400, /tool_id/));
     it('a missing tool_id → 400', () => expectRefused({ arguments: {} }, 400, /tool_id/));
-    it('an unknown tool id → 404', () => expectRefused({ tool_id: '6f1c2a52-8d0e-4b7b-9a55-3c1f8e2d4b6a', arguments: {} }, 404, /not found/));
-    it('arguments that are an array → 400', () => expectRefused({ tool_id: weatherId, arguments: ['Lisbon'] }, 400, /arguments/));
-    it('arguments that are a string → 400', () => expectRefused({ tool_id: weatherId, arguments: 'Lisbon' }, 400, /arguments/));
+    it('an unknown tool id → 404', () =>
+      expectRefused({ tool_id: '6f1c2a52-8d0e-4b7b-9a55-3c1f8e2d4b6a', arguments: {} }, 404, /not found/));
+    it('arguments that are an array → 400', () =>
+      expectRefused({ tool_id: weatherId, arguments: ['Lisbon'] }, 400, /arguments/));
+    it('arguments that are a string → 400', () =>
+      expectRefused({ tool_id: weatherId, arguments: 'Lisbon' }, 400, /arguments/));
     it('arguments that are null → 400', () => expectRefused({ tool_id: weatherId, arguments: null }, 400, /arguments/));
     it('an unknown field → 400', () => expectRefused({ tool_id: weatherId, arguments: {}, code: 'x' }, 400, /code/));
     it('no token → 401', () => expectRefused({ tool_id: weatherId, arguments: {} }, 401, undefined, ''));
 
     it('an unapproved tool under tool_approval_mode=require_approval → 403; under auto_approve it runs', async () => {
-      const draft = await createToolVia(t, token, serverId, { name: 'draft_tool', code: 'export async function main() { return "ran"; }' });
+      const draft = await createToolVia(t, token, serverId, {
+        name: 'draft_tool',
+        code: 'export async function main() { return "ran"; }',
+      });
       assert.equal(draft.approval_status, 'draft');
       await expectRefused({ tool_id: draft.id, arguments: {} }, 403, /require_approval/);
       await setPolicy(t, token, { tool_approval_mode: 'auto_approve' });
@@ -182,6 +210,7 @@ describe('POST /api/tools/test-code', () => {
     const doc = await t.get('/docs-json');
     const op = doc.body.paths['/api/tools/test-code']?.post;
     assert.ok(op, 'documented');
-    for (const code of ['200', '400', '401', '403', '404']) assert.ok(op.responses[code], `response ${code} documented`);
+    for (const code of ['200', '400', '401', '403', '404'])
+      assert.ok(op.responses[code], `response ${code} documented`);
   });
 });

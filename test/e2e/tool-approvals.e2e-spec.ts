@@ -20,10 +20,15 @@ describe('tool approvals', () => {
     assert.equal(res.status, 201, res.text);
     return res.body.id as string;
   };
-  const act = (id: string, body: Record<string, unknown>) => t.post(`/api/approvals/tools/${id}/action`, body, { token });
+  const act = (id: string, body: Record<string, unknown>) =>
+    t.post(`/api/approvals/tools/${id}/action`, body, { token });
   const row = async (id: string) =>
-    (await t.db.query('SELECT approval_status, approved_by, approved_at, approval_requested_at, rejection_reason, publish_notes, current_version FROM tools WHERE id = $1', [id]))
-      .rows[0];
+    (
+      await t.db.query(
+        'SELECT approval_status, approved_by, approved_at, approval_requested_at, rejection_reason, publish_notes, current_version FROM tools WHERE id = $1',
+        [id],
+      )
+    ).rows[0];
 
   before(async () => {
     t = await startApp();
@@ -69,7 +74,11 @@ describe('tool approvals', () => {
     // A description-only edit is not what was reviewed: it stays rejected.
     const described = await t.patch(`/api/tools/${id}`, { description: 'Forecast' }, { token });
     assert.equal(described.body.approval_status, 'rejected');
-    const edited = await t.patch(`/api/tools/${id}`, { code: CODE.replace('return city', 'return `${city}!`') }, { token });
+    const edited = await t.patch(
+      `/api/tools/${id}`,
+      { code: CODE.replace('return city', 'return `${city}!`') },
+      { token },
+    );
     assert.equal(edited.body.approval_status, 'pending_review');
     assert.equal(edited.body.current_version, 2);
 
@@ -108,7 +117,11 @@ describe('tool approvals', () => {
   });
 
   it('an approved tool whose code, schema or name changes goes back to pending_review and is unloaded', async () => {
-    for (const patch of [{ code: CODE.replace('city;', 'city + 1;') }, { input_schema: { type: 'object', properties: { city: { type: 'string' } } } }, { name: 'renamed_tool' }]) {
+    for (const patch of [
+      { code: CODE.replace('city;', 'city + 1;') },
+      { input_schema: { type: 'object', properties: { city: { type: 'string' } } } },
+      { name: 'renamed_tool' },
+    ]) {
       const id = await createTool(weatherId, `edit_${randomUUID().slice(0, 8)}`);
       await act(id, { action: 'submit_for_review' });
       await act(id, { action: 'approve' });
@@ -124,7 +137,11 @@ describe('tool approvals', () => {
     const id = await createTool(weatherId, 'stays_approved');
     await act(id, { action: 'submit_for_review' });
     await act(id, { action: 'approve' });
-    const res = await t.patch(`/api/tools/${id}`, { description: 'new words', enabled: false, timeout_ms: 2000 }, { token });
+    const res = await t.patch(
+      `/api/tools/${id}`,
+      { description: 'new words', enabled: false, timeout_ms: 2000 },
+      { token },
+    );
     assert.equal(res.body.approval_status, 'approved');
     assert.equal(res.body.current_version, 1);
   });
@@ -153,7 +170,10 @@ describe('tool approvals', () => {
       assert.equal(res.status, 200);
       assert.equal(res.body.approval_status, 'approved');
       assert.equal(res.body.approved_by, 'auto_approve');
-      const audit = await t.db.query(`SELECT details FROM activity_logs WHERE details->>'tool_id' = $1 AND details->>'decision' = 'submit_for_review'`, [id]);
+      const audit = await t.db.query(
+        `SELECT details FROM activity_logs WHERE details->>'tool_id' = $1 AND details->>'decision' = 'submit_for_review'`,
+        [id],
+      );
       assert.equal(audit.rows[0].details.auto_approved, true);
     } finally {
       await t.patch('/api/settings/security-policy', { tool_approval_mode: 'require_approval' }, { token });
@@ -173,7 +193,10 @@ describe('tool approvals', () => {
     await approvals.approve(id, { kind: 'admin', name: 'root' });
     await assert.rejects(approvals.revoke(id, llm), { kind: 'forbidden' });
     assert.equal((await row(id)).approved_by, 'root');
-    await assert.rejects(approvals.requestPublish('bad-id', undefined, llm), { kind: 'invalid', message: 'tool_id must be a UUID' });
+    await assert.rejects(approvals.requestPublish('bad-id', undefined, llm), {
+      kind: 'invalid',
+      message: 'tool_id must be a UUID',
+    });
   });
 
   describe('queue and stats', () => {
@@ -193,7 +216,10 @@ describe('tool approvals', () => {
       await t.db.query(
         `INSERT INTO module_requests (module_name, status, source) VALUES ('dayjs', 'pending', 'llm'), ('zod', 'approved', 'admin'), ('left-pad', 'rejected', 'llm'), ('ms', 'pending', 'llm')`,
       );
-      await t.db.query(`INSERT INTO network_access_requests (server_id, host, status, source) VALUES ($1, 'a.example', 'approved', 'admin')`, [weatherId]);
+      await t.db.query(
+        `INSERT INTO network_access_requests (server_id, host, status, source) VALUES ($1, 'a.example', 'approved', 'admin')`,
+        [weatherId],
+      );
     });
 
     it('defaults to pending_review, oldest request first, with server name and code', async () => {
@@ -209,7 +235,8 @@ describe('tool approvals', () => {
     });
 
     it('filters by status or all, searches name, description and server name, and paginates', async () => {
-      const names = async (q: string) => (await t.get(`/api/approvals/tools?${q}`, { token })).body.items.map((x: { name: string }) => x.name).sort();
+      const names = async (q: string) =>
+        (await t.get(`/api/approvals/tools?${q}`, { token })).body.items.map((x: { name: string }) => x.name).sort();
       assert.deepEqual(await names('status=rejected'), ['charlie']);
       assert.deepEqual(await names('status=draft'), ['delta']);
       assert.deepEqual(await names('status=approved'), ['echo']);

@@ -8,8 +8,10 @@ import { setupAdmin, startApp, type TestApp } from '../support/app';
  * and import of its server.
  */
 const V1 = 'export async function main({ city, units = "metric" }) {\n  return `${city} in ${units}`;\n}\n';
-const V2 = 'export async function main({ city, units = "metric", days = 3 }) {\n  return `${city} in ${units} for ${days} days`;\n}\n';
-const V3 = 'export async function main({ city, units = "metric", days = 5 }) {\n  return `${city} in ${units} for ${days} days`;\n}\n';
+const V2 =
+  'export async function main({ city, units = "metric", days = 3 }) {\n  return `${city} in ${units} for ${days} days`;\n}\n';
+const V3 =
+  'export async function main({ city, units = "metric", days = 5 }) {\n  return `${city} in ${units} for ${days} days`;\n}\n';
 
 describe('tool lifecycle', () => {
   let t: TestApp;
@@ -24,11 +26,12 @@ describe('tool lifecycle', () => {
     return res.body;
   };
   const versionRows = async () =>
-    (await t.db.query('SELECT version_number, change_source, code FROM tool_versions WHERE tool_id = $1 ORDER BY version_number', [toolId])).rows.map((r) => [
-      r.version_number,
-      r.change_source,
-      r.code,
-    ]);
+    (
+      await t.db.query(
+        'SELECT version_number, change_source, code FROM tool_versions WHERE tool_id = $1 ORDER BY version_number',
+        [toolId],
+      )
+    ).rows.map((r) => [r.version_number, r.change_source, r.code]);
   const expectState = async (status: string, version: number, rows: [number, string, string][]) => {
     const current = await tool();
     assert.equal(current.approval_status, status);
@@ -50,9 +53,17 @@ describe('tool lifecycle', () => {
     const check = await t.post('/api/tools/validate-code', { code: V1 }, { token });
     assert.equal(check.status, 200);
     assert.equal(check.body.valid, true);
-    assert.deepEqual(check.body.input_schema, { type: 'object', properties: { city: {}, units: { type: 'string', default: 'metric' } }, required: ['city'] });
+    assert.deepEqual(check.body.input_schema, {
+      type: 'object',
+      properties: { city: {}, units: { type: 'string', default: 'metric' } },
+      required: ['city'],
+    });
 
-    const created = await t.post(`/api/servers/${serverId}/tools`, { name: 'get_weather', description: 'Weather for a city', code: V1 }, { token });
+    const created = await t.post(
+      `/api/servers/${serverId}/tools`,
+      { name: 'get_weather', description: 'Weather for a city', code: V1 },
+      { token },
+    );
     assert.equal(created.status, 201, created.text);
     toolId = created.body.id;
     assert.deepEqual(created.body.input_schema, check.body.input_schema);
@@ -88,7 +99,11 @@ describe('tool lifecycle', () => {
   });
 
   it('4. submit for review: pending_review', async () => {
-    const res = await t.post(`/api/approvals/tools/${toolId}/action`, { action: 'submit_for_review', notes: 'ready for review' }, { token });
+    const res = await t.post(
+      `/api/approvals/tools/${toolId}/action`,
+      { action: 'submit_for_review', notes: 'ready for review' },
+      { token },
+    );
     assert.equal(res.status, 200, res.text);
     const current = await expectState('pending_review', 2, [
       [1, 'manual', V1],
@@ -109,7 +124,11 @@ describe('tool lifecycle', () => {
       [1, 'manual', V1],
       [2, 'manual', V2],
     ]);
-    const res = await t.post(`/api/approvals/tools/${toolId}/action`, { action: 'reject', reason: 'days should default to 5' }, { token });
+    const res = await t.post(
+      `/api/approvals/tools/${toolId}/action`,
+      { action: 'reject', reason: 'days should default to 5' },
+      { token },
+    );
     assert.equal(res.status, 200);
     const current = await expectState('rejected', 2, [
       [1, 'manual', V1],
@@ -176,7 +195,11 @@ describe('tool lifecycle', () => {
       [4, 'rollback', V1],
     ]);
     assert.equal(current.code, V1);
-    assert.deepEqual(current.input_schema, { type: 'object', properties: { city: {}, units: { type: 'string', default: 'metric' } }, required: ['city'] });
+    assert.deepEqual(current.input_schema, {
+      type: 'object',
+      properties: { city: {}, units: { type: 'string', default: 'metric' } },
+      required: ['city'],
+    });
     const cmp = await t.get(`/api/tools/${toolId}/versions/compare?from=1&to=4`, { token });
     assert.deepEqual(cmp.body.changed_fields, []);
   });
@@ -190,7 +213,11 @@ describe('tool lifecycle', () => {
     const [tool] = exported.servers[0].tools;
     assert.equal(tool.name, 'get_weather');
     assert.equal(tool.code, V1);
-    assert.deepEqual(tool.input_schema, { type: 'object', properties: { city: {}, units: { type: 'string', default: 'metric' } }, required: ['city'] });
+    assert.deepEqual(tool.input_schema, {
+      type: 'object',
+      properties: { city: {}, units: { type: 'string', default: 'metric' } },
+      required: ['city'],
+    });
   });
 
   it('11. delete: the tool and its versions are gone', async () => {
@@ -199,7 +226,10 @@ describe('tool lifecycle', () => {
     assert.equal((await t.get(`/api/tools/${toolId}`, { token })).status, 404);
     assert.deepEqual(await versionRows(), []);
     assert.equal((await t.get(`/api/servers/${serverId}`, { token })).body.tool_count, 0);
-    const audit = await t.db.query(`SELECT count(*)::int AS n FROM activity_logs WHERE log_type = 'audit' AND details->>'tool_id' = $1`, [toolId]);
+    const audit = await t.db.query(
+      `SELECT count(*)::int AS n FROM activity_logs WHERE log_type = 'audit' AND details->>'tool_id' = $1`,
+      [toolId],
+    );
     // create, 2 edits, submit, reject, approve, revoke, approve, rollback, delete
     assert.equal(audit.rows[0].n, 10);
   });

@@ -7,7 +7,11 @@ import { ToolsService } from '../../src/tools/tools.service';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
 
 const CODE = 'export async function main({ city, units = "metric" }) {\n  return `${city} ${units}`;\n}\n';
-const DERIVED = { type: 'object', properties: { city: {}, units: { type: 'string', default: 'metric' } }, required: ['city'] };
+const DERIVED = {
+  type: 'object',
+  properties: { city: {}, units: { type: 'string', default: 'metric' } },
+  required: ['city'],
+};
 
 describe('tools API', () => {
   let t: TestApp;
@@ -16,7 +20,8 @@ describe('tools API', () => {
   let otherServerId: string;
   const count = async (table: string, where = 'TRUE', params: unknown[] = []) =>
     Number((await t.db.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)).rows[0].n);
-  const create = (body: Record<string, unknown>, server = serverId) => t.post(`/api/servers/${server}/tools`, body, { token });
+  const create = (body: Record<string, unknown>, server = serverId) =>
+    t.post(`/api/servers/${server}/tools`, body, { token });
 
   before(async () => {
     t = await startApp();
@@ -41,9 +46,19 @@ describe('tools API', () => {
     assert.equal(tool.code, CODE);
     assert.equal(tool.approved_by, null);
     assert.deepEqual(tool.input_schema, DERIVED);
-    const versions = await t.db.query('SELECT version_number, name, code, change_source, input_schema, enabled FROM tool_versions WHERE tool_id = $1', [tool.id]);
+    const versions = await t.db.query(
+      'SELECT version_number, name, code, change_source, input_schema, enabled FROM tool_versions WHERE tool_id = $1',
+      [tool.id],
+    );
     assert.equal(versions.rows.length, 1);
-    assert.deepEqual(versions.rows[0], { version_number: 1, name: 'get_weather', code: CODE, change_source: 'manual', input_schema: DERIVED, enabled: true });
+    assert.deepEqual(versions.rows[0], {
+      version_number: 1,
+      name: 'get_weather',
+      code: CODE,
+      change_source: 'manual',
+      input_schema: DERIVED,
+      enabled: true,
+    });
   });
 
   it('keeps an explicit input_schema, language and timeout', async () => {
@@ -130,8 +145,15 @@ describe('tools API', () => {
 
   it('answers 400 for non-UUID ids and 404 for unknown ones, writing nothing', async () => {
     const before = await count('tools');
-    assert.equal((await t.post('/api/servers/nope/tools', { name: 'x', description: '', code: CODE }, { token })).status, 400);
-    const unknown = await t.post(`/api/servers/${randomUUID()}/tools`, { name: 'x', description: '', code: CODE }, { token });
+    assert.equal(
+      (await t.post('/api/servers/nope/tools', { name: 'x', description: '', code: CODE }, { token })).status,
+      400,
+    );
+    const unknown = await t.post(
+      `/api/servers/${randomUUID()}/tools`,
+      { name: 'x', description: '', code: CODE },
+      { token },
+    );
     assert.equal(unknown.status, 404);
     assert.match(unknown.body.message, /Server .* not found/);
     assert.equal((await t.get('/api/servers/nope/tools', { token })).status, 400);
@@ -167,7 +189,8 @@ describe('tools API', () => {
   });
 
   it('gets a tool with its code', async () => {
-    const id = (await t.db.query('SELECT id FROM tools WHERE server_id = $1 AND name = $2', [serverId, 'get_weather'])).rows[0].id;
+    const id = (await t.db.query('SELECT id FROM tools WHERE server_id = $1 AND name = $2', [serverId, 'get_weather']))
+      .rows[0].id;
     const res = await t.get(`/api/tools/${id}`, { token });
     assert.equal(res.status, 200);
     assert.equal(res.body.code, CODE);
@@ -177,14 +200,23 @@ describe('tools API', () => {
   describe('PATCH', () => {
     let id: string;
     const versions = async () =>
-      (await t.db.query('SELECT version_number, change_source, name, code, input_schema, description FROM tool_versions WHERE tool_id = $1 ORDER BY version_number', [id])).rows;
+      (
+        await t.db.query(
+          'SELECT version_number, change_source, name, code, input_schema, description FROM tool_versions WHERE tool_id = $1 ORDER BY version_number',
+          [id],
+        )
+      ).rows;
 
     before(async () => {
       id = (await create({ name: 'editable', description: 'first', code: CODE })).body.id;
     });
 
     it('a description, enabled or timeout change writes no version', async () => {
-      const res = await t.patch(`/api/tools/${id}`, { description: 'second', enabled: false, timeout_ms: 1000 }, { token });
+      const res = await t.patch(
+        `/api/tools/${id}`,
+        { description: 'second', enabled: false, timeout_ms: 1000 },
+        { token },
+      );
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.description, 'second');
       assert.equal(res.body.enabled, false);
@@ -200,7 +232,11 @@ describe('tools API', () => {
       const res = await t.patch(`/api/tools/${id}`, { code, change_summary: 'forecast days' }, { token });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.current_version, 2);
-      assert.deepEqual(res.body.input_schema, { type: 'object', properties: { city: {}, days: { type: 'number', default: 3 } }, required: ['city'] });
+      assert.deepEqual(res.body.input_schema, {
+        type: 'object',
+        properties: { city: {}, days: { type: 'number', default: 3 } },
+        required: ['city'],
+      });
       const v = await versions();
       assert.deepEqual(
         v.map((r) => [r.version_number, r.change_source]),
@@ -211,19 +247,32 @@ describe('tools API', () => {
       );
       assert.equal(v[1].code, code);
       assert.equal(v[1].description, 'second');
-      const summary = await t.db.query('SELECT change_summary FROM tool_versions WHERE tool_id = $1 AND version_number = 2', [id]);
+      const summary = await t.db.query(
+        'SELECT change_summary FROM tool_versions WHERE tool_id = $1 AND version_number = 2',
+        [id],
+      );
       assert.equal(summary.rows[0].change_summary, 'forecast days');
     });
 
     it('an explicit schema change writes a version, and sticks across a later code change', async () => {
-      const schema = { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } }, required: ['city'] };
+      const schema = {
+        type: 'object',
+        properties: { city: { type: 'string' }, days: { type: 'integer' } },
+        required: ['city'],
+      };
       const res = await t.patch(`/api/tools/${id}`, { input_schema: schema }, { token });
       assert.equal(res.body.current_version, 3);
       assert.deepEqual(res.body.input_schema, schema);
       // Same schema with the keys in another order: not a change.
       const same = await t.patch(
         `/api/tools/${id}`,
-        { input_schema: { required: ['city'], properties: { days: { type: 'integer' }, city: { type: 'string' } }, type: 'object' } },
+        {
+          input_schema: {
+            required: ['city'],
+            properties: { days: { type: 'integer' }, city: { type: 'string' } },
+            type: 'object',
+          },
+        },
         { token },
       );
       assert.equal(same.body.current_version, 3);
@@ -274,7 +323,13 @@ describe('tools API', () => {
     const V1 = 'export function main({ a }) {\n  return a;\n}\n';
     const V2 = 'export function main({ a, b = 2 }) {\n  return a + b;\n}\n';
     const V3 = 'export function main({ a, b = 3 }) {\n  return a * b;\n}\n';
-    const rows = async () => (await t.db.query('SELECT version_number, change_source, code FROM tool_versions WHERE tool_id = $1 ORDER BY version_number', [id])).rows;
+    const rows = async () =>
+      (
+        await t.db.query(
+          'SELECT version_number, change_source, code FROM tool_versions WHERE tool_id = $1 ORDER BY version_number',
+          [id],
+        )
+      ).rows;
 
     before(async () => {
       id = (await create({ name: 'versioned', description: 'v', code: V1 })).body.id;
@@ -382,24 +437,33 @@ describe('tools API', () => {
 
   it('concurrent edits get distinct version numbers; concurrent creates of one name give one tool', async () => {
     const id = (await create({ name: 'raced', description: '', code: CODE })).body.id;
-    const results = await Promise.all([1, 2, 3, 4, 5].map((n) => t.patch(`/api/tools/${id}`, { code: CODE.replace('metric', `m${n}`) }, { token })));
+    const results = await Promise.all(
+      [1, 2, 3, 4, 5].map((n) => t.patch(`/api/tools/${id}`, { code: CODE.replace('metric', `m${n}`) }, { token })),
+    );
     assert.deepEqual(
       results.map((r) => r.status),
       [200, 200, 200, 200, 200],
     );
-    const v = await t.db.query('SELECT version_number FROM tool_versions WHERE tool_id = $1 ORDER BY version_number', [id]);
+    const v = await t.db.query('SELECT version_number FROM tool_versions WHERE tool_id = $1 ORDER BY version_number', [
+      id,
+    ]);
     assert.deepEqual(
       v.rows.map((r) => r.version_number),
       [1, 2, 3, 4, 5, 6],
     );
     assert.equal((await t.get(`/api/tools/${id}`, { token })).body.current_version, 6);
-    const creates = await Promise.all([1, 2, 3, 4].map(() => create({ name: 'same_name', description: '', code: CODE })));
+    const creates = await Promise.all(
+      [1, 2, 3, 4].map(() => create({ name: 'same_name', description: '', code: CODE })),
+    );
     assert.deepEqual(creates.map((r) => r.status).sort(), [201, 409, 409, 409]);
     assert.equal(await count('tools', 'server_id = $1 AND name = $2', [serverId, 'same_name']), 1);
   });
 
   it('creates approved tools under tool_approval_mode=auto_approve (recorded as such)', async () => {
-    assert.equal((await t.patch('/api/settings/security-policy', { tool_approval_mode: 'auto_approve' }, { token })).status, 200);
+    assert.equal(
+      (await t.patch('/api/settings/security-policy', { tool_approval_mode: 'auto_approve' }, { token })).status,
+      200,
+    );
     try {
       const res = await create({ name: 'auto', description: '', code: CODE });
       assert.equal(res.status, 201);
@@ -444,7 +508,11 @@ describe('tools API', () => {
     it('honours the allowed module list (global_config.allowed_modules)', async () => {
       await t.db.query(`INSERT INTO global_config (allowed_modules) VALUES ('["dayjs"]'::jsonb)`);
       try {
-        const res = await t.post('/api/tools/validate-code', { code: `import dayjs from 'dayjs';\nimport os from 'node:os';\n${CODE}` }, { token });
+        const res = await t.post(
+          '/api/tools/validate-code',
+          { code: `import dayjs from 'dayjs';\nimport os from 'node:os';\n${CODE}` },
+          { token },
+        );
         assert.deepEqual(res.body.imports, ['dayjs', 'node:os']);
         assert.deepEqual(res.body.disallowed_imports, ['node:os']);
         assert.equal(res.body.valid, false);
@@ -454,7 +522,11 @@ describe('tools API', () => {
     });
 
     it('reports syntax errors with line and column, and a missing main', async () => {
-      const bad = await t.post('/api/tools/validate-code', { code: 'export function main() {\n  let = ;\n}' }, { token });
+      const bad = await t.post(
+        '/api/tools/validate-code',
+        { code: 'export function main() {\n  let = ;\n}' },
+        { token },
+      );
       assert.equal(bad.status, 200);
       assert.equal(bad.body.valid, false);
       assert.equal(bad.body.errors[0].line, 2);
@@ -463,7 +535,11 @@ describe('tools API', () => {
       const noMain = await t.post('/api/tools/validate-code', { code: 'export const helper = 1;' }, { token });
       assert.equal(noMain.body.valid, false);
       assert.match(noMain.body.errors[0].message, /No exported main/);
-      const ts = await t.post('/api/tools/validate-code', { code: 'export function main({ a }: { a: string }): string {\n  return a +;\n}', language: 'typescript' }, { token });
+      const ts = await t.post(
+        '/api/tools/validate-code',
+        { code: 'export function main({ a }: { a: string }): string {\n  return a +;\n}', language: 'typescript' },
+        { token },
+      );
       assert.equal(ts.body.valid, false);
       assert.equal(ts.body.errors[0].line, 2);
     });
@@ -471,7 +547,10 @@ describe('tools API', () => {
     it('refuses a missing code or an unknown language with 400', async () => {
       assert.equal((await t.post('/api/tools/validate-code', {}, { token })).status, 400);
       assert.equal((await t.post('/api/tools/validate-code', { code: 5 }, { token })).status, 400);
-      assert.equal((await t.post('/api/tools/validate-code', { code: CODE, language: 'python' }, { token })).status, 400);
+      assert.equal(
+        (await t.post('/api/tools/validate-code', { code: CODE, language: 'python' }, { token })).status,
+        400,
+      );
       assert.equal((await t.post('/api/tools/validate-code', { code: CODE })).status, 401);
     });
   });
@@ -479,10 +558,14 @@ describe('tools API', () => {
   it('ToolsService refuses the same bad input when called directly, and an LLM actor gets change_source llm', async () => {
     const tools = t.app.get(ToolsService);
     const llm = { kind: 'llm' as const, name: 'claude' };
-    await assert.rejects(tools.create('nope', { name: 'x', description: '', code: CODE }, llm), { kind: 'invalid', message: 'server_id must be a UUID' });
+    await assert.rejects(tools.create('nope', { name: 'x', description: '', code: CODE }, llm), {
+      kind: 'invalid',
+      message: 'server_id must be a UUID',
+    });
     await assert.rejects(
       tools.create(serverId, { name: 'x', description: '', code: CODE, input_schema: { type: 'string' } }, llm),
-      (e: { kind: string; details: { fields: string[] } }) => e.kind === 'invalid' && e.details.fields.includes('input_schema'),
+      (e: { kind: string; details: { fields: string[] } }) =>
+        e.kind === 'invalid' && e.details.fields.includes('input_schema'),
     );
     await assert.rejects(
       tools.create(serverId, { name: 'x', description: '', code: 'x'.repeat(102401) }, llm),
@@ -515,7 +598,11 @@ describe('tools API', () => {
     const kept = await t.app
       .get(DataSource)
       .transaction((tx) =>
-        tools.create(serverId, { name: 'imported', description: '', code: CODE }, admin, { manager: tx, changeSource: 'import', approvalStatus: 'pending_review' }),
+        tools.create(serverId, { name: 'imported', description: '', code: CODE }, admin, {
+          manager: tx,
+          changeSource: 'import',
+          approvalStatus: 'pending_review',
+        }),
       );
     const v = await t.db.query('SELECT change_source FROM tool_versions WHERE tool_id = $1', [kept.id]);
     assert.equal(v.rows[0].change_source, 'import');

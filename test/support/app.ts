@@ -53,8 +53,13 @@ export interface StartOptions {
   keepDatabase?: boolean;
 }
 
-export async function startApp(env: Record<string, string | undefined> = {}, opts: StartOptions = {}): Promise<TestApp> {
-  const database = opts.databaseUrl ? { url: opts.databaseUrl, drop: () => dropDatabase(opts.databaseUrl as string) } : await createFileDatabase();
+export async function startApp(
+  env: Record<string, string | undefined> = {},
+  opts: StartOptions = {},
+): Promise<TestApp> {
+  const database = opts.databaseUrl
+    ? { url: opts.databaseUrl, drop: () => dropDatabase(opts.databaseUrl as string) }
+    : await createFileDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'mcpbox-test-'));
   const defaults: Record<string, string> = {
     NODE_ENV: 'test',
@@ -65,7 +70,14 @@ export async function startApp(env: Record<string, string | undefined> = {}, opt
     RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
     SANDBOX_WORKERS: '1',
   };
-  for (const key of ['JWT_SECRET_KEY', 'MCPBOX_MODE', 'MCPBOX_SERVICE_TOKEN', 'MCPBOX_TEST_ALLOW_LOOPBACK', 'CORS_ORIGINS']) delete process.env[key];
+  for (const key of [
+    'JWT_SECRET_KEY',
+    'MCPBOX_MODE',
+    'MCPBOX_SERVICE_TOKEN',
+    'MCPBOX_TEST_ALLOW_LOOPBACK',
+    'CORS_ORIGINS',
+  ])
+    delete process.env[key];
   Object.assign(process.env, defaults);
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete process.env[k];
@@ -80,7 +92,8 @@ export async function startApp(env: Record<string, string | undefined> = {}, opt
     .getHttpAdapter()
     .getInstance()
     .addHook('onRoute', (r: { method: string | string[]; url: string }) => {
-      for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
+      for (const m of [r.method].flat())
+        if (m !== 'HEAD') routes.push(`${m} ${r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
     });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
@@ -88,7 +101,12 @@ export async function startApp(env: Record<string, string | undefined> = {}, opt
   const db = new Client({ connectionString: database.url });
   await db.connect();
 
-  const request = async <T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<ApiResponse<T>> => {
+  const request = async <T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: RequestOptions = {},
+  ): Promise<ApiResponse<T>> => {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     let payload: string | Buffer | undefined;

@@ -2,7 +2,11 @@ import type { ExecutionRequest } from '../../src/sandbox/runtime/contract';
 import { codeHash } from '../../src/sandbox/running-servers';
 
 /** An ExecutionRequest for runtime tests: no network allowances, 5 s, no secrets unless given. */
-export function executionRequest(serverId: string, code: string, over: Partial<ExecutionRequest> = {}): ExecutionRequest {
+export function executionRequest(
+  serverId: string,
+  code: string,
+  over: Partial<ExecutionRequest> = {},
+): ExecutionRequest {
   const language = over.language ?? 'javascript';
   return {
     serverId,

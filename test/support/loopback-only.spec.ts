@@ -9,8 +9,10 @@ describe('the loopback-only safety net of the test processes', () => {
   });
 
   it('classifies loopback addresses (a decision only: nothing is connected)', () => {
-    for (const a of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', '::ffff:127.0.0.1']) assert.equal(isLoopbackAddress(a), true, a);
-    for (const a of ['0.0.0.0', '::', '93.184.215.14', '::ffff:93.184.215.14', '2606:2800:220:1::']) assert.equal(isLoopbackAddress(a), false, a);
+    for (const a of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', '::ffff:127.0.0.1'])
+      assert.equal(isLoopbackAddress(a), true, a);
+    for (const a of ['0.0.0.0', '::', '93.184.215.14', '::ffff:93.184.215.14', '2606:2800:220:1::'])
+      assert.equal(isLoopbackAddress(a), false, a);
   });
 
   it('never hands a non-loopback destination to the real connect (checked with a recording stand-in)', async () => {
@@ -28,7 +30,8 @@ describe('the loopback-only safety net of the test processes', () => {
     assert.match(destroyed[0]?.message ?? '', /refused a connection to 192\.0\.2\.1/);
 
     // A name goes through a lookup that must answer loopback addresses only.
-    const fakeLookup = (_h: string, _o: unknown, cb: (e: Error | null, a: string, f: number) => void) => cb(null, '192.0.2.1', 4);
+    const fakeLookup = (_h: string, _o: unknown, cb: (e: Error | null, a: string, f: number) => void) =>
+      cb(null, '192.0.2.1', 4);
     connect.call(socket, { host: 'api.example.test', port: 80, lookup: fakeLookup });
     const options = reached[0] as { lookup: (h: string, o: object, cb: (e: Error | null) => void) => void };
     const error = await new Promise<Error | null>((resolve) => options.lookup('api.example.test', {}, resolve));

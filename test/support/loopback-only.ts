@@ -7,7 +7,11 @@ import { isIP } from 'node:net';
 import net from 'node:net';
 import dns from 'node:dns';
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | dns.LookupAddress[],
+  family?: number,
+) => void;
 type Lookup = (hostname: string, options: dns.LookupOptions, callback: LookupCallback) => void;
 
 export function isLoopbackAddress(address: string): boolean {
@@ -18,7 +22,10 @@ export function isLoopbackAddress(address: string): boolean {
   return mapped !== null && mapped[1].startsWith('127.');
 }
 
-const refusal = (address: string) => Object.assign(new Error(`test safety net: refused a connection to ${address} (tests may reach loopback only)`), { code: 'ECONNREFUSED' });
+const refusal = (address: string) =>
+  Object.assign(new Error(`test safety net: refused a connection to ${address} (tests may reach loopback only)`), {
+    code: 'ECONNREFUSED',
+  });
 
 /** Wraps a lookup so that every address it answers must be loopback. */
 function checkedLookup(inner: Lookup): Lookup {
@@ -38,7 +45,9 @@ type Connect = (this: net.Socket, ...args: unknown[]) => net.Socket;
 export function loopbackOnlyConnect(original: Connect): Connect {
   return function connect(this: net.Socket, ...args: unknown[]) {
     // net.connect() hands over its normalised [options, callback] array; direct calls pass options or (port, host).
-    const options = (Array.isArray(args[0]) ? args[0][0] : typeof args[0] === 'object' ? args[0] : { port: args[0], host: args[1] }) as {
+    const options = (
+      Array.isArray(args[0]) ? args[0][0] : typeof args[0] === 'object' ? args[0] : { port: args[0], host: args[1] }
+    ) as {
       host?: string;
       path?: string;
       lookup?: Lookup;
@@ -58,5 +67,7 @@ export function loopbackOnlyConnect(original: Connect): Connect {
   };
 }
 
-net.Socket.prototype.connect = loopbackOnlyConnect(net.Socket.prototype.connect as unknown as Connect) as unknown as typeof net.Socket.prototype.connect;
+net.Socket.prototype.connect = loopbackOnlyConnect(
+  net.Socket.prototype.connect as unknown as Connect,
+) as unknown as typeof net.Socket.prototype.connect;
 (globalThis as { __mcpboxLoopbackOnly?: boolean }).__mcpboxLoopbackOnly = true;

@@ -12,8 +12,10 @@ export default async function* summaryReporter(source) {
       if (event.data.skip || event.data.todo) skipped++;
       else passed++;
     } else if (event.type === 'test:fail' && type !== 'suite') failed++;
-    else if (event.type === 'test:fail' && type === 'suite' && event.data.details?.error?.failureType === 'hookFailed') failed++;
+    else if (event.type === 'test:fail' && type === 'suite' && event.data.details?.error?.failureType === 'hookFailed')
+      failed++;
   }
-  if (process.env.MCPBOX_TEST_SUMMARY) writeFileSync(process.env.MCPBOX_TEST_SUMMARY, JSON.stringify({ passed, failed, skipped }));
+  if (process.env.MCPBOX_TEST_SUMMARY)
+    writeFileSync(process.env.MCPBOX_TEST_SUMMARY, JSON.stringify({ passed, failed, skipped }));
   yield '';
 }

@@ -15,7 +15,11 @@ export async function prepareTestDatabase(): Promise<{ env: Record<string, strin
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!adminUrl) {
     const port = Number(process.env.EMBEDDED_POSTGRES_PORT ?? 5499);
-    const pg = await startEmbeddedPostgres({ dataDir: join(process.cwd(), 'data', 'test'), port, database: 'postgres' });
+    const pg = await startEmbeddedPostgres({
+      dataDir: join(process.cwd(), 'data', 'test'),
+      port,
+      database: 'postgres',
+    });
     adminUrl = pg.url;
     stopEmbedded = pg.stop;
     console.log(`[test] DATABASE_URL is not set: using an embedded PostgreSQL on 127.0.0.1:${port}`);
@@ -52,7 +56,10 @@ export async function createFileDatabase(): Promise<{ url: string; drop: () => P
       await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
     }
   }
-  return { url: withDatabase(adminUrl, name), drop: () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+  return {
+    url: withDatabase(adminUrl, name),
+    drop: () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+  };
 }
 
 export function withDatabase(url: string, database: string): string {

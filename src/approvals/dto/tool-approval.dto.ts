@@ -9,8 +9,14 @@ import { TOOL_ACTIONS, type ApprovalStats, type ToolAction } from '../tool-appro
 const QUEUE_STATUSES = [...APPROVAL_STATUSES, 'all'] as const;
 
 export class ToolQueueQueryDto extends PaginationQueryDto {
-  @ApiPropertyOptional({ enum: QUEUE_STATUSES, default: 'pending_review' }) @IsOptional() @IsIn(QUEUE_STATUSES) status?: ApprovalStatus | 'all';
-  @ApiPropertyOptional({ maxLength: 200, description: 'Case-insensitive match on tool name, tool description or server name' })
+  @ApiPropertyOptional({ enum: QUEUE_STATUSES, default: 'pending_review' })
+  @IsOptional()
+  @IsIn(QUEUE_STATUSES)
+  status?: ApprovalStatus | 'all';
+  @ApiPropertyOptional({
+    maxLength: 200,
+    description: 'Case-insensitive match on tool name, tool description or server name',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -18,9 +24,18 @@ export class ToolQueueQueryDto extends PaginationQueryDto {
 }
 
 export class ToolActionDto {
-  @ApiProperty({ enum: TOOL_ACTIONS }) @IsIn(TOOL_ACTIONS, { message: `action must be one of ${TOOL_ACTIONS.join(', ')}` }) action: ToolAction;
-  @ApiPropertyOptional({ maxLength: 2000, description: 'Required for reject: what the author should change' }) @IsOptional() @IsString() @MaxLength(2000) reason?: string;
-  @ApiPropertyOptional({ maxLength: 2000, description: 'submit_for_review: publish notes for the reviewer; approve: review notes (audited)' })
+  @ApiProperty({ enum: TOOL_ACTIONS })
+  @IsIn(TOOL_ACTIONS, { message: `action must be one of ${TOOL_ACTIONS.join(', ')}` })
+  action: ToolAction;
+  @ApiPropertyOptional({ maxLength: 2000, description: 'Required for reject: what the author should change' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  reason?: string;
+  @ApiPropertyOptional({
+    maxLength: 2000,
+    description: 'submit_for_review: publish notes for the reviewer; approve: review notes (audited)',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
@@ -37,7 +52,11 @@ export class ToolActionDto {
 }
 
 export class RevokeToolDto {
-  @ApiPropertyOptional({ maxLength: 2000, description: 'Why (audited)' }) @IsOptional() @IsString() @MaxLength(2000) reason?: string;
+  @ApiPropertyOptional({ maxLength: 2000, description: 'Why (audited)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  reason?: string;
 }
 
 /** A queue entry: the tool with its code (what is reviewed) and its server's name. */
@@ -65,8 +84,13 @@ export class RequestStatsDto {
 
 export class ApprovalStatsDto {
   @ApiProperty({ type: ToolStatsDto }) tools: ToolStatsDto;
-  @ApiProperty({ type: RequestStatsDto, description: `module_requests by status (${REQUEST_STATUSES.join(', ')})` }) modules: RequestStatsDto;
+  @ApiProperty({ type: RequestStatsDto, description: `module_requests by status (${REQUEST_STATUSES.join(', ')})` })
+  modules: RequestStatsDto;
   @ApiProperty({ type: RequestStatsDto, description: 'network_access_requests by status' }) network: RequestStatsDto;
 }
 
-export const mapApprovalStats = (s: ApprovalStats): ApprovalStatsDto => ({ tools: { ...s.tools }, modules: { ...s.modules }, network: { ...s.network } });
+export const mapApprovalStats = (s: ApprovalStats): ApprovalStatsDto => ({
+  tools: { ...s.tools },
+  modules: { ...s.modules },
+  network: { ...s.network },
+});

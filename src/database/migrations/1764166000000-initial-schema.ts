@@ -17,7 +17,9 @@ export class InitialSchema1764166000000 implements MigrationInterface {
     await q.query(
       `CREATE TABLE "external_mcp_sources" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "server_id" uuid NOT NULL, "name" character varying(64) NOT NULL, "url" text NOT NULL, "auth_type" character varying(16) NOT NULL DEFAULT 'none', "auth_secret_name" character varying(128), "auth_header_name" character varying(128), "transport_type" character varying(16) NOT NULL DEFAULT 'streamable_http', "status" character varying(16) NOT NULL DEFAULT 'active', "last_discovered_at" TIMESTAMP WITH TIME ZONE, "tool_count" integer NOT NULL DEFAULT '0', "discovered_tools_cache" jsonb, CONSTRAINT "PK_cff3f24077c44be3c9e2096431e" PRIMARY KEY ("id"))`,
     );
-    await q.query(`CREATE UNIQUE INDEX "IDX_1aa0f1f726aede620a328ade81" ON "external_mcp_sources" ("server_id", "name")`);
+    await q.query(
+      `CREATE UNIQUE INDEX "IDX_1aa0f1f726aede620a328ade81" ON "external_mcp_sources" ("server_id", "name")`,
+    );
     await q.query(
       `CREATE TABLE "tools" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "server_id" uuid NOT NULL, "name" character varying(64) NOT NULL, "description" text NOT NULL DEFAULT '', "input_schema" jsonb, "enabled" boolean NOT NULL DEFAULT true, "timeout_ms" integer, "tool_type" character varying(16) NOT NULL DEFAULT 'code', "language" character varying(16) NOT NULL DEFAULT 'javascript', "code" text, "external_source_id" uuid, "external_tool_name" character varying(256), "current_version" integer NOT NULL DEFAULT '1', "approval_status" character varying(16) NOT NULL DEFAULT 'draft', "approval_requested_at" TIMESTAMP WITH TIME ZONE, "approved_at" TIMESTAMP WITH TIME ZONE, "approved_by" character varying(128), "rejection_reason" text, "publish_notes" text, "created_by" character varying(128), CONSTRAINT "PK_e23d56734caad471277bad8bf85" PRIMARY KEY ("id"))`,
     );
@@ -29,14 +31,18 @@ export class InitialSchema1764166000000 implements MigrationInterface {
     );
     await q.query(`CREATE INDEX "IDX_a11ee43029441e415c35d7455e" ON "module_requests" ("tool_id")`);
     await q.query(`CREATE INDEX "IDX_50b19a393e23bd3c8861fe7c28" ON "module_requests" ("status")`);
-    await q.query(`CREATE UNIQUE INDEX "uq_module_requests_pending" ON "module_requests" ("tool_id", "module_name") WHERE status = 'pending'`);
+    await q.query(
+      `CREATE UNIQUE INDEX "uq_module_requests_pending" ON "module_requests" ("tool_id", "module_name") WHERE status = 'pending'`,
+    );
     await q.query(
       `CREATE TABLE "network_access_requests" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "tool_id" uuid, "server_id" uuid NOT NULL, "host" character varying(253) NOT NULL, "port" integer, "justification" text, "requested_by" character varying(128), "status" character varying(16) NOT NULL DEFAULT 'pending', "reviewed_at" TIMESTAMP WITH TIME ZONE, "reviewed_by" character varying(128), "rejection_reason" text, "source" character varying(8) NOT NULL DEFAULT 'llm', CONSTRAINT "PK_496d33ef6dfca5e8cca3504b77e" PRIMARY KEY ("id"))`,
     );
     await q.query(`CREATE INDEX "IDX_c07ee38254ed55f834e7795e3e" ON "network_access_requests" ("tool_id")`);
     await q.query(`CREATE INDEX "IDX_4d3af3fa4881e15253b79ee006" ON "network_access_requests" ("server_id")`);
     await q.query(`CREATE INDEX "IDX_65cd275bd980e1f6ef07247c55" ON "network_access_requests" ("status")`);
-    await q.query(`CREATE UNIQUE INDEX "uq_network_requests_pending" ON "network_access_requests" ("tool_id", "host", "port") WHERE status = 'pending'`);
+    await q.query(
+      `CREATE UNIQUE INDEX "uq_network_requests_pending" ON "network_access_requests" ("tool_id", "host", "port") WHERE status = 'pending'`,
+    );
     await q.query(
       `CREATE TABLE "admin_users" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "username" character varying(64) NOT NULL, "password_hash" text NOT NULL, "is_active" boolean NOT NULL DEFAULT true, "password_version" integer NOT NULL DEFAULT '1', "last_login_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "UQ_2873882c38e8c07d98cb64f962d" UNIQUE ("username"), CONSTRAINT "PK_06744d221bb6145dc61e5dc441d" PRIMARY KEY ("id"))`,
     );
@@ -62,14 +68,18 @@ export class InitialSchema1764166000000 implements MigrationInterface {
     await q.query(
       `CREATE TABLE "tool_versions" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "tool_id" uuid NOT NULL, "version_number" integer NOT NULL, "name" character varying(64) NOT NULL, "description" text NOT NULL DEFAULT '', "enabled" boolean NOT NULL, "timeout_ms" integer, "code" text, "input_schema" jsonb, "change_summary" text, "change_source" character varying(16) NOT NULL DEFAULT 'manual', CONSTRAINT "PK_b574acc95149ae7b32abf5a05e9" PRIMARY KEY ("id"))`,
     );
-    await q.query(`CREATE UNIQUE INDEX "IDX_773cebd542c17ffe70407c9d3b" ON "tool_versions" ("tool_id", "version_number")`);
+    await q.query(
+      `CREATE UNIQUE INDEX "IDX_773cebd542c17ffe70407c9d3b" ON "tool_versions" ("tool_id", "version_number")`,
+    );
     await q.query(
       `ALTER TABLE "activity_logs" ADD CONSTRAINT "FK_900f3419dd7ed32684582ac84a4" FOREIGN KEY ("server_id") REFERENCES "servers"("id") ON DELETE CASCADE ON UPDATE NO ACTION`,
     );
     await q.query(
       `ALTER TABLE "external_mcp_sources" ADD CONSTRAINT "FK_e800f3fc427ae48cc0d772218ea" FOREIGN KEY ("server_id") REFERENCES "servers"("id") ON DELETE CASCADE ON UPDATE NO ACTION`,
     );
-    await q.query(`ALTER TABLE "tools" ADD CONSTRAINT "FK_6b378c672ccef3333211b79728d" FOREIGN KEY ("server_id") REFERENCES "servers"("id") ON DELETE CASCADE ON UPDATE NO ACTION`);
+    await q.query(
+      `ALTER TABLE "tools" ADD CONSTRAINT "FK_6b378c672ccef3333211b79728d" FOREIGN KEY ("server_id") REFERENCES "servers"("id") ON DELETE CASCADE ON UPDATE NO ACTION`,
+    );
     await q.query(
       `ALTER TABLE "tools" ADD CONSTRAINT "FK_b7225953b13da6e114c5878dc25" FOREIGN KEY ("external_source_id") REFERENCES "external_mcp_sources"("id") ON DELETE SET NULL ON UPDATE NO ACTION`,
     );

@@ -1,6 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import type { ExportDocument, ExportedNetworkRecord, ExportedSecret, ExportedServer, ExportedSource, ExportedTool, ImportIssue } from '../export-document';
+import type {
+  ExportDocument,
+  ExportedNetworkRecord,
+  ExportedSecret,
+  ExportedServer,
+  ExportedSource,
+  ExportedTool,
+  ImportIssue,
+} from '../export-document';
 import type { ImportResult } from '../import.service';
 
 export class ExportedToolDto implements ExportedTool {
@@ -13,7 +21,12 @@ export class ExportedToolDto implements ExportedTool {
   @ApiProperty({ nullable: true, type: Number }) timeout_ms: number | null;
   @ApiProperty({ enum: ['code', 'mcp_passthrough'] }) tool_type: string;
   @ApiProperty({ nullable: true, type: String }) external_tool_name: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'Name of the server external source a passthrough tool forwards to' }) external_source_name: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Name of the server external source a passthrough tool forwards to',
+  })
+  external_source_name: string | null;
 }
 
 export class ExportedSecretDto implements ExportedSecret {
@@ -25,7 +38,12 @@ export class ExportedSourceDto implements ExportedSource {
   @ApiProperty() name: string;
   @ApiProperty({ description: 'Without user:password' }) url: string;
   @ApiProperty({ enum: ['none', 'bearer', 'header', 'oauth'] }) auth_type: string;
-  @ApiProperty({ nullable: true, type: String, description: 'A key of the server secrets (the value is never exported)' }) auth_secret_name: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'A key of the server secrets (the value is never exported)',
+  })
+  auth_secret_name: string | null;
   @ApiProperty({ nullable: true, type: String }) auth_header_name: string | null;
   @ApiProperty({ enum: ['streamable_http', 'sse'] }) transport_type: string;
 }
@@ -42,15 +60,20 @@ export class ExportedServerDto implements ExportedServer {
   @ApiProperty({ type: [ExportedToolDto] }) tools: ExportedToolDto[];
   @ApiProperty({ type: [ExportedSecretDto], description: 'Names only; never values' }) secrets: ExportedSecretDto[];
   @ApiProperty({ type: [ExportedSourceDto] }) external_sources: ExportedSourceDto[];
-  @ApiProperty({ type: [ExportedNetworkRecordDto], description: 'Admin-sourced, approved network records' }) network_records: ExportedNetworkRecordDto[];
+  @ApiProperty({ type: [ExportedNetworkRecordDto], description: 'Admin-sourced, approved network records' })
+  network_records: ExportedNetworkRecordDto[];
 }
 
 export class ExportDocumentDto implements ExportDocument {
-  @ApiProperty({ example: 1, description: 'Document format; an import of a newer format is refused' }) format_version: number;
+  @ApiProperty({ example: 1, description: 'Document format; an import of a newer format is refused' })
+  format_version: number;
   @ApiProperty({ format: 'date-time' }) exported_at: string;
   @ApiProperty({ type: [ExportedServerDto] }) servers: ExportedServerDto[];
   @ApiProperty({ type: [String], description: 'Admin-sourced, approved module allowances' }) module_records: string[];
-  @ApiPropertyOptional({ description: 'Hex HMAC-SHA256 over the canonical JSON (sorted keys) of the document without signature, keyed from the encryption key' })
+  @ApiPropertyOptional({
+    description:
+      'Hex HMAC-SHA256 over the canonical JSON (sorted keys) of the document without signature, keyed from the encryption key',
+  })
   signature?: string;
 }
 
@@ -58,7 +81,8 @@ export class ImportQueryDto {
   @ApiPropertyOptional({
     enum: ['true', 'false'],
     default: 'false',
-    description: 'Import a document whose signature is missing or does not verify; every tool then lands in pending_review',
+    description:
+      'Import a document whose signature is missing or does not verify; every tool then lands in pending_review',
   })
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'allow_unsigned must be true or false' })
@@ -66,7 +90,8 @@ export class ImportQueryDto {
 }
 
 export class ImportIssueDto implements ImportIssue {
-  @ApiProperty({ enum: ['document', 'server', 'tool', 'secret', 'external_source', 'network_record', 'module_record'] }) kind: ImportIssue['kind'];
+  @ApiProperty({ enum: ['document', 'server', 'tool', 'secret', 'external_source', 'network_record', 'module_record'] })
+  kind: ImportIssue['kind'];
   @ApiProperty({ description: 'server, server.tool, server.KEY, server:host[:port], or a document path' }) name: string;
   @ApiProperty() reason: string;
 }
@@ -82,6 +107,14 @@ export class ImportCountsDto {
 export class ImportResultDto implements ImportResult {
   @ApiProperty({ description: 'Whether the signature verified with this MCPBox key' }) signature_verified: boolean;
   @ApiProperty({ type: ImportCountsDto }) created: ImportCountsDto;
-  @ApiProperty({ type: [ImportIssueDto], description: 'Not imported, by design: name clashes (never overwritten), module records, passthrough tools' }) skipped: ImportIssueDto[];
-  @ApiProperty({ type: [ImportIssueDto], description: 'Always empty on success: any failure refuses the whole import (400 with the list)' }) failed: ImportIssueDto[];
+  @ApiProperty({
+    type: [ImportIssueDto],
+    description: 'Not imported, by design: name clashes (never overwritten), module records, passthrough tools',
+  })
+  skipped: ImportIssueDto[];
+  @ApiProperty({
+    type: [ImportIssueDto],
+    description: 'Always empty on success: any failure refuses the whole import (400 with the list)',
+  })
+  failed: ImportIssueDto[];
 }

@@ -24,10 +24,18 @@ export class SandboxStatusDto implements SandboxStatusView {
   @ApiProperty({ enum: SERVER_STATUSES }) status: ServerStatus;
   @ApiProperty({ description: 'Approved + enabled code tools loaded in the sandbox' }) tools_loaded: number;
   @ApiProperty({ type: [String], description: 'Names of the loaded tools' }) tools: string[];
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the current run started; null when not running' }) started_at: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the current run started; null when not running',
+  })
+  started_at: string | null;
   @ApiProperty({ description: 'Calls (test runs excluded) since the current run started' }) executions: number;
-  @ApiProperty({ description: 'Of those calls, how many failed (thrown error, limit hit, sandbox failure)' }) errors: number;
-  @ApiProperty({ description: 'Heap bytes the sandbox holds for this server (0 when not running)' }) memory_bytes: number;
+  @ApiProperty({ description: 'Of those calls, how many failed (thrown error, limit hit, sandbox failure)' })
+  errors: number;
+  @ApiProperty({ description: 'Heap bytes the sandbox holds for this server (0 when not running)' })
+  memory_bytes: number;
 }
 
 /** A log line as the API shows it: the service's row with its timestamp as ISO text. */
@@ -35,7 +43,11 @@ export type ServerLogLineView = Omit<ServerLogLine, 'created_at'> & { created_at
 
 export class ServerLogLineDto implements ServerLogLineView {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ enum: ['execution', 'lifecycle'], description: 'A tool execution, or a lifecycle/error entry of the activity log' }) kind: 'execution' | 'lifecycle';
+  @ApiProperty({
+    enum: ['execution', 'lifecycle'],
+    description: 'A tool execution, or a lifecycle/error entry of the activity log',
+  })
+  kind: 'execution' | 'lifecycle';
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) tool_id: string | null;
   @ApiProperty({ type: String, nullable: true }) tool_name: string | null;
@@ -43,11 +55,23 @@ export class ServerLogLineDto implements ServerLogLineView {
   @ApiProperty({ type: Boolean, nullable: true }) is_test: boolean | null;
   @ApiProperty({ type: Number, nullable: true }) duration_ms: number | null;
   @ApiProperty({ type: String, nullable: true }) error: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'Captured console output (secret values redacted, cut at 10 KB)' }) stdout: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'The result as JSON (secret values redacted, cut at 10 KB)' }) result: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Captured console output (secret values redacted, cut at 10 KB)',
+  })
+  stdout: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The result as JSON (secret values redacted, cut at 10 KB)',
+  })
+  result: string | null;
   @ApiProperty({ type: String, nullable: true }) executed_by: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'Lifecycle entries: info, warning or error' }) level: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'Lifecycle entries: what happened' }) message: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Lifecycle entries: info, warning or error' }) level:
+    string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Lifecycle entries: what happened' }) message:
+    string | null;
 }
 
 export const mapServerLogLine = (l: ServerLogLine): ServerLogLineView => ({
@@ -74,7 +98,12 @@ export class TestCodeDto {
   @IsUUID('4')
   tool_id: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, default: {}, description: "The call's arguments object, as main receives it" })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    default: {},
+    description: "The call's arguments object, as main receives it",
+  })
   // Absent means {}; null is not an object, so only undefined skips the check.
   @ValidateIf((o: { arguments?: unknown }) => o.arguments !== undefined)
   @IsObject({ message: 'arguments must be a JSON object' })
@@ -95,14 +124,27 @@ export interface TestCodeResultView {
 
 export class TestCodeResultDto implements TestCodeResultView {
   @ApiProperty({ description: 'False when main threw, a limit was hit or the sandbox failed' }) success: boolean;
-  @ApiProperty({ nullable: true, description: 'What main returned (JSON); null on failure. Secret values are [REDACTED] while redact_secrets_in_output is enabled' })
+  @ApiProperty({
+    nullable: true,
+    description:
+      'What main returned (JSON); null on failure. Secret values are [REDACTED] while redact_secrets_in_output is enabled',
+  })
   result: unknown;
-  @ApiProperty({ type: String, nullable: true, description: 'The error message only, never a host stack trace' }) error: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The error message only, never a host stack trace' })
+  error: string | null;
   @ApiProperty({ description: 'Captured console output' }) stdout: string;
   @ApiProperty() duration_ms: number;
   @ApiProperty({ description: 'The MCP result flag an MCP client would see' }) is_error: boolean;
-  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'The MCP content blocks an MCP client would see' }) content: McpContentBlock[];
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) structured_content: Record<string, unknown> | null;
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    description: 'The MCP content blocks an MCP client would see',
+  })
+  content: McpContentBlock[];
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) structured_content: Record<
+    string,
+    unknown
+  > | null;
   @ApiProperty({ description: 'True when the result was cut to SANDBOX_MAX_RESULT_SIZE' }) truncated: boolean;
 }
 

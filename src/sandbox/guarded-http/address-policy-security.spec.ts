@@ -34,7 +34,9 @@ describe('limitedResolver: one server cannot hold every DNS lookup thread of a w
       });
     const limited = limitedResolver(slow, 2);
     let answered = 0;
-    const all = Promise.all(Array.from({ length: 7 }, (_, i) => limited(`n${i}.example.com`).then((a) => (answered++, a))));
+    const all = Promise.all(
+      Array.from({ length: 7 }, (_, i) => limited(`n${i}.example.com`).then((a) => (answered++, a))),
+    );
     for (let round = 0; round < 50 && answered < 7; round++) {
       await new Promise((r) => setImmediate(r));
       assert.ok(active <= 2, `active ${active}`);

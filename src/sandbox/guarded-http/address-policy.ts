@@ -7,7 +7,17 @@ import ipaddr from 'ipaddr.js';
  * - `loopback`: refused unless MCPBOX_TEST_ALLOW_LOOPBACK lifts this one block;
  * - `metadata`, `linkLocal`, `unspecified`, `multicast`, `broadcast`: always refused.
  */
-export type AddressClass = 'public' | 'private' | 'carrierGradeNat' | 'reserved' | 'loopback' | 'metadata' | 'linkLocal' | 'unspecified' | 'multicast' | 'broadcast';
+export type AddressClass =
+  | 'public'
+  | 'private'
+  | 'carrierGradeNat'
+  | 'reserved'
+  | 'loopback'
+  | 'metadata'
+  | 'linkLocal'
+  | 'unspecified'
+  | 'multicast'
+  | 'broadcast';
 
 /** Cloud metadata endpoints, refused whatever range they sit in (some are in CGNAT or ULA space). */
 const METADATA_ADDRESSES = new Set([
@@ -21,7 +31,14 @@ const METADATA_ADDRESSES = new Set([
 ]);
 
 /** Names of metadata services, refused before any resolution (lower case, no trailing dot). */
-export const METADATA_HOSTNAMES = new Set(['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'instance-data.ec2.internal', 'metadata.azure.internal']);
+export const METADATA_HOSTNAMES = new Set([
+  'metadata.google.internal',
+  'metadata.goog',
+  'metadata',
+  'instance-data',
+  'instance-data.ec2.internal',
+  'metadata.azure.internal',
+]);
 
 /** Parses an IP literal in any spelling ipaddr.js accepts; undefined when it is not one. */
 export function parseIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {

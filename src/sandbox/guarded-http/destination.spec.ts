@@ -26,7 +26,12 @@ const resolver: Resolver = async (name) => {
   return found.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
 };
 
-const rules = (over: Partial<NetworkRules> = {}): NetworkRules => ({ allowedHosts: [], policy: 'require_approval', allowLoopback: false, ...over });
+const rules = (over: Partial<NetworkRules> = {}): NetworkRules => ({
+  allowedHosts: [],
+  policy: 'require_approval',
+  allowLoopback: false,
+  ...over,
+});
 const allowed = async (url: string, r: NetworkRules) => {
   const d = await checkDestination(url, r, resolver);
   return d.allowed;
@@ -79,7 +84,11 @@ describe('address classification', () => {
 
 describe('checkDestination', () => {
   it('allows an approved host on any port when the record has no port, and pins the resolved address', async () => {
-    const d = await checkDestination('https://api.example.com:8443/v1?q=1', rules({ allowedHosts: [{ host: 'api.example.com', port: null }] }), resolver);
+    const d = await checkDestination(
+      'https://api.example.com:8443/v1?q=1',
+      rules({ allowedHosts: [{ host: 'api.example.com', port: null }] }),
+      resolver,
+    );
     assert.equal(d.allowed, true);
     if (d.allowed) {
       assert.deepEqual(d.address, { address: '93.184.216.34', family: 4 });
@@ -111,14 +120,24 @@ describe('checkDestination', () => {
 
   it('only http and https', async () => {
     const r = rules({ policy: 'allow_all_public' });
-    for (const u of ['ftp://api.example.com/', 'file:///etc/passwd', 'gopher://api.example.com/', 'ws://api.example.com/', 'data:text/plain,hi', 'javascript:alert(1)']) {
+    for (const u of [
+      'ftp://api.example.com/',
+      'file:///etc/passwd',
+      'gopher://api.example.com/',
+      'ws://api.example.com/',
+      'data:text/plain,hi',
+      'javascript:alert(1)',
+    ]) {
       assert.match(await reason(u, r), /only http and https|invalid URL/, u);
     }
     assert.match(await reason('not a url', r), /invalid URL/);
   });
 
   it('refuses credentials in the URL', async () => {
-    assert.match(await reason('https://user:pw@api.example.com/', rules({ policy: 'allow_all_public' })), /credentials/);
+    assert.match(
+      await reason('https://user:pw@api.example.com/', rules({ policy: 'allow_all_public' })),
+      /credentials/,
+    );
   });
 
   it('allow_all_public allows public addresses (v4 and v6) of any name', async () => {
@@ -160,11 +179,32 @@ describe('checkDestination', () => {
   });
 
   it('allowLoopback lifts the loopback block only for an approved host (or allow_all_public)', async () => {
-    assert.equal(await allowed('http://127.0.0.1:3000/', rules({ allowLoopback: true, allowedHosts: [{ host: '127.0.0.1', port: 3000 }] })), true);
-    assert.equal(await allowed('http://[::1]:3000/', rules({ allowLoopback: true, allowedHosts: [{ host: '::1', port: null }] })), true);
-    assert.equal(await allowed('http://localhost:3000/', rules({ allowLoopback: true, policy: 'allow_all_public' })), true);
-    assert.match(await reason('http://127.0.0.1:3000/', rules({ allowLoopback: true })), /not in this server's allowed hosts/);
-    assert.match(await reason('http://127.0.0.1:3001/', rules({ allowLoopback: true, allowedHosts: [{ host: '127.0.0.1', port: 3000 }] })), /port 3001/);
+    assert.equal(
+      await allowed(
+        'http://127.0.0.1:3000/',
+        rules({ allowLoopback: true, allowedHosts: [{ host: '127.0.0.1', port: 3000 }] }),
+      ),
+      true,
+    );
+    assert.equal(
+      await allowed('http://[::1]:3000/', rules({ allowLoopback: true, allowedHosts: [{ host: '::1', port: null }] })),
+      true,
+    );
+    assert.equal(
+      await allowed('http://localhost:3000/', rules({ allowLoopback: true, policy: 'allow_all_public' })),
+      true,
+    );
+    assert.match(
+      await reason('http://127.0.0.1:3000/', rules({ allowLoopback: true })),
+      /not in this server's allowed hosts/,
+    );
+    assert.match(
+      await reason(
+        'http://127.0.0.1:3001/',
+        rules({ allowLoopback: true, allowedHosts: [{ host: '127.0.0.1', port: 3000 }] }),
+      ),
+      /port 3001/,
+    );
   });
 
   it('allowLoopback does not lift private, link-local, metadata, unspecified or multicast blocks', async () => {
@@ -198,7 +238,11 @@ describe('checkDestination', () => {
     for (const u of spellings) {
       it(u, async () => {
         const host = new URL(u).hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
-        const approvedRules = rules({ policy: 'allow_all_public', allowLoopback: true, allowedHosts: [{ host, port: null }] });
+        const approvedRules = rules({
+          policy: 'allow_all_public',
+          allowLoopback: true,
+          allowedHosts: [{ host, port: null }],
+        });
         assert.match(await reason(u, approvedRules), /metadata/);
       });
     }
@@ -221,9 +265,18 @@ describe('checkDestination', () => {
     ]) {
       assert.match(await reason(u, pub), /private|carrier-grade NAT/, u);
     }
-    assert.equal(await allowed('http://internal.corp/', rules({ allowedHosts: [{ host: 'internal.corp', port: null }] })), true);
-    assert.equal(await allowed('http://192.168.0.10:8080/', rules({ allowedHosts: [{ host: '192.168.0.10', port: 8080 }] })), true);
-    assert.equal(await allowed('http://100.64.0.7/', rules({ allowedHosts: [{ host: '100.64.0.7', port: null }] })), true);
+    assert.equal(
+      await allowed('http://internal.corp/', rules({ allowedHosts: [{ host: 'internal.corp', port: null }] })),
+      true,
+    );
+    assert.equal(
+      await allowed('http://192.168.0.10:8080/', rules({ allowedHosts: [{ host: '192.168.0.10', port: 8080 }] })),
+      true,
+    );
+    assert.equal(
+      await allowed('http://100.64.0.7/', rules({ allowedHosts: [{ host: '100.64.0.7', port: null }] })),
+      true,
+    );
   });
 
   it('link-local, multicast and broadcast are refused even when approved', async () => {
@@ -240,10 +293,16 @@ describe('checkDestination', () => {
   });
 
   it('a name with one public and one loopback address is refused (no DNS rebinding by mixing)', async () => {
-    assert.match(await reason('http://rebind.example.com/', rules({ policy: 'allow_all_public' })), /127\.0\.0\.1.*loopback/);
+    assert.match(
+      await reason('http://rebind.example.com/', rules({ policy: 'allow_all_public' })),
+      /127\.0\.0\.1.*loopback/,
+    );
   });
 
   it('a name that does not resolve is refused with the resolver code', async () => {
-    assert.match(await reason('http://nowhere.example.com/', rules({ policy: 'allow_all_public' })), /could not resolve .*ENOTFOUND/);
+    assert.match(
+      await reason('http://nowhere.example.com/', rules({ policy: 'allow_all_public' })),
+      /could not resolve .*ENOTFOUND/,
+    );
   });
 });

@@ -73,7 +73,10 @@ function defaultPort(url: URL): number {
 
 /** A server allowance matches when the host is equal and the port too (a record without port = any port). */
 export function matchesAllowance(hostname: string, port: number, rules: NetworkRules): boolean {
-  return rules.allowedHosts.some((rec) => normalizeHostname(rec.host) === hostname && (rec.port === null || rec.port === undefined || rec.port === port));
+  return rules.allowedHosts.some(
+    (rec) =>
+      normalizeHostname(rec.host) === hostname && (rec.port === null || rec.port === undefined || rec.port === port),
+  );
 }
 
 const ALWAYS_REFUSED: Partial<Record<AddressClass, string>> = {
@@ -91,7 +94,9 @@ function addressRefusal(cls: AddressClass, approved: boolean, rules: NetworkRule
   if (cls === 'loopback') return rules.allowLoopback ? undefined : 'a loopback address is never reachable from tools';
   if (cls === 'public') return undefined;
   // private, carrierGradeNat, reserved: only for a host the admin approved as such.
-  return approved ? undefined : `a ${cls === 'carrierGradeNat' ? 'carrier-grade NAT' : cls} address is reachable only when the host is explicitly approved`;
+  return approved
+    ? undefined
+    : `a ${cls === 'carrierGradeNat' ? 'carrier-grade NAT' : cls} address is reachable only when the host is explicitly approved`;
 }
 
 /**
@@ -101,26 +106,35 @@ function addressRefusal(cls: AddressClass, approved: boolean, rules: NetworkRule
  * resolves to one public and one internal address is refused), and the connection is
  * then pinned to the first one, so a second resolution can never swap the target.
  */
-export async function checkDestination(target: string | URL, rules: NetworkRules, resolver: Resolver = systemResolver): Promise<DestinationDecision> {
+export async function checkDestination(
+  target: string | URL,
+  rules: NetworkRules,
+  resolver: Resolver = systemResolver,
+): Promise<DestinationDecision> {
   let url: URL;
   try {
     url = typeof target === 'string' ? new URL(target) : new URL(target.href);
   } catch {
     return refuse(`invalid URL: ${String(target).slice(0, 200)}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return refuse(`only http and https URLs are allowed, not ${url.protocol.replace(/:$/, '')}`);
-  if (url.username || url.password) return refuse('credentials in the URL are not supported; send an Authorization header instead');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return refuse(`only http and https URLs are allowed, not ${url.protocol.replace(/:$/, '')}`);
+  if (url.username || url.password)
+    return refuse('credentials in the URL are not supported; send an Authorization header instead');
 
   const hostname = normalizeHostname(url.hostname);
   const port = defaultPort(url);
   if (!hostname) return refuse('the URL has no host');
-  if (METADATA_HOSTNAMES.has(hostname)) return refuse(`${hostname} is a cloud metadata service and is never reachable from tools`);
+  if (METADATA_HOSTNAMES.has(hostname))
+    return refuse(`${hostname} is a cloud metadata service and is never reachable from tools`);
 
   const approved = matchesAllowance(hostname, port, rules);
   if (!approved && rules.policy !== 'allow_all_public') {
     const otherPort = rules.allowedHosts.some((rec) => normalizeHostname(rec.host) === hostname);
     return refuse(
-      otherPort ? `port ${port} of ${hostname} is not approved for this server` : `host ${hostname} is not in this server's allowed hosts (request network access for it)`,
+      otherPort
+        ? `port ${port} of ${hostname} is not approved for this server`
+        : `host ${hostname} is not in this server's allowed hosts (request network access for it)`,
     );
   }
 

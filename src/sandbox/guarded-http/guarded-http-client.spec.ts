@@ -52,7 +52,16 @@ describe('GuardedHttpClient against a loopback peer', () => {
       switch (url.pathname) {
         case '/json':
           res.setHeader('content-type', 'application/json');
-          res.end(JSON.stringify({ ok: true, method: req.method, body, auth: req.headers.authorization ?? null, host: req.headers.host, key: req.headers['x-api-key'] ?? null }));
+          res.end(
+            JSON.stringify({
+              ok: true,
+              method: req.method,
+              body,
+              auth: req.headers.authorization ?? null,
+              host: req.headers.host,
+              key: req.headers['x-api-key'] ?? null,
+            }),
+          );
           return;
         case '/redirect':
           res.statusCode = 302;
@@ -85,10 +94,17 @@ describe('GuardedHttpClient against a loopback peer', () => {
   });
 
   it('reaches an approved loopback peer when allowLoopback is true', async () => {
-    const res = await client.request(`http://127.0.0.1:${main.port}/json`, { method: 'POST', body: 'payload', headers: { 'x-api-key': 'k1' } }, rules());
+    const res = await client.request(
+      `http://127.0.0.1:${main.port}/json`,
+      { method: 'POST', body: 'payload', headers: { 'x-api-key': 'k1' } },
+      rules(),
+    );
     assert.equal(res.status, 200);
     const body = JSON.parse(res.body.toString());
-    assert.deepEqual([body.method, body.body, body.key, body.host], ['POST', 'payload', 'k1', `127.0.0.1:${main.port}`]);
+    assert.deepEqual(
+      [body.method, body.body, body.key, body.host],
+      ['POST', 'payload', 'k1', `127.0.0.1:${main.port}`],
+    );
   });
 
   it('connects a name to the address it resolved once, sending the name as Host', async () => {
@@ -104,8 +120,22 @@ describe('GuardedHttpClient against a loopback peer', () => {
       client.request(`http://127.0.0.1:${main.port}/json`, {}, rules({ allowLoopback: false })),
       (e: GuardedHttpError) => e.code === 'blocked' && /loopback/.test(e.message),
     );
-    await assert.rejects(client.request(`http://[::ffff:127.0.0.1]:${main.port}/json`, {}, rules({ allowLoopback: false, policy: 'allow_all_public' })), /loopback/);
-    await assert.rejects(client.request(`http://2130706433:${main.port}/json`, {}, rules({ allowLoopback: false, policy: 'allow_all_public' })), /loopback/);
+    await assert.rejects(
+      client.request(
+        `http://[::ffff:127.0.0.1]:${main.port}/json`,
+        {},
+        rules({ allowLoopback: false, policy: 'allow_all_public' }),
+      ),
+      /loopback/,
+    );
+    await assert.rejects(
+      client.request(
+        `http://2130706433:${main.port}/json`,
+        {},
+        rules({ allowLoopback: false, policy: 'allow_all_public' }),
+      ),
+      /loopback/,
+    );
     assert.equal(main.hits.length, before);
   });
 
@@ -115,7 +145,11 @@ describe('GuardedHttpClient against a loopback peer', () => {
   });
 
   it('follows a redirect to an allowed URL and reports it', async () => {
-    const res = await client.request(`http://127.0.0.1:${main.port}/redirect?to=/json`, { method: 'POST', body: 'x' }, rules());
+    const res = await client.request(
+      `http://127.0.0.1:${main.port}/redirect?to=/json`,
+      { method: 'POST', body: 'x' },
+      rules(),
+    );
     assert.equal(res.status, 200);
     assert.equal(res.redirected, true);
     assert.equal(JSON.parse(res.body.toString()).method, 'GET', '302 after POST becomes GET');
@@ -147,19 +181,32 @@ describe('GuardedHttpClient against a loopback peer', () => {
       { ...r, allowedHosts: [...r.allowedHosts, { host: 'peer.test', port: null }] },
     );
     assert.equal(JSON.parse(res.body.toString()).auth, null);
-    const same = await client.request(`http://127.0.0.1:${main.port}/redirect?to=/json`, { headers: { authorization: 'Bearer s3cret' } }, r);
+    const same = await client.request(
+      `http://127.0.0.1:${main.port}/redirect?to=/json`,
+      { headers: { authorization: 'Bearer s3cret' } },
+      r,
+    );
     assert.equal(JSON.parse(same.body.toString()).auth, 'Bearer s3cret');
   });
 
   it('stops after 5 redirects', async () => {
-    await assert.rejects(client.request(`http://127.0.0.1:${main.port}/loop`, {}, rules()), (e: GuardedHttpError) => e.code === 'too_many_redirects');
+    await assert.rejects(
+      client.request(`http://127.0.0.1:${main.port}/loop`, {}, rules()),
+      (e: GuardedHttpError) => e.code === 'too_many_redirects',
+    );
   });
 
   it('caps the response body', async () => {
     const ok = await client.request(`http://127.0.0.1:${main.port}/big?n=1000`, { maxBodyBytes: 1000 }, rules());
     assert.equal(ok.body.length, 1000);
-    await assert.rejects(client.request(`http://127.0.0.1:${main.port}/big?n=1001`, { maxBodyBytes: 1000 }, rules()), (e: GuardedHttpError) => e.code === 'too_large');
-    await assert.rejects(client.request(`http://127.0.0.1:${main.port}/big?n=${10 * 1024 * 1024 + 1}`, {}, rules()), (e: GuardedHttpError) => e.code === 'too_large');
+    await assert.rejects(
+      client.request(`http://127.0.0.1:${main.port}/big?n=1001`, { maxBodyBytes: 1000 }, rules()),
+      (e: GuardedHttpError) => e.code === 'too_large',
+    );
+    await assert.rejects(
+      client.request(`http://127.0.0.1:${main.port}/big?n=${10 * 1024 * 1024 + 1}`, {}, rules()),
+      (e: GuardedHttpError) => e.code === 'too_large',
+    );
   });
 
   it('decompresses a gzip body', async () => {
@@ -173,11 +220,17 @@ describe('GuardedHttpClient against a loopback peer', () => {
 
   it('times out a slow response', async () => {
     const t = Date.now();
-    await assert.rejects(client.request(`http://127.0.0.1:${main.port}/slow`, { timeoutMs: 300 }, rules()), (e: GuardedHttpError) => e.code === 'timeout');
+    await assert.rejects(
+      client.request(`http://127.0.0.1:${main.port}/slow`, { timeoutMs: 300 }, rules()),
+      (e: GuardedHttpError) => e.code === 'timeout',
+    );
     assert.ok(Date.now() - t < 1500);
   });
 
   it('refuses a bad method', async () => {
-    await assert.rejects(client.request(`http://127.0.0.1:${main.port}/`, { method: 'GE T' }, rules()), (e: GuardedHttpError) => e.code === 'invalid_request');
+    await assert.rejects(
+      client.request(`http://127.0.0.1:${main.port}/`, { method: 'GE T' }, rules()),
+      (e: GuardedHttpError) => e.code === 'invalid_request',
+    );
   });
 });

@@ -8,7 +8,8 @@ import { MAX_HTTP_RESPONSE_BYTES } from '../../common/limits';
 import type { NetworkRules } from '../runtime/contract';
 import { checkDestination, systemResolver, type DestinationDecision, type Resolver } from './destination';
 
-export type GuardedHttpErrorCode = 'blocked' | 'invalid_request' | 'timeout' | 'too_large' | 'too_many_redirects' | 'network' | 'aborted';
+export type GuardedHttpErrorCode =
+  'blocked' | 'invalid_request' | 'timeout' | 'too_large' | 'too_many_redirects' | 'network' | 'aborted';
 
 export class GuardedHttpError extends Error {
   constructor(
@@ -50,7 +51,17 @@ export interface GuardedHttpClientOptions {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers the client owns: framing, connection management and the pinned Host. */
-const DROPPED_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-connection']);
+const DROPPED_HEADERS = new Set([
+  'host',
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-connection',
+]);
 /** Credentials that must not follow a redirect to another origin (as browsers' fetch does). */
 const CROSS_ORIGIN_STRIPPED = new Set(['authorization', 'cookie', 'proxy-authorization']);
 const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -77,10 +88,15 @@ export class GuardedHttpClient {
 
   async request(url: string, init: GuardedRequestInit, rules: NetworkRules): Promise<GuardedResponse> {
     let method = (init.method ?? 'GET').toUpperCase();
-    if (!METHOD.test(method) || method === 'CONNECT' || method === 'TRACE') throw new GuardedHttpError('invalid_request', `unsupported HTTP method ${method.slice(0, 20)}`);
+    if (!METHOD.test(method) || method === 'CONNECT' || method === 'TRACE')
+      throw new GuardedHttpError('invalid_request', `unsupported HTTP method ${method.slice(0, 20)}`);
     let headers = cleanHeaders(init.headers);
     let body: Buffer | undefined =
-      init.body == null ? undefined : typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : Buffer.from(init.body.buffer, init.body.byteOffset, init.body.byteLength);
+      init.body == null
+        ? undefined
+        : typeof init.body === 'string'
+          ? Buffer.from(init.body, 'utf8')
+          : Buffer.from(init.body.buffer, init.body.byteOffset, init.body.byteLength);
     const deadline = Date.now() + (init.timeoutMs ?? this.timeoutMs);
     const maxBody = Math.min(init.maxBodyBytes ?? this.maxBodyBytes, this.maxBodyBytes);
     let current = url;
@@ -88,15 +104,18 @@ export class GuardedHttpClient {
 
     for (let hop = 0; ; hop++) {
       const decision = await checkDestination(current, rules, this.resolver);
-      if (!decision.allowed) throw new GuardedHttpError('blocked', previous ? `redirect refused: ${decision.reason}` : decision.reason);
-      if (previous && previous.origin !== decision.url.origin) headers = headers.filter(([k]) => !CROSS_ORIGIN_STRIPPED.has(k.toLowerCase()));
+      if (!decision.allowed)
+        throw new GuardedHttpError('blocked', previous ? `redirect refused: ${decision.reason}` : decision.reason);
+      if (previous && previous.origin !== decision.url.origin)
+        headers = headers.filter(([k]) => !CROSS_ORIGIN_STRIPPED.has(k.toLowerCase()));
       if (Date.now() >= deadline) throw new GuardedHttpError('timeout', 'the request timed out');
 
       const res = await this.send(decision, method, headers, body, deadline, init.signal);
       const location = res.headers.location;
       if (REDIRECTS.has(res.statusCode ?? 0) && typeof location === 'string') {
         res.destroy();
-        if (hop >= this.maxRedirects) throw new GuardedHttpError('too_many_redirects', `more than ${this.maxRedirects} redirects`);
+        if (hop >= this.maxRedirects)
+          throw new GuardedHttpError('too_many_redirects', `more than ${this.maxRedirects} redirects`);
         let next: URL;
         try {
           next = new URL(location, decision.url);
@@ -160,7 +179,10 @@ export class GuardedHttpClient {
         reject(new GuardedHttpError('invalid_request', `invalid request: ${(err as Error).message}`));
         return;
       }
-      const timer = setTimeout(() => req.destroy(new GuardedHttpError('timeout', 'the request timed out')), Math.max(1, deadline - Date.now()));
+      const timer = setTimeout(
+        () => req.destroy(new GuardedHttpError('timeout', 'the request timed out')),
+        Math.max(1, deadline - Date.now()),
+      );
       const onAbort = () => req.destroy(new GuardedHttpError('aborted', 'the request was aborted'));
       if (signal?.aborted) onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -171,12 +193,23 @@ export class GuardedHttpClient {
       req.on('response', (res) => {
         // The body phase keeps its own deadline; the socket is freed on close.
         done();
-        signal?.addEventListener('abort', () => res.destroy(new GuardedHttpError('aborted', 'the request was aborted')), { once: true });
+        signal?.addEventListener(
+          'abort',
+          () => res.destroy(new GuardedHttpError('aborted', 'the request was aborted')),
+          { once: true },
+        );
         resolve(res);
       });
       req.on('error', (err) => {
         done();
-        reject(err instanceof GuardedHttpError ? err : new GuardedHttpError('network', `request to ${d.hostname} failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`));
+        reject(
+          err instanceof GuardedHttpError
+            ? err
+            : new GuardedHttpError(
+                'network',
+                `request to ${d.hostname} failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
+              ),
+        );
       });
       req.end(body);
     });
@@ -189,7 +222,10 @@ export class GuardedHttpClient {
  */
 export function pinnedLookup(d: Extract<DestinationDecision, { allowed: true }>): LookupFunction {
   return (_host, options, cb) => {
-    if ((options as { all?: boolean }).all) (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: d.address.address, family: d.address.family }]);
+    if ((options as { all?: boolean }).all)
+      (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [
+        { address: d.address.address, family: d.address.family },
+      ]);
     else cb(null, d.address.address, d.address.family);
   };
 }
@@ -220,7 +256,12 @@ function decoderFor(encoding: string | undefined): Transform | undefined {
 }
 
 /** Reads the body (decompressed when the server compressed it) up to `max` bytes, before the deadline. */
-function readBody(res: IncomingMessage, max: number, deadline: number, head: boolean): Promise<{ body: Buffer; decoded: boolean }> {
+function readBody(
+  res: IncomingMessage,
+  max: number,
+  deadline: number,
+  head: boolean,
+): Promise<{ body: Buffer; decoded: boolean }> {
   if (head) {
     res.resume();
     return Promise.resolve({ body: Buffer.alloc(0), decoded: false });
@@ -239,13 +280,22 @@ function readBody(res: IncomingMessage, max: number, deadline: number, head: boo
       decoder?.destroy();
       reject(err);
     };
-    const timer = setTimeout(() => fail(new GuardedHttpError('timeout', 'the request timed out while reading the response body')), Math.max(1, deadline - Date.now()));
+    const timer = setTimeout(
+      () => fail(new GuardedHttpError('timeout', 'the request timed out while reading the response body')),
+      Math.max(1, deadline - Date.now()),
+    );
     stream.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > max) return fail(new GuardedHttpError('too_large', `the response body exceeds ${max} bytes`));
       chunks.push(chunk);
     });
-    stream.on('error', (err) => fail(err instanceof GuardedHttpError ? err : new GuardedHttpError('network', `reading the response failed: ${err.message}`)));
+    stream.on('error', (err) =>
+      fail(
+        err instanceof GuardedHttpError
+          ? err
+          : new GuardedHttpError('network', `reading the response failed: ${err.message}`),
+      ),
+    );
     res.on('aborted', () => fail(new GuardedHttpError('network', 'the connection closed before the response ended')));
     stream.on('end', () => {
       if (settled) return;

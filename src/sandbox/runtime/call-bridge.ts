@@ -20,7 +20,8 @@ interface FetchRequest {
   timeoutMs?: number;
 }
 
-const toBuffer = (d: unknown): Buffer => (typeof d === 'string' ? Buffer.from(d, 'utf8') : d instanceof ArrayBuffer ? Buffer.from(d) : Buffer.alloc(0));
+const toBuffer = (d: unknown): Buffer =>
+  typeof d === 'string' ? Buffer.from(d, 'utf8') : d instanceof ArrayBuffer ? Buffer.from(d) : Buffer.alloc(0);
 
 /**
  * The host side of ONE call's bridges: every value in and out is a copy (strings, numbers,
@@ -103,9 +104,11 @@ export class CallBridge {
   private fetch(req: FetchRequest): Reply {
     if (this.closed) return [false, 'the call has ended'];
     if (!req || typeof req.url !== 'string') return [false, 'fetch needs a URL'];
-    if (this.requests >= MAX_REQUESTS_PER_CALL) return [false, `request limit reached: at most ${MAX_REQUESTS_PER_CALL} outbound requests per call`];
+    if (this.requests >= MAX_REQUESTS_PER_CALL)
+      return [false, `request limit reached: at most ${MAX_REQUESTS_PER_CALL} outbound requests per call`];
     const body = req.body === null || req.body === undefined ? undefined : toBuffer(req.body);
-    if (body && body.length > MAX_REQUEST_BODY_BYTES) return [false, `the request body exceeds ${MAX_REQUEST_BODY_BYTES} bytes`];
+    if (body && body.length > MAX_REQUEST_BODY_BYTES)
+      return [false, `the request body exceeds ${MAX_REQUEST_BODY_BYTES} bytes`];
     this.requests++;
     const id = this.nextOp++;
     void this.runFetch(id, req, body);
@@ -118,11 +121,20 @@ export class CallBridge {
     this.running++;
     try {
       const remaining = this.deadline - Date.now();
-      const timeoutMs = Math.max(1, Math.min(remaining, req.timeoutMs && req.timeoutMs > 0 ? req.timeoutMs : remaining));
+      const timeoutMs = Math.max(
+        1,
+        Math.min(remaining, req.timeoutMs && req.timeoutMs > 0 ? req.timeoutMs : remaining),
+      );
       this.abort ??= new AbortController();
       const res = await this.http.request(
         req.url,
-        { method: req.method, headers: Array.isArray(req.headers) ? req.headers : [], body, timeoutMs, signal: this.abort.signal },
+        {
+          method: req.method,
+          headers: Array.isArray(req.headers) ? req.headers : [],
+          body,
+          timeoutMs,
+          signal: this.abort.signal,
+        },
         this.network,
       );
       const buf = res.body;
@@ -135,7 +147,11 @@ export class CallBridge {
         body: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength),
       });
     } catch (err) {
-      this.deliver(id, false, err instanceof GuardedHttpError ? err.message : `request failed: ${(err as Error)?.message ?? 'unknown error'}`);
+      this.deliver(
+        id,
+        false,
+        err instanceof GuardedHttpError ? err.message : `request failed: ${(err as Error)?.message ?? 'unknown error'}`,
+      );
     } finally {
       this.running--;
       this.waiting.shift()?.();
@@ -152,8 +168,31 @@ export class CallBridge {
   }
 }
 
-const URL_FIELDS = ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash'] as const;
-const SETTABLE = new Set(['href', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash']);
+const URL_FIELDS = [
+  'href',
+  'origin',
+  'protocol',
+  'username',
+  'password',
+  'host',
+  'hostname',
+  'port',
+  'pathname',
+  'search',
+  'hash',
+] as const;
+const SETTABLE = new Set([
+  'href',
+  'protocol',
+  'username',
+  'password',
+  'host',
+  'hostname',
+  'port',
+  'pathname',
+  'search',
+  'hash',
+]);
 
 function parts(u: URL): Reply {
   const out: Record<string, string> = {};
@@ -183,7 +222,8 @@ function urlSet(href: unknown, field: unknown, value: unknown): Reply {
 
 function algorithm(alg: unknown): string {
   const name = String(alg).toLowerCase().replace(/^sha-/, 'sha');
-  if (!HASHES.has(name)) throw new Error(`unsupported hash algorithm ${String(alg).slice(0, 30)} (use sha256, sha512, sha1, md5...)`);
+  if (!HASHES.has(name))
+    throw new Error(`unsupported hash algorithm ${String(alg).slice(0, 30)} (use sha256, sha512, sha1, md5...)`);
   return name;
 }
 

@@ -25,9 +25,17 @@ export interface RunLimits {
 function classify(err: unknown, entry: ServerIsolate, limits: RunLimits, timeoutMs: number): Fault {
   if (err instanceof Fault) return err;
   const msg = err instanceof Error ? err.message : String(err);
-  if (/memory limit/i.test(msg)) return new Fault('memory', `Memory limit exceeded: the tool used more than ${limits.memoryMb} MB (SANDBOX_MEMORY_MB)`);
+  if (/memory limit/i.test(msg))
+    return new Fault(
+      'memory',
+      `Memory limit exceeded: the tool used more than ${limits.memoryMb} MB (SANDBOX_MEMORY_MB)`,
+    );
   if (/timed out/i.test(msg)) return new Fault('timeout', `Timed out after ${timeoutMs} ms (the tool's time limit)`);
-  if (entry.disposed) return new Fault('reset', 'The sandbox of this server was reset during the call (the server was stopped, or another call hit a limit)');
+  if (entry.disposed)
+    return new Fault(
+      'reset',
+      'The sandbox of this server was reset during the call (the server was stopped, or another call hit a limit)',
+    );
   return new Fault('error', msg.split('\n')[0].slice(0, 2000) || 'the sandbox failed');
 }
 
@@ -41,7 +49,13 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * by what is left of the call's time (isolated-vm's `timeout` stops runaway synchronous
  * code), and a host timer bounding the whole call (a promise that never settles).
  */
-export async function runCall(entry: ServerIsolate, compiled: Promise<ivm.Script>, msg: ExecMessage, http: GuardedHttpClient, limits: RunLimits): Promise<ExecutionOutcome> {
+export async function runCall(
+  entry: ServerIsolate,
+  compiled: Promise<ivm.Script>,
+  msg: ExecMessage,
+  http: GuardedHttpClient,
+  limits: RunLimits,
+): Promise<ExecutionOutcome> {
   const started = performance.now();
   const deadline = Date.now() + msg.timeoutMs;
   const remaining = () => Math.max(1, deadline - Date.now());
@@ -50,7 +64,10 @@ export async function runCall(entry: ServerIsolate, compiled: Promise<ivm.Script
   let raiseFault: (f: Fault) => void = () => undefined;
   const stop = new Promise<never>((_, reject) => {
     raiseFault = reject;
-    timer = setTimeout(() => reject(new Fault('timeout', `Timed out after ${msg.timeoutMs} ms (the tool's time limit)`)), msg.timeoutMs);
+    timer = setTimeout(
+      () => reject(new Fault('timeout', `Timed out after ${msg.timeoutMs} ms (the tool's time limit)`)),
+      msg.timeoutMs,
+    );
   });
   stop.catch(() => undefined);
   const within = <T>(p: Promise<T>): Promise<T> => Promise.race([p, stop]);
@@ -62,7 +79,9 @@ export async function runCall(entry: ServerIsolate, compiled: Promise<ivm.Script
   const getControl = () =>
     (control ??= (async () => {
       if (!ctx || entry.disposed) return undefined;
-      const ref = (await ctx.global.get(CONTROL_NAME, { reference: true })) as ivm.Reference<(...a: unknown[]) => unknown>;
+      const ref = (await ctx.global.get(CONTROL_NAME, { reference: true })) as ivm.Reference<
+        (...a: unknown[]) => unknown
+      >;
       refs.push(ref);
       return ref;
     })().catch(() => undefined));
@@ -76,7 +95,9 @@ export async function runCall(entry: ServerIsolate, compiled: Promise<ivm.Script
   try {
     const script = await within(compiled);
     ctx = await within(entry.freshContext());
-    const start = (await within(script.run(ctx, { reference: true, timeout: remaining() }))) as ivm.Reference<(...a: unknown[]) => unknown>;
+    const start = (await within(script.run(ctx, { reference: true, timeout: remaining() }))) as ivm.Reference<
+      (...a: unknown[]) => unknown
+    >;
     refs.push(start);
     const cfg = JSON.stringify({
       args: msg.args,
@@ -86,7 +107,10 @@ export async function runCall(entry: ServerIsolate, compiled: Promise<ivm.Script
       control: CONTROL_NAME,
     });
     const env = (await within(
-      start.apply(undefined, [new ivm.Callback(bridge.handle), cfg], { result: { promise: true, copy: true }, timeout: remaining() }) as Promise<unknown>,
+      start.apply(undefined, [new ivm.Callback(bridge.handle), cfg], {
+        result: { promise: true, copy: true },
+        timeout: remaining(),
+      }) as Promise<unknown>,
     )) as ResultEnvelope;
     if (!env || typeof env !== 'object') return failure('the tool returned no result', '', performance.now() - started);
     return mapEnvelope(env, limits.maxResultSize, MAX_STDOUT_BYTES, performance.now() - started);
@@ -105,10 +129,15 @@ export async function runCall(entry: ServerIsolate, compiled: Promise<ivm.Script
 }
 
 /** What the call printed before it overran; an isolate that does not answer is still spinning and is disposed. */
-async function collectStdout(entry: ServerIsolate, control: Promise<ivm.Reference<(...a: unknown[]) => unknown> | undefined>): Promise<string> {
+async function collectStdout(
+  entry: ServerIsolate,
+  control: Promise<ivm.Reference<(...a: unknown[]) => unknown> | undefined>,
+): Promise<string> {
   if (entry.disposed) return '';
   const out = await Promise.race([
-    control.then((c) => c?.apply(undefined, ['stdout'], { result: { copy: true }, timeout: 100 })).catch(() => undefined),
+    control
+      .then((c) => c?.apply(undefined, ['stdout'], { result: { copy: true }, timeout: 100 }))
+      .catch(() => undefined),
     sleep(250).then(() => null),
   ]);
   if (out === null) {

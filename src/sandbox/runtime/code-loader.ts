@@ -9,7 +9,8 @@ function describe(errors: Message[]): string {
   const e = errors[0];
   if (!e) return 'SyntaxError: the code could not be compiled';
   const where = e.location ? ` (line ${e.location.line}, column ${e.location.column + 1})` : '';
-  if (/top-level await/i.test(e.text)) return `SyntaxError: top-level await is not supported in tool code; move it into main${where}`;
+  if (/top-level await/i.test(e.text))
+    return `SyntaxError: top-level await is not supported in tool code; move it into main${where}`;
   return `SyntaxError: ${e.text}${where}`;
 }
 
@@ -51,7 +52,11 @@ export class CodeLoader {
         supported: { 'dynamic-import': false },
       });
       // `host` and `cfgJson` are parameters only to shadow the enclosing script's (see toolScriptSource).
-      return { ok: true, codeKey, source: `function (require, module, exports, host, cfgJson) {"use strict";\n${out.code}\n}` };
+      return {
+        ok: true,
+        codeKey,
+        source: `function (require, module, exports, host, cfgJson) {"use strict";\n${out.code}\n}`,
+      };
     } catch (err) {
       const errors = (err as { errors?: Message[] }).errors;
       return { ok: false, error: errors ? describe(errors) : `SyntaxError: ${(err as Error).message}` };

@@ -11,9 +11,19 @@
 /* eslint-disable */
 export type HostBridge = (op: string, a?: unknown, b?: unknown, c?: unknown) => [boolean, any];
 
-export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (req: unknown, module: unknown, exports: unknown) => void): Promise<unknown> {
+export function isolateBootstrap(
+  host: HostBridge,
+  cfgJson: string,
+  factory: (req: unknown, module: unknown, exports: unknown) => void,
+): Promise<unknown> {
   const G: any = globalThis;
-  const cfg = JSON.parse(cfgJson) as { args: string; secrets: string; maxResultSize: number; maxStdout: number; control: string };
+  const cfg = JSON.parse(cfgJson) as {
+    args: string;
+    secrets: string;
+    maxResultSize: number;
+    maxStdout: number;
+    control: string;
+  };
   // Built-ins captured before tool code runs, so tool code replacing them cannot steer this code.
   const stringify = JSON.stringify;
   const parse = JSON.parse;
@@ -25,7 +35,8 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
   const U8 = Uint8Array;
   // Heavier globals are built on first use: most calls never touch them, and every call pays for what it builds.
   function lazy(name: string, make: () => unknown) {
-    const settle = (value: unknown) => defineProperty(G, name, { value, writable: true, configurable: true, enumerable: false });
+    const settle = (value: unknown) =>
+      defineProperty(G, name, { value, writable: true, configurable: true, enumerable: false });
     defineProperty(G, name, {
       configurable: true,
       enumerable: false,
@@ -88,7 +99,9 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
       if (!parts.length) s = '[]';
     } else if (v instanceof Map) {
       const parts: string[] = [];
-      v.forEach((val: any, key: any) => parts.push(inspect(key, depth + 1, seen) + ' => ' + inspect(val, depth + 1, seen)));
+      v.forEach((val: any, key: any) =>
+        parts.push(inspect(key, depth + 1, seen) + ' => ' + inspect(val, depth + 1, seen)),
+      );
       s = 'Map(' + v.size + ') { ' + parts.join(', ') + ' }';
     } else if (v instanceof Set) {
       const parts: string[] = [];
@@ -104,7 +117,9 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
         } catch (e) {
           val = '[getter threw]';
         }
-        parts.push((/^[A-Za-z_$][\w$]*$/.test(keys[i]) ? keys[i] : stringify(keys[i])) + ': ' + inspect(val, depth + 1, seen));
+        parts.push(
+          (/^[A-Za-z_$][\w$]*$/.test(keys[i]) ? keys[i] : stringify(keys[i])) + ': ' + inspect(val, depth + 1, seen),
+        );
       }
       s = parts.length ? '{ ' + parts.join(', ') + ' }' : '{}';
     }
@@ -123,7 +138,11 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
     }
     const line = prefix + parts.join(' ') + '\n';
     if (outLen + line.length > cfg.maxStdout) {
-      out += line.slice(0, Math.max(0, cfg.maxStdout - outLen)) + '\n[stdout truncated: the output exceeded ' + cfg.maxStdout + ' bytes]\n';
+      out +=
+        line.slice(0, Math.max(0, cfg.maxStdout - outLen)) +
+        '\n[stdout truncated: the output exceeded ' +
+        cfg.maxStdout +
+        ' bytes]\n';
       outLen = cfg.maxStdout;
       outFull = true;
       return;
@@ -151,7 +170,12 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
     }
     return o;
   }
-  defineProperty(G, 'secrets', { value: deepFreeze(parse(cfg.secrets)), enumerable: false, configurable: false, writable: false });
+  defineProperty(G, 'secrets', {
+    value: deepFreeze(parse(cfg.secrets)),
+    enumerable: false,
+    configurable: false,
+    writable: false,
+  });
 
   // ---------------------------------------------------------------- timers
   let liveTimers = 0;
@@ -261,7 +285,12 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
             if (d === undefined || (d & 0xc0) !== 0x80) break;
             cp = (cp << 6) | (d & 63);
           }
-          if (j <= n || (n === 2 && cp < 0x800) || (n === 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff)) {
+          if (
+            j <= n ||
+            (n === 2 && cp < 0x800) ||
+            (n === 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff)
+          ) {
             cp = bad();
             i += Math.max(1, j);
           } else i += n + 1;
@@ -296,7 +325,8 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
       private fatal: boolean;
       private ignoreBOM: boolean;
       constructor(label: any = 'utf-8', opts: any = {}) {
-        if (!/^(utf-?8|unicode-1-1-utf-8)$/i.test(String(label).trim())) throw new RangeError('TextDecoder supports utf-8 only');
+        if (!/^(utf-?8|unicode-1-1-utf-8)$/i.test(String(label).trim()))
+          throw new RangeError('TextDecoder supports utf-8 only');
         this.fatal = !!opts.fatal;
         this.ignoreBOM = !!opts.ignoreBOM;
       }
@@ -326,14 +356,19 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
         c = s.charCodeAt(i + 2);
       if (a > 255 || b > 255 || c > 255) throw new Error('InvalidCharacterError: btoa accepts only Latin-1 characters');
       const n = (a << 16) | ((b || 0) << 8) | (c || 0);
-      r += B64[n >> 18] + B64[(n >> 12) & 63] + (i + 1 < s.length ? B64[(n >> 6) & 63] : '=') + (i + 2 < s.length ? B64[n & 63] : '=');
+      r +=
+        B64[n >> 18] +
+        B64[(n >> 12) & 63] +
+        (i + 1 < s.length ? B64[(n >> 6) & 63] : '=') +
+        (i + 2 < s.length ? B64[n & 63] : '=');
     }
     return r;
   };
   G.atob = (input: any) => {
     let s = String(input).replace(/[\t\n\f\r ]/g, '');
     if (s.length % 4 === 0) s = s.replace(/==?$/, '');
-    if (s.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(s)) throw new Error('InvalidCharacterError: the string to be decoded is not correctly encoded');
+    if (s.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(s))
+      throw new Error('InvalidCharacterError: the string to be decoded is not correctly encoded');
     let r = '';
     let bits = 0,
       acc = 0;
@@ -386,7 +421,9 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
         for (const part of q.split('&')) {
           if (!part) continue;
           const eq = part.indexOf('=');
-          this.list.push(eq < 0 ? [formDecode(part), ''] : [formDecode(part.slice(0, eq)), formDecode(part.slice(eq + 1))]);
+          this.list.push(
+            eq < 0 ? [formDecode(part), ''] : [formDecode(part.slice(0, eq)), formDecode(part.slice(eq + 1))],
+          );
         }
       }
       private changed() {
@@ -448,7 +485,19 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
       }
     }
     // The WHATWG URL parser is large; the host's own parser answers (strings in, strings out).
-    const URL_FIELDS = ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash'];
+    const URL_FIELDS = [
+      'href',
+      'origin',
+      'protocol',
+      'username',
+      'password',
+      'host',
+      'hostname',
+      'port',
+      'pathname',
+      'search',
+      'hash',
+    ];
     class URL {
       declare href: string;
       private parts: any;
@@ -518,7 +567,12 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
     freeze({
       randomUUID: () => host('uuid')[1],
       getRandomValues: (arr: any) => {
-        if (!ArrayBuffer.isView(arr) || arr instanceof Float32Array || arr instanceof Float64Array || arr instanceof DataView)
+        if (
+          !ArrayBuffer.isView(arr) ||
+          arr instanceof Float32Array ||
+          arr instanceof Float64Array ||
+          arr instanceof DataView
+        )
           throw new TypeError('getRandomValues needs an integer typed array');
         if (arr.byteLength > 65536) throw new Error('QuotaExceededError: at most 65536 bytes');
         const r = host('random', arr.byteLength);
@@ -640,12 +694,23 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
       }
       clone() {
         if (this.used) throw new TypeError('Body has already been consumed');
-        return new Response(this.buf, { status: this.status, statusText: this.statusText, headers: this.headers, url: this.url, redirected: this.redirected });
+        return new Response(this.buf, {
+          status: this.status,
+          statusText: this.statusText,
+          headers: this.headers,
+          url: this.url,
+          redirected: this.redirected,
+        });
       }
     }
     function fetch(input: any, init: any = {}): Promise<Response> {
       return new Promise((resolve, reject) => {
-        const url = input instanceof URL ? input.href : input && typeof input === 'object' && typeof input.url === 'string' ? input.url : String(input);
+        const url =
+          input instanceof URL
+            ? input.href
+            : input && typeof input === 'object' && typeof input.url === 'string'
+              ? input.url
+              : String(input);
         const headers = new Headers(init.headers);
         let body: any = init.body;
         if (body !== undefined && body !== null) {
@@ -653,9 +718,13 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
             if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
           } else if (body instanceof URLSearchParams) {
             body = body.toString();
-            if (!headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
+            if (!headers.has('content-type'))
+              headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
           } else if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) body = toBytes(body).slice().buffer;
-          else throw new TypeError('fetch body must be a string, ArrayBuffer, typed array or URLSearchParams (use JSON.stringify for objects)');
+          else
+            throw new TypeError(
+              'fetch body must be a string, ArrayBuffer, typed array or URLSearchParams (use JSON.stringify for objects)',
+            );
         } else body = null;
         const req = {
           url,
@@ -682,7 +751,8 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
       let target = url instanceof URL ? url.href : String(url);
       if (opts.query && typeof opts.query === 'object') {
         const u = new URL(target);
-        for (const k of ObjectKeys(opts.query)) if (opts.query[k] !== undefined) u.searchParams.append(k, opts.query[k]);
+        for (const k of ObjectKeys(opts.query))
+          if (opts.query[k] !== undefined) u.searchParams.append(k, opts.query[k]);
         target = u.href;
       }
       const res = await fetch(target, { method, headers, body, timeoutMs: opts.timeoutMs });
@@ -779,7 +849,12 @@ export function isolateBootstrap(host: HostBridge, cfgJson: string, factory: (re
       env.truncated = truncated;
       env.data = '[' + blocks.join(',') + ']';
       env.isError = value.isError === true;
-      if (!truncated && value.structuredContent && typeof value.structuredContent === 'object' && !isArray(value.structuredContent)) {
+      if (
+        !truncated &&
+        value.structuredContent &&
+        typeof value.structuredContent === 'object' &&
+        !isArray(value.structuredContent)
+      ) {
         const sc = stringify(value.structuredContent);
         if (sc.length + used <= max) env.structured = sc;
       }

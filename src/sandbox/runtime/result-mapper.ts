@@ -4,7 +4,15 @@ import type { ExecutionOutcome, McpContentBlock } from './contract';
 export type ResultEnvelope =
   | { ok: true; kind: 'none'; stdout: string }
   | { ok: true; kind: 'text' | 'json'; data: string; size: number; truncated: boolean; stdout: string }
-  | { ok: true; kind: 'content'; data: string; truncated: boolean; isError: boolean; structured?: string; stdout: string }
+  | {
+      ok: true;
+      kind: 'content';
+      data: string;
+      truncated: boolean;
+      isError: boolean;
+      structured?: string;
+      stdout: string;
+    }
   | { ok: false; error: string; stdout: string };
 
 const BLOCK_CHECKS: Record<string, (b: Record<string, unknown>) => boolean> = {
@@ -36,11 +44,20 @@ const notice = (size: number | undefined, max: number) =>
 /** An error message is shown as the call's content: it obeys the result limit too. */
 function cutMessage(message: string, maxBytes: number): string {
   const cut = truncateUtf8(message, maxBytes);
-  return cut.length < message.length ? `${cut}\n[error message truncated: over the ${maxBytes}-byte limit (SANDBOX_MAX_RESULT_SIZE)]` : message;
+  return cut.length < message.length
+    ? `${cut}\n[error message truncated: over the ${maxBytes}-byte limit (SANDBOX_MAX_RESULT_SIZE)]`
+    : message;
 }
 
 export function failure(message: string, stdout: string, durationMs: number): ExecutionOutcome {
-  return { success: false, isError: true, content: [{ type: 'text', text: message }], error: message, stdout, durationMs };
+  return {
+    success: false,
+    isError: true,
+    content: [{ type: 'text', text: message }],
+    error: message,
+    stdout,
+    durationMs,
+  };
 }
 
 /**
@@ -51,20 +68,35 @@ export function failure(message: string, stdout: string, durationMs: number): Ex
  * passed through (with its `structuredContent` and `isError`). `undefined` gives no content.
  * Over the size limit the text is cut and a notice appended; no structuredContent then.
  */
-export function mapEnvelope(env: ResultEnvelope, maxResultSize: number, maxStdout: number, durationMs: number): ExecutionOutcome {
+export function mapEnvelope(
+  env: ResultEnvelope,
+  maxResultSize: number,
+  maxStdout: number,
+  durationMs: number,
+): ExecutionOutcome {
   // The envelope is built by code in the isolate, which tool code can steer (a setter on
   // Object.prototype, a replaced Array.prototype.join...): every field is checked and every
   // size limit applied again here, before anything travels to the app process.
   const stdout = truncateUtf8(typeof env.stdout === 'string' ? env.stdout : '', maxStdout + 200);
-  if (!env.ok) return failure(cutMessage(typeof env.error === 'string' && env.error ? env.error : 'the tool failed', maxResultSize), stdout, durationMs);
+  if (!env.ok)
+    return failure(
+      cutMessage(typeof env.error === 'string' && env.error ? env.error : 'the tool failed', maxResultSize),
+      stdout,
+      durationMs,
+    );
   if (env.kind === 'none') return { success: true, isError: false, content: [], stdout, durationMs };
-  if (typeof env.data !== 'string') return failure('the tool returned a result the sandbox could not read', stdout, durationMs);
+  if (typeof env.data !== 'string')
+    return failure('the tool returned a result the sandbox could not read', stdout, durationMs);
 
   if (env.kind === 'content') {
     // The runner keeps passed-through blocks within the limit; only JSON framing (brackets, commas) comes on top.
     const room = maxResultSize + Math.ceil(maxResultSize / 16) + 1024;
     if (env.data.length + (typeof env.structured === 'string' ? env.structured.length : 0) > room)
-      return failure(`the tool returned content over the ${maxResultSize}-byte limit (SANDBOX_MAX_RESULT_SIZE)`, stdout, durationMs);
+      return failure(
+        `the tool returned content over the ${maxResultSize}-byte limit (SANDBOX_MAX_RESULT_SIZE)`,
+        stdout,
+        durationMs,
+      );
     let blocks: unknown;
     try {
       blocks = JSON.parse(env.data);
@@ -72,7 +104,8 @@ export function mapEnvelope(env: ResultEnvelope, maxResultSize: number, maxStdou
       return failure('the tool returned content blocks that are not valid JSON', stdout, durationMs);
     }
     const content = Array.isArray(blocks) ? blocks.filter(isContentBlock) : [];
-    if (!Array.isArray(blocks) || content.length !== blocks.length) return failure('the tool returned an invalid MCP content block', stdout, durationMs);
+    if (!Array.isArray(blocks) || content.length !== blocks.length)
+      return failure('the tool returned an invalid MCP content block', stdout, durationMs);
     const cut = env.truncated === true;
     const isError = env.isError === true;
     if (cut) content.push({ type: 'text', text: notice(undefined, maxResultSize).trimStart() });
@@ -85,10 +118,15 @@ export function mapEnvelope(env: ResultEnvelope, maxResultSize: number, maxStdou
       } catch {
         return failure('the tool returned structuredContent that is not valid JSON', stdout, durationMs);
       }
-      if (structured && typeof structured === 'object' && !Array.isArray(structured)) out.structuredContent = structured as Record<string, unknown>;
+      if (structured && typeof structured === 'object' && !Array.isArray(structured))
+        out.structuredContent = structured as Record<string, unknown>;
     }
-    if (isError) out.error = content.find((b): b is { type: 'text'; text: string } => b.type === 'text')?.text ?? 'the tool reported an error';
-    else if (!cut) out.value = { content, ...(out.structuredContent ? { structuredContent: out.structuredContent } : {}) };
+    if (isError)
+      out.error =
+        content.find((b): b is { type: 'text'; text: string } => b.type === 'text')?.text ??
+        'the tool reported an error';
+    else if (!cut)
+      out.value = { content, ...(out.structuredContent ? { structuredContent: out.structuredContent } : {}) };
     return out;
   }
 
@@ -96,11 +134,27 @@ export function mapEnvelope(env: ResultEnvelope, maxResultSize: number, maxStdou
   const truncated = env.truncated === true || data.length < env.data.length;
   if (truncated) {
     const size = typeof env.size === 'number' ? env.size : undefined;
-    return { success: true, isError: false, content: [{ type: 'text', text: data + notice(size, maxResultSize) }], stdout, durationMs, truncated: true };
+    return {
+      success: true,
+      isError: false,
+      content: [{ type: 'text', text: data + notice(size, maxResultSize) }],
+      stdout,
+      durationMs,
+      truncated: true,
+    };
   }
-  if (env.kind === 'text') return { success: true, isError: false, content: [{ type: 'text', text: data }], value: data, stdout, durationMs };
+  if (env.kind === 'text')
+    return { success: true, isError: false, content: [{ type: 'text', text: data }], value: data, stdout, durationMs };
   const value: unknown = JSON.parse(data);
-  const out: ExecutionOutcome = { success: true, isError: false, content: [{ type: 'text', text: data }], value, stdout, durationMs };
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) out.structuredContent = value as Record<string, unknown>;
+  const out: ExecutionOutcome = {
+    success: true,
+    isError: false,
+    content: [{ type: 'text', text: data }],
+    value,
+    stdout,
+    durationMs,
+  };
+  if (value !== null && typeof value === 'object' && !Array.isArray(value))
+    out.structuredContent = value as Record<string, unknown>;
   return out;
 }

@@ -12,12 +12,25 @@ const MAX_RESULT = 1024 * 1024;
 const MEMORY_MB = 64;
 
 const request = (serverId: string, code: string, over: Partial<ExecutionRequest> = {}): ExecutionRequest =>
-  executionRequest(serverId, code, { toolName: 'attack', secrets: { OWN: 'own-secret-value' }, timeoutMs: 1500, ...over });
+  executionRequest(serverId, code, {
+    toolName: 'attack',
+    secrets: { OWN: 'own-secret-value' },
+    timeoutMs: 1500,
+    ...over,
+  });
 
 describe('SandboxRuntime limits: every attack ends only its own call', () => {
   const events: RuntimeEvent[] = [];
-  const rt = new SandboxRuntime({ workers: 2, memoryMb: MEMORY_MB, maxResultSize: MAX_RESULT, maxConcurrency: 16, queueSize: 100, onEvent: (e) => events.push(e) });
-  const run = (serverId: string, code: string, over: Partial<ExecutionRequest> = {}) => rt.execute(request(serverId, code, over));
+  const rt = new SandboxRuntime({
+    workers: 2,
+    memoryMb: MEMORY_MB,
+    maxResultSize: MAX_RESULT,
+    maxConcurrency: 16,
+    queueSize: 100,
+    onEvent: (e) => events.push(e),
+  });
+  const run = (serverId: string, code: string, over: Partial<ExecutionRequest> = {}) =>
+    rt.execute(request(serverId, code, over));
   const NORMAL = 'export async function main({ n = 1 }) { return { n, twice: n * 2 }; }';
 
   /** After each attack: a normal call on the attacked server and on another server still work. */
@@ -41,7 +54,9 @@ describe('SandboxRuntime limits: every attack ends only its own call', () => {
 
   it('an infinite loop in main times out', async () => {
     const t = Date.now();
-    const o = await run('atk-loop', 'export async function main() { console.log("spinning"); while (true) {} }', { timeoutMs: 800 });
+    const o = await run('atk-loop', 'export async function main() { console.log("spinning"); while (true) {} }', {
+      timeoutMs: 800,
+    });
     expectError(o, /^Timed out after 800 ms/);
     assert.ok(Date.now() - t < 3000);
     assert.equal(o.stdout, 'spinning\n', 'output printed before the overrun is kept');
@@ -55,31 +70,46 @@ describe('SandboxRuntime limits: every attack ends only its own call', () => {
   });
 
   it('a loop after an await of a host bridge (timer) still times out', async () => {
-    const o = await run('atk-async-loop', 'export async function main() { await new Promise((r) => setTimeout(r, 10)); for (;;) {} }', { timeoutMs: 800 });
+    const o = await run(
+      'atk-async-loop',
+      'export async function main() { await new Promise((r) => setTimeout(r, 10)); for (;;) {} }',
+      { timeoutMs: 800 },
+    );
     expectError(o, /^Timed out after 800 ms/);
     await stillHealthy('atk-async-loop');
   });
 
   it('a promise that never settles times out', async () => {
-    const o = await run('atk-never', 'export async function main() { await new Promise(() => {}); }', { timeoutMs: 600 });
+    const o = await run('atk-never', 'export async function main() { await new Promise(() => {}); }', {
+      timeoutMs: 600,
+    });
     expectError(o, /^Timed out after 600 ms/);
     await stillHealthy('atk-never');
   });
 
   it('catastrophic regex backtracking (ReDoS) times out', async () => {
-    const o = await run('atk-redos', 'export async function main() { return /^(a+)+$/.test("a".repeat(40) + "!"); }', { timeoutMs: 800 });
+    const o = await run('atk-redos', 'export async function main() { return /^(a+)+$/.test("a".repeat(40) + "!"); }', {
+      timeoutMs: 800,
+    });
     expectError(o, /^Timed out/);
     await stillHealthy('atk-redos');
   });
 
   it('deep recursion is a RangeError result', async () => {
-    const o = await run('atk-rec', 'function down(n) { return down(n + 1) + 1; }\nexport async function main() { return down(0); }');
+    const o = await run(
+      'atk-rec',
+      'function down(n) { return down(n + 1) + 1; }\nexport async function main() { return down(0); }',
+    );
     expectError(o, /^RangeError: Maximum call stack size exceeded$/);
     await stillHealthy('atk-rec');
   });
 
   it('an array memory bomb hits the isolate memory limit', async () => {
-    const o = await run('atk-mem', 'export async function main() { const hog = []; for (;;) hog.push(new Array(1e5).fill(Math.random())); }', { timeoutMs: 20000 });
+    const o = await run(
+      'atk-mem',
+      'export async function main() { const hog = []; for (;;) hog.push(new Array(1e5).fill(Math.random())); }',
+      { timeoutMs: 20000 },
+    );
     expectError(o, new RegExp(`^Memory limit exceeded: the tool used more than ${MEMORY_MB} MB`));
     await stillHealthy('atk-mem');
   });
@@ -88,18 +118,35 @@ describe('SandboxRuntime limits: every attack ends only its own call', () => {
     events.length = 0;
     const restarts = rt.stats().workerRestarts;
     // A call of another server holds the first worker while the bomb lands on the least-loaded other one.
-    const bystander = run('bystander-long', 'export async function main() { await new Promise((r) => setTimeout(r, 1500)); return "survived"; }', { timeoutMs: 10000 });
+    const bystander = run(
+      'bystander-long',
+      'export async function main() { await new Promise((r) => setTimeout(r, 1500)); return "survived"; }',
+      { timeoutMs: 10000 },
+    );
     await new Promise((r) => setTimeout(r, 50));
-    const bomb = await run('atk-map', 'export async function main() { const m = new Map(); for (let i = 0; ; i++) m.set(i, { i, s: "x" + i }); }', { timeoutMs: 60000 });
+    const bomb = await run(
+      'atk-map',
+      'export async function main() { const m = new Map(); for (let i = 0; ; i++) m.set(i, { i, s: "x" + i }); }',
+      { timeoutMs: 60000 },
+    );
     expectError(bomb, /sandbox worker running this call stopped/);
     assert.equal((await bystander).value, 'survived');
     assert.equal(rt.stats().workerRestarts, restarts + 1);
-    assert.ok(events.some((e) => e.level === 'warning' && /exited unexpectedly/.test(e.message) && (e.details?.servers as string[]).includes('atk-map')));
+    assert.ok(
+      events.some(
+        (e) =>
+          e.level === 'warning' &&
+          /exited unexpectedly/.test(e.message) &&
+          (e.details?.servers as string[]).includes('atk-map'),
+      ),
+    );
     for (let i = 0; i < 50 && rt.stats().workers < 2; i++) await new Promise((r) => setTimeout(r, 50));
     assert.equal(rt.stats().workers, 2, 'the worker was replaced');
     await stillHealthy('atk-map');
     // Both workers serve again.
-    const many = await Promise.all(Array.from({ length: 6 }, (_, i) => run(`after-map-${i}`, NORMAL, { args: { n: i } })));
+    const many = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => run(`after-map-${i}`, NORMAL, { args: { n: i } })),
+    );
     assert.deepEqual(
       many.map((o) => o.success),
       [true, true, true, true, true, true],
@@ -107,26 +154,38 @@ describe('SandboxRuntime limits: every attack ends only its own call', () => {
   });
 
   it('a 50 MB result is truncated with a notice and harms nothing', async () => {
-    const o = await run('atk-big', 'export async function main() { return "x".repeat(50 * 1024 * 1024); }', { timeoutMs: 10000 });
+    const o = await run('atk-big', 'export async function main() { return "x".repeat(50 * 1024 * 1024); }', {
+      timeoutMs: 10000,
+    });
     assert.equal(o.success, true, o.error);
     assert.equal(o.truncated, true);
     const t = o.content[0].type === 'text' ? o.content[0].text : '';
     assert.ok(t.length <= MAX_RESULT + 200, `length ${t.length}`);
     assert.match(t, /\[result truncated: 52428800 characters, over the 1048576-byte limit/);
-    const json = await run('atk-big', 'export async function main() { return { rows: Array.from({ length: 200000 }, (_, i) => ({ i, pad: "p".repeat(100) })) }; }', {
-      timeoutMs: 10000,
-    });
+    const json = await run(
+      'atk-big',
+      'export async function main() { return { rows: Array.from({ length: 200000 }, (_, i) => ({ i, pad: "p".repeat(100) })) }; }',
+      {
+        timeoutMs: 10000,
+      },
+    );
     assert.equal(json.truncated, true);
     assert.equal(json.structuredContent, undefined, 'no structuredContent for a cut result');
     await stillHealthy('atk-big');
   });
 
   it('a flood of console output is capped at 1 MiB with a notice', async () => {
-    const o = await run('atk-flood', 'export async function main() { for (let i = 0; i < 200000; i++) console.log(i, "y".repeat(100)); return "flooded"; }', { timeoutMs: 10000 });
+    const o = await run(
+      'atk-flood',
+      'export async function main() { for (let i = 0; i < 200000; i++) console.log(i, "y".repeat(100)); return "flooded"; }',
+      { timeoutMs: 10000 },
+    );
     assert.equal(o.value, 'flooded');
     assert.ok(Buffer.byteLength(o.stdout) <= 1024 * 1024 + 200, `stdout ${o.stdout.length}`);
     assert.match(o.stdout, /\[stdout truncated: the output exceeded 1048576 bytes\]\n$/);
-    const endless = await run('atk-flood', 'export async function main() { for (;;) console.log("z".repeat(1000)); }', { timeoutMs: 800 });
+    const endless = await run('atk-flood', 'export async function main() { for (;;) console.log("z".repeat(1000)); }', {
+      timeoutMs: 800,
+    });
     expectError(endless, /^Timed out/);
     assert.ok(endless.stdout.length <= 1024 * 1024 + 200);
     await stillHealthy('atk-flood');
@@ -161,7 +220,10 @@ describe('SandboxRuntime limits: every attack ends only its own call', () => {
         const refused = results.filter((r) => r.status === 'rejected').map((r) => r.reason.message);
         return { ok, refused };
       }`;
-      const o = await run('atk-http', code, { timeoutMs: 30000, network: { allowedHosts: [{ host: '127.0.0.1', port }], policy: 'require_approval', allowLoopback: true } });
+      const o = await run('atk-http', code, {
+        timeoutMs: 30000,
+        network: { allowedHosts: [{ host: '127.0.0.1', port }], policy: 'require_approval', allowLoopback: true },
+      });
       assert.equal(o.success, true, o.error);
       const v = o.value as { ok: number; refused: string[] };
       assert.equal(v.ok, 1000);

@@ -8,22 +8,37 @@ import { executionRequest } from '../../../test/support/execution-request';
 
 const MAX_RESULT = 64 * 1024;
 
-const request = (serverId: string, code: string, over: Partial<ExecutionRequest> = {}): ExecutionRequest => executionRequest(serverId, code, over);
+const request = (serverId: string, code: string, over: Partial<ExecutionRequest> = {}): ExecutionRequest =>
+  executionRequest(serverId, code, over);
 
 const text = (o: ExecutionOutcome) => o.content.map((b) => (b.type === 'text' ? b.text : `[${b.type}]`)).join('');
 
 describe('SandboxRuntime: results, globals and isolation (real workers)', () => {
   const events: RuntimeEvent[] = [];
-  const rt = new SandboxRuntime({ workers: 2, memoryMb: 64, maxResultSize: MAX_RESULT, maxConcurrency: 8, queueSize: 50, onEvent: (e) => events.push(e) });
+  const rt = new SandboxRuntime({
+    workers: 2,
+    memoryMb: 64,
+    maxResultSize: MAX_RESULT,
+    maxConcurrency: 8,
+    queueSize: 50,
+    onEvent: (e) => events.push(e),
+  });
   let peer: Server;
   let port = 0;
-  const run = (serverId: string, code: string, over: Partial<ExecutionRequest> = {}) => rt.execute(request(serverId, code, over));
+  const run = (serverId: string, code: string, over: Partial<ExecutionRequest> = {}) =>
+    rt.execute(request(serverId, code, over));
 
   before(async () => {
     await rt.start();
     peer = createServer((req, res) => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ city: new URL(req.url ?? '/', 'http://x').searchParams.get('q'), key: req.headers['x-api-key'] ?? null, temp: 21 }));
+      res.end(
+        JSON.stringify({
+          city: new URL(req.url ?? '/', 'http://x').searchParams.get('q'),
+          key: req.headers['x-api-key'] ?? null,
+          temp: 21,
+        }),
+      );
     });
     await new Promise<void>((r) => peer.listen(0, '127.0.0.1', r));
     port = (peer.address() as AddressInfo).port;
@@ -34,7 +49,9 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
   });
 
   it('maps a string result to one text block', async () => {
-    const o = await run('srv-a', 'export async function main({ name }) { return `hello ${name}`; }', { args: { name: 'Ada' } });
+    const o = await run('srv-a', 'export async function main({ name }) { return `hello ${name}`; }', {
+      args: { name: 'Ada' },
+    });
     assert.deepEqual([o.success, o.isError, o.content], [true, false, [{ type: 'text', text: 'hello Ada' }]]);
     assert.equal(o.value, 'hello Ada');
     assert.equal(o.structuredContent, undefined);
@@ -62,23 +79,31 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
       { type: 'image', data: 'AAAA', mimeType: 'image/png' },
     ]);
     assert.deepEqual(o.structuredContent, { x: 1 });
-    const err = await run('srv-a', 'export async function main() { return { content: [{ type: "text", text: "upstream down" }], isError: true }; }');
+    const err = await run(
+      'srv-a',
+      'export async function main() { return { content: [{ type: "text", text: "upstream down" }], isError: true }; }',
+    );
     assert.deepEqual([err.success, err.isError, err.error], [false, true, 'upstream down']);
     const none = await run('srv-a', 'export async function main() {}');
     assert.deepEqual([none.success, none.content], [true, []]);
   });
 
   it('turns a thrown error into an isError result with the message only', async () => {
-    const o = await run('srv-a', 'export async function main() { console.log("before"); throw new Error("upstream said 503"); }');
+    const o = await run(
+      'srv-a',
+      'export async function main() { console.log("before"); throw new Error("upstream said 503"); }',
+    );
     assert.deepEqual([o.success, o.isError, o.error, text(o)], [false, true, 'upstream said 503', 'upstream said 503']);
     assert.equal(o.stdout, 'before\n');
     const typed = await run('srv-a', 'export async function main() { null.x; }');
     assert.match(typed.error ?? '', /^TypeError: /);
-    for (const out of [o, typed]) assert.doesNotMatch(JSON.stringify(out), /node:internal|\/work\/|sandbox-worker|call-runner|at .*\.js/);
+    for (const out of [o, typed])
+      assert.doesNotMatch(JSON.stringify(out), /node:internal|\/work\/|sandbox-worker|call-runner|at .*\.js/);
   });
 
   it('type-strips TypeScript', async () => {
-    const code = 'interface In { n: number }\nexport async function main({ n }: In): Promise<number> { const x: number = n * 2; return x; }';
+    const code =
+      'interface In { n: number }\nexport async function main({ n }: In): Promise<number> { const x: number = n * 2; return x; }';
     const o = await run('srv-a', code, { language: 'typescript', args: { n: 21 } });
     assert.equal(o.value, 42);
   });
@@ -89,7 +114,10 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
     assert.match(syntax.error ?? '', /^SyntaxError: .*line 1/);
     const imp = await run('srv-a', 'import _ from "lodash";\nexport async function main() { return _.VERSION; }');
     assert.match(imp.error ?? '', /module "lodash" is not approved\/installed/);
-    const dyn = await run('srv-a', 'export async function main() { const fs = await import("node:fs"); return Object.keys(fs); }');
+    const dyn = await run(
+      'srv-a',
+      'export async function main() { const fs = await import("node:fs"); return Object.keys(fs); }',
+    );
     assert.match(dyn.error ?? '', /module "node:fs" is not approved\/installed/);
     const noMain = await run('srv-a', 'export const notMain = 1;');
     assert.match(noMain.error ?? '', /must export an async function main/);
@@ -152,7 +180,10 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
       const o = await run('srv-a', code);
       assert.deepEqual(o.value, { seen: null, polluted: 1 }, `call ${i}`);
     }
-    const clean = await run('srv-a', 'export async function main() { const a = []; a.push(1); return [a.length, ({}).polluted ?? null]; }');
+    const clean = await run(
+      'srv-a',
+      'export async function main() { const a = []; a.push(1); return [a.length, ({}).polluted ?? null]; }',
+    );
     assert.deepEqual(clean.value, [1, null]);
   });
 
@@ -166,11 +197,21 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
   });
 
   it("never lets one server's code read another server's secrets, even on the same worker", async () => {
-    const one = new SandboxRuntime({ workers: 1, memoryMb: 64, maxResultSize: MAX_RESULT, maxConcurrency: 4, queueSize: 10 });
+    const one = new SandboxRuntime({
+      workers: 1,
+      memoryMb: 64,
+      maxResultSize: MAX_RESULT,
+      maxConcurrency: 4,
+      queueSize: 10,
+    });
     await one.start();
     try {
       const b = await one.execute(
-        request('srv-b', 'export async function main() { globalThis.stash = secrets.TOKEN; return secrets.TOKEN.length; }', { secrets: { TOKEN: 'b-very-secret-token' } }),
+        request(
+          'srv-b',
+          'export async function main() { globalThis.stash = secrets.TOKEN; return secrets.TOKEN.length; }',
+          { secrets: { TOKEN: 'b-very-secret-token' } },
+        ),
       );
       assert.equal(b.value, 19);
       const spy = `export async function main() {
@@ -185,7 +226,11 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
       assert.deepEqual(a.value, { secrets: { OWN: 'a-value' }, stash: null, found: [] });
       assert.doesNotMatch(JSON.stringify(a), /b-very-secret-token/);
       // And B's own next call does not see what B stashed either.
-      const b2 = await one.execute(request('srv-b', 'export async function main() { return globalThis.stash ?? null; }', { secrets: { TOKEN: 'b-very-secret-token' } }));
+      const b2 = await one.execute(
+        request('srv-b', 'export async function main() { return globalThis.stash ?? null; }', {
+          secrets: { TOKEN: 'b-very-secret-token' },
+        }),
+      );
       assert.equal(b2.value, null);
     } finally {
       await one.close();
@@ -200,11 +245,19 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
       const viaHttp = await http.get('${base}/w', { query: { q: city } });
       return { ...(await res.json()), viaHttp: viaHttp.data.city, status: viaHttp.status };
     }`;
-    const network = { allowedHosts: [{ host: '127.0.0.1', port }], policy: 'require_approval' as const, allowLoopback: true };
+    const network = {
+      allowedHosts: [{ host: '127.0.0.1', port }],
+      policy: 'require_approval' as const,
+      allowLoopback: true,
+    };
     const o = await run('srv-w', code, { args: { city: 'Zürich' }, secrets: { WEATHER_KEY: 'wk-1' }, network });
     assert.equal(o.success, true, o.error);
     assert.deepEqual(o.value, { city: 'Zürich', key: 'wk-1', temp: 21, viaHttp: 'Zürich', status: 200 });
-    const refused = await run('srv-w', code, { args: { city: 'Bern' }, secrets: { WEATHER_KEY: 'wk-1' }, network: { ...network, allowLoopback: false } });
+    const refused = await run('srv-w', code, {
+      args: { city: 'Bern' },
+      secrets: { WEATHER_KEY: 'wk-1' },
+      network: { ...network, allowLoopback: false },
+    });
     assert.equal(refused.isError, true);
     assert.match(refused.error ?? '', /fetch failed: .*loopback/);
     const unapproved = await run('srv-w', code, { args: { city: 'Bern' }, network: { ...network, allowedHosts: [] } });
@@ -221,15 +274,27 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
   });
 
   it('queues beyond maxConcurrency and fails fast when the queue is full', async () => {
-    const small = new SandboxRuntime({ workers: 1, memoryMb: 64, maxResultSize: MAX_RESULT, maxConcurrency: 2, queueSize: 1 });
+    const small = new SandboxRuntime({
+      workers: 1,
+      memoryMb: 64,
+      maxResultSize: MAX_RESULT,
+      maxConcurrency: 2,
+      queueSize: 1,
+    });
     await small.start();
     try {
-      const slow = request('srv-q', 'export async function main() { await new Promise((r) => setTimeout(r, 300)); return "done"; }');
+      const slow = request(
+        'srv-q',
+        'export async function main() { await new Promise((r) => setTimeout(r, 300)); return "done"; }',
+      );
       const running = [small.execute(slow), small.execute(slow), small.execute(slow)];
       await new Promise((r) => setTimeout(r, 50));
       assert.deepEqual([small.stats().inFlight, small.stats().queued], [2, 1]);
       const t = Date.now();
-      await assert.rejects(small.execute(slow), (e: Error) => e instanceof SandboxUnavailableError && /busy/.test(e.message));
+      await assert.rejects(
+        small.execute(slow),
+        (e: Error) => e instanceof SandboxUnavailableError && /busy/.test(e.message),
+      );
       assert.ok(Date.now() - t < 100, 'fails fast');
       const outcomes = await Promise.all(running);
       assert.deepEqual(
@@ -239,12 +304,21 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
     } finally {
       await small.close();
     }
-    await assert.rejects(small.execute(request('srv-q', 'export const main = async () => 1;')), SandboxUnavailableError);
+    await assert.rejects(
+      small.execute(request('srv-q', 'export const main = async () => 1;')),
+      SandboxUnavailableError,
+    );
   });
 
   it('runs concurrent calls across both workers', async () => {
     const outcomes = await Promise.all(
-      Array.from({ length: 16 }, (_, i) => run(`srv-c${i % 3}`, 'export async function main({ i }) { await new Promise((r) => setTimeout(r, 20)); return i; }', { args: { i } })),
+      Array.from({ length: 16 }, (_, i) =>
+        run(
+          `srv-c${i % 3}`,
+          'export async function main({ i }) { await new Promise((r) => setTimeout(r, 20)); return i; }',
+          { args: { i } },
+        ),
+      ),
     );
     assert.deepEqual(
       outcomes.map((o) => o.value),

@@ -88,9 +88,12 @@ export class SandboxRuntime {
   async execute(req: ExecutionRequest): Promise<ExecutionOutcome> {
     if (this.closing) throw new SandboxUnavailableError('The sandbox is shutting down');
     if (this.inFlight >= this.opts.maxConcurrency && this.queue.length >= this.opts.queueSize) {
-      throw new SandboxUnavailableError(`The sandbox is busy: ${this.inFlight} calls running and ${this.queue.length} queued (SANDBOX_QUEUE_SIZE); try again shortly`);
+      throw new SandboxUnavailableError(
+        `The sandbox is busy: ${this.inFlight} calls running and ${this.queue.length} queued (SANDBOX_QUEUE_SIZE); try again shortly`,
+      );
     }
-    if (!this.hasSlot(req.serverId) && count(this.queuedBy, req.serverId) >= this.serverQueue) throw this.serverBusy(req.serverId);
+    if (!this.hasSlot(req.serverId) && count(this.queuedBy, req.serverId) >= this.serverQueue)
+      throw this.serverBusy(req.serverId);
     const started = performance.now();
     const prepared = await this.loader.prepare(req.code, req.language, req.codeHash);
     if (!prepared.ok) return failure(prepared.error, '', performance.now() - started);
@@ -98,10 +101,15 @@ export class SandboxRuntime {
       const call: Call = { req, codeKey: prepared.codeKey, source: prepared.source, started, resolve };
       // First come, first served: a new call never overtakes a queued one that could run (only
       // calls of a server at its share wait for it).
-      if (this.hasSlot(req.serverId) && !this.queue.some((c) => this.hasSlot(c.req.serverId)) && this.dispatch(call)) return;
+      if (this.hasSlot(req.serverId) && !this.queue.some((c) => this.hasSlot(c.req.serverId)) && this.dispatch(call))
+        return;
       if (this.closing) return reject(new SandboxUnavailableError('The sandbox is shutting down'));
       if (this.queue.length >= this.opts.queueSize)
-        return reject(new SandboxUnavailableError(`The sandbox is busy: ${this.queue.length} calls queued (SANDBOX_QUEUE_SIZE); try again shortly`));
+        return reject(
+          new SandboxUnavailableError(
+            `The sandbox is busy: ${this.queue.length} calls queued (SANDBOX_QUEUE_SIZE); try again shortly`,
+          ),
+        );
       if (count(this.queuedBy, req.serverId) >= this.serverQueue) return reject(this.serverBusy(req.serverId));
       this.queue.push(call);
       bump(this.queuedBy, req.serverId, 1);
@@ -109,12 +117,15 @@ export class SandboxRuntime {
   }
 
   async evictServer(serverId: string): Promise<void> {
-    for (const w of this.workers) if (w) for (const k of [...w.codes]) if (k.startsWith(`${serverId}\0`)) w.codes.delete(k);
+    for (const w of this.workers)
+      if (w) for (const k of [...w.codes]) if (k.startsWith(`${serverId}\0`)) w.codes.delete(k);
     await Promise.all(this.live().map((w) => this.control(w, { t: 'evict', id: this.nextId++, serverId })));
   }
 
   async serverMemoryBytes(serverId: string): Promise<number> {
-    const parts = await Promise.all(this.live().map((w) => this.control(w, { t: 'memory', id: this.nextId++, serverId })));
+    const parts = await Promise.all(
+      this.live().map((w) => this.control(w, { t: 'memory', id: this.nextId++, serverId })),
+    );
     return parts.reduce<number>((a, b) => a + (b ?? 0), 0);
   }
 
@@ -133,7 +144,8 @@ export class SandboxRuntime {
   async close(): Promise<void> {
     this.closing = true;
     this.queuedBy.clear();
-    for (const call of this.queue.splice(0)) call.resolve(failure('The sandbox shut down before the call could run', '', performance.now() - call.started));
+    for (const call of this.queue.splice(0))
+      call.resolve(failure('The sandbox shut down before the call could run', '', performance.now() - call.started));
     while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 20));
     await Promise.all(
       this.workers.map(async (w) => {
@@ -165,7 +177,15 @@ export class SandboxRuntime {
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    const w: Worker = { child, index, ready: false, codes: new Set(), calls: new Map(), control: new Map(), stderrTail: '' };
+    const w: Worker = {
+      child,
+      index,
+      ready: false,
+      codes: new Set(),
+      calls: new Map(),
+      control: new Map(),
+      stderrTail: '',
+    };
     this.workers[index] = w;
     child.stderr?.on('data', (d: Buffer) => (w.stderrTail = (w.stderrTail + d.toString('utf8')).slice(-2000)));
     return new Promise<void>((resolve, reject) => {
@@ -177,7 +197,12 @@ export class SandboxRuntime {
         } else this.onMessage(w, m);
       });
       child.once('exit', (code, signal) => {
-        if (!w.ready) reject(new Error(`sandbox worker ${index} failed to start (${signal ?? code}): ${w.stderrTail.trim().slice(-500)}`));
+        if (!w.ready)
+          reject(
+            new Error(
+              `sandbox worker ${index} failed to start (${signal ?? code}): ${w.stderrTail.trim().slice(-500)}`,
+            ),
+          );
         this.onExit(w, code, signal);
       });
       child.on('error', () => undefined);
@@ -188,7 +213,11 @@ export class SandboxRuntime {
     switch (m.t) {
       case 'result': {
         const call = w.calls.get(m.id);
-        if (call) this.settle(w, m.id, call, { ...m.outcome, durationMs: Math.round((performance.now() - call.started) * 100) / 100 });
+        if (call)
+          this.settle(w, m.id, call, {
+            ...m.outcome,
+            durationMs: Math.round((performance.now() - call.started) * 100) / 100,
+          });
         break;
       }
       case 'need-code': {
@@ -239,11 +268,23 @@ export class SandboxRuntime {
       },
     });
     this.spawn(w.index).then(
-      () => this.opts.onEvent?.({ level: 'info', message: `Sandbox worker ${w.index} replaced`, details: { worker: w.index, pid: this.workers[w.index]?.child.pid } }),
+      () =>
+        this.opts.onEvent?.({
+          level: 'info',
+          message: `Sandbox worker ${w.index} replaced`,
+          details: { worker: w.index, pid: this.workers[w.index]?.child.pid },
+        }),
       (err: unknown) => {
-        this.opts.onEvent?.({ level: 'error', message: `Sandbox worker ${w.index} could not be restarted`, details: { error: (err as Error).message } });
+        this.opts.onEvent?.({
+          level: 'error',
+          message: `Sandbox worker ${w.index} could not be restarted`,
+          details: { error: (err as Error).message },
+        });
         // Try again shortly rather than leave the pool a worker short for good.
-        setTimeout(() => !this.closing && !this.workers[w.index] && this.spawn(w.index).catch(() => undefined), 1000).unref();
+        setTimeout(
+          () => !this.closing && !this.workers[w.index] && this.spawn(w.index).catch(() => undefined),
+          1000,
+        ).unref();
       },
     );
   }
@@ -254,7 +295,12 @@ export class SandboxRuntime {
     let best: Worker | undefined;
     const key = `${call.req.serverId}\0${call.codeKey}`;
     for (const w of this.live()) {
-      if (!best || w.calls.size < best.calls.size || (w.calls.size === best.calls.size && w.codes.has(key) && !best.codes.has(key))) best = w;
+      if (
+        !best ||
+        w.calls.size < best.calls.size ||
+        (w.calls.size === best.calls.size && w.codes.has(key) && !best.codes.has(key))
+      )
+        best = w;
     }
     return best;
   }

@@ -14,8 +14,15 @@ const request = (serverId: string, code: string, over: Partial<ExecutionRequest>
 const size = (o: ExecutionOutcome) => JSON.stringify(o).length;
 
 describe('SandboxRuntime: the host enforces the result limits, whatever the isolate hands back', () => {
-  const rt = new SandboxRuntime({ workers: 1, memoryMb: 128, maxResultSize: MAX_RESULT, maxConcurrency: 4, queueSize: 10 });
-  const run = (serverId: string, code: string, over: Partial<ExecutionRequest> = {}) => rt.execute(request(serverId, code, over));
+  const rt = new SandboxRuntime({
+    workers: 1,
+    memoryMb: 128,
+    maxResultSize: MAX_RESULT,
+    maxConcurrency: 4,
+    queueSize: 10,
+  });
+  const run = (serverId: string, code: string, over: Partial<ExecutionRequest> = {}) =>
+    rt.execute(request(serverId, code, over));
   before(() => rt.start());
   after(() => rt.close());
 
@@ -89,14 +96,21 @@ describe('SandboxRuntime: the host enforces the result limits, whatever the isol
   });
 
   it('an honest content result cut inside a text block full of escapes stays within the limit', async () => {
-    const o = await run('s5', 'export async function main() { return { content: [{ type: "text", text: "\\u0001".repeat(200000) }] }; }');
+    const o = await run(
+      's5',
+      'export async function main() { return { content: [{ type: "text", text: "\\u0001".repeat(200000) }] }; }',
+    );
     assert.equal(o.success, true, o.error);
     assert.equal(o.truncated, true);
     assert.ok(size(o) < MAX_RESULT * 2, `outcome of ${size(o)} bytes`);
   });
 
   it('a Proxy or a throwing toJSON as result is an isError result, not a sandbox failure', async () => {
-    for (const ret of ['new Proxy({}, { ownKeys() { for (;;) {} } })', '{ toJSON() { throw new Error("nope"); } }', '(() => { const a = {}; a.a = a; return a; })()']) {
+    for (const ret of [
+      'new Proxy({}, { ownKeys() { for (;;) {} } })',
+      '{ toJSON() { throw new Error("nope"); } }',
+      '(() => { const a = {}; a.a = a; return a; })()',
+    ]) {
       const o = await run('s4', `export async function main() { return ${ret}; }`, { timeoutMs: 800 });
       assert.equal(o.success, false, ret);
       const ok = await run('s4', 'export async function main() { return 1; }');
@@ -106,8 +120,15 @@ describe('SandboxRuntime: the host enforces the result limits, whatever the isol
 });
 
 describe('SandboxRuntime: one server cannot take every slot or the whole queue', () => {
-  const rt = new SandboxRuntime({ workers: 1, memoryMb: 64, maxResultSize: MAX_RESULT, maxConcurrency: 4, queueSize: 8 });
-  const run = (serverId: string, code: string, over: Partial<ExecutionRequest> = {}) => rt.execute(request(serverId, code, over));
+  const rt = new SandboxRuntime({
+    workers: 1,
+    memoryMb: 64,
+    maxResultSize: MAX_RESULT,
+    maxConcurrency: 4,
+    queueSize: 8,
+  });
+  const run = (serverId: string, code: string, over: Partial<ExecutionRequest> = {}) =>
+    rt.execute(request(serverId, code, over));
   const SLOW = 'export async function main() { await new Promise((r) => setTimeout(r, 1500)); return "slow"; }';
   const QUICK = 'export async function main() { return "quick"; }';
   before(() => rt.start());
@@ -128,7 +149,10 @@ describe('SandboxRuntime: one server cannot take every slot or the whole queue',
   it("a server that fills its share of the queue is refused, another server's call is still taken", async () => {
     const hog: Promise<ExecutionOutcome>[] = [];
     const refused: string[] = [];
-    for (let i = 0; i < 12; i++) hog.push(run('hog', SLOW).catch((e: Error) => (refused.push(e.message), undefined) as unknown as ExecutionOutcome));
+    for (let i = 0; i < 12; i++)
+      hog.push(
+        run('hog', SLOW).catch((e: Error) => (refused.push(e.message), undefined) as unknown as ExecutionOutcome),
+      );
     await new Promise((r) => setTimeout(r, 200));
     assert.ok(refused.length >= 1, 'the hog is refused beyond its share');
     assert.match(refused[0], /busy/);

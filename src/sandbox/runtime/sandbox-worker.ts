@@ -18,7 +18,14 @@ const send = (m: FromWorker) => {
 
 const isolates = new ServerIsolates(options.memoryMb, (message) => {
   // V8 lost control of an isolate: nothing in this process can be trusted any more.
-  send({ t: 'event', event: { level: 'error', message: 'A sandbox isolate failed catastrophically; the worker stops', details: { message } } });
+  send({
+    t: 'event',
+    event: {
+      level: 'error',
+      message: 'A sandbox isolate failed catastrophically; the worker stops',
+      details: { message },
+    },
+  });
   process.abort();
 });
 /** DNS lookups one server may run at once in this worker (the worker has DNS_THREADS, see sandbox-runtime.ts). */
@@ -27,7 +34,11 @@ const clients = new Map<string, GuardedHttpClient>();
 /** Each server's own client: its lookups are limited apart from the other servers'. */
 function httpFor(serverId: string): GuardedHttpClient {
   let c = clients.get(serverId);
-  if (!c) clients.set(serverId, (c = new GuardedHttpClient({ resolver: limitedResolver(systemResolver, DNS_LOOKUPS_PER_SERVER) })));
+  if (!c)
+    clients.set(
+      serverId,
+      (c = new GuardedHttpClient({ resolver: limitedResolver(systemResolver, DNS_LOOKUPS_PER_SERVER) })),
+    );
   return c;
 }
 

@@ -24,7 +24,11 @@ export interface ExecMessage {
   network: NetworkRules;
 }
 
-export type ToWorker = ExecMessage | { t: 'evict'; id: number; serverId: string } | { t: 'memory'; id: number; serverId: string } | { t: 'shutdown' };
+export type ToWorker =
+  | ExecMessage
+  | { t: 'evict'; id: number; serverId: string }
+  | { t: 'memory'; id: number; serverId: string }
+  | { t: 'shutdown' };
 
 export type FromWorker =
   | { t: 'ready'; pid: number }

@@ -7,7 +7,9 @@ export class CreateSecretDto {
   @ApiProperty({ example: 'WEATHER_API_KEY', pattern: SECRET_KEY_PATTERN.source, maxLength: SECRET_KEY_MAX })
   @IsString()
   @Length(1, SECRET_KEY_MAX)
-  @Matches(SECRET_KEY_PATTERN, { message: `key_name must match ${SECRET_KEY_PATTERN.source} (upper case letters, digits and _, starting with a letter)` })
+  @Matches(SECRET_KEY_PATTERN, {
+    message: `key_name must match ${SECRET_KEY_PATTERN.source} (upper case letters, digits and _, starting with a letter)`,
+  })
   key_name: string;
 
   @ApiPropertyOptional({ maxLength: SECRET_DESCRIPTION_MAX, nullable: true, type: String })
@@ -19,7 +21,10 @@ export class CreateSecretDto {
 
 /** The byte limit is checked by the service (a UTF-8 byte count, not characters). */
 export class SetSecretValueDto {
-  @ApiProperty({ description: `The secret value (1 character to ${SECRET_VALUE_MAX_BYTES} bytes of UTF-8). Write-only: never returned.`, writeOnly: true })
+  @ApiProperty({
+    description: `The secret value (1 character to ${SECRET_VALUE_MAX_BYTES} bytes of UTF-8). Write-only: never returned.`,
+    writeOnly: true,
+  })
   @IsString({ message: 'value must be a string' })
   value: string;
 }

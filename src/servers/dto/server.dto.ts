@@ -6,20 +6,46 @@ import type { Tool } from '../../tools/entities/tool.entity';
 import { SERVER_STATUSES, type Server, type ServerStatus } from '../entities/server.entity';
 import { MIN_SERVER_TIMEOUT_MS } from '../server-rules';
 
-const NAME_DOC = { pattern: NAME_PATTERN.source, maxLength: NAME_MAX, example: 'weather', description: 'Lower case letters, digits and _, starting with a letter; unique' };
-const NAME_MESSAGE = { message: `name must match ${NAME_PATTERN.source} (lower case letters, digits, _; starting with a letter)` };
-const TIMEOUT_DOC = { minimum: MIN_SERVER_TIMEOUT_MS, maximum: MAX_TIMEOUT_MS, description: 'Per-call limit for tools without their own timeout_ms' };
+const NAME_DOC = {
+  pattern: NAME_PATTERN.source,
+  maxLength: NAME_MAX,
+  example: 'weather',
+  description: 'Lower case letters, digits and _, starting with a letter; unique',
+};
+const NAME_MESSAGE = {
+  message: `name must match ${NAME_PATTERN.source} (lower case letters, digits, _; starting with a letter)`,
+};
+const TIMEOUT_DOC = {
+  minimum: MIN_SERVER_TIMEOUT_MS,
+  maximum: MAX_TIMEOUT_MS,
+  description: 'Per-call limit for tools without their own timeout_ms',
+};
 
 export class CreateServerDto {
   @ApiProperty(NAME_DOC) @IsString() @MaxLength(NAME_MAX) @Matches(NAME_PATTERN, NAME_MESSAGE) name: string;
   @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() description?: string | null;
-  @ApiPropertyOptional({ ...TIMEOUT_DOC, default: 30000 }) @IsOptional() @IsInt() @Min(MIN_SERVER_TIMEOUT_MS) @Max(MAX_TIMEOUT_MS) default_timeout_ms?: number;
+  @ApiPropertyOptional({ ...TIMEOUT_DOC, default: 30000 })
+  @IsOptional()
+  @IsInt()
+  @Min(MIN_SERVER_TIMEOUT_MS)
+  @Max(MAX_TIMEOUT_MS)
+  default_timeout_ms?: number;
 }
 
 export class UpdateServerDto {
-  @ApiPropertyOptional(NAME_DOC) @IsOptional() @IsString() @MaxLength(NAME_MAX) @Matches(NAME_PATTERN, NAME_MESSAGE) name?: string;
+  @ApiPropertyOptional(NAME_DOC)
+  @IsOptional()
+  @IsString()
+  @MaxLength(NAME_MAX)
+  @Matches(NAME_PATTERN, NAME_MESSAGE)
+  name?: string;
   @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() description?: string | null;
-  @ApiPropertyOptional(TIMEOUT_DOC) @IsOptional() @IsInt() @Min(MIN_SERVER_TIMEOUT_MS) @Max(MAX_TIMEOUT_MS) default_timeout_ms?: number;
+  @ApiPropertyOptional(TIMEOUT_DOC)
+  @IsOptional()
+  @IsInt()
+  @Min(MIN_SERVER_TIMEOUT_MS)
+  @Max(MAX_TIMEOUT_MS)
+  default_timeout_ms?: number;
 }
 
 export class AllowedHostDto {
@@ -32,7 +58,8 @@ export class ServerDto {
   @ApiProperty() name: string;
   @ApiProperty({ nullable: true, type: String }) description: string | null;
   @ApiProperty({ enum: SERVER_STATUSES }) status: ServerStatus;
-  @ApiProperty({ type: [AllowedHostDto], description: 'Derived from approved network records (read-only)' }) allowed_hosts: AllowedHostDto[];
+  @ApiProperty({ type: [AllowedHostDto], description: 'Derived from approved network records (read-only)' })
+  allowed_hosts: AllowedHostDto[];
   @ApiProperty() default_timeout_ms: number;
   @ApiProperty() tool_count: number;
   @ApiProperty({ format: 'date-time' }) created_at: string;
@@ -40,7 +67,8 @@ export class ServerDto {
 }
 
 export class ServerDetailDto extends ServerDto {
-  @ApiProperty({ type: [ToolSummaryDto], description: "The server's tools, without their code" }) tools: ToolSummaryDto[];
+  @ApiProperty({ type: [ToolSummaryDto], description: "The server's tools, without their code" })
+  tools: ToolSummaryDto[];
 }
 
 export function mapServer(s: Server, toolCount: number): ServerDto {

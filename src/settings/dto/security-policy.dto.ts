@@ -36,13 +36,34 @@ export class SecurityPolicyDto {
 
 /** Any subset of the policy; unknown keys and bad values are a 400 naming each field. */
 export class UpdateSecurityPolicyDto {
-  @ApiPropertyOptional(enumDoc('tool_approval_mode')) @IsOptional() @IsSettingValue('tool_approval_mode') tool_approval_mode?: string;
-  @ApiPropertyOptional(enumDoc('network_access_policy')) @IsOptional() @IsSettingValue('network_access_policy') network_access_policy?: string;
-  @ApiPropertyOptional(enumDoc('module_approval_mode')) @IsOptional() @IsSettingValue('module_approval_mode') module_approval_mode?: string;
-  @ApiPropertyOptional(enumDoc('remote_tool_editing')) @IsOptional() @IsSettingValue('remote_tool_editing') remote_tool_editing?: string;
-  @ApiPropertyOptional(enumDoc('redact_secrets_in_output')) @IsOptional() @IsSettingValue('redact_secrets_in_output') redact_secrets_in_output?: string;
-  @ApiPropertyOptional(enumDoc('log_retention_days')) @IsOptional() @IsSettingValue('log_retention_days') log_retention_days?: number;
-  @ApiPropertyOptional(enumDoc('mcp_rate_limit_rpm')) @IsOptional() @IsSettingValue('mcp_rate_limit_rpm') mcp_rate_limit_rpm?: number;
+  @ApiPropertyOptional(enumDoc('tool_approval_mode'))
+  @IsOptional()
+  @IsSettingValue('tool_approval_mode')
+  tool_approval_mode?: string;
+  @ApiPropertyOptional(enumDoc('network_access_policy'))
+  @IsOptional()
+  @IsSettingValue('network_access_policy')
+  network_access_policy?: string;
+  @ApiPropertyOptional(enumDoc('module_approval_mode'))
+  @IsOptional()
+  @IsSettingValue('module_approval_mode')
+  module_approval_mode?: string;
+  @ApiPropertyOptional(enumDoc('remote_tool_editing'))
+  @IsOptional()
+  @IsSettingValue('remote_tool_editing')
+  remote_tool_editing?: string;
+  @ApiPropertyOptional(enumDoc('redact_secrets_in_output'))
+  @IsOptional()
+  @IsSettingValue('redact_secrets_in_output')
+  redact_secrets_in_output?: string;
+  @ApiPropertyOptional(enumDoc('log_retention_days'))
+  @IsOptional()
+  @IsSettingValue('log_retention_days')
+  log_retention_days?: number;
+  @ApiPropertyOptional(enumDoc('mcp_rate_limit_rpm'))
+  @IsOptional()
+  @IsSettingValue('mcp_rate_limit_rpm')
+  mcp_rate_limit_rpm?: number;
 }
 
 export class SettingDto {
@@ -51,5 +72,6 @@ export class SettingDto {
   @ApiProperty() encrypted: boolean;
   @ApiProperty({ nullable: true, type: String }) description: string | null;
   @ApiProperty({ nullable: true, description: 'The default (the strictest value)' }) default: unknown;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'null while the default is in force' }) updated_at: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'null while the default is in force' })
+  updated_at: string | null;
 }

@@ -7,8 +7,18 @@ import { MAX_VERSION_NUMBER, type VersionComparison } from '../tool-versions.ser
 import { VERSIONED_FIELDS, type VersionedField } from '../tool-version-snapshot';
 
 export class CompareVersionsQueryDto {
-  @ApiProperty({ minimum: 1, maximum: MAX_VERSION_NUMBER, description: 'The older version number' }) @QueryInt() @IsInt() @Min(1) @Max(MAX_VERSION_NUMBER) from: number;
-  @ApiProperty({ minimum: 1, maximum: MAX_VERSION_NUMBER, description: 'The newer version number' }) @QueryInt() @IsInt() @Min(1) @Max(MAX_VERSION_NUMBER) to: number;
+  @ApiProperty({ minimum: 1, maximum: MAX_VERSION_NUMBER, description: 'The older version number' })
+  @QueryInt()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_VERSION_NUMBER)
+  from: number;
+  @ApiProperty({ minimum: 1, maximum: MAX_VERSION_NUMBER, description: 'The newer version number' })
+  @QueryInt()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_VERSION_NUMBER)
+  to: number;
 }
 
 /** A version without its code: what the list shows. */
@@ -33,7 +43,8 @@ export class ToolVersionDto extends ToolVersionSummaryDto {
 export class VersionComparisonDto {
   @ApiProperty({ type: ToolVersionDto }) from: ToolVersionDto;
   @ApiProperty({ type: ToolVersionDto }) to: ToolVersionDto;
-  @ApiProperty({ enum: VERSIONED_FIELDS, isArray: true, description: 'Snapshot fields that differ' }) changed_fields: VersionedField[];
+  @ApiProperty({ enum: VERSIONED_FIELDS, isArray: true, description: 'Snapshot fields that differ' })
+  changed_fields: VersionedField[];
   @ApiProperty({ description: 'Unified diff of the code, from → to' }) diff: string;
 }
 

@@ -1,7 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { MAX_CODE_BYTES, MAX_TIMEOUT_MS, NAME_MAX, NAME_PATTERN } from '../../common/limits';
-import { APPROVAL_STATUSES, TOOL_LANGUAGES, TOOL_TYPES, type ApprovalStatus, type JsonSchema, type Tool, type ToolLanguage, type ToolType } from '../entities/tool.entity';
+import {
+  APPROVAL_STATUSES,
+  TOOL_LANGUAGES,
+  TOOL_TYPES,
+  type ApprovalStatus,
+  type JsonSchema,
+  type Tool,
+  type ToolLanguage,
+  type ToolType,
+} from '../entities/tool.entity';
 
 const NAME_DOC = {
   pattern: NAME_PATTERN.source,
@@ -9,43 +18,80 @@ const NAME_DOC = {
   example: 'get_weather',
   description: 'Lower case letters, digits and _, starting with a letter; unique per server',
 };
-const NAME_MESSAGE = { message: `name must match ${NAME_PATTERN.source} (lower case letters, digits, _; starting with a letter)` };
+const NAME_MESSAGE = {
+  message: `name must match ${NAME_PATTERN.source} (lower case letters, digits, _; starting with a letter)`,
+};
 const SCHEMA_DOC = {
   type: 'object',
   additionalProperties: true,
-  description: "JSON Schema of main's arguments: an object schema (type 'object', properties). Omit it to derive one from main's destructured parameter.",
+  description:
+    "JSON Schema of main's arguments: an object schema (type 'object', properties). Omit it to derive one from main's destructured parameter.",
   example: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
 } as const;
 const CODE_DOC = {
   description: `An ES module exporting \`main\`; at most ${MAX_CODE_BYTES} bytes (100 KB) of UTF-8`,
   example: 'export async function main({ city, units = "metric" }) {\n  return `${city} in ${units}`;\n}\n',
 };
-const TIMEOUT_DOC = { minimum: 1, maximum: MAX_TIMEOUT_MS, description: 'Per-call wall-clock limit in ms; null = the server default' };
+const TIMEOUT_DOC = {
+  minimum: 1,
+  maximum: MAX_TIMEOUT_MS,
+  description: 'Per-call wall-clock limit in ms; null = the server default',
+};
 
 export class CreateToolDto {
   @ApiProperty(NAME_DOC) @IsString() @MaxLength(NAME_MAX) @Matches(NAME_PATTERN, NAME_MESSAGE) name: string;
   @ApiProperty({ description: 'What the tool does; shown to the MCP client' }) @IsString() description: string;
   @ApiProperty(CODE_DOC) @IsString() code: string;
-  @ApiPropertyOptional({ enum: TOOL_LANGUAGES, default: 'javascript' }) @IsOptional() @IsIn(TOOL_LANGUAGES) language?: ToolLanguage;
+  @ApiPropertyOptional({ enum: TOOL_LANGUAGES, default: 'javascript' })
+  @IsOptional()
+  @IsIn(TOOL_LANGUAGES)
+  language?: ToolLanguage;
   @ApiPropertyOptional(SCHEMA_DOC) @IsOptional() @IsObject() input_schema?: JsonSchema;
-  @ApiPropertyOptional({ ...TIMEOUT_DOC, nullable: true, type: Number }) @IsOptional() @IsInt() @Min(1) @Max(MAX_TIMEOUT_MS) timeout_ms?: number | null;
+  @ApiPropertyOptional({ ...TIMEOUT_DOC, nullable: true, type: Number })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_TIMEOUT_MS)
+  timeout_ms?: number | null;
   @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() enabled?: boolean;
-  @ApiPropertyOptional({ description: 'Stored with version 1', maxLength: 1000 }) @IsOptional() @IsString() @MaxLength(1000) change_summary?: string;
+  @ApiPropertyOptional({ description: 'Stored with version 1', maxLength: 1000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  change_summary?: string;
 }
 
 /** Any subset of the create fields. A change of code, input_schema or name writes a version. */
 export class UpdateToolDto {
-  @ApiPropertyOptional(NAME_DOC) @IsOptional() @IsString() @MaxLength(NAME_MAX) @Matches(NAME_PATTERN, NAME_MESSAGE) name?: string;
+  @ApiPropertyOptional(NAME_DOC)
+  @IsOptional()
+  @IsString()
+  @MaxLength(NAME_MAX)
+  @Matches(NAME_PATTERN, NAME_MESSAGE)
+  name?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() description?: string;
   @ApiPropertyOptional(CODE_DOC) @IsOptional() @IsString() code?: string;
   @ApiPropertyOptional({ enum: TOOL_LANGUAGES }) @IsOptional() @IsIn(TOOL_LANGUAGES) language?: ToolLanguage;
-  @ApiPropertyOptional({ ...SCHEMA_DOC, nullable: true, description: `${SCHEMA_DOC.description} null = derive it from the code again.` })
+  @ApiPropertyOptional({
+    ...SCHEMA_DOC,
+    nullable: true,
+    description: `${SCHEMA_DOC.description} null = derive it from the code again.`,
+  })
   @IsOptional()
   @IsObject()
   input_schema?: JsonSchema | null;
-  @ApiPropertyOptional({ ...TIMEOUT_DOC, nullable: true, type: Number }) @IsOptional() @IsInt() @Min(1) @Max(MAX_TIMEOUT_MS) timeout_ms?: number | null;
+  @ApiPropertyOptional({ ...TIMEOUT_DOC, nullable: true, type: Number })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_TIMEOUT_MS)
+  timeout_ms?: number | null;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() enabled?: boolean;
-  @ApiPropertyOptional({ description: 'Stored with the new version, if one is written', maxLength: 1000 }) @IsOptional() @IsString() @MaxLength(1000) change_summary?: string;
+  @ApiPropertyOptional({ description: 'Stored with the new version, if one is written', maxLength: 1000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  change_summary?: string;
 }
 
 /** A tool without its code: what lists show. */
@@ -65,7 +111,8 @@ export class ToolSummaryDto {
   @ApiProperty({ enum: APPROVAL_STATUSES }) approval_status: ApprovalStatus;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) approval_requested_at: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) approved_at: string | null;
-  @ApiProperty({ nullable: true, type: String, description: "The reviewer's username, or auto_approve" }) approved_by: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "The reviewer's username, or auto_approve" }) approved_by:
+    string | null;
   @ApiProperty({ nullable: true, type: String }) rejection_reason: string | null;
   @ApiProperty({ nullable: true, type: String }) publish_notes: string | null;
   @ApiProperty({ nullable: true, type: String }) created_by: string | null;

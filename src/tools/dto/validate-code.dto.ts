@@ -5,7 +5,10 @@ import { TOOL_LANGUAGES, type JsonSchema, type ToolLanguage } from '../entities/
 
 export class ValidateCodeDto {
   @ApiProperty({ description: 'The tool module to check; it is parsed, never run' }) @IsString() code: string;
-  @ApiPropertyOptional({ enum: TOOL_LANGUAGES, default: 'javascript' }) @IsOptional() @IsIn(TOOL_LANGUAGES) language?: ToolLanguage;
+  @ApiPropertyOptional({ enum: TOOL_LANGUAGES, default: 'javascript' })
+  @IsOptional()
+  @IsIn(TOOL_LANGUAGES)
+  language?: ToolLanguage;
 }
 
 export class CodeIssueDto {
@@ -16,11 +19,24 @@ export class CodeIssueDto {
 
 export class CodeAnalysisDto {
   @ApiProperty({ description: 'No errors: parses, exports main, imports nothing that can never load' }) valid: boolean;
-  @ApiProperty({ type: [CodeIssueDto], description: 'Syntax errors (with line and column), a missing main, Node built-ins, require()' }) errors: CodeIssueDto[];
-  @ApiProperty({ type: [CodeIssueDto], description: 'E.g. an npm module not approved yet, a computed import()' }) warnings: CodeIssueDto[];
-  @ApiProperty({ type: [String], description: 'Every module imported statically, re-exported or by import("literal")' }) imports: string[];
-  @ApiProperty({ type: [String], description: 'Imports not on the allowed module list (Node built-ins never are)' }) disallowed_imports: string[];
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: "Derived from main's destructured parameter" }) input_schema: JsonSchema | null;
+  @ApiProperty({
+    type: [CodeIssueDto],
+    description: 'Syntax errors (with line and column), a missing main, Node built-ins, require()',
+  })
+  errors: CodeIssueDto[];
+  @ApiProperty({ type: [CodeIssueDto], description: 'E.g. an npm module not approved yet, a computed import()' })
+  warnings: CodeIssueDto[];
+  @ApiProperty({ type: [String], description: 'Every module imported statically, re-exported or by import("literal")' })
+  imports: string[];
+  @ApiProperty({ type: [String], description: 'Imports not on the allowed module list (Node built-ins never are)' })
+  disallowed_imports: string[];
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: "Derived from main's destructured parameter",
+  })
+  input_schema: JsonSchema | null;
 }
 
 export const mapCodeAnalysis = (a: CodeAnalysis): CodeAnalysisDto => ({ ...a });

@@ -25,7 +25,9 @@ export class Tool extends BaseRecord {
   @Column({ type: 'varchar', length: 16, default: 'javascript' }) language: ToolLanguage;
   @Column({ type: 'text', nullable: true }) code: string | null;
   @Index() @Column({ type: 'uuid', nullable: true }) externalSourceId: string | null;
-  @ManyToOne(() => ExternalMcpSource, { onDelete: 'SET NULL' }) @JoinColumn({ name: 'external_source_id' }) externalSource?: Relation<ExternalMcpSource>;
+  @ManyToOne(() => ExternalMcpSource, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'external_source_id' })
+  externalSource?: Relation<ExternalMcpSource>;
   @Column({ type: 'varchar', length: 256, nullable: true }) externalToolName: string | null;
   @Column({ type: 'int', default: 1 }) currentVersion: number;
   @Index() @Column({ type: 'varchar', length: 16, default: 'draft' }) approvalStatus: ApprovalStatus;
