@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { JSON_RPC, requestIdOf, writeJsonRpcError } from './http/json-rpc-reply';
 import { scopeKey, type McpScope } from './mcp-scope';
 import { McpServerFactory } from './mcp-server-factory';
+import { ToolCatalog } from './tool-catalog';
 
 /** Requests one session may have in flight at once: what a session holds is bounded by it. */
 export const MAX_IN_FLIGHT_PER_SESSION = 16;
@@ -47,6 +48,7 @@ export class LegacySessions implements OnModuleDestroy {
   constructor(
     private readonly config: AppConfig,
     private readonly factory: McpServerFactory,
+    private readonly catalog: ToolCatalog,
   ) {
     const every = Math.max(1000, Math.min(30_000, Math.floor(config.mcp.sessionIdleMs / 4)));
     this.sweeper = setInterval(() => this.sweep(), every);
@@ -140,6 +142,7 @@ export class LegacySessions implements OnModuleDestroy {
       );
     }
     this.opening++;
+    this.catalog.watch(scope);
     let opened = false;
     const server = this.factory.build(scope, 'legacy');
     const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({

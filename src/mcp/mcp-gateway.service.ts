@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { isLegacyRequest, type AuthInfo } from '@modelcontextprotocol/server';
+import { clientKey } from '../common/client-key';
 import { NAME_PATTERN } from '../common/limits';
 import { AppConfig } from '../config/app-config';
 import { SandboxService } from '../sandbox/sandbox.service';
@@ -100,7 +101,7 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
       );
     }
 
-    const retryAfter = this.limiter.take(email ?? `ip:${address}`, this.settings.get('mcp_rate_limit_rpm'));
+    const retryAfter = this.limiter.take(email ?? `ip:${clientKey(address)}`, this.settings.get('mcp_rate_limit_rpm'));
     if (retryAfter !== null) {
       return writeJsonRpcError(
         res,

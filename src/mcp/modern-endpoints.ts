@@ -5,6 +5,7 @@ import { createMcpHandler, type AuthInfo, type McpHttpHandler } from '@modelcont
 import { BODY_LIMIT_BYTES } from '../common/limits';
 import { scopeKey, type McpScope } from './mcp-scope';
 import { McpServerFactory } from './mcp-server-factory';
+import { ToolCatalog } from './tool-catalog';
 
 interface Endpoint {
   handler: McpHttpHandler;
@@ -22,7 +23,10 @@ export class ModernEndpoints implements OnModuleDestroy {
   private readonly log = new Logger(ModernEndpoints.name);
   private readonly endpoints = new Map<string, Endpoint>();
 
-  constructor(private readonly factory: McpServerFactory) {}
+  constructor(
+    private readonly factory: McpServerFactory,
+    private readonly catalog: ToolCatalog,
+  ) {}
 
   handle(
     req: IncomingMessage & { auth?: AuthInfo },
@@ -55,6 +59,7 @@ export class ModernEndpoints implements OnModuleDestroy {
       });
       endpoint = { handler, node: toNodeHandler(handler, { maxRequestBodySize: BODY_LIMIT_BYTES, onerror }) };
       this.endpoints.set(key, endpoint);
+      this.catalog.watch(scope);
     }
     return endpoint;
   }

@@ -52,6 +52,11 @@ export class ToolCatalog implements OnModuleDestroy {
     return entry;
   }
 
+  /** From now on, changes of this scope's list are announced (an endpoint or session of it exists). */
+  watch(scope: McpScope): void {
+    this.list(scope);
+  }
+
   /** Announces changed lists of watched scopes; returns the unsubscribe. */
   onListChanged(listener: ListChangedListener): () => void {
     this.listeners.add(listener);

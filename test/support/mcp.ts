@@ -37,3 +37,28 @@ export function nextListChanged(client: Client, ms = 5000): Promise<void> {
 /** The text of the first content block of a tool result. */
 export const firstText = (result: { content?: unknown }): string =>
   ((result.content as { type: string; text?: string }[] | undefined)?.[0]?.text ?? '') as string;
+
+/** Counts `notifications/tools/list_changed` on a client; `next()` waits for the next one. */
+export function watchListChanged(client: Client): { count: () => number; next: (ms?: number) => Promise<void> } {
+  let count = 0;
+  let waiters: (() => void)[] = [];
+  client.setNotificationHandler('notifications/tools/list_changed', () => {
+    count++;
+    const w = waiters;
+    waiters = [];
+    for (const resolve of w) resolve();
+  });
+  return {
+    count: () => count,
+    next: (ms = 5000) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no tools/list_changed within ${ms} ms`)), ms);
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

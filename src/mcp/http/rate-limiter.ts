@@ -13,11 +13,11 @@ export class RateLimiter {
   take(key: string, perMinute: number): number | null {
     const now = this.now();
     const rate = perMinute / 60_000;
+    this.prune(now, perMinute, rate);
     const bucket = this.buckets.get(key) ?? { tokens: perMinute, at: now };
     bucket.tokens = Math.min(perMinute, bucket.tokens + (now - bucket.at) * rate);
     bucket.at = now;
     this.buckets.set(key, bucket);
-    this.prune(now, perMinute, rate);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return null;
