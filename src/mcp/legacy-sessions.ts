@@ -6,6 +6,7 @@ import { isInitializeRequest, type AuthInfo, type Server } from '@modelcontextpr
 import { AppConfig } from '../config/app-config';
 import { JSON_RPC, requestIdOf, writeJsonRpcError } from './http/json-rpc-reply';
 import { scopeKey, type McpScope } from './mcp-scope';
+import { McpEvents } from './mcp-events';
 import { McpServerFactory } from './mcp-server-factory';
 import { ToolCatalog } from './tool-catalog';
 
@@ -44,12 +45,15 @@ export class LegacySessions implements OnModuleDestroy {
   /** Sessions being initialized (not yet in the map), counted against the cap. */
   private opening = 0;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly config: AppConfig,
     private readonly factory: McpServerFactory,
     private readonly catalog: ToolCatalog,
+    events: McpEvents,
   ) {
+    this.unsubscribe = events.subscribe((e) => this.toolsChanged(e.scopes));
     const every = Math.max(1000, Math.min(30_000, Math.floor(config.mcp.sessionIdleMs / 4)));
     this.sweeper = setInterval(() => this.sweep(), every);
     this.sweeper.unref();
@@ -71,7 +75,7 @@ export class LegacySessions implements OnModuleDestroy {
   }
 
   /** `notifications/tools/list_changed` to every initialized session of the given scopes. */
-  toolsChanged(scopes: McpScope[]): void {
+  private toolsChanged(scopes: McpScope[]): void {
     const keys = new Set(scopes.map(scopeKey));
     for (const session of this.sessions.values()) {
       if (!keys.has(session.scopeKey)) continue;
@@ -81,6 +85,7 @@ export class LegacySessions implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.sweeper);
+    this.unsubscribe();
     await Promise.all([...this.sessions.values()].map((s) => this.close(s)));
   }
 

@@ -12,6 +12,7 @@ import { JSON_RPC, requestIdOf, writeJsonRpcError } from './http/json-rpc-reply'
 import { OriginPolicy } from './http/origin-policy';
 import { RateLimiter } from './http/rate-limiter';
 import { LegacySessions } from './legacy-sessions';
+import { McpEvents } from './mcp-events';
 import type { McpScope } from './mcp-scope';
 import { identityAuthInfo } from './mcp-server-factory';
 import { ModernEndpoints } from './modern-endpoints';
@@ -59,6 +60,7 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
     private readonly settings: SettingsService,
     private readonly catalog: ToolCatalog,
     private readonly sandboxTools: SandboxToolsProvider,
+    private readonly events: McpEvents,
     private readonly legacy: LegacySessions,
     private readonly modern: ModernEndpoints,
     private readonly servers: ServersService,
@@ -75,10 +77,9 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.catalog.register(this.sandboxTools);
-    this.unsubscribe = this.catalog.onListChanged((scopes) => {
-      this.legacy.toolsChanged(scopes);
-      this.modern.toolsChanged(scopes);
-    });
+    this.unsubscribe = this.catalog.onListChanged((scopes) =>
+      this.events.publish({ kind: 'tools_list_changed', scopes }),
+    );
   }
 
   onModuleDestroy(): void {

@@ -7,6 +7,7 @@ import { SettingsModule } from '../settings/settings.module';
 import { ToolsModule } from '../tools/tools.module';
 import { mcpRoutes } from './http/mcp-routes';
 import { LegacySessions } from './legacy-sessions';
+import { McpEvents } from './mcp-events';
 import { McpGateway } from './mcp-gateway.service';
 import { McpServerFactory } from './mcp-server-factory';
 import { ModernEndpoints } from './modern-endpoints';
@@ -21,6 +22,7 @@ import { ToolCatalog } from './tool-catalog';
 @Module({
   imports: [SandboxModule, ServersModule, ToolsModule, SettingsModule],
   providers: [
+    McpEvents,
     ToolCatalog,
     SandboxToolsProvider,
     ToolAvailability,

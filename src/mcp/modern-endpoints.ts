@@ -4,6 +4,7 @@ import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol
 import { createMcpHandler, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { BODY_LIMIT_BYTES } from '../common/limits';
 import { scopeKey, type McpScope } from './mcp-scope';
+import { McpEvents } from './mcp-events';
 import { McpServerFactory } from './mcp-server-factory';
 import { ToolCatalog } from './tool-catalog';
 
@@ -22,11 +23,15 @@ interface Endpoint {
 export class ModernEndpoints implements OnModuleDestroy {
   private readonly log = new Logger(ModernEndpoints.name);
   private readonly endpoints = new Map<string, Endpoint>();
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly factory: McpServerFactory,
     private readonly catalog: ToolCatalog,
-  ) {}
+    events: McpEvents,
+  ) {
+    this.unsubscribe = events.subscribe((e) => this.toolsChanged(e.scopes));
+  }
 
   handle(
     req: IncomingMessage & { auth?: AuthInfo },
@@ -37,11 +42,12 @@ export class ModernEndpoints implements OnModuleDestroy {
     return this.endpoint(scope).node(req, res, body);
   }
 
-  toolsChanged(scopes: McpScope[]): void {
+  private toolsChanged(scopes: McpScope[]): void {
     for (const scope of scopes) this.endpoints.get(scopeKey(scope))?.handler.notify.toolsChanged();
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.unsubscribe();
     await Promise.all([...this.endpoints.values()].map((e) => e.handler.close().catch(() => undefined)));
     this.endpoints.clear();
   }

@@ -113,6 +113,55 @@ describe('the gateway answers bad requests with JSON-RPC errors, never HTML or a
   });
 });
 
+describe('2026-07-28 headers are checked against the body', () => {
+  const meta = (version: string) => ({
+    'io.modelcontextprotocol/protocolVersion': version,
+    'io.modelcontextprotocol/clientCapabilities': {},
+  });
+  const call = (version: string, id: number) =>
+    JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list', params: { _meta: meta(version) } });
+
+  it('a protocol version header that differs from the body is -32020 with HTTP 400', async () => {
+    const res = await post('/mcp', call(MODERN_VERSION, 11), {
+      'mcp-protocol-version': '2025-11-25',
+      'mcp-method': 'tools/list',
+    });
+    assert.equal(res.status, 400, res.text);
+    assert.equal(res.json?.error?.code, -32020);
+    assert.equal(res.json?.id, 11);
+  });
+
+  it('an Mcp-Method header that differs from the body is -32020 with HTTP 400', async () => {
+    const res = await post('/mcp', call(MODERN_VERSION, 12), {
+      'mcp-protocol-version': MODERN_VERSION,
+      'mcp-method': 'tools/call',
+    });
+    assert.equal(res.status, 400, res.text);
+    assert.equal(res.json?.error?.code, -32020);
+  });
+
+  it('an unknown protocol version is -32022 naming the supported ones', async () => {
+    const res = await post('/mcp', call('2099-01-01', 13), {
+      'mcp-protocol-version': '2099-01-01',
+      'mcp-method': 'tools/list',
+    });
+    assert.equal(res.status, 400, res.text);
+    assert.equal(res.json?.error?.code, -32022);
+    assert.ok(res.json?.error?.data?.supported?.includes(MODERN_VERSION));
+    assert.equal(res.json?.error?.data?.requested, '2099-01-01');
+  });
+
+  it('a well-formed request with matching headers is served', async () => {
+    const res = await post('/mcp', call(MODERN_VERSION, 14), {
+      'mcp-protocol-version': MODERN_VERSION,
+      'mcp-method': 'tools/list',
+    });
+    assert.equal(res.status, 200, res.text);
+    assert.ok(Array.isArray(res.json?.result?.tools));
+    assert.equal(res.json?.result?.resultType, 'complete');
+  });
+});
+
 describe('DNS-rebinding protection: Host and Origin are checked', () => {
   it('refuses a foreign Origin with 403', async () => {
     const res = await post('/mcp', JSON.stringify(initialize()), { origin: 'http://evil.example' });
