@@ -28,6 +28,8 @@ export interface ServiceFixture {
   toolId: string;
   toolName: string;
   secrets: Record<string, string>;
+  /** The app's HTTP address when started with `listen` (the MCP gateway is at `${url}/mcp`). */
+  url?: string;
   /** Where the database runs, for the header line. */
   database: string;
   /** PIDs of this database's backends (for their CPU time when they run on this machine). */
@@ -44,6 +46,8 @@ export async function startServiceFixture(opts: {
   code: string;
   workers: number;
   maxConcurrency: number;
+  /** Listen on an ephemeral 127.0.0.1 port (for benchmarks through HTTP). */
+  listen?: boolean;
 }): Promise<ServiceFixture> {
   const external = Boolean(process.env.DATABASE_URL);
   const prepared = await prepareTestDatabase();
@@ -80,8 +84,14 @@ export async function startServiceFixture(opts: {
     // Loaded after the environment is set: configuration is validated while it loads.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createApp } = require('../src/bootstrap') as typeof import('../src/bootstrap');
-    app = await createApp();
-    await app.init();
+    const nest = await createApp();
+    app = nest;
+    let url: string | undefined;
+    if (opts.listen) {
+      await nest.listen(0, '127.0.0.1');
+      const address = nest.getHttpServer().address();
+      url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    } else await nest.init();
     const server = await app.get(ServersService).create({ name: 'bench', description: 'npm run bench' }, BENCH);
     const tool = await app
       .get(ToolsService)
@@ -107,6 +117,7 @@ export async function startServiceFixture(opts: {
       app,
       service,
       runtime: app.get(SandboxRuntime),
+      url,
       serverId: server.id,
       toolId: tool.id,
       toolName: tool.name,

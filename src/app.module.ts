@@ -16,6 +16,7 @@ import { SecretsModule } from './secrets/secrets.module';
 import { NetworkAccessModule } from './network-access/network-access.module';
 import { ExportModule } from './export/export.module';
 import { SandboxModule } from './sandbox/sandbox.module';
+import { McpModule } from './mcp/mcp.module';
 
 @Module({
   imports: [
@@ -36,6 +37,7 @@ import { SandboxModule } from './sandbox/sandbox.module';
     NetworkAccessModule,
     ExportModule,
     SandboxModule,
+    McpModule,
   ],
 })
 export class AppModule {}

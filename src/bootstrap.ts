@@ -7,6 +7,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { MCP_OPENAPI_PATHS, MCP_OPENAPI_TAG } from './mcp/http/mcp-openapi';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
 import { requestId } from './common/request-id';
@@ -87,6 +88,9 @@ export async function createApp(): Promise<NestFastifyApplication> {
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .build(),
   );
+  // The MCP gateway's routes are Fastify routes of their own (not controllers): listed by hand.
+  Object.assign(document.paths, MCP_OPENAPI_PATHS);
+  document.tags = [...(document.tags ?? []), MCP_OPENAPI_TAG];
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
   return app;
 }

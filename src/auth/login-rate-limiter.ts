@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import ipaddr from 'ipaddr.js';
 import { AppConfig } from '../config/app-config';
+import { clientKey } from '../common/client-key';
 import { DomainError } from '../common/errors';
 
 const WINDOW_MS = 60_000;
@@ -35,18 +35,4 @@ export class LoginRateLimiter {
     for (const [client, times] of this.attempts)
       if (!times.some((t) => now - t < WINDOW_MS)) this.attempts.delete(client);
   }
-}
-
-/**
- * The budget's owner: an IPv4 address, or an IPv6 /64 — one host usually holds a whole
- * /64 and could otherwise rotate its interface id for a fresh budget on every attempt.
- */
-function clientKey(address: string): string {
-  if (!ipaddr.isValid(address)) return address;
-  const ip = ipaddr.process(address);
-  if (ip.kind() === 'ipv4') return ip.toString();
-  return `${(ip as ipaddr.IPv6).parts
-    .slice(0, 4)
-    .map((p) => p.toString(16))
-    .join(':')}::/64`;
 }

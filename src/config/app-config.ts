@@ -21,6 +21,15 @@ export class AppConfig {
   readonly mode!: 'local' | 'remote';
   readonly serviceToken!: string | undefined;
   readonly publicUrl!: string;
+  /** The MCP gateway (/mcp): DNS-rebinding rules and 2025-era session limits. */
+  readonly mcp!: {
+    /** Host names accepted in the Host header besides loopback names and IP literals (lower case, no port). */
+    allowedHosts: string[];
+    /** Origins accepted besides loopback origins, CORS_ORIGINS and the public URL's origin. */
+    allowedOrigins: string[];
+    sessionIdleMs: number;
+    maxSessions: number;
+  };
   readonly sandbox!: {
     memoryMb: number;
     maxResultSize: number;
@@ -56,15 +65,15 @@ export class AppConfig {
         'MCPBOX_TEST_ALLOW_LOOPBACK=true: tool code may reach loopback addresses. Never use this outside tests.',
       );
     const port = env.PORT ?? 8000;
+    const mode = (env.MCPBOX_MODE ?? 'local') as AppConfig['mode'];
+    const publicUrl = (env.MCPBOX_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
     const config = Object.assign(new AppConfig(), {
       env: nodeEnv,
       port,
-      host: env.HOST ?? '0.0.0.0',
+      // Local mode has no auth on /mcp: listen on loopback unless told otherwise.
+      host: env.HOST ?? (mode === 'local' ? '127.0.0.1' : '0.0.0.0'),
       logLevel: env.LOG_LEVEL ?? 'info',
-      corsOrigins: (env.CORS_ORIGINS ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
+      corsOrigins: list(env.CORS_ORIGINS),
       dataDir,
       databaseUrl: env.DATABASE_URL,
       embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT ?? 5488,
@@ -72,9 +81,15 @@ export class AppConfig {
       jwtSecret,
       accessTokenMinutes: env.JWT_ACCESS_TOKEN_EXPIRE_MINUTES ?? 15,
       refreshTokenDays: env.JWT_REFRESH_TOKEN_EXPIRE_DAYS ?? 7,
-      mode: (env.MCPBOX_MODE ?? 'local') as AppConfig['mode'],
+      mode,
       serviceToken: env.MCPBOX_SERVICE_TOKEN,
-      publicUrl: (env.MCPBOX_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
+      publicUrl,
+      mcp: {
+        allowedHosts: list(env.MCP_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
+        allowedOrigins: list(env.MCP_ALLOWED_ORIGINS),
+        sessionIdleMs: (env.MCP_SESSION_IDLE_SECONDS ?? 1800) * 1000,
+        maxSessions: env.MCP_MAX_SESSIONS ?? 1000,
+      },
       sandbox: {
         memoryMb: env.SANDBOX_MEMORY_MB ?? 128,
         maxResultSize: env.SANDBOX_MAX_RESULT_SIZE ?? 1024 * 1024,
@@ -90,6 +105,14 @@ export class AppConfig {
     });
     return config;
   }
+}
+
+/** A comma-separated variable as its trimmed, non-empty parts. */
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function readVersion(): string {

@@ -34,6 +34,8 @@ describe('redaction of a secret cut by a size limit', () => {
     tool: {
       id: '00000000-0000-4000-8000-000000000002',
       name: 'leak',
+      description: '',
+      inputSchema: null,
       code,
       language: 'javascript',
       codeHash: codeHash('javascript', code),

@@ -6,13 +6,16 @@ import { notFound } from '../common/errors';
 import { MAX_TIMEOUT_MS } from '../common/limits';
 import { SecretsService } from '../secrets/secrets.service';
 import { Server, type AllowedHost } from '../servers/entities/server.entity';
-import { Tool, type ToolLanguage } from '../tools/entities/tool.entity';
+import { Tool, type JsonSchema, type ToolLanguage } from '../tools/entities/tool.entity';
 import { createRedactor, type Redactor } from './output-redaction';
 
 /** A tool as the sandbox runs it: the saved code and its effective limits. */
 export interface LoadedTool {
   id: string;
   name: string;
+  /** What the MCP gateway lists: the tool's description and input schema. */
+  description: string;
+  inputSchema: JsonSchema | null;
   code: string;
   language: ToolLanguage;
   codeHash: string;
@@ -50,6 +53,8 @@ export function loadedTool(tool: Tool, server: Pick<Server, 'defaultTimeoutMs'>)
   return {
     id: tool.id,
     name: tool.name,
+    description: tool.description,
+    inputSchema: tool.inputSchema,
     code,
     language: tool.language,
     codeHash: codeHash(tool.language, code),

@@ -26,7 +26,7 @@ import {
 } from './dto/sandbox.dto';
 import { ExecutionLogsService } from './execution-logs.service';
 import { createRedactor } from './output-redaction';
-import { loadedTool, RunningServers, ServerSnapshots, type RunningServer } from './running-servers';
+import { loadedTool, RunningServers, ServerSnapshots, type LoadedTool, type RunningServer } from './running-servers';
 import type { ExecutionOutcome, NetworkRules } from './runtime/contract';
 import { SandboxRuntime } from './runtime/sandbox-runtime';
 import { ToolExecutor, type ExecutionContext } from './tool-executor';
@@ -36,12 +36,15 @@ export interface TestCodeInput {
   arguments?: unknown;
 }
 
-/** A running server as the MCP gateway lists it. */
+/** A running server as the MCP gateway lists it: its loaded tools, by name. */
 export interface RunningServerInfo {
   serverId: string;
   serverName: string;
-  tools: string[];
+  tools: Pick<LoadedTool, 'name' | 'description' | 'inputSchema'>[];
 }
+
+/** Called after a running server was loaded, reloaded or unloaded (its visible tools may differ). */
+export type RunningChangeListener = (serverId: string) => void;
 
 const SYSTEM: Actor = { kind: 'admin', name: 'system' };
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -58,6 +61,7 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger(SandboxService.name);
   private readonly registry = new RunningServers();
+  private readonly runningListeners = new Set<RunningChangeListener>();
   private unsubscribe?: () => void;
 
   constructor(
@@ -168,10 +172,30 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
   runningServers(): RunningServerInfo[] {
     return this.registry.ids().flatMap((id) => {
       const entry = this.registry.get(id);
-      return entry
-        ? [{ serverId: id, serverName: entry.snapshot.serverName, tools: [...entry.snapshot.tools.keys()] }]
-        : [];
+      if (!entry) return [];
+      const tools = [...entry.snapshot.tools.values()].map(({ name, description, inputSchema }) => ({
+        name,
+        description,
+        inputSchema,
+      }));
+      return [{ serverId: id, serverName: entry.snapshot.serverName, tools }];
     });
+  }
+
+  /** Listens for changes of the running set (the MCP gateway's tool lists follow it); returns the unsubscribe. */
+  onRunningChange(listener: RunningChangeListener): () => void {
+    this.runningListeners.add(listener);
+    return () => this.runningListeners.delete(listener);
+  }
+
+  private runningChanged(serverId: string): void {
+    for (const listener of this.runningListeners) {
+      try {
+        listener(serverId);
+      } catch (err) {
+        this.log.warn({ err: errMessage(err), serverId }, 'A running-set listener failed');
+      }
+    }
   }
 
   // ── execution ────────────────────────────────────────────────────────────────────
@@ -255,6 +279,7 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
     // Starting a running server reloads it: the run (started_at, counters) carries on.
     if (previous) previous.snapshot = snapshot;
     else this.registry.set(serverId, { snapshot, startedAt: new Date(), executions: 0, errors: 0 });
+    this.runningChanged(serverId);
     const tools = [...snapshot.tools.keys()];
     await this.record(
       serverId,
@@ -271,6 +296,7 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
   private async unload(serverId: string, actor: Actor): Promise<void> {
     const server = await this.snapshots.server(serverId);
     const wasRunning = this.registry.delete(serverId);
+    if (wasRunning) this.runningChanged(serverId);
     await this.runtime
       .evictServer(serverId)
       .catch((err: unknown) =>
@@ -294,6 +320,7 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
       if (change.kind === 'deleted') return this.drop(serverId);
       try {
         entry.snapshot = await this.snapshots.load(serverId);
+        this.runningChanged(serverId);
       } catch (err) {
         if (err instanceof DomainError && err.kind === 'not_found') return this.drop(serverId);
         // The old snapshot stays in force; the failure is visible in the server's log.
@@ -308,7 +335,7 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
   }
 
   private async drop(serverId: string): Promise<void> {
-    this.registry.delete(serverId);
+    if (this.registry.delete(serverId)) this.runningChanged(serverId);
     await this.runtime.evictServer(serverId).catch(() => undefined);
   }
 

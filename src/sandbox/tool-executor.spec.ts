@@ -40,6 +40,8 @@ const target: ExecutionTarget = {
   tool: {
     id: '00000000-0000-4000-8000-000000000002',
     name: 'echo',
+    description: '',
+    inputSchema: null,
     code: 'export async function main(a) { return a }',
     language: 'javascript',
     codeHash: codeHash('javascript', 'x'),

@@ -52,6 +52,11 @@ export class ToolsService {
     return tool;
   }
 
+  /** The server's tool of that name, or null. */
+  async findByName(serverId: string, name: string): Promise<Tool | null> {
+    return this.tools.findOneBy({ serverId, name });
+  }
+
   /** A server's tools by name (without needing their code: callers map to the summary form). */
   async list(serverId: string, query: PaginationQueryDto = {}): Promise<Page<Tool>> {
     await this.servers.findOrFail(serverId);

@@ -1,0 +1,177 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { isLegacyRequest, type AuthInfo } from '@modelcontextprotocol/server';
+import { clientKey } from '../common/client-key';
+import { NAME_PATTERN } from '../common/limits';
+import { AppConfig } from '../config/app-config';
+import { SandboxService } from '../sandbox/sandbox.service';
+import { ServersService } from '../servers/servers.service';
+import { SettingsService } from '../settings/settings.service';
+import { JSON_RPC, requestIdOf, writeJsonRpcError } from './http/json-rpc-reply';
+import { OriginPolicy } from './http/origin-policy';
+import { RateLimiter } from './http/rate-limiter';
+import { LegacySessions } from './legacy-sessions';
+import { McpEvents } from './mcp-events';
+import type { McpScope } from './mcp-scope';
+import { identityAuthInfo } from './mcp-server-factory';
+import { ModernEndpoints } from './modern-endpoints';
+import { SandboxToolsProvider } from './sandbox-tools.provider';
+import { ToolCatalog } from './tool-catalog';
+
+export const SERVICE_TOKEN_HEADER = 'x-mcpbox-service-token';
+export const USER_EMAIL_HEADER = 'x-mcpbox-user-email';
+
+/** A body the HTTP layer could not take (the route's content-type parsers return it in place of the body). */
+export class BodyProblem {
+  constructor(
+    readonly problem: 'parse' | 'media-type',
+    readonly message = '',
+  ) {}
+}
+
+export interface GatewayRequest {
+  req: IncomingMessage & { auth?: AuthInfo };
+  res: ServerResponse;
+  /** The parsed JSON body, a BodyProblem, or undefined (GET, DELETE). */
+  body: unknown;
+  scope: McpScope;
+  /** The client's address as Fastify resolved it (trusted proxies applied). */
+  address: string;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * The MCP gateway's front door (SPEC §6): every `/mcp` request passes the DNS-rebinding
+ * check, the mode's authentication and the per-client rate limit, then goes to its era —
+ * 2025 sessions or the stateless 2026-07-28 handler. Every refusal is a JSON-RPC error
+ * that says why. Tool lists come from one catalog; when it changes, both eras hear it.
+ */
+@Injectable()
+export class McpGateway implements OnModuleInit, OnModuleDestroy {
+  private readonly origins: OriginPolicy;
+  private readonly limiter = new RateLimiter();
+  private readonly serviceTokenHash?: Buffer;
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly settings: SettingsService,
+    private readonly catalog: ToolCatalog,
+    private readonly sandboxTools: SandboxToolsProvider,
+    private readonly events: McpEvents,
+    private readonly legacy: LegacySessions,
+    private readonly modern: ModernEndpoints,
+    private readonly servers: ServersService,
+    private readonly sandbox: SandboxService,
+  ) {
+    this.origins = new OriginPolicy({
+      bindHost: config.host,
+      allowedHosts: config.mcp.allowedHosts,
+      allowedOrigins: [...config.mcp.allowedOrigins, ...config.corsOrigins],
+      publicUrl: config.publicUrl,
+    });
+    if (config.serviceToken) this.serviceTokenHash = sha256(config.serviceToken);
+  }
+
+  onModuleInit(): void {
+    this.catalog.register(this.sandboxTools);
+    this.unsubscribe = this.catalog.onListChanged((scopes) =>
+      this.events.publish({ kind: 'tools_list_changed', scopes }),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+
+  async handle({ req, res, body, scope, address }: GatewayRequest): Promise<void> {
+    const id = requestIdOf(body);
+    const refused = this.origins.refusal(req.headers.host, header(req, 'origin'));
+    if (refused) return writeJsonRpcError(res, 403, JSON_RPC.serverError, `Forbidden: ${refused}`, { id });
+
+    const email = header(req, USER_EMAIL_HEADER)?.trim().toLowerCase().slice(0, 320) || null;
+    if (this.config.mode === 'remote' && !this.validServiceToken(header(req, SERVICE_TOKEN_HEADER))) {
+      return writeJsonRpcError(
+        res,
+        401,
+        JSON_RPC.serverError,
+        'Unauthorized: a valid X-MCPbox-Service-Token header is required (remote mode)',
+        { id },
+      );
+    }
+
+    const retryAfter = this.limiter.take(email ?? `ip:${clientKey(address)}`, this.settings.get('mcp_rate_limit_rpm'));
+    if (retryAfter !== null) {
+      return writeJsonRpcError(
+        res,
+        429,
+        JSON_RPC.serverError,
+        `Rate limit exceeded (mcp_rate_limit_rpm = ${this.settings.get('mcp_rate_limit_rpm')} requests a minute per client); retry after ${retryAfter} s`,
+        { id, headers: { 'retry-after': String(retryAfter) } },
+      );
+    }
+
+    if (scope.kind === 'server' && !(await this.serverExists(scope.serverName))) {
+      return writeJsonRpcError(
+        res,
+        404,
+        JSON_RPC.serverError,
+        `Not found: no MCPBox server is named "${scope.serverName}"`,
+        { id },
+      );
+    }
+
+    if (body instanceof BodyProblem) {
+      if (body.problem === 'media-type') {
+        return writeJsonRpcError(
+          res,
+          415,
+          JSON_RPC.serverError,
+          'Unsupported Media Type: send the JSON-RPC message as application/json',
+        );
+      }
+      return writeJsonRpcError(res, 400, JSON_RPC.parseError, `Parse error: ${body.message}`);
+    }
+    if (req.method === 'POST' && body === undefined) {
+      return writeJsonRpcError(
+        res,
+        400,
+        JSON_RPC.parseError,
+        'Parse error: the request body must be a JSON-RPC message',
+      );
+    }
+
+    req.auth = identityAuthInfo({ email, address });
+    if (await this.isLegacy(req, body)) return this.legacy.handle({ req, res, body, scope });
+    return this.modern.handle(req, res, body, scope);
+  }
+
+  private validServiceToken(given: string | undefined): boolean {
+    if (!given || !this.serviceTokenHash) return false;
+    return timingSafeEqual(sha256(given), this.serviceTokenHash);
+  }
+
+  private async serverExists(name: string): Promise<boolean> {
+    if (!NAME_PATTERN.test(name)) return false;
+    if (this.sandbox.runningServers().some((s) => s.serverName === name)) return true;
+    return (await this.servers.findByName(name)) !== null;
+  }
+
+  /** The SDK's own era decision (2025 sessions vs 2026-07-28), from the headers and the parsed body. */
+  private isLegacy(req: IncomingMessage, body: unknown): Promise<boolean> {
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (typeof v === 'string') headers.set(k, v);
+      else if (Array.isArray(v)) for (const one of v) headers.append(k, one);
+    }
+    const probe = new Request(`http://mcp.local${req.url ?? '/mcp'}`, { method: req.method, headers });
+    return req.method === 'POST' ? isLegacyRequest(probe, body) : isLegacyRequest(probe);
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

@@ -1,0 +1,46 @@
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { SandboxModule } from '../sandbox/sandbox.module';
+import { ServersModule } from '../servers/servers.module';
+import { SettingsModule } from '../settings/settings.module';
+import { ToolsModule } from '../tools/tools.module';
+import { mcpRoutes } from './http/mcp-routes';
+import { LegacySessions } from './legacy-sessions';
+import { McpEvents } from './mcp-events';
+import { McpGateway } from './mcp-gateway.service';
+import { McpServerFactory } from './mcp-server-factory';
+import { ModernEndpoints } from './modern-endpoints';
+import { SandboxToolsProvider } from './sandbox-tools.provider';
+import { ToolAvailability } from './tool-availability';
+import { ToolCatalog } from './tool-catalog';
+
+/**
+ * The MCP gateway (SPEC §6): `/mcp` and `/mcp/{server}` in both protocol eras, serving
+ * the tool catalog's providers. Mounted on the app's own Fastify instance.
+ */
+@Module({
+  imports: [SandboxModule, ServersModule, ToolsModule, SettingsModule],
+  providers: [
+    McpEvents,
+    ToolCatalog,
+    SandboxToolsProvider,
+    ToolAvailability,
+    McpServerFactory,
+    LegacySessions,
+    ModernEndpoints,
+    McpGateway,
+  ],
+  exports: [ToolCatalog],
+})
+export class McpModule implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly gateway: McpGateway,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    await fastify.register(mcpRoutes(this.gateway));
+  }
+}

@@ -1,0 +1,72 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { BODY_LIMIT_BYTES } from '../common/limits';
+import { scopeKey, type McpScope } from './mcp-scope';
+import { McpEvents } from './mcp-events';
+import { McpServerFactory } from './mcp-server-factory';
+import { ToolCatalog } from './tool-catalog';
+
+interface Endpoint {
+  handler: McpHttpHandler;
+  node: NodeMcpRequestHandler;
+}
+
+/**
+ * The 2026-07-28 era on the gateway: stateless, one SDK handler per endpoint (`/mcp`, and
+ * each `/mcp/{server}` on first use), each building a server per request from the shared
+ * factory. Its `subscriptions/listen` streams hear `toolsListChanged` only for their own
+ * endpoint's list.
+ */
+@Injectable()
+export class ModernEndpoints implements OnModuleDestroy {
+  private readonly log = new Logger(ModernEndpoints.name);
+  private readonly endpoints = new Map<string, Endpoint>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly factory: McpServerFactory,
+    private readonly catalog: ToolCatalog,
+    events: McpEvents,
+  ) {
+    this.unsubscribe = events.subscribe((e) => this.toolsChanged(e.scopes));
+  }
+
+  handle(
+    req: IncomingMessage & { auth?: AuthInfo },
+    res: ServerResponse,
+    body: unknown,
+    scope: McpScope,
+  ): Promise<void> {
+    return this.endpoint(scope).node(req, res, body);
+  }
+
+  private toolsChanged(scopes: McpScope[]): void {
+    for (const scope of scopes) this.endpoints.get(scopeKey(scope))?.handler.notify.toolsChanged();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.unsubscribe();
+    await Promise.all([...this.endpoints.values()].map((e) => e.handler.close().catch(() => undefined)));
+    this.endpoints.clear();
+  }
+
+  private endpoint(scope: McpScope): Endpoint {
+    const key = scopeKey(scope);
+    let endpoint = this.endpoints.get(key);
+    if (!endpoint) {
+      const onerror = (err: Error) =>
+        this.log.debug({ err: err.message, endpoint: key }, 'MCP request refused or failed');
+      const handler = createMcpHandler(() => this.factory.build(scope, 'modern'), {
+        legacy: 'reject',
+        maxRequestBodySize: BODY_LIMIT_BYTES,
+        onerror,
+      });
+      endpoint = { handler, node: toNodeHandler(handler, { maxRequestBodySize: BODY_LIMIT_BYTES, onerror }) };
+      this.endpoints.set(key, endpoint);
+      this.catalog.watch(scope);
+    }
+    return endpoint;
+  }
+}

@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ADMIN, startApp, type TestApp } from '../support/app';
+import { connectMcp, ERAS, firstText, nextListChanged } from '../support/mcp';
+import { approveTool, createServerVia, createToolVia } from './sandbox-fixtures';
+
+let t: TestApp;
+let token: string;
+
+before(async () => {
+  t = await startApp();
+  await t.post('/auth/setup', ADMIN);
+  token = (await t.post('/auth/login', ADMIN)).body.access_token;
+});
+after(async () => t.close());
+
+describe('the MCP gateway serves approved tools of running servers in both eras', () => {
+  for (const era of ERAS) {
+    it(`${era}: lists, hears list_changed after an approval and start, and calls {server}__{tool}`, async () => {
+      const name = `gw_${era}`;
+      const client = await connectMcp(`${t.url}/mcp`, era);
+      assert.equal(client.getNegotiatedProtocolVersion(), era === 'modern' ? '2026-07-28' : '2025-11-25');
+      if (era === 'modern') await client.listen({ toolsListChanged: true });
+      const before = await client.listTools();
+      assert.ok(!before.tools.some((x) => x.name.startsWith(`${name}__`)));
+
+      const serverId = await createServerVia(t, token, name);
+      const tool = await createToolVia(t, token, serverId, {
+        name: 'add',
+        code: 'export async function main({ a, b }) { return { sum: a + b } }',
+        input_schema: {
+          type: 'object',
+          properties: { a: { type: 'number' }, b: { type: 'number' } },
+          required: ['a', 'b'],
+        },
+      });
+      await approveTool(t, token, tool.id);
+      const changed = nextListChanged(client);
+      const started = await t.post(`/api/sandbox/servers/${serverId}/start`, undefined, { token });
+      assert.equal(started.status, 200, started.text);
+      await changed;
+
+      const listed = await client.listTools();
+      const add = listed.tools.find((x) => x.name === `${name}__add`);
+      assert.ok(add, JSON.stringify(listed.tools.map((x) => x.name)));
+      assert.equal(add.description, 'a test tool');
+      const result = await client.callTool({ name: `${name}__add`, arguments: { a: 2, b: 3 } });
+      assert.equal(result.isError, undefined);
+      assert.deepEqual(result.structuredContent, { sum: 5 });
+      assert.equal(JSON.parse(firstText(result)).sum, 5);
+
+      const scoped = await connectMcp(`${t.url}/mcp/${name}`, era);
+      const own = await scoped.listTools();
+      assert.deepEqual(
+        own.tools.map((x) => x.name),
+        ['add'],
+      );
+      const direct = await scoped.callTool({ name: 'add', arguments: { a: 1, b: 1 } });
+      assert.deepEqual(direct.structuredContent, { sum: 2 });
+      await scoped.close();
+      await client.close();
+    });
+  }
+});
+
+describe('a tool the caller cannot call is the spec error naming it, with the reason', () => {
+  for (const era of ERAS) {
+    it(`${era}: draft, pending review, rejected, disabled, stopped server, unknown tool and server`, async () => {
+      const srv = `why_${era}`;
+      const serverId = await createServerVia(t, token, srv);
+      const mk = (name: string) =>
+        createToolVia(t, token, serverId, { name, code: 'export async function main() { return 1 }' });
+      const draft = await mk('drafty');
+      const pending = await mk('pending');
+      await t.post(`/api/approvals/tools/${pending.id}/action`, { action: 'submit_for_review' }, { token });
+      const rejected = await mk('rejected');
+      await t.post(`/api/approvals/tools/${rejected.id}/action`, { action: 'submit_for_review' }, { token });
+      await t.post(
+        `/api/approvals/tools/${rejected.id}/action`,
+        { action: 'reject', reason: 'uses too much memory' },
+        { token },
+      );
+      const disabled = await mk('off');
+      await approveTool(t, token, disabled.id);
+      await t.patch(`/api/tools/${disabled.id}`, { enabled: false }, { token });
+      const ready = await mk('ready');
+      await approveTool(t, token, ready.id);
+      void draft;
+
+      const client = await connectMcp(`${t.url}/mcp`, era);
+      const expectError = async (name: string, pattern: RegExp) => {
+        const err = await client.callTool({ name, arguments: {} }).then(
+          (r) => assert.fail(`${name} answered ${JSON.stringify(r)}`),
+          (e: { code?: number; message: string }) => e,
+        );
+        assert.equal(err.code, -32602, `${name}: ${err.message}`);
+        assert.match(err.message, pattern, name);
+        assert.match(err.message, new RegExp(`Unknown tool: ${name}`));
+      };
+      await expectError(`${srv}__drafty`, /draft: request publication \(mcpbox_request_publish\)/);
+      await expectError(`${srv}__pending`, /pending review; an admin must approve it before it can run/);
+      await expectError(`${srv}__rejected`, /rejected by an admin: uses too much memory/);
+      await expectError(`${srv}__off`, /disabled/);
+      await expectError(`${srv}__ready`, new RegExp(`Server "${srv}" is not running \\(status ready\\); start it`));
+      await expectError(`${srv}__nothing`, new RegExp(`Server "${srv}" has no tool named "nothing"`));
+      await expectError('nosuchserver__x', /No server matches the name/);
+      await expectError('plainname', /named \{server\}__\{tool\}/);
+      await client.close();
+
+      const scoped = await connectMcp(`${t.url}/mcp/${srv}`, era);
+      const err = await scoped.callTool({ name: 'pending', arguments: {} }).catch((e: Error) => e);
+      assert.match((err as Error).message, /pending review/);
+      await scoped.close();
+    });
+  }
+});
+
+describe('results: content blocks pass through, thrown errors are isError, the list is sorted', () => {
+  for (const era of ERAS) {
+    it(`${era}: text, JSON, image, resource, error; deterministic order`, async () => {
+      const srv = `res_${era}`;
+      const serverId = await createServerVia(t, token, srv);
+      const tools: Record<string, string> = {
+        zeta_text: 'export async function main() { return "plain" }',
+        alpha_json: 'export async function main() { return [1, 2] }',
+        mid_image:
+          'export async function main() { return { content: [{ type: "image", data: "aGk=", mimeType: "image/png" }, { type: "resource", resource: { uri: "test://r", text: "t", mimeType: "text/plain" } }] } }',
+        beta_throw: 'export async function main() { throw new TypeError("no good") }',
+      };
+      for (const [name, code] of Object.entries(tools))
+        await approveTool(t, token, (await createToolVia(t, token, serverId, { name, code })).id);
+      await t.post(`/api/sandbox/servers/${serverId}/start`, undefined, { token });
+      const client = await connectMcp(`${t.url}/mcp/${srv}`, era);
+      const listed = (await client.listTools()).tools.map((x) => x.name);
+      assert.deepEqual(listed, ['alpha_json', 'beta_throw', 'mid_image', 'zeta_text']);
+      const text = await client.callTool({ name: 'zeta_text', arguments: {} });
+      assert.deepEqual(text.content, [{ type: 'text', text: 'plain' }]);
+      const json = await client.callTool({ name: 'alpha_json', arguments: {} });
+      assert.equal(firstText(json), '[1,2]');
+      assert.equal(json.structuredContent, undefined, 'an array is not structured content (MCP wants an object)');
+      const image = await client.callTool({ name: 'mid_image', arguments: {} });
+      assert.deepEqual(image.content, [
+        { type: 'image', data: 'aGk=', mimeType: 'image/png' },
+        { type: 'resource', resource: { uri: 'test://r', text: 't', mimeType: 'text/plain' } },
+      ]);
+      const thrown = await client.callTool({ name: 'beta_throw', arguments: {} });
+      assert.equal(thrown.isError, true);
+      assert.match(firstText(thrown), /no good/);
+      assert.doesNotMatch(firstText(thrown), /at main|\.js:\d+/, 'no stack trace');
+      await client.close();
+    });
+  }
+
+  it('modern: server/discover names the server in result _meta and the cache hints are set', async () => {
+    const res = await fetch(`${t.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'server/discover',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'server/discover',
+        params: {
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientCapabilities': {},
+          },
+        },
+      }),
+    });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as any;
+    assert.equal(body.result._meta['io.modelcontextprotocol/serverInfo'].name, 'mcpbox');
+    assert.ok(body.result.supportedVersions.includes('2026-07-28'));
+    assert.equal(body.result.capabilities.tools.listChanged, true);
+    assert.equal(body.result.cacheScope, 'public');
+    assert.equal(typeof body.result.ttlMs, 'number');
+    assert.equal(body.result.resultType, 'complete');
+  });
+});
