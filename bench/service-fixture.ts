@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Actor } from '../src/common/actor';
+import { validateInput } from '../src/common/contract/validate-input';
+import { CreateServerDto } from '../src/servers/dto/server.dto';
 import { ExecutionLogsService } from '../src/sandbox/execution-logs.service';
 import { SandboxRuntime } from '../src/sandbox/runtime/sandbox-runtime';
 import { SandboxService } from '../src/sandbox/sandbox.service';
@@ -82,7 +84,9 @@ export async function startServiceFixture(opts: {
     const { createApp } = require('../src/bootstrap') as typeof import('../src/bootstrap');
     app = await createApp();
     await app.init();
-    const server = await app.get(ServersService).create({ name: 'bench', description: 'npm run bench' }, BENCH);
+    const server = await app
+      .get(ServersService)
+      .create(BENCH, validateInput(CreateServerDto, { name: 'bench', description: 'npm run bench' }));
     const tool = await app
       .get(ToolsService)
       .create(server.id, { name: opts.toolName, description: 'A trivial tool', code: opts.code }, BENCH, {

@@ -1,6 +1,5 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { invalid } from './errors';
 
@@ -9,20 +8,12 @@ export const MAX_PAGE_SIZE = 100;
 export const MAX_PAGE = 1_000_000;
 
 /**
- * A query value is a string: only plain decimal digits become a number. `0x10`, `1e3`,
- * `1.0` or a repeated parameter (an array) stay as they came and fail `@IsInt`, instead
- * of being coerced into some other page.
+ * `?page=1&page_size=50` (max 100), SPEC §2. Extend it for list filters. Over REST the
+ * validation pipe turns plain decimal digits into numbers (common/validation.ts).
  */
-export const QueryInt = () =>
-  Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value,
-  );
-
-/** `?page=1&page_size=50` (max 100), SPEC §2. Extend it for list filters. */
 export class PaginationQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE, default: 1 })
   @IsOptional()
-  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(MAX_PAGE)
@@ -30,7 +21,6 @@ export class PaginationQueryDto {
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
   @IsOptional()
-  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(MAX_PAGE_SIZE)

@@ -12,7 +12,9 @@ import { ServerChangesService } from '../server-changes/server-changes.service';
 import { Server } from '../servers/entities/server.entity';
 import { isUniqueViolation } from '../common/ids';
 import { nameProblem } from '../servers/server-rules';
+import { CreateServerDto } from '../servers/dto/server.dto';
 import { ServersService } from '../servers/servers.service';
+import { validateInput } from '../common/contract/validate-input';
 import { SettingsService } from '../settings/settings.service';
 import type { ToolLanguage } from '../tools/entities/tool.entity';
 import { ToolsService } from '../tools/tools.service';
@@ -151,10 +153,14 @@ export class ImportService {
     result: ImportResult,
   ): Promise<string | null> {
     const server = await this.item(tx, result, 'server', s.name, async () => {
-      const created = await this.servers.create(
-        { name: s.name, description: s.description, default_timeout_ms: s.default_timeout_ms },
-        actor,
+      const created = await this.servers.createIn(
         tx,
+        actor,
+        validateInput(CreateServerDto, {
+          name: s.name,
+          description: s.description,
+          default_timeout_ms: s.default_timeout_ms,
+        }),
       );
       // `imported` (SPEC §3): it exists, but nothing of it has been reviewed or started here yet.
       await tx.getRepository(Server).update({ id: created.id }, { status: 'imported' });

@@ -4,21 +4,26 @@ import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
 import { conflict, notFound } from '../common/errors';
+import { isUniqueViolation } from '../common/ids';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { Tool } from '../tools/entities/tool.entity';
+import {
+  mapServer,
+  mapServerDetail,
+  type CreateServerDto,
+  type ServerDetailDto,
+  type ServerDto,
+  type UpdateServerDto,
+} from './dto/server.dto';
 import { Server } from './entities/server.entity';
-import { checkUuid, isUniqueViolation } from '../common/ids';
-import { checkServerInput, type CreateServerInput, type UpdateServerInput } from './server-rules';
 
-export interface ServerWithCount {
-  server: Server;
-  toolCount: number;
-}
+const nameTaken = (name: string) => conflict(`A server named "${name}" already exists`);
 
 /**
- * Servers: the named groups of tools the MCP gateway exposes as `{server}__{tool}`. One
- * code path for the Admin API and the MCP management tools.
+ * Servers: the named groups of tools the MCP gateway exposes as `{server}__{tool}`. Every
+ * operation takes the caller and its validated input and answers with its view: the Admin
+ * API and the MCP management tools call the same methods.
  */
 @Injectable()
 export class ServersService {
@@ -30,7 +35,10 @@ export class ServersService {
     private readonly changes: ServerChangesService,
   ) {}
 
-  async list(query: PaginationQueryDto = {}): Promise<Page<ServerWithCount>> {
+  // ── operations ────────────────────────────────────────────────────────────────────
+
+  /** Servers by name, each with its tool count. */
+  async list(_actor: Actor, query: PaginationQueryDto): Promise<Page<ServerDto>> {
     const req = pageRequest(query);
     const [servers, total] = await this.servers.findAndCount({
       order: { name: 'ASC' },
@@ -39,120 +47,59 @@ export class ServersService {
     });
     const counts = await this.toolCounts(servers.map((s) => s.id));
     return toPage(
-      servers.map((server) => ({ server, toolCount: counts.get(server.id) ?? 0 })),
+      servers.map((s) => mapServer(s, counts.get(s.id) ?? 0)),
       total,
       req,
     );
   }
 
-  /**
-   * The server, or a 404-kind error; `manager` reads inside a caller's transaction, and
-   * `lock` (with a manager) holds the row until it ends, serialising work on one server.
-   */
-  async findOrFail(id: string, manager?: EntityManager, opts: { lock?: boolean } = {}): Promise<Server> {
-    checkUuid(id, 'server_id');
-    const repo = manager ? manager.getRepository(Server) : this.servers;
-    const server = await repo.findOne({
-      where: { id },
-      ...(manager && opts.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-    });
-    if (!server) throw notFound('Server', id);
-    return server;
-  }
-
-  async findByName(name: string, manager?: EntityManager): Promise<Server | null> {
-    return (manager ? manager.getRepository(Server) : this.servers).findOneBy({ name });
-  }
-
-  /** The server with its tools (ordered by name). */
-  async get(id: string): Promise<{ server: Server; tools: Tool[] }> {
+  /** The server with its tools (by name, without their code). */
+  async get(_actor: Actor, id: string): Promise<ServerDetailDto> {
     const server = await this.findOrFail(id);
     const tools = await this.tools.find({ where: { serverId: id }, order: { name: 'ASC' } });
-    return { server, tools };
+    return mapServerDetail(server, tools);
   }
 
-  /**
-   * Creates a server. With `manager` it runs inside the caller's transaction (import) and
-   * the caller publishes any change after its commit.
-   */
-  async create(input: CreateServerInput, actor: Actor, manager?: EntityManager): Promise<Server> {
-    checkServerInput(input, false);
-    const run = async (tx: EntityManager): Promise<Server> => {
-      if (await this.findByName(input.name, tx)) throw conflict(`A server named "${input.name}" already exists`);
-      const repo = tx.getRepository(Server);
-      const server = await repo
-        .save(
-          repo.create({
-            name: input.name,
-            description: input.description ?? null,
-            defaultTimeoutMs: input.default_timeout_ms ?? 30000,
-            status: 'ready',
-            allowedHosts: [],
-          }),
-        )
-        .catch((err: unknown) => {
-          throw isUniqueViolation(err) ? conflict(`A server named "${input.name}" already exists`) : err;
-        });
-      await this.activity.record(
-        {
-          logType: 'audit',
-          message: `Server ${server.name} created by ${actor.name}`,
-          details: { actor: actor.name, actor_kind: actor.kind, server_id: server.id },
-          serverId: server.id,
-        },
-        tx,
-      );
-      return server;
-    };
-    return manager ? run(manager) : this.db.transaction(run);
+  async create(actor: Actor, dto: CreateServerDto): Promise<ServerDto> {
+    const server = await this.db.transaction((tx) => this.insert(tx, actor, dto));
+    return mapServer(server, 0);
   }
 
-  async update(id: string, input: UpdateServerInput, actor: Actor): Promise<ServerWithCount> {
-    checkServerInput(input, true);
+  async update(actor: Actor, id: string, dto: UpdateServerDto): Promise<ServerDto> {
     const server = await this.db.transaction(async (tx) => {
       const repo = tx.getRepository(Server);
-      const current = await repo.findOne({
-        where: { id: checkUuid(id, 'server_id') },
-        lock: { mode: 'pessimistic_write' },
-      });
+      const current = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!current) throw notFound('Server', id);
       const changed: string[] = [];
-      if (input.name !== undefined && input.name !== current.name) {
-        const clash = await this.findByName(input.name, tx);
-        if (clash) throw conflict(`A server named "${input.name}" already exists`);
-        current.name = input.name;
+      if (dto.name !== undefined && dto.name !== current.name) {
+        if (await this.findByName(dto.name, tx)) throw nameTaken(dto.name);
+        current.name = dto.name;
         changed.push('name');
       }
-      if (input.description !== undefined && input.description !== current.description) {
-        current.description = input.description;
+      if (dto.description !== undefined && dto.description !== current.description) {
+        current.description = dto.description;
         changed.push('description');
       }
-      if (input.default_timeout_ms !== undefined && input.default_timeout_ms !== current.defaultTimeoutMs) {
-        current.defaultTimeoutMs = input.default_timeout_ms;
+      if (dto.default_timeout_ms !== undefined && dto.default_timeout_ms !== current.defaultTimeoutMs) {
+        current.defaultTimeoutMs = dto.default_timeout_ms;
         changed.push('default_timeout_ms');
       }
       if (!changed.length) return current;
       const saved = await repo.save(current).catch((err: unknown) => {
-        throw isUniqueViolation(err) ? conflict(`A server named "${input.name}" already exists`) : err;
+        throw isUniqueViolation(err) ? nameTaken(current.name) : err;
       });
-      await this.activity.record(
-        {
-          logType: 'audit',
-          message: `Server ${saved.name} updated by ${actor.name}: ${changed.join(', ')}`,
-          details: { actor: actor.name, actor_kind: actor.kind, changed },
-          serverId: saved.id,
-        },
-        tx,
-      );
+      await this.audit(tx, actor, saved, `Server ${saved.name} updated by ${actor.name}: ${changed.join(', ')}`, {
+        changed,
+      });
       return saved;
     });
     // A rename changes the visible `{server}__{tool}` names; a timeout change applies to the next call.
     await this.changes.publish({ serverId: server.id, kind: 'server' });
-    return { server, toolCount: (await this.toolCounts([server.id])).get(server.id) ?? 0 };
+    return mapServer(server, (await this.toolCounts([server.id])).get(server.id) ?? 0);
   }
 
   /** Deletes the server; its tools, versions, secrets, sources, requests and logs go with it (FK cascades). */
-  async delete(id: string, actor: Actor): Promise<void> {
+  async delete(actor: Actor, id: string): Promise<void> {
     const server = await this.findOrFail(id);
     await this.db.transaction(async (tx) => {
       await tx.getRepository(Server).delete({ id: server.id });
@@ -167,6 +114,65 @@ export class ServersService {
       );
     });
     await this.changes.publish({ serverId: server.id, kind: 'deleted' });
+  }
+
+  // ── for other features ────────────────────────────────────────────────────────────
+
+  /**
+   * The server, or a 404-kind error; `manager` reads inside a caller's transaction, and
+   * `lock` (with a manager) holds the row until it ends, serialising work on one server.
+   */
+  async findOrFail(id: string, manager?: EntityManager, opts: { lock?: boolean } = {}): Promise<Server> {
+    const repo = manager ? manager.getRepository(Server) : this.servers;
+    const server = await repo.findOne({
+      where: { id },
+      ...(manager && opts.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
+    if (!server) throw notFound('Server', id);
+    return server;
+  }
+
+  async findByName(name: string, manager?: EntityManager): Promise<Server | null> {
+    return (manager ? manager.getRepository(Server) : this.servers).findOneBy({ name });
+  }
+
+  /** Creates a server inside the caller's transaction (import); the caller publishes after its commit. */
+  async createIn(tx: EntityManager, actor: Actor, dto: CreateServerDto): Promise<ServerDto> {
+    return mapServer(await this.insert(tx, actor, dto), 0);
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────────────
+
+  private async insert(tx: EntityManager, actor: Actor, dto: CreateServerDto): Promise<Server> {
+    if (await this.findByName(dto.name, tx)) throw nameTaken(dto.name);
+    const repo = tx.getRepository(Server);
+    const server = await repo
+      .save(
+        repo.create({
+          name: dto.name,
+          description: dto.description ?? null,
+          defaultTimeoutMs: dto.default_timeout_ms ?? 30000,
+          status: 'ready',
+          allowedHosts: [],
+        }),
+      )
+      .catch((err: unknown) => {
+        throw isUniqueViolation(err) ? nameTaken(dto.name) : err;
+      });
+    await this.audit(tx, actor, server, `Server ${server.name} created by ${actor.name}`, { server_id: server.id });
+    return server;
+  }
+
+  private audit(tx: EntityManager, actor: Actor, server: Server, message: string, details: Record<string, unknown>) {
+    return this.activity.record(
+      {
+        logType: 'audit',
+        message,
+        details: { actor: actor.name, actor_kind: actor.kind, ...details },
+        serverId: server.id,
+      },
+      tx,
+    );
   }
 
   private async toolCounts(ids: string[]): Promise<Map<string, number>> {

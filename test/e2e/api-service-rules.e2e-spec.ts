@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ToolApprovalsService } from '../../src/approvals/tool-approvals.service';
 import type { Actor } from '../../src/common/actor';
+import { validateInput } from '../../src/common/contract/validate-input';
+import { CreateServerDto } from '../../src/servers/dto/server.dto';
 import { ServersService } from '../../src/servers/servers.service';
+import { PaginationQueryDto } from '../../src/common/pagination';
 import { SettingsService } from '../../src/settings/settings.service';
 import { ToolVersionsService } from '../../src/tools/tool-versions.service';
 import { ToolsService } from '../../src/tools/tools.service';
@@ -44,16 +47,23 @@ describe('services: the rules hold on the MCP path', () => {
       { page_size: 101 },
       { page_size: Number.NaN },
     ]) {
-      await assert.rejects(servers.list(query as never), { kind: 'invalid', message: /page/ }, JSON.stringify(query));
+      await assert.rejects(
+        async () => servers.list(LLM, validateInput(PaginationQueryDto, query)),
+        { kind: 'invalid', message: /page/ },
+        JSON.stringify(query),
+      );
       await assert.rejects(approvals.listQueue(query as never), { kind: 'invalid', message: /page/ });
     }
     await assert.rejects(approvals.listQueue({ search: 'a\u0000' }), { kind: 'invalid', message: /search/ });
     const tables = ['servers', 'tools', 'tool_versions', 'activity_logs'];
     const before = await Promise.all(tables.map(count));
-    await assert.rejects(servers.create({ name: 'nul', description: 'a\u0000' }, LLM), {
-      kind: 'invalid',
-      message: /description.*NUL/,
-    });
+    await assert.rejects(
+      async () => servers.create(LLM, validateInput(CreateServerDto, { name: 'nul', description: 'a\u0000' })),
+      {
+        kind: 'invalid',
+        message: /description.*NUL/,
+      },
+    );
     const base = { name: 'nul', description: 'd', code: CODE };
     await assert.rejects(tools.create(serverId, { ...base, description: 'a\u0000' }, LLM), {
       kind: 'invalid',

@@ -1,6 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
-import { QueryInt } from '../../common/pagination';
 import { CHANGE_SOURCES, type ChangeSource, type ToolVersion } from '../entities/tool-version.entity';
 import type { JsonSchema } from '../entities/tool.entity';
 import { MAX_VERSION_NUMBER, type VersionComparison } from '../tool-versions.service';
@@ -8,13 +7,11 @@ import { VERSIONED_FIELDS, type VersionedField } from '../tool-version-snapshot'
 
 export class CompareVersionsQueryDto {
   @ApiProperty({ minimum: 1, maximum: MAX_VERSION_NUMBER, description: 'The older version number' })
-  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(MAX_VERSION_NUMBER)
   from: number;
   @ApiProperty({ minimum: 1, maximum: MAX_VERSION_NUMBER, description: 'The newer version number' })
-  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(MAX_VERSION_NUMBER)

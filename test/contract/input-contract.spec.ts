@@ -1,0 +1,107 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Type } from '@nestjs/common';
+import { IntersectionType } from '@nestjs/swagger';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { ServerIdDto } from '../../src/common/contract/ids.dto';
+import { inputJsonSchema } from '../../src/common/contract/input-json-schema';
+import { validateInput } from '../../src/common/contract/validate-input';
+import { PaginationQueryDto } from '../../src/common/pagination';
+import { CreateServerDto, UpdateServerDto } from '../../src/servers/dto/server.dto';
+
+/**
+ * For every input DTO of a service operation (what the Admin API validates and what the MCP
+ * management tools will publish as `inputSchema`): the generated JSON Schema and
+ * `validateInput` agree on good and bad samples. `stricter` lists inputs the validator
+ * refuses for a reason JSON Schema cannot state (UTF-8 bytes, the inner rules of a host
+ * or of a tool's input schema); the schema says as much of the rule as it can.
+ */
+interface Case {
+  dto: Type<object>;
+  good: unknown[];
+  bad: unknown[];
+  stricter?: unknown[];
+}
+
+const ID = '3f2b8a1e-5c4d-4e6f-9a8b-7c6d5e4f3a2b';
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
+addFormats(ajv);
+
+const validatorAccepts = (dto: Type<object>, value: unknown): boolean => {
+  try {
+    validateInput(dto, value);
+    return true;
+  } catch (err) {
+    if ((err as { kind?: string }).kind !== 'invalid') throw err;
+    return false;
+  }
+};
+
+const CASES: Record<string, Case> = {
+  CreateServerDto: {
+    dto: CreateServerDto,
+    good: [
+      { name: 'weather' },
+      { name: 'w_2', description: null, default_timeout_ms: 1000 },
+      { name: 'a', description: 'd' },
+    ],
+    bad: [
+      {},
+      { name: 'Weather' },
+      { name: '' },
+      { name: 'a'.repeat(65) },
+      { name: 'ok', description: 5 },
+      { name: 'ok', description: 'a\u0000' },
+      { name: 'ok', default_timeout_ms: 999 },
+      { name: 'ok', default_timeout_ms: 1500.5 },
+      { name: 'ok', default_timeout_ms: null },
+      { name: 'ok', extra: true },
+    ],
+  },
+  UpdateServerDto: {
+    dto: UpdateServerDto,
+    good: [{ name: 'renamed' }, { description: null }, { default_timeout_ms: 300000 }],
+    bad: [{}, { name: null }, { name: 'Bad' }, { default_timeout_ms: 300001 }, { other: 1 }],
+  },
+  PaginationQueryDto: {
+    dto: PaginationQueryDto,
+    good: [{}, { page: 1, page_size: 100 }, { page: 1000000 }, { page: null }],
+    bad: [{ page: 0 }, { page: 1.5 }, { page: '2' }, { page_size: 101 }, { page: 1e20 }, { search: 'x' }],
+  },
+  'ServerIdDto & UpdateServerDto': {
+    dto: IntersectionType(ServerIdDto, UpdateServerDto),
+    good: [
+      { server_id: ID, name: 'x' },
+      { server_id: ID.toUpperCase(), description: 'd' },
+    ],
+    bad: [{ server_id: ID }, { name: 'x' }, { server_id: 'nope', name: 'x' }, { server_id: ID, name: 'x', id: ID }],
+  },
+};
+
+describe('operation inputs: the JSON Schema and the validator agree', () => {
+  for (const [name, c] of Object.entries(CASES)) {
+    it(name, () => {
+      const check = ajv.compile(inputJsonSchema(c.dto));
+      for (const sample of c.good) {
+        assert.equal(validatorAccepts(c.dto, sample), true, `validator refuses good ${JSON.stringify(sample)}`);
+        assert.equal(
+          check(sample),
+          true,
+          `schema refuses good ${JSON.stringify(sample)}: ${ajv.errorsText(check.errors)}`,
+        );
+      }
+      for (const sample of c.bad) {
+        const shown = JSON.stringify(sample)?.slice(0, 100);
+        assert.equal(validatorAccepts(c.dto, sample), false, `validator accepts bad ${shown}`);
+        assert.equal(check(sample), false, `schema accepts bad ${shown}`);
+      }
+      for (const sample of c.stricter ?? []) {
+        const shown = JSON.stringify(sample)?.slice(0, 100);
+        assert.equal(validatorAccepts(c.dto, sample), false, `validator accepts ${shown}`);
+        assert.equal(check(sample), true, `schema refuses ${shown}: move it to bad`);
+      }
+    });
+  }
+});
