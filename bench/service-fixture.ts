@@ -13,6 +13,7 @@ import { DataSource } from 'typeorm';
 import type { Actor } from '../src/common/actor';
 import { validateInput } from '../src/common/contract/validate-input';
 import { CreateServerDto } from '../src/servers/dto/server.dto';
+import { CreateToolDto } from '../src/tools/dto/tool.dto';
 import { ExecutionLogsService } from '../src/sandbox/execution-logs.service';
 import { SandboxRuntime } from '../src/sandbox/runtime/sandbox-runtime';
 import { SandboxService } from '../src/sandbox/sandbox.service';
@@ -89,9 +90,12 @@ export async function startServiceFixture(opts: {
       .create(BENCH, validateInput(CreateServerDto, { name: 'bench', description: 'npm run bench' }));
     const tool = await app
       .get(ToolsService)
-      .create(server.id, { name: opts.toolName, description: 'A trivial tool', code: opts.code }, BENCH, {
-        approvalStatus: 'approved',
-      });
+      .create(
+        BENCH,
+        server.id,
+        validateInput(CreateToolDto, { name: opts.toolName, description: 'A trivial tool', code: opts.code }),
+        { approvalStatus: 'approved' },
+      );
     const secrets = { API_KEY: `bench-${randomBytes(12).toString('hex')}` };
     const secretsService = app.get(SecretsService);
     for (const [key, value] of Object.entries(secrets)) {

@@ -13,11 +13,9 @@ import { adminActor } from '../common/actor';
 import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
 import { ApiPageResponse, type Page } from '../common/pagination';
 import { uuidParam } from '../common/uuid-param';
-import { mapTool, ToolDto } from '../tools/dto/tool.dto';
+import { ToolDto } from '../tools/dto/tool.dto';
 import {
   ApprovalStatsDto,
-  mapApprovalStats,
-  mapToolApproval,
   RevokeToolDto,
   ToolActionDto,
   ToolApprovalDto,
@@ -36,17 +34,16 @@ export class ApprovalsController {
   @Get('stats')
   @ApiOperation({ summary: 'Counts per queue and status' })
   @ApiOkResponse({ type: ApprovalStatsDto })
-  async stats(): Promise<ApprovalStatsDto> {
-    return mapApprovalStats(await this.tools.stats());
+  stats(@CurrentUser() user: AuthUser): Promise<ApprovalStatsDto> {
+    return this.tools.stats(adminActor(user.username));
   }
 
   @Get('tools')
   @ApiOperation({ summary: 'The tool approval queue (default status pending_review, oldest request first)' })
   @ApiPageResponse(ToolApprovalDto)
   @ApiBadRequestResponse({ description: 'Unknown status; search longer than 200; page or page_size out of range' })
-  async queue(@Query() query: ToolQueueQueryDto): Promise<Page<ToolApprovalDto>> {
-    const page = await this.tools.listQueue(query);
-    return { ...page, items: page.items.map(mapToolApproval) };
+  queue(@Query() query: ToolQueueQueryDto, @CurrentUser() user: AuthUser): Promise<Page<ToolApprovalDto>> {
+    return this.tools.listQueue(adminActor(user.username), query);
   }
 
   @Post('tools/:id/action')
@@ -66,12 +63,12 @@ export class ApprovalsController {
     description:
       'The tool is not in a state this action applies to (the message says which), or it was edited since the reviewed version',
   })
-  async act(
+  act(
     @Param('id', uuidParam('id')) id: string,
     @Body() dto: ToolActionDto,
     @CurrentUser() user: AuthUser,
   ): Promise<ToolDto> {
-    return mapTool(await this.tools.act(id, { ...dto }, adminActor(user.username)));
+    return this.tools.act(adminActor(user.username), id, dto);
   }
 
   @Post('tools/:id/revoke')
@@ -83,11 +80,11 @@ export class ApprovalsController {
   @ApiNotFoundResponse({ description: 'No such tool' })
   @ApiConflictResponse({ description: 'The tool is not approved' })
   @ApiForbiddenResponse({ description: 'Only an admin may revoke' })
-  async revoke(
+  revoke(
     @Param('id', uuidParam('id')) id: string,
     @Body() dto: RevokeToolDto,
     @CurrentUser() user: AuthUser,
   ): Promise<ToolDto> {
-    return mapTool(await this.tools.revoke(id, adminActor(user.username), dto?.reason));
+    return this.tools.revoke(adminActor(user.username), id, dto);
   }
 }

@@ -4,48 +4,37 @@ import { Brackets, DataSource, Repository, type ObjectLiteral } from 'typeorm';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
 import { conflict, forbidden, invalid, notFound } from '../common/errors';
-import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
+import { pageRequest, toPage, type Page } from '../common/pagination';
 import { ServerChangesService } from '../server-changes/server-changes.service';
-import { checkUuid } from '../common/ids';
 import { SettingsService } from '../settings/settings.service';
-import { APPROVAL_STATUSES, Tool, type ApprovalStatus } from '../tools/entities/tool.entity';
+import { mapTool, type ToolDto } from '../tools/dto/tool.dto';
+import { APPROVAL_STATUSES, Tool } from '../tools/entities/tool.entity';
+import {
+  mapApprovalStats,
+  mapToolApproval,
+  type ApprovalStatsDto,
+  type ApproveToolInput,
+  type RejectToolInput,
+  type RequestPublishDto,
+  type RevokeToolDto,
+  type ToolActionDto,
+  type ToolApprovalDto,
+  type ToolQueueQueryDto,
+} from './dto/tool-approval.dto';
 import { ModuleRequest } from './entities/module-request.entity';
 import { NetworkAccessRequest } from './entities/network-access-request.entity';
-import { REQUEST_STATUSES, type RequestStatus } from './entities/request-status';
-import { AUTO_APPROVER, checkDecision, toPendingReview, type ToolDecision } from './tool-approval-state';
+import { REQUEST_STATUSES } from './entities/request-status';
+import {
+  AUTO_APPROVER,
+  checkActionFields,
+  checkDecision,
+  toPendingReview,
+  type ToolDecision,
+} from './tool-approval-state';
 
-export const TOOL_ACTIONS = ['approve', 'reject', 'submit_for_review'] as const;
-export type ToolAction = (typeof TOOL_ACTIONS)[number];
-
-export interface ToolActionInput {
-  action: ToolAction;
-  reason?: string;
-  notes?: string;
-  /** approve/reject: the current_version the reviewer read; a later edit makes the decision a 409. */
-  version?: number;
-}
-
-export interface ToolQueueQuery extends PaginationQueryDto {
-  /** Default pending_review; 'all' for every state. */
-  status?: ApprovalStatus | 'all';
-  /** Case-insensitive, over tool name, tool description and server name. */
-  search?: string;
-}
-
-export interface ApprovalStats {
-  tools: Record<ApprovalStatus, number>;
-  modules: Record<RequestStatus, number>;
-  network: Record<RequestStatus, number>;
-}
-
-const MAX_TEXT = 2000;
-const ACTION_FIELDS = ['reason', 'notes', 'version'] as const;
-const FIELDS_OF: Record<ToolAction, readonly (typeof ACTION_FIELDS)[number][]> = {
-  approve: ['notes', 'version'],
-  reject: ['reason', 'version'],
-  submit_for_review: ['notes'],
-};
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+/** Blank text is no text. */
+const text = (value: string | null | undefined): string | undefined => value?.trim() || undefined;
 
 /**
  * The tool approval queue (SPEC §8). `requestPublish` is what an LLM may call; approve,
@@ -65,44 +54,42 @@ export class ToolApprovalsService {
   ) {}
 
   /** Submit for review (draft or rejected → pending_review); under auto_approve it is approved at once. */
-  async requestPublish(toolId: string, notes: string | undefined, actor: Actor): Promise<Tool> {
-    const text = optionalText(notes, 'notes');
+  async requestPublish(actor: Actor, toolId: string, dto: RequestPublishDto): Promise<ToolDto> {
+    const notes = text(dto.notes);
     return this.decide(toolId, 'submit_for_review', actor, (tool, now) => {
       toPendingReview(tool, now);
-      tool.publishNotes = text ?? null;
+      tool.publishNotes = notes ?? null;
       if (this.settings.get('tool_approval_mode') === 'auto_approve') {
         approveNow(tool, AUTO_APPROVER, now);
         return {
           message: `Tool ${tool.name} submitted by ${actor.name} and approved at once (tool_approval_mode=auto_approve)`,
-          details: { notes: text ?? null, auto_approved: true },
+          details: { notes: notes ?? null, auto_approved: true },
         };
       }
-      return { message: `Tool ${tool.name} submitted for review by ${actor.name}`, details: { notes: text ?? null } };
+      return { message: `Tool ${tool.name} submitted for review by ${actor.name}`, details: { notes: notes ?? null } };
     });
   }
 
-  async approve(toolId: string, actor: Actor, notes?: string, version?: number): Promise<Tool> {
+  async approve(actor: Actor, toolId: string, dto: ApproveToolInput): Promise<ToolDto> {
     adminOnly(actor, 'approve');
-    const text = optionalText(notes, 'notes');
-    checkReviewedVersion(version);
+    const notes = text(dto.notes);
     return this.decide(toolId, 'approve', actor, (tool, now) => {
-      sameVersion(tool, version, 'approve');
+      sameVersion(tool, dto.version, 'approve');
       approveNow(tool, actor.name, now);
       return {
         message: `Tool ${tool.name} approved by ${actor.name}`,
-        details: { reviewer: actor.name, notes: text ?? null },
+        details: { reviewer: actor.name, notes: notes ?? null },
       };
     });
   }
 
-  async reject(toolId: string, reason: string | undefined, actor: Actor, version?: number): Promise<Tool> {
+  async reject(actor: Actor, toolId: string, dto: RejectToolInput): Promise<ToolDto> {
     adminOnly(actor, 'reject');
-    const why = optionalText(reason, 'reason');
+    const why = text(dto.reason);
     if (!why)
       throw invalid('reason is required to reject a tool (tell the author what to change)', { fields: ['reason'] });
-    checkReviewedVersion(version);
     return this.decide(toolId, 'reject', actor, (tool) => {
-      sameVersion(tool, version, 'reject');
+      sameVersion(tool, dto.version, 'reject');
       tool.approvalStatus = 'rejected';
       tool.rejectionReason = why;
       tool.approvedAt = null;
@@ -115,9 +102,9 @@ export class ToolApprovalsService {
   }
 
   /** approved → pending_review; the sandbox unloads it when the change is published. */
-  async revoke(toolId: string, actor: Actor, reason?: string): Promise<Tool> {
+  async revoke(actor: Actor, toolId: string, dto: RevokeToolDto): Promise<ToolDto> {
     adminOnly(actor, 'revoke');
-    const why = optionalText(reason, 'reason');
+    const why = text(dto.reason);
     return this.decide(toolId, 'revoke', actor, (tool, now) => {
       toPendingReview(tool, now);
       return {
@@ -128,41 +115,24 @@ export class ToolApprovalsService {
   }
 
   /** The `POST /api/approvals/tools/{id}/action` dispatcher; a field the action does not use is a 400, not dropped. */
-  async act(toolId: string, input: ToolActionInput, actor: Actor): Promise<Tool> {
-    const unused = TOOL_ACTIONS.includes(input.action)
-      ? ACTION_FIELDS.filter((f) => input[f] !== undefined && !FIELDS_OF[input.action].includes(f))
-      : [];
-    if (unused.length)
-      throw invalid(
-        `${unused.join(', ')} does not apply to ${input.action} (it takes ${FIELDS_OF[input.action].join(', ')})`,
-        { fields: unused },
-      );
-    switch (input.action) {
+  async act(actor: Actor, toolId: string, dto: ToolActionDto): Promise<ToolDto> {
+    checkActionFields(dto);
+    switch (dto.action) {
       case 'approve':
-        return this.approve(toolId, actor, input.notes, input.version);
+        return this.approve(actor, toolId, dto);
       case 'reject':
-        return this.reject(toolId, input.reason, actor, input.version);
+        return this.reject(actor, toolId, dto);
       case 'submit_for_review':
-        return this.requestPublish(toolId, input.notes, actor);
-      default:
-        throw invalid(`action must be one of ${TOOL_ACTIONS.join(', ')}`, { fields: ['action'] });
+        return this.requestPublish(actor, toolId, dto);
     }
   }
 
   /** The queue, with each tool's server loaded (for its name); oldest request first. */
-  async listQueue(query: ToolQueueQuery = {}): Promise<Page<Tool>> {
+  async listQueue(_actor: Actor, query: ToolQueueQueryDto): Promise<Page<ToolApprovalDto>> {
     const status = query.status ?? 'pending_review';
-    if (status !== 'all' && !APPROVAL_STATUSES.includes(status))
-      throw invalid(`status must be one of ${[...APPROVAL_STATUSES, 'all'].join(', ')}`, { fields: ['status'] });
     const req = pageRequest(query);
     const qb = this.tools.createQueryBuilder('tool').innerJoinAndSelect('tool.server', 'server');
     if (status !== 'all') qb.andWhere('tool.approvalStatus = :status', { status });
-    if (
-      query.search !== undefined &&
-      (typeof query.search !== 'string' || query.search.length > 200 || query.search.includes('\u0000'))
-    ) {
-      throw invalid('search must be a string of at most 200 characters, without NUL', { fields: ['search'] });
-    }
     const search = query.search?.trim();
     if (search) {
       const like = `%${escapeLike(search)}%`;
@@ -182,15 +152,15 @@ export class ToolApprovalsService {
       .skip(req.skip)
       .take(req.take)
       .getManyAndCount();
-    return toPage(items, total, req);
+    return toPage(items.map(mapToolApproval), total, req);
   }
 
-  async stats(): Promise<ApprovalStats> {
-    return {
+  async stats(_actor: Actor): Promise<ApprovalStatsDto> {
+    return mapApprovalStats({
       tools: await countByStatus(this.tools, 'approvalStatus', APPROVAL_STATUSES),
       modules: await countByStatus(this.modules, 'status', REQUEST_STATUSES),
       network: await countByStatus(this.network, 'status', REQUEST_STATUSES),
-    };
+    });
   }
 
   /** Locks the tool, checks the transition, applies it, audits it; publishes after the commit. */
@@ -199,8 +169,7 @@ export class ToolApprovalsService {
     decision: ToolDecision,
     actor: Actor,
     apply: (tool: Tool, now: Date) => { message: string; details: Record<string, unknown> },
-  ): Promise<Tool> {
-    checkUuid(toolId, 'tool_id');
+  ): Promise<ToolDto> {
     const tool = await this.db.transaction(async (tx) => {
       const repo = tx.getRepository(Tool);
       const tool = await repo.findOne({ where: { id: toolId }, lock: { mode: 'pessimistic_write' } });
@@ -229,7 +198,7 @@ export class ToolApprovalsService {
       return saved;
     });
     await this.changes.publish({ serverId: tool.serverId, kind: 'tools', toolId: tool.id });
-    return tool;
+    return mapTool(tool);
   }
 }
 
@@ -257,14 +226,6 @@ function approveNow(tool: Tool, by: string, now: Date): void {
   tool.rejectionReason = null;
 }
 
-function checkReviewedVersion(version: unknown): void {
-  if (version !== undefined && (typeof version !== 'number' || !Number.isInteger(version) || version < 1)) {
-    throw invalid('version must be a positive integer (the current_version that was reviewed)', {
-      fields: ['version'],
-    });
-  }
-}
-
 /** The decision is about what the reviewer read: an edit since then (a new version) must be reviewed first. */
 function sameVersion(tool: Tool, version: number | undefined, what: string): void {
   if (version !== undefined && version !== tool.currentVersion) {
@@ -279,12 +240,4 @@ function adminOnly(actor: Actor, what: string): void {
     throw forbidden(
       `An LLM can never ${what} a tool; an admin decides in the approvals queue (Admin API /api/approvals/tools)`,
     );
-}
-
-function optionalText(value: unknown, field: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.length > MAX_TEXT || value.includes('\u0000')) {
-    throw invalid(`${field} must be a string of at most ${MAX_TEXT} characters, without NUL`, { fields: [field] });
-  }
-  return value.trim() || undefined;
 }

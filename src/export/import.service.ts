@@ -16,7 +16,7 @@ import { CreateServerDto } from '../servers/dto/server.dto';
 import { ServersService } from '../servers/servers.service';
 import { validateInput } from '../common/contract/validate-input';
 import { SettingsService } from '../settings/settings.service';
-import type { ToolLanguage } from '../tools/entities/tool.entity';
+import { CreateToolDto } from '../tools/dto/tool.dto';
 import { ToolsService } from '../tools/tools.service';
 import {
   checkFormatVersion,
@@ -204,18 +204,18 @@ export class ImportService {
       }
       const ok = await this.item(tx, result, 'tool', name, () =>
         this.tools.create(
+          actor,
           server.id,
-          {
+          validateInput(CreateToolDto, {
             name: tool.name,
             description: tool.description,
-            code: tool.code as string,
-            language: tool.language as ToolLanguage,
+            code: tool.code,
+            language: tool.language,
             input_schema: tool.input_schema,
             timeout_ms: tool.timeout_ms,
             enabled: tool.enabled,
             change_summary: 'Imported',
-          },
-          actor,
+          }),
           { manager: tx, changeSource: 'import', approvalStatus: autoApprove ? undefined : 'pending_review' },
         ),
       );

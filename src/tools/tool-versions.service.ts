@@ -8,31 +8,22 @@ import type { Actor } from '../common/actor';
 import { conflict, DomainError, invalid, notFound } from '../common/errors';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import { ServerChangesService } from '../server-changes/server-changes.service';
-import { checkUuid } from '../common/ids';
 import { analyzeCode } from './code-analysis';
+import {
+  mapComparison,
+  mapToolVersion,
+  mapToolVersionSummary,
+  type CompareVersionsQueryDto,
+  type ToolVersionDto,
+  type ToolVersionSummaryDto,
+  type VersionComparisonDto,
+} from './dto/tool-version.dto';
+import { mapTool, type ToolDto } from './dto/tool.dto';
 import { ToolVersion } from './entities/tool-version.entity';
 import { Tool } from './entities/tool.entity';
 import { sameJson } from './tool-rules';
-import { VERSIONED_FIELDS, versionValue, writeVersion, type VersionedField } from './tool-version-snapshot';
+import { VERSIONED_FIELDS, versionValue, writeVersion, type VersionComparison } from './tool-version-snapshot';
 import { ToolsService } from './tools.service';
-
-export interface VersionComparison {
-  from: ToolVersion;
-  to: ToolVersion;
-  changed_fields: VersionedField[];
-  /** Unified diff of the code, from → to. */
-  diff: string;
-}
-
-/** version_number is a PostgreSQL integer: a larger number is a 400, not a driver error. */
-export const MAX_VERSION_NUMBER = 2_147_483_647;
-
-function checkVersionNumber(v: unknown, field = 'version'): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_VERSION_NUMBER) {
-    throw invalid(`${field} must be a positive integer (at most ${MAX_VERSION_NUMBER})`, { fields: [field] });
-  }
-  return v;
-}
 
 /** The history of a tool: list, read, compare, and roll back (a new version, never a rewrite). */
 @Injectable()
@@ -45,8 +36,8 @@ export class ToolVersionsService {
     private readonly changes: ServerChangesService,
   ) {}
 
-  /** Newest first. */
-  async list(toolId: string, query: PaginationQueryDto = {}): Promise<Page<ToolVersion>> {
+  /** Newest first, without code. */
+  async list(_actor: Actor, toolId: string, query: PaginationQueryDto): Promise<Page<ToolVersionSummaryDto>> {
     await this.tools.findOrFail(toolId);
     const req = pageRequest(query);
     const [items, total] = await this.versions.findAndCount({
@@ -55,18 +46,22 @@ export class ToolVersionsService {
       skip: req.skip,
       take: req.take,
     });
-    return toPage(items, total, req);
+    return toPage(items.map(mapToolVersionSummary), total, req);
   }
 
-  async get(toolId: string, version: number): Promise<ToolVersion> {
+  async get(_actor: Actor, toolId: string, version: number): Promise<ToolVersionDto> {
     const tool = await this.tools.findOrFail(toolId);
-    return this.versionOrFail(tool, checkVersionNumber(version));
+    return mapToolVersion(await this.versionOrFail(tool, version));
   }
 
-  async compare(toolId: string, from: number, to: number): Promise<VersionComparison> {
+  async compare(_actor: Actor, toolId: string, query: CompareVersionsQueryDto): Promise<VersionComparisonDto> {
+    return mapComparison(await this.comparison(toolId, query.from, query.to));
+  }
+
+  private async comparison(toolId: string, from: number, to: number): Promise<VersionComparison> {
     const tool = await this.tools.findOrFail(toolId);
-    const a = await this.versionOrFail(tool, checkVersionNumber(from, 'from'));
-    const b = await this.versionOrFail(tool, checkVersionNumber(to, 'to'));
+    const a = await this.versionOrFail(tool, from);
+    const b = await this.versionOrFail(tool, to);
     const changed = VERSIONED_FIELDS.filter((f) => !sameJson(versionValue(a, f), versionValue(b, f)));
     const diff = createTwoFilesPatch(
       `${a.name}@v${a.versionNumber}`,
@@ -84,9 +79,7 @@ export class ToolVersionsService {
    * approval to pending_review: what runs must be reviewed again. Rolling back to the
    * current version is refused, and a version that does not exist (or is in the future) is a 404.
    */
-  async rollback(toolId: string, version: number, actor: Actor): Promise<Tool> {
-    checkUuid(toolId, 'tool_id');
-    checkVersionNumber(version);
+  async rollback(actor: Actor, toolId: string, version: number): Promise<ToolDto> {
     const tool = await this.db.transaction(async (tx) => {
       const repo = tx.getRepository(Tool);
       const tool = await repo.findOne({ where: { id: toolId }, lock: { mode: 'pessimistic_write' } });
@@ -146,7 +139,7 @@ export class ToolVersionsService {
       return saved;
     });
     await this.changes.publish({ serverId: tool.serverId, kind: 'tools', toolId: tool.id });
-    return tool;
+    return mapTool(tool);
   }
 
   private async versionOrFail(

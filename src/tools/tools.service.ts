@@ -5,16 +5,25 @@ import { ActivityService } from '../activity/activity.service';
 import { returnToReviewAfterEdit, setInitialApproval } from '../approvals/tool-approval-state';
 import type { Actor } from '../common/actor';
 import { conflict, invalid, notFound } from '../common/errors';
+import { isUniqueViolation } from '../common/ids';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import { ServerChangesService } from '../server-changes/server-changes.service';
-import { checkUuid, isUniqueViolation } from '../common/ids';
 import { ServersService } from '../servers/servers.service';
 import { GlobalConfig } from '../settings/entities/global-config.entity';
 import { SettingsService } from '../settings/settings.service';
 import { analyzeCode, type CodeAnalysis } from './code-analysis';
+import {
+  mapTool,
+  mapToolSummary,
+  type CreateToolDto,
+  type ToolDto,
+  type ToolSummaryDto,
+  type UpdateToolDto,
+} from './dto/tool.dto';
+import { mapCodeAnalysis, type CodeAnalysisDto, type ValidateCodeDto } from './dto/validate-code.dto';
 import type { ChangeSource } from './entities/tool-version.entity';
-import { Tool, TOOL_LANGUAGES, type ApprovalStatus, type ToolLanguage } from './entities/tool.entity';
-import { checkAnalysis, checkToolInput, sameJson, type CreateToolInput, type UpdateToolInput } from './tool-rules';
+import { Tool, type ApprovalStatus } from './entities/tool.entity';
+import { checkAnalysis, sameJson } from './tool-rules';
 import { writeVersion } from './tool-version-snapshot';
 
 export interface CreateToolOptions {
@@ -45,15 +54,10 @@ export class ToolsService {
     private readonly changes: ServerChangesService,
   ) {}
 
-  async findOrFail(id: string, manager?: EntityManager): Promise<Tool> {
-    checkUuid(id, 'tool_id');
-    const tool = await (manager ? manager.getRepository(Tool) : this.tools).findOneBy({ id });
-    if (!tool) throw notFound('Tool', id);
-    return tool;
-  }
+  // ── operations ────────────────────────────────────────────────────────────────────
 
-  /** A server's tools by name (without needing their code: callers map to the summary form). */
-  async list(serverId: string, query: PaginationQueryDto = {}): Promise<Page<Tool>> {
+  /** A server's tools by name, without their code. */
+  async list(_actor: Actor, serverId: string, query: PaginationQueryDto): Promise<Page<ToolSummaryDto>> {
     await this.servers.findOrFail(serverId);
     const req = pageRequest(query);
     const [items, total] = await this.tools.findAndCount({
@@ -62,26 +66,21 @@ export class ToolsService {
       skip: req.skip,
       take: req.take,
     });
-    return toPage(items, total, req);
+    return toPage(items.map(mapToolSummary), total, req);
+  }
+
+  /** The tool with its code. */
+  async get(_actor: Actor, id: string): Promise<ToolDto> {
+    return mapTool(await this.findOrFail(id));
   }
 
   /** The check `POST /api/tools/validate-code` and `mcpbox_validate_code` run; nothing is executed. */
-  async validateCode(input: { code: string; language?: ToolLanguage }): Promise<CodeAnalysis> {
-    if (typeof input.code !== 'string') throw invalid('code must be a string', { fields: ['code'] });
-    if (input.language !== undefined && !TOOL_LANGUAGES.includes(input.language))
-      throw invalid(`language must be one of ${TOOL_LANGUAGES.join(', ')}`, { fields: ['language'] });
-    return analyzeCode(input.code, input.language ?? 'javascript', await this.allowedModules());
+  async validateCode(_actor: Actor, dto: ValidateCodeDto): Promise<CodeAnalysisDto> {
+    return mapCodeAnalysis(await analyzeCode(dto.code, dto.language ?? 'javascript', await this.allowedModules()));
   }
 
-  async create(
-    serverIdGiven: string,
-    input: CreateToolInput,
-    actor: Actor,
-    opts: CreateToolOptions = {},
-  ): Promise<Tool> {
-    // Lower case, as stored: the id is echoed in the result and published to the sandbox.
-    const serverId = checkUuid(serverIdGiven, 'server_id');
-    checkToolInput(input, false);
+  /** A new code tool (draft, or approved under auto_approve) with its version 1. */
+  async create(actor: Actor, serverId: string, input: CreateToolDto, opts: CreateToolOptions = {}): Promise<ToolDto> {
     const language = input.language ?? 'javascript';
     const analysis = await analyzeCode(input.code, language, await this.allowedModules(opts.manager));
     checkAnalysis(analysis);
@@ -121,24 +120,17 @@ export class ToolsService {
       );
       return saved;
     };
-    if (opts.manager) return run(opts.manager);
+    if (opts.manager) return mapTool(await run(opts.manager));
     const tool = await this.db.transaction(run);
     await this.changes.publish({ serverId, kind: 'tools', toolId: tool.id });
-    return tool;
+    return mapTool(tool);
   }
 
   /**
    * Applies any subset of the fields. A change of code, input_schema or name writes the
    * next version and sends an approved (or rejected) tool back to pending_review.
    */
-  async update(
-    id: string,
-    input: UpdateToolInput,
-    actor: Actor,
-    opts: { changeSource?: ChangeSource } = {},
-  ): Promise<Tool> {
-    checkUuid(id, 'tool_id');
-    checkToolInput(input, true);
+  async update(actor: Actor, id: string, input: UpdateToolDto): Promise<ToolDto> {
     const allowed = await this.allowedModules();
     const { tool, changed } = await this.db.transaction(async (tx) => {
       const repo = tx.getRepository(Tool);
@@ -182,7 +174,7 @@ export class ToolsService {
       const saved = await repo.save(tool).catch((err: unknown) => {
         throw isUniqueViolation(err) ? conflictName(tool.name) : err;
       });
-      const source = sourceFor(actor, opts.changeSource);
+      const source = sourceFor(actor);
       if (reviewable) await writeVersion(tx, saved, source, input.change_summary ?? `Changed ${changed.join(', ')}`);
       const moved = before !== saved.approvalStatus ? `; ${before} → ${saved.approvalStatus}` : '';
       await this.audit(tx, actor, saved, `Tool ${saved.name} updated by ${actor.name}: ${changed.join(', ')}${moved}`, {
@@ -194,16 +186,24 @@ export class ToolsService {
       return { tool: saved, changed };
     });
     if (changed.length) await this.changes.publish({ serverId: tool.serverId, kind: 'tools', toolId: tool.id });
-    return tool;
+    return mapTool(tool);
   }
 
-  async delete(id: string, actor: Actor): Promise<void> {
+  async delete(actor: Actor, id: string): Promise<void> {
     const tool = await this.findOrFail(id);
     await this.db.transaction(async (tx) => {
       await tx.getRepository(Tool).delete({ id: tool.id });
       await this.audit(tx, actor, tool, `Tool ${tool.name} deleted by ${actor.name}`, { tool_name: tool.name });
     });
     await this.changes.publish({ serverId: tool.serverId, kind: 'tools', toolId: tool.id });
+  }
+
+  // ── for other features ────────────────────────────────────────────────────────────
+
+  async findOrFail(id: string, manager?: EntityManager): Promise<Tool> {
+    const tool = await (manager ? manager.getRepository(Tool) : this.tools).findOneBy({ id });
+    if (!tool) throw notFound('Tool', id);
+    return tool;
   }
 
   /** The derived cache of approved modules (SPEC §8); an empty list until one is approved. */
@@ -214,13 +214,15 @@ export class ToolsService {
     return row?.allowedModules ?? [];
   }
 
+  // ── internals ─────────────────────────────────────────────────────────────────────
+
   /**
    * Code, language and schema move together: new code is checked (refused with its
    * errors), and a schema that was derived from the old code is re-derived from the new.
    */
   private async applyCodeAndSchema(
     tool: Tool,
-    input: UpdateToolInput,
+    input: UpdateToolDto,
     allowed: string[],
     changed: string[],
   ): Promise<void> {

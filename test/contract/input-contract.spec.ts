@@ -5,11 +5,20 @@ import type { Type } from '@nestjs/common';
 import { IntersectionType } from '@nestjs/swagger';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { ServerIdDto } from '../../src/common/contract/ids.dto';
+import {
+  RequestPublishDto,
+  RevokeToolDto,
+  ToolActionDto,
+  ToolQueueQueryDto,
+} from '../../src/approvals/dto/tool-approval.dto';
+import { ServerIdDto, ToolIdDto } from '../../src/common/contract/ids.dto';
 import { inputJsonSchema } from '../../src/common/contract/input-json-schema';
 import { validateInput } from '../../src/common/contract/validate-input';
 import { PaginationQueryDto } from '../../src/common/pagination';
 import { CreateServerDto, UpdateServerDto } from '../../src/servers/dto/server.dto';
+import { CompareVersionsQueryDto, ToolVersionNumberDto } from '../../src/tools/dto/tool-version.dto';
+import { CreateToolDto, UpdateToolDto } from '../../src/tools/dto/tool.dto';
+import { ValidateCodeDto } from '../../src/tools/dto/validate-code.dto';
 
 /**
  * For every input DTO of a service operation (what the Admin API validates and what the MCP
@@ -26,6 +35,8 @@ interface Case {
 }
 
 const ID = '3f2b8a1e-5c4d-4e6f-9a8b-7c6d5e4f3a2b';
+const CODE = 'export async function main({ city }) { return city; }';
+const TOOL = { name: 'get_weather', description: 'd', code: CODE };
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
 addFormats(ajv);
 
@@ -77,6 +88,105 @@ const CASES: Record<string, Case> = {
       { server_id: ID.toUpperCase(), description: 'd' },
     ],
     bad: [{ server_id: ID }, { name: 'x' }, { server_id: 'nope', name: 'x' }, { server_id: ID, name: 'x', id: ID }],
+  },
+  CreateToolDto: {
+    dto: CreateToolDto,
+    good: [
+      TOOL,
+      {
+        ...TOOL,
+        language: 'typescript',
+        input_schema: { type: 'object', properties: { city: { type: 'string' } } },
+        timeout_ms: 300000,
+        enabled: false,
+        change_summary: 's'.repeat(1000),
+      },
+      { ...TOOL, input_schema: null, timeout_ms: null },
+      { ...TOOL, code: 'x'.repeat(102400) },
+    ],
+    bad: [
+      { name: 'x', code: CODE },
+      { name: 'x', description: 'd' },
+      { ...TOOL, name: 'Get' },
+      { ...TOOL, description: 'a\u0000' },
+      { ...TOOL, code: 'x'.repeat(102401) },
+      { ...TOOL, language: 'python' },
+      { ...TOOL, language: null },
+      { ...TOOL, input_schema: { type: 'string' } },
+      { ...TOOL, input_schema: [] },
+      { ...TOOL, timeout_ms: 0 },
+      { ...TOOL, enabled: 'yes' },
+      { ...TOOL, enabled: null },
+      { ...TOOL, change_summary: 's'.repeat(1001) },
+      { ...TOOL, approval_status: 'approved' },
+    ],
+    stricter: [
+      { ...TOOL, code: 'é'.repeat(51201) }, // 102 402 bytes in 51 201 characters
+      { ...TOOL, input_schema: { type: 'object', properties: { a: 5 } } },
+    ],
+  },
+  UpdateToolDto: {
+    dto: UpdateToolDto,
+    good: [{ code: CODE }, { input_schema: null }, { timeout_ms: null }, { change_summary: 'why' }, { enabled: true }],
+    bad: [{}, { name: null }, { code: null }, { description: 5 }, { server_id: ID }, { current_version: 2 }],
+  },
+  ValidateCodeDto: {
+    dto: ValidateCodeDto,
+    good: [{ code: CODE }, { code: '', language: 'typescript' }],
+    bad: [{}, { code: 42 }, { code: CODE, language: 'python' }, { code: CODE, language: null }],
+  },
+  CompareVersionsQueryDto: {
+    dto: CompareVersionsQueryDto,
+    good: [
+      { from: 1, to: 2 },
+      { from: 2147483647, to: 1 },
+    ],
+    bad: [{ from: 1 }, { from: 0, to: 1 }, { from: 1, to: 2147483648 }, { from: '1', to: 2 }],
+  },
+  'ToolIdDto & ToolVersionNumberDto': {
+    dto: IntersectionType(ToolIdDto, ToolVersionNumberDto),
+    good: [{ tool_id: ID, version: 1 }],
+    bad: [{ tool_id: ID }, { tool_id: ID, version: 0 }, { tool_id: ID, version: 1.5 }, { version: 1 }],
+  },
+  'ServerIdDto & CreateToolDto': {
+    dto: IntersectionType(ServerIdDto, CreateToolDto),
+    good: [{ server_id: ID, ...TOOL }],
+    bad: [TOOL, { server_id: 'x', ...TOOL }, { server_id: ID, name: 'x' }],
+  },
+  ToolQueueQueryDto: {
+    dto: ToolQueueQueryDto,
+    good: [{}, { status: 'all', search: 'weather', page: 2 }, { status: 'draft' }],
+    bad: [{ status: 'pending' }, { status: null }, { search: 's'.repeat(201) }, { page_size: 0 }],
+  },
+  ToolActionDto: {
+    dto: ToolActionDto,
+    good: [
+      { action: 'approve' },
+      { action: 'reject', reason: 'no', version: 3 },
+      { action: 'submit_for_review', notes: null },
+    ],
+    bad: [
+      {},
+      { action: 'publish' },
+      { action: 'approve', version: 0 },
+      { action: 'approve', version: null },
+      { action: 'reject', reason: 'r'.repeat(2001) },
+    ],
+  },
+  RequestPublishDto: {
+    dto: RequestPublishDto,
+    good: [{}, { notes: 'ready' }, { notes: null }],
+    bad: [{ notes: 5 }, { notes: 'n'.repeat(2001) }, { reason: 'x' }],
+  },
+  RevokeToolDto: {
+    dto: RevokeToolDto,
+    good: [{}, { reason: 'leaks' }],
+    bad: [{ reason: 7 }, { why: 'x' }],
+  },
+  'ToolIdDto & RequestPublishDto': {
+    dto: IntersectionType(ToolIdDto, RequestPublishDto),
+    good: [{ tool_id: ID }, { tool_id: ID, notes: 'n' }],
+    bad: [{}, { tool_id: ID.slice(1) }],
   },
 };
 
