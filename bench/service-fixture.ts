@@ -12,6 +12,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Actor } from '../src/common/actor';
 import { validateInput } from '../src/common/contract/validate-input';
+import { CreateSecretDto, SetSecretValueDto } from '../src/secrets/dto/secret.dto';
 import { CreateServerDto } from '../src/servers/dto/server.dto';
 import { CreateToolDto } from '../src/tools/dto/tool.dto';
 import { ExecutionLogsService } from '../src/sandbox/execution-logs.service';
@@ -99,11 +100,11 @@ export async function startServiceFixture(opts: {
     const secrets = { API_KEY: `bench-${randomBytes(12).toString('hex')}` };
     const secretsService = app.get(SecretsService);
     for (const [key, value] of Object.entries(secrets)) {
-      await secretsService.create(server.id, { key_name: key }, BENCH);
-      await secretsService.setValue(server.id, key, value, BENCH);
+      await secretsService.create(BENCH, server.id, validateInput(CreateSecretDto, { key_name: key }));
+      await secretsService.setValue(BENCH, server.id, key, validateInput(SetSecretValueDto, { value }));
     }
     const service = app.get(SandboxService);
-    const status = await service.start(server.id, BENCH);
+    const status = await service.start(BENCH, server.id);
     if (!status.tools.includes(opts.toolName))
       throw new Error(`bench: the tool did not load (${JSON.stringify(status)})`);
 

@@ -1,7 +1,6 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { invalid } from './errors';
 
 export const MAX_PAGE_SIZE = 100;
 /** Far beyond any real list, and small enough that the OFFSET it makes is a plain integer. */
@@ -34,14 +33,10 @@ export interface PageRequest {
   take: number;
 }
 
-/** Services re-check the range: the MCP management tools pass `page` and `page_size` as they came. */
+/** The rows a validated `PaginationQueryDto` asks for (defaults: page 1, 50 per page). */
 export function pageRequest(q: PaginationQueryDto = {}): PageRequest {
   const page = q.page ?? 1;
   const pageSize = q.page_size ?? 50;
-  const bad = (v: unknown, max: number) => typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max;
-  if (bad(page, MAX_PAGE)) throw invalid(`page must be an integer from 1 to ${MAX_PAGE}`, { fields: ['page'] });
-  if (bad(pageSize, MAX_PAGE_SIZE))
-    throw invalid(`page_size must be an integer from 1 to ${MAX_PAGE_SIZE}`, { fields: ['page_size'] });
   return { page, pageSize, skip: (page - 1) * pageSize, take: pageSize };
 }
 

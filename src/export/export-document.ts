@@ -63,6 +63,13 @@ export interface ImportIssue {
   reason: string;
 }
 
+export interface ImportResult {
+  signature_verified: boolean;
+  created: ReturnType<typeof emptyCounts>;
+  skipped: ImportIssue[];
+  failed: ImportIssue[];
+}
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 

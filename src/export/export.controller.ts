@@ -57,10 +57,6 @@ export class ExportController {
     @Query() query: ImportQueryDto,
     @CurrentUser() user: AuthUser,
   ): Promise<ImportResultDto> {
-    return this.importer.importDocument(
-      body,
-      { allowUnsigned: query.allow_unsigned === 'true' },
-      adminActor(user.username),
-    );
+    return this.importer.importDocument(adminActor(user.username), body, query);
   }
 }

@@ -6,7 +6,9 @@ import type { Actor } from '../common/actor';
 import { DomainError, forbidden, invalid } from '../common/errors';
 import { SECRET_KEY_PATTERN } from '../common/limits';
 import { ExternalMcpSource } from '../external-sources/entities/external-mcp-source.entity';
+import { AllowedHostInputDto } from '../network-access/dto/allowed-host.dto';
 import { NetworkAccessService } from '../network-access/network-access.service';
+import { CreateSecretDto } from '../secrets/dto/secret.dto';
 import { SecretsService } from '../secrets/secrets.service';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { Server } from '../servers/entities/server.entity';
@@ -26,19 +28,8 @@ import {
   type ExportedSource,
   type ImportIssue,
 } from './export-document';
+import type { ImportQueryDto, ImportResultDto } from './dto/export.dto';
 import { ExportSigner } from './export-signer';
-
-export interface ImportOptions {
-  /** Accept a document whose signature is missing, foreign or broken (SPEC §4). */
-  allowUnsigned: boolean;
-}
-
-export interface ImportResult {
-  signature_verified: boolean;
-  created: ReturnType<typeof emptyCounts>;
-  skipped: ImportIssue[];
-  failed: ImportIssue[];
-}
 
 const AUTH_TYPES = ['none', 'bearer', 'header', 'oauth'] as const;
 const TRANSPORTS = ['streamable_http', 'sse'] as const;
@@ -71,18 +62,22 @@ export class ImportService {
     private readonly changes: ServerChangesService,
   ) {}
 
-  async importDocument(raw: unknown, opts: ImportOptions, actor: Actor): Promise<ImportResult> {
+  /**
+   * `POST /api/export/import`: the document as it came (judged as a whole: its signature
+   * covers every member) and the query's options.
+   */
+  async importDocument(actor: Actor, raw: unknown, options: ImportQueryDto): Promise<ImportResultDto> {
     if (actor.kind !== 'admin') throw forbidden('Only an admin can import servers');
     checkFormatVersion(raw);
     const verified = this.signer.verify(raw as Record<string, unknown>);
-    if (!verified && !opts.allowUnsigned) {
+    if (!verified && options.allow_unsigned !== 'true') {
       throw invalid(
         'The export signature is missing, malformed, made by another MCPBox, or the document was changed after export. Pass ?allow_unsigned=true to import it anyway: every tool then lands in pending_review.',
         { fields: ['signature'] },
       );
     }
     const doc = parseExportDocument(raw);
-    const result: ImportResult = { signature_verified: verified, created: emptyCounts(), skipped: [], failed: [] };
+    const result: ImportResultDto = { signature_verified: verified, created: emptyCounts(), skipped: [], failed: [] };
     for (const name of doc.module_records) {
       result.skipped.push({
         kind: 'module_record',
@@ -150,7 +145,7 @@ export class ImportService {
     s: ExportedServer,
     actor: Actor,
     autoApprove: boolean,
-    result: ImportResult,
+    result: ImportResultDto,
   ): Promise<string | null> {
     const server = await this.item(tx, result, 'server', s.name, async () => {
       const created = await this.servers.createIn(
@@ -172,7 +167,7 @@ export class ImportService {
     for (const secret of s.secrets) {
       if (
         await this.item(tx, result, 'secret', `${s.name}.${secret.key_name}`, () =>
-          this.secrets.create(server.id, secret, actor, { manager: tx }),
+          this.secrets.create(actor, server.id, validateInput(CreateSecretDto, secret), { manager: tx }),
         )
       )
         result.created.secrets++;
@@ -225,7 +220,7 @@ export class ImportService {
       const label = `${s.name}:${record.host}${record.port === null ? '' : `:${record.port}`}`;
       if (
         await this.item(tx, result, 'network_record', label, () =>
-          this.network.addAdminHost(server.id, record.host, record.port, actor, { manager: tx }),
+          this.network.addAdminHost(actor, server.id, validateInput(AllowedHostInputDto, record), { manager: tx }),
         )
       ) {
         result.created.network_records++;
@@ -240,7 +235,7 @@ export class ImportService {
    */
   private async item<T>(
     tx: EntityManager,
-    result: ImportResult,
+    result: ImportResultDto,
     kind: ImportIssue['kind'],
     name: string,
     fn: () => Promise<T>,

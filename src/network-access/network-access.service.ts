@@ -7,7 +7,7 @@ import type { Actor } from '../common/actor';
 import { conflict, forbidden, notFound } from '../common/errors';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { Server, type AllowedHost } from '../servers/entities/server.entity';
-import { checkUuid } from '../common/ids';
+import type { AllowedHostInputDto, AllowedHostsDto } from './dto/allowed-host.dto';
 import { formatHost, normalizeHost, normalizePort } from './host-rules';
 
 export interface NetworkTxOptions {
@@ -29,18 +29,17 @@ export class NetworkAccessService {
     private readonly changes: ServerChangesService,
   ) {}
 
-  /** Allows `host` (and `port`, or any port when null) for the server; returns the new cache. */
+  /** Allows `host` (and `port`, or any port when absent) for the server; answers with the new cache. */
   async addAdminHost(
-    serverId: string,
-    host: unknown,
-    port: unknown,
     actor: Actor,
+    serverId: string,
+    dto: AllowedHostInputDto,
     opts: NetworkTxOptions = {},
-  ): Promise<AllowedHost[]> {
+  ): Promise<AllowedHostsDto> {
     if (actor.kind !== 'admin')
       throw forbidden('Only an admin can add an allowed host; a tool asks through a network access request');
-    const h = normalizeHost(host);
-    const p = normalizePort(port);
+    const h = normalizeHost(dto.host);
+    const p = normalizePort(dto.port);
     const run = async (tx: EntityManager) => {
       const server = await this.lockServer(serverId, tx);
       const repo = tx.getRepository(NetworkAccessRequest);
@@ -72,17 +71,17 @@ export class NetworkAccessService {
       );
       return this.recomputeAllowedHosts(serverId, tx);
     };
-    if (opts.manager) return run(opts.manager);
+    if (opts.manager) return { server_id: serverId, allowed_hosts: await run(opts.manager) };
     const hosts = await this.db.transaction(run);
     await this.changes.publish({ serverId, kind: 'network' });
-    return hosts;
+    return { server_id: serverId, allowed_hosts: hosts };
   }
 
-  /** Removes the admin record for exactly this host and port; returns the new cache. */
-  async removeAdminHost(serverId: string, host: unknown, port: unknown, actor: Actor): Promise<AllowedHost[]> {
+  /** Removes the admin record for exactly this host and port; answers with the new cache. */
+  async removeAdminHost(actor: Actor, serverId: string, dto: AllowedHostInputDto): Promise<AllowedHostsDto> {
     if (actor.kind !== 'admin') throw forbidden('Only an admin can remove an allowed host');
-    const h = normalizeHost(host);
-    const p = normalizePort(port);
+    const h = normalizeHost(dto.host);
+    const p = normalizePort(dto.port);
     const hosts = await this.db.transaction(async (tx) => {
       const server = await this.lockServer(serverId, tx);
       const result = await tx
@@ -106,12 +105,11 @@ export class NetworkAccessService {
       return this.recomputeAllowedHosts(serverId, tx);
     });
     await this.changes.publish({ serverId, kind: 'network' });
-    return hosts;
+    return { server_id: serverId, allowed_hosts: hosts };
   }
 
   /** The server's current cache (what the sandbox enforces). */
   async allowedHosts(serverId: string): Promise<AllowedHost[]> {
-    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
     const server = await this.db
       .getRepository(Server)
       .findOne({ where: { id: serverId }, select: { id: true, allowedHosts: true } });
@@ -139,7 +137,6 @@ export class NetworkAccessService {
 
   /** Serialises changes to one server's records, so a duplicate check and the recompute see a stable set. */
   private async lockServer(serverId: string, tx: EntityManager): Promise<Pick<Server, 'id' | 'name'>> {
-    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
     const server = await tx
       .getRepository(Server)
       .findOne({ where: { id: serverId }, select: { id: true, name: true }, lock: { mode: 'pessimistic_write' } });

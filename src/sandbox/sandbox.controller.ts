@@ -4,7 +4,7 @@ import { adminActor } from '../common/actor';
 import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
 import { uuidParam } from '../common/uuid-param';
-import { SandboxStatusDto, ServerLogLineDto, type ServerLogLineView } from './dto/sandbox.dto';
+import { SandboxStatusDto, ServerLogLineDto } from './dto/sandbox.dto';
 import { SandboxService } from './sandbox.service';
 
 const ServerId = () => Param('id', uuidParam('id'));
@@ -25,7 +25,7 @@ export class SandboxController {
   })
   @ApiOkResponse({ type: SandboxStatusDto })
   start(@ServerId() id: string, @CurrentUser() user: AuthUser): Promise<SandboxStatusDto> {
-    return this.sandbox.start(id, adminActor(user.username));
+    return this.sandbox.start(adminActor(user.username), id);
   }
 
   @Post(':id/stop')
@@ -33,7 +33,7 @@ export class SandboxController {
   @ApiOperation({ summary: 'Unload the server from the sandbox (stopping a stopped server changes nothing)' })
   @ApiOkResponse({ type: SandboxStatusDto })
   stop(@ServerId() id: string, @CurrentUser() user: AuthUser): Promise<SandboxStatusDto> {
-    return this.sandbox.stop(id, adminActor(user.username));
+    return this.sandbox.stop(adminActor(user.username), id);
   }
 
   @Post(':id/restart')
@@ -41,20 +41,24 @@ export class SandboxController {
   @ApiOperation({ summary: 'Stop, then start the server' })
   @ApiOkResponse({ type: SandboxStatusDto })
   restart(@ServerId() id: string, @CurrentUser() user: AuthUser): Promise<SandboxStatusDto> {
-    return this.sandbox.restart(id, adminActor(user.username));
+    return this.sandbox.restart(adminActor(user.username), id);
   }
 
   @Get(':id/status')
   @ApiOperation({ summary: "The server's sandbox status: tools loaded, run start, calls, errors, memory" })
   @ApiOkResponse({ type: SandboxStatusDto })
-  status(@ServerId() id: string): Promise<SandboxStatusDto> {
-    return this.sandbox.status(id);
+  status(@ServerId() id: string, @CurrentUser() user: AuthUser): Promise<SandboxStatusDto> {
+    return this.sandbox.status(adminActor(user.username), id);
   }
 
   @Get(':id/logs')
   @ApiOperation({ summary: "The server's recent executions and lifecycle entries, newest first" })
   @ApiPageResponse(ServerLogLineDto)
-  logs(@ServerId() id: string, @Query() query: PaginationQueryDto): Promise<Page<ServerLogLineView>> {
-    return this.sandbox.logs(id, query);
+  logs(
+    @ServerId() id: string,
+    @Query() query: PaginationQueryDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<Page<ServerLogLineDto>> {
+    return this.sandbox.logs(adminActor(user.username), id, query);
   }
 }

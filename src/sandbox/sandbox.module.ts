@@ -14,6 +14,7 @@ import { SandboxRuntime } from './runtime/sandbox-runtime';
 import { SandboxController } from './sandbox.controller';
 import { SandboxService } from './sandbox.service';
 import { TestCodeController } from './test-code.controller';
+import { TestCodeService } from './test-code.service';
 import { ToolExecutor } from './tool-executor';
 
 const log = new Logger('SandboxRuntime');
@@ -59,6 +60,7 @@ function recordRuntimeEvent(activity: ActivityService, e: RuntimeEvent): void {
     ExecutionLogsService,
     ToolExecutor,
     SandboxService,
+    TestCodeService,
   ],
   exports: [SandboxService],
 })

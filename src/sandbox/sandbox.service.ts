@@ -9,32 +9,16 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
-import { DomainError, forbidden, invalid, notFound, unavailable } from '../common/errors';
+import { DomainError, invalid, unavailable } from '../common/errors';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
-import { SecretsService } from '../secrets/secrets.service';
 import { ServerChangesService, type ServerChange } from '../server-changes/server-changes.service';
 import { Server } from '../servers/entities/server.entity';
-import { checkUuid } from '../common/ids';
-import { SettingsService } from '../settings/settings.service';
-import { Tool } from '../tools/entities/tool.entity';
-import {
-  mapServerLogLine,
-  mapTestCodeResult,
-  type SandboxStatusView,
-  type ServerLogLineView,
-  type TestCodeResultView,
-} from './dto/sandbox.dto';
+import { mapServerLogLine, type SandboxStatusDto, type ServerLogLineDto } from './dto/sandbox.dto';
 import { ExecutionLogsService } from './execution-logs.service';
-import { createRedactor } from './output-redaction';
-import { loadedTool, RunningServers, ServerSnapshots, type RunningServer } from './running-servers';
+import { RunningServers, ServerSnapshots, type RunningServer } from './running-servers';
 import type { ExecutionOutcome, NetworkRules } from './runtime/contract';
 import { SandboxRuntime } from './runtime/sandbox-runtime';
 import { ToolExecutor, type ExecutionContext } from './tool-executor';
-
-export interface TestCodeInput {
-  tool_id: unknown;
-  arguments?: unknown;
-}
 
 /** A running server as the MCP gateway lists it. */
 export interface RunningServerInfo {
@@ -51,8 +35,8 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
  * Server lifecycle in the sandbox (SPEC §4): start loads a snapshot of the server's
  * approved + enabled code tools, secrets and allowed hosts; changes published on
  * ServerChangesService reload it live; servers left `running` resume at bootstrap.
- * Calls of running servers (`executeTool`, for the MCP gateway) and test runs of saved
- * tools (`testCode`) go through the ToolExecutor, which logs every one.
+ * Calls of running servers (`executeTool`, for the MCP gateway) go through the ToolExecutor,
+ * which logs every one (test runs of saved tools: TestCodeService).
  */
 @Injectable()
 export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
@@ -67,10 +51,7 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
     private readonly executionLogs: ExecutionLogsService,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
-    private readonly settings: SettingsService,
-    private readonly secrets: SecretsService,
     @InjectRepository(Server) private readonly servers: Repository<Server>,
-    @InjectRepository(Tool) private readonly tools: Repository<Tool>,
   ) {}
 
   onModuleInit(): void {
@@ -102,33 +83,29 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
   // ── lifecycle ────────────────────────────────────────────────────────────────────
 
   /** Loads (or, when already running, reloads) the server's tools; idempotent. */
-  async start(serverId: string, actor: Actor): Promise<SandboxStatusView> {
-    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
+  async start(actor: Actor, serverId: string): Promise<SandboxStatusDto> {
     await this.registry.serial(serverId, () => this.load(serverId, actor, `started by ${actor.name}`));
     await this.changes.publish({ serverId, kind: 'lifecycle' });
-    return this.status(serverId);
+    return this.status(actor, serverId);
   }
 
   /** Unloads the server; stopping a stopped server changes nothing. */
-  async stop(serverId: string, actor: Actor): Promise<SandboxStatusView> {
-    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
+  async stop(actor: Actor, serverId: string): Promise<SandboxStatusDto> {
     await this.registry.serial(serverId, () => this.unload(serverId, actor));
     await this.changes.publish({ serverId, kind: 'lifecycle' });
-    return this.status(serverId);
+    return this.status(actor, serverId);
   }
 
-  async restart(serverId: string, actor: Actor): Promise<SandboxStatusView> {
-    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
+  async restart(actor: Actor, serverId: string): Promise<SandboxStatusDto> {
     await this.registry.serial(serverId, async () => {
       await this.unload(serverId, actor);
       await this.load(serverId, actor, `restarted by ${actor.name}`);
     });
     await this.changes.publish({ serverId, kind: 'lifecycle' });
-    return this.status(serverId);
+    return this.status(actor, serverId);
   }
 
-  async status(serverId: string): Promise<SandboxStatusView> {
-    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
+  async status(_actor: Actor, serverId: string): Promise<SandboxStatusDto> {
     const server = await this.snapshots.server(serverId);
     const entry = this.registry.get(serverId);
     const memory = entry ? await this.runtime.serverMemoryBytes(serverId).catch(() => 0) : 0;
@@ -146,8 +123,7 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
   }
 
   /** The server's executions and lifecycle entries, newest first. */
-  async logs(serverId: string, query: PaginationQueryDto = {}): Promise<Page<ServerLogLineView>> {
-    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
+  async logs(_actor: Actor, serverId: string, query: PaginationQueryDto): Promise<Page<ServerLogLineDto>> {
     await this.snapshots.server(serverId);
     const page = pageRequest(query);
     const { items, total } = await this.executionLogs.serverLog(serverId, page);
@@ -210,40 +186,6 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
     void logged;
     if (!isTest) countCall(entry, outcome);
     return outcome;
-  }
-
-  /**
-   * Runs the saved tool once, whether or not its server is running (SPEC §4), with its
-   * current secrets and allowances read fresh; logged with `is_test` before returning.
-   */
-  async testCode(input: TestCodeInput, actor: Actor): Promise<TestCodeResultView> {
-    const toolId = checkUuid(input.tool_id, 'tool_id');
-    const args = input.arguments === undefined ? {} : input.arguments;
-    if (!isPlainObject(args)) throw invalid('arguments must be a JSON object', { fields: ['arguments'] });
-    const tool = await this.tools.findOne({ where: { id: toolId } });
-    if (!tool) throw notFound('Tool', toolId);
-    if (tool.toolType !== 'code' || tool.code === null)
-      throw invalid(`Tool ${tool.name} is a ${tool.toolType} tool; only code tools run in the sandbox`);
-    if (this.settings.get('tool_approval_mode') === 'require_approval' && tool.approvalStatus !== 'approved') {
-      throw forbidden(
-        `Tool ${tool.name} is ${tool.approvalStatus}: under tool_approval_mode=require_approval only approved tools can be tested`,
-      );
-    }
-    const server = await this.snapshots.server(tool.serverId);
-    const secrets = await this.secrets.valuesFor(server.id);
-    const { outcome, logged } = await this.executor.run(
-      {
-        serverId: server.id,
-        tool: loadedTool(tool, server),
-        secrets,
-        allowedHosts: server.allowedHosts ?? [],
-        redact: createRedactor(secrets),
-      },
-      args,
-      { isTest: true, executedBy: actor.name },
-    );
-    await logged;
-    return mapTestCodeResult(outcome);
   }
 
   // ── internals ────────────────────────────────────────────────────────────────────

@@ -8,37 +8,14 @@ import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../comm
 import { SecretBox } from '../crypto/secret-box';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { Server } from '../servers/entities/server.entity';
-import { checkUuid } from '../common/ids';
+import { mapSecret, type CreateSecretDto, type SecretDto, type SetSecretValueDto } from './dto/secret.dto';
 import { ServerSecret } from './entities/server-secret.entity';
 import { secretAad } from './secret-aad';
-import { checkSecretDescription, checkSecretKey, checkSecretValue } from './secret-rules';
-
-/** What anyone may see of a secret: never its value, only whether one is set. */
-export interface SecretView {
-  key_name: string;
-  description: string | null;
-  has_value: boolean;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface CreateSecretInput {
-  key_name: string;
-  description?: string | null;
-}
 
 export interface SecretTxOptions {
   /** Run inside the caller's transaction; the caller then publishes the change after commit. */
   manager?: EntityManager;
 }
-
-export const mapSecret = (s: ServerSecret): SecretView => ({
-  key_name: s.keyName,
-  description: s.description,
-  has_value: s.encryptedValue !== null,
-  created_at: s.createdAt.toISOString(),
-  updated_at: s.updatedAt.toISOString(),
-});
 
 const isPgError = (err: unknown, code: string) =>
   (err as { code?: string })?.code === code || (err as { driverError?: { code?: string } })?.driverError?.code === code;
@@ -62,15 +39,8 @@ export class SecretsService {
     private readonly changes: ServerChangesService,
   ) {}
 
-  /** Every key of the server, by name (the MCP tools show them all: a server has few). */
-  async list(serverId: string): Promise<SecretView[]> {
-    await this.server(serverId, this.db.manager);
-    const rows = await this.secrets.find({ where: { serverId }, order: { keyName: 'ASC' } });
-    return rows.map(mapSecret);
-  }
-
-  /** The Admin API's paginated list (SPEC §2). */
-  async listPage(serverId: string, query: PaginationQueryDto = {}): Promise<Page<SecretView>> {
+  /** The server's keys by name, without values (`mcpbox_list_server_secrets` asks for a page of 100). */
+  async list(_actor: Actor, serverId: string, query: PaginationQueryDto): Promise<Page<SecretDto>> {
     await this.server(serverId, this.db.manager);
     const req = pageRequest(query);
     const [rows, total] = await this.secrets.findAndCount({
@@ -83,14 +53,9 @@ export class SecretsService {
   }
 
   /** A placeholder: the name the tool code reads, with no value until an admin sets one. */
-  async create(
-    serverId: string,
-    input: CreateSecretInput,
-    actor: Actor,
-    opts: SecretTxOptions = {},
-  ): Promise<SecretView> {
-    const keyName = checkSecretKey(input?.key_name);
-    const description = checkSecretDescription(input?.description);
+  async create(actor: Actor, serverId: string, dto: CreateSecretDto, opts: SecretTxOptions = {}): Promise<SecretDto> {
+    const keyName = dto.key_name;
+    const description = dto.description ?? null;
     const run = async (tx: EntityManager) => {
       const server = await this.server(serverId, tx);
       const repo = tx.getRepository(ServerSecret);
@@ -112,16 +77,14 @@ export class SecretsService {
   }
 
   /** Sets (or replaces) the value of an existing key. Values are an admin's business. */
-  async setValue(serverId: string, keyName: string, value: string, actor: Actor): Promise<SecretView> {
+  async setValue(actor: Actor, serverId: string, keyName: string, dto: SetSecretValueDto): Promise<SecretDto> {
     if (actor.kind !== 'admin') throw forbidden('Secret values are set by an admin');
-    checkSecretKey(keyName);
-    checkSecretValue(value);
     const view = await this.db.transaction(async (tx) => {
       const server = await this.server(serverId, tx);
       const repo = tx.getRepository(ServerSecret);
       const row = await repo.findOne({ where: { serverId, keyName }, lock: { mode: 'pessimistic_write' } });
       if (!row) throw notFound('Secret', `${keyName} of server ${server.name}`);
-      row.encryptedValue = this.box.encrypt(value, secretAad(serverId, keyName));
+      row.encryptedValue = this.box.encrypt(dto.value, secretAad(serverId, keyName));
       const saved = await repo.save(row);
       await this.audit(tx, server, actor, `Secret ${keyName} value set on server ${server.name} by ${actor.name}`, {
         key_name: keyName,
@@ -132,9 +95,8 @@ export class SecretsService {
     return view;
   }
 
-  async remove(serverId: string, keyName: string, actor: Actor): Promise<void> {
+  async remove(actor: Actor, serverId: string, keyName: string): Promise<void> {
     if (actor.kind !== 'admin') throw forbidden('Secrets are deleted by an admin');
-    checkSecretKey(keyName);
     await this.db.transaction(async (tx) => {
       const server = await this.server(serverId, tx);
       const result = await tx.getRepository(ServerSecret).delete({ serverId, keyName });
@@ -154,7 +116,6 @@ export class SecretsService {
    * other keys still load, so one bad row does not take the whole server down.
    */
   async valuesFor(serverId: string): Promise<Record<string, string>> {
-    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
     const rows = await this.secrets.find({ where: { serverId, encryptedValue: Not(IsNull()) } });
     const values: Record<string, string> = {};
     for (const row of rows) {
@@ -185,7 +146,6 @@ export class SecretsService {
   }
 
   private async server(serverId: string, manager: EntityManager): Promise<Pick<Server, 'id' | 'name'>> {
-    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
     const server = await manager
       .getRepository(Server)
       .findOne({ where: { id: serverId }, select: { id: true, name: true } });

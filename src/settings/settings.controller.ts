@@ -16,15 +16,15 @@ export class SettingsController {
   @ApiOperation({ summary: 'Every setting with its description and default; encrypted values masked' })
   @ApiPageResponse(SettingDto)
   @ApiBadRequestResponse({ description: 'page or page_size out of range' })
-  async list(@Query() query: PaginationQueryDto): Promise<Page<SettingDto>> {
-    return this.settings.list(query);
+  list(@Query() query: PaginationQueryDto, @CurrentUser() user: AuthUser): Promise<Page<SettingDto>> {
+    return this.settings.list(adminActor(user.username), query);
   }
 
   @Get('security-policy')
   @ApiOperation({ summary: 'Every security policy key with its current value' })
   @ApiOkResponse({ type: SecurityPolicyDto })
-  policy(): SecurityPolicyDto {
-    return this.settings.getPolicy();
+  policy(@CurrentUser() user: AuthUser): SecurityPolicyDto {
+    return this.settings.policy(adminActor(user.username));
   }
 
   @Patch('security-policy')
@@ -36,6 +36,6 @@ export class SettingsController {
     description: 'Empty body, unknown key, wrong type or a value outside its set or range; nothing was changed',
   })
   update(@Body() dto: UpdateSecurityPolicyDto, @CurrentUser() user: AuthUser): Promise<SecurityPolicyDto> {
-    return this.settings.updatePolicy({ ...dto }, adminActor(user.username));
+    return this.settings.updatePolicy(adminActor(user.username), dto);
   }
 }

@@ -15,7 +15,12 @@ import { ServerIdDto, ToolIdDto } from '../../src/common/contract/ids.dto';
 import { inputJsonSchema } from '../../src/common/contract/input-json-schema';
 import { validateInput } from '../../src/common/contract/validate-input';
 import { PaginationQueryDto } from '../../src/common/pagination';
+import { ImportQueryDto } from '../../src/export/dto/export.dto';
+import { AllowedHostInputDto } from '../../src/network-access/dto/allowed-host.dto';
+import { TestCodeDto } from '../../src/sandbox/dto/sandbox.dto';
+import { CreateSecretDto, SecretKeyDto, SetSecretValueDto } from '../../src/secrets/dto/secret.dto';
 import { CreateServerDto, UpdateServerDto } from '../../src/servers/dto/server.dto';
+import { UpdateSecurityPolicyDto } from '../../src/settings/dto/security-policy.dto';
 import { CompareVersionsQueryDto, ToolVersionNumberDto } from '../../src/tools/dto/tool-version.dto';
 import { CreateToolDto, UpdateToolDto } from '../../src/tools/dto/tool.dto';
 import { ValidateCodeDto } from '../../src/tools/dto/validate-code.dto';
@@ -187,6 +192,78 @@ const CASES: Record<string, Case> = {
     dto: IntersectionType(ToolIdDto, RequestPublishDto),
     good: [{ tool_id: ID }, { tool_id: ID, notes: 'n' }],
     bad: [{}, { tool_id: ID.slice(1) }],
+  },
+  'ServerIdDto & CreateSecretDto': {
+    dto: IntersectionType(ServerIdDto, CreateSecretDto),
+    good: [
+      { server_id: ID, key_name: 'API_KEY' },
+      { server_id: ID, key_name: 'K', description: null },
+    ],
+    bad: [
+      { server_id: ID },
+      { server_id: ID, key_name: 'api_key' },
+      { server_id: ID, key_name: '' },
+      { server_id: ID, key_name: 'K'.repeat(129) },
+      { server_id: ID, key_name: 'K', description: 'd'.repeat(1001) },
+      { server_id: ID, key_name: 'K', value: 'v' },
+    ],
+  },
+  SecretKeyDto: {
+    dto: SecretKeyDto,
+    good: [{ key_name: 'K_1' }],
+    bad: [{ key_name: 7 }, { key_name: '_K' }],
+  },
+  SetSecretValueDto: {
+    dto: SetSecretValueDto,
+    good: [{ value: 'v' }, { value: 'x'.repeat(65536) }],
+    bad: [{}, { value: '' }, { value: 42 }, { value: ['v'] }, { value: 'x'.repeat(65537) }],
+    stricter: [{ value: 'é'.repeat(32769) }],
+  },
+  AllowedHostInputDto: {
+    dto: AllowedHostInputDto,
+    good: [
+      { host: 'api.example.com' },
+      { host: '10.0.0.5', port: 443 },
+      { host: '[::1]', port: null },
+      { host: 'bücher.de' },
+    ],
+    bad: [
+      {},
+      { host: '' },
+      { host: 'http://x.example/' },
+      { host: 'a b' },
+      { host: 'x.example', port: 0 },
+      { host: 5 },
+    ],
+    stricter: [{ host: 'example.com:443' }, { host: '-bad.com' }],
+  },
+  UpdateSecurityPolicyDto: {
+    dto: UpdateSecurityPolicyDto,
+    good: [{ tool_approval_mode: 'auto_approve' }, { log_retention_days: 3650, remote_tool_editing: 'enabled' }],
+    bad: [
+      {},
+      { tool_approval_mode: 'yes' },
+      { tool_approval_mode: null },
+      { log_retention_days: 0 },
+      { mcp_rate_limit_rpm: 1.5 },
+      { unknown_key: 1 },
+    ],
+  },
+  TestCodeDto: {
+    dto: TestCodeDto,
+    good: [{ tool_id: ID }, { tool_id: ID, arguments: { city: 'Oslo' } }],
+    bad: [
+      {},
+      { tool_id: 'x' },
+      { tool_id: ID, arguments: null },
+      { tool_id: ID, arguments: [1] },
+      { tool_id: ID, args: {} },
+    ],
+  },
+  ImportQueryDto: {
+    dto: ImportQueryDto,
+    good: [{}, { allow_unsigned: 'true' }],
+    bad: [{ allow_unsigned: 'maybe' }, { other: '1' }],
   },
 };
 

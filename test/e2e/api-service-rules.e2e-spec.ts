@@ -9,6 +9,7 @@ import { validateInput } from '../../src/common/contract/validate-input';
 import { PaginationQueryDto } from '../../src/common/pagination';
 import { CreateServerDto } from '../../src/servers/dto/server.dto';
 import { ServersService } from '../../src/servers/servers.service';
+import { UpdateSecurityPolicyDto } from '../../src/settings/dto/security-policy.dto';
 import { SettingsService } from '../../src/settings/settings.service';
 import { CreateToolDto, UpdateToolDto } from '../../src/tools/dto/tool.dto';
 import { ToolVersionsService } from '../../src/tools/tool-versions.service';
@@ -117,11 +118,14 @@ describe('services: the rules hold on the MCP path', () => {
   it('lets only an admin change the security policy (auto_approve would let an LLM approve itself)', async () => {
     const settings = t.app.get(SettingsService);
     const audits = await count('activity_logs');
-    await assert.rejects(settings.updatePolicy({ tool_approval_mode: 'auto_approve' }, LLM), { kind: 'forbidden' });
+    const policy = (patch: unknown) => validateInput(UpdateSecurityPolicyDto, patch);
+    await assert.rejects(settings.updatePolicy(LLM, policy({ tool_approval_mode: 'auto_approve' })), {
+      kind: 'forbidden',
+    });
     assert.equal(settings.get('tool_approval_mode'), 'require_approval');
     assert.equal(await count('settings'), 0);
     assert.equal(await count('activity_logs'), audits);
-    assert.equal((await settings.updatePolicy({ log_retention_days: 31 }, ADMIN)).log_retention_days, 31);
+    assert.equal((await settings.updatePolicy(ADMIN, policy({ log_retention_days: 31 }))).log_retention_days, 31);
   });
 
   it('refuses a rollback whose code is not valid in the tool language now (a language change is not snapshotted)', async () => {

@@ -8,8 +8,8 @@ import type {
   ExportedSource,
   ExportedTool,
   ImportIssue,
+  ImportResult,
 } from '../export-document';
-import type { ImportResult } from '../import.service';
 
 export class ExportedToolDto implements ExportedTool {
   @ApiProperty() name: string;
@@ -77,6 +77,7 @@ export class ExportDocumentDto implements ExportDocument {
   signature?: string;
 }
 
+/** `importService.importDocument`: the query of `POST /api/export/import`. */
 export class ImportQueryDto {
   @ApiPropertyOptional({
     enum: ['true', 'false'],
