@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from './access/access.module';
 import { ActivityModule } from './activity/activity.module';
 import { AuthModule } from './auth/auth.module';
 import { LoggingModule } from './common/logging.module';
@@ -28,6 +29,7 @@ import { SandboxModule } from './sandbox/sandbox.module';
     HealthModule,
     AuthModule,
     SettingsModule,
+    AccessModule,
     SystemModule,
     ServersModule,
     ToolsModule,

@@ -9,8 +9,8 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { adminActor } from '../common/actor';
-import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import type { Actor } from '../common/actor';
+import { Authenticated, CurrentActor } from '../common/decorators';
 import { ApiPageResponse, type Page } from '../common/pagination';
 import { uuidParam } from '../common/uuid-param';
 import { ToolDto } from '../tools/dto/tool.dto';
@@ -34,16 +34,16 @@ export class ApprovalsController {
   @Get('stats')
   @ApiOperation({ summary: 'Counts per queue and status' })
   @ApiOkResponse({ type: ApprovalStatsDto })
-  stats(@CurrentUser() user: AuthUser): Promise<ApprovalStatsDto> {
-    return this.tools.stats(adminActor(user.username));
+  stats(@CurrentActor() actor: Actor): Promise<ApprovalStatsDto> {
+    return this.tools.stats(actor);
   }
 
   @Get('tools')
   @ApiOperation({ summary: 'The tool approval queue (default status pending_review, oldest request first)' })
   @ApiPageResponse(ToolApprovalDto)
   @ApiBadRequestResponse({ description: 'Unknown status; search longer than 200; page or page_size out of range' })
-  queue(@Query() query: ToolQueueQueryDto, @CurrentUser() user: AuthUser): Promise<Page<ToolApprovalDto>> {
-    return this.tools.listQueue(adminActor(user.username), query);
+  queue(@Query() query: ToolQueueQueryDto, @CurrentActor() actor: Actor): Promise<Page<ToolApprovalDto>> {
+    return this.tools.listQueue(actor, query);
   }
 
   @Post('tools/:id/action')
@@ -66,9 +66,9 @@ export class ApprovalsController {
   act(
     @Param('id', uuidParam('id')) id: string,
     @Body() dto: ToolActionDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<ToolDto> {
-    return this.tools.act(adminActor(user.username), id, dto);
+    return this.tools.act(actor, id, dto);
   }
 
   @Post('tools/:id/revoke')
@@ -83,8 +83,8 @@ export class ApprovalsController {
   revoke(
     @Param('id', uuidParam('id')) id: string,
     @Body() dto: RevokeToolDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<ToolDto> {
-    return this.tools.revoke(adminActor(user.username), id, dto);
+    return this.tools.revoke(actor, id, dto);
   }
 }

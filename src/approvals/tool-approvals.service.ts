@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { Brackets, DataSource, Repository, type ObjectLiteral } from 'typeorm';
+import { AccessPolicy } from '../access/access-policy';
+import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
-import { conflict, forbidden, invalid, notFound } from '../common/errors';
+import { conflict, invalid, notFound } from '../common/errors';
 import { pageRequest, toPage, type Page } from '../common/pagination';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { SettingsService } from '../settings/settings.service';
@@ -51,10 +53,12 @@ export class ToolApprovalsService {
     private readonly settings: SettingsService,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
+    private readonly access: AccessPolicy,
   ) {}
 
   /** Submit for review (draft or rejected → pending_review); under auto_approve it is approved at once. */
   async requestPublish(actor: Actor, toolId: string, dto: RequestPublishDto): Promise<ToolDto> {
+    this.access.requireMayChange(actor);
     const notes = text(dto.notes);
     return this.decide(toolId, 'submit_for_review', actor, (tool, now) => {
       toPendingReview(tool, now);
@@ -71,7 +75,7 @@ export class ToolApprovalsService {
   }
 
   async approve(actor: Actor, toolId: string, dto: ApproveToolInput): Promise<ToolDto> {
-    adminOnly(actor, 'approve');
+    requireAdmin(actor, 'approve a tool');
     const notes = text(dto.notes);
     return this.decide(toolId, 'approve', actor, (tool, now) => {
       sameVersion(tool, dto.version, 'approve');
@@ -84,7 +88,7 @@ export class ToolApprovalsService {
   }
 
   async reject(actor: Actor, toolId: string, dto: RejectToolInput): Promise<ToolDto> {
-    adminOnly(actor, 'reject');
+    requireAdmin(actor, 'reject a tool');
     const why = text(dto.reason);
     if (!why)
       throw invalid('reason is required to reject a tool (tell the author what to change)', { fields: ['reason'] });
@@ -103,7 +107,7 @@ export class ToolApprovalsService {
 
   /** approved → pending_review; the sandbox unloads it when the change is published. */
   async revoke(actor: Actor, toolId: string, dto: RevokeToolDto): Promise<ToolDto> {
-    adminOnly(actor, 'revoke');
+    requireAdmin(actor, 'revoke a tool approval');
     const why = text(dto.reason);
     return this.decide(toolId, 'revoke', actor, (tool, now) => {
       toPendingReview(tool, now);
@@ -233,11 +237,4 @@ function sameVersion(tool: Tool, version: number | undefined, what: string): voi
       `Cannot ${what} tool ${tool.name} at version ${version}: it was changed since and is now at version ${tool.currentVersion}; review that version`,
     );
   }
-}
-
-function adminOnly(actor: Actor, what: string): void {
-  if (actor.kind !== 'admin')
-    throw forbidden(
-      `An LLM can never ${what} a tool; an admin decides in the approvals queue (Admin API /api/approvals/tools)`,
-    );
 }

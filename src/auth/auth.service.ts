@@ -113,6 +113,25 @@ export class AuthService {
     return this.tokens.issuePair(user);
   }
 
+  /**
+   * The one check of an access token, for every door: the JWT guard (through its passport
+   * strategy) and, with the activity stream, the socket.io handshake. Signature (HS256
+   * only), expiry, type, claims, revocation (the token or its family), and an active
+   * account of the same password version; anything else is a 401-kind error.
+   */
+  async authenticateAccessToken(token: string): Promise<AuthUser> {
+    const claims = await this.tokens.verify(token, 'access');
+    if (await this.tokens.isRevoked(claims)) throw unauthorized('Token has been revoked');
+    const user = await this.activeUser(claims.sub, claims.pv);
+    return {
+      id: user.id,
+      username: user.username,
+      jti: claims.jti,
+      family: claims.fam,
+      expiresAt: new Date(claims.exp * 1000),
+    };
+  }
+
   /** The user behind a token, if it still may act (active, same password version). */
   async activeUser(id: string, passwordVersion?: number): Promise<AdminUser> {
     // `where: { id: undefined }` would match the first row: never look up without an id.

@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
-import { DomainError, forbidden, invalid } from '../common/errors';
+import { DomainError, invalid } from '../common/errors';
 import { SECRET_KEY_PATTERN } from '../common/limits';
 import { ExternalMcpSource } from '../external-sources/entities/external-mcp-source.entity';
 import { AllowedHostInputDto } from '../network-access/dto/allowed-host.dto';
@@ -67,7 +68,7 @@ export class ImportService {
    * covers every member) and the query's options.
    */
   async importDocument(actor: Actor, raw: unknown, options: ImportQueryDto): Promise<ImportResultDto> {
-    if (actor.kind !== 'admin') throw forbidden('Only an admin can import servers');
+    requireAdmin(actor, 'import servers');
     checkFormatVersion(raw);
     const verified = this.signer.verify(raw as Record<string, unknown>);
     if (!verified && options.allow_unsigned !== 'true') {

@@ -9,8 +9,8 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { adminActor } from '../common/actor';
-import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import type { Actor } from '../common/actor';
+import { Authenticated, CurrentActor } from '../common/decorators';
 import { AllowedHostInputDto, AllowedHostsDto } from './dto/allowed-host.dto';
 import { uuidParam } from '../common/uuid-param';
 import { NetworkAccessService } from './network-access.service';
@@ -33,9 +33,9 @@ export class AllowedHostsController {
   add(
     @Param('id', uuidParam('id')) id: string,
     @Body() dto: AllowedHostInputDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<AllowedHostsDto> {
-    return this.network.addAdminHost(adminActor(user.username), id, dto);
+    return this.network.addAdminHost(actor, id, dto);
   }
 
   @Delete()
@@ -46,8 +46,8 @@ export class AllowedHostsController {
   remove(
     @Param('id', uuidParam('id')) id: string,
     @Body() dto: AllowedHostInputDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<AllowedHostsDto> {
-    return this.network.removeAdminHost(adminActor(user.username), id, dto);
+    return this.network.removeAdminHost(actor, id, dto);
   }
 }

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import { NetworkAccessRequest } from '../approvals/entities/network-access-request.entity';
 import type { Actor } from '../common/actor';
-import { conflict, forbidden, notFound } from '../common/errors';
+import { conflict, notFound } from '../common/errors';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { Server, type AllowedHost } from '../servers/entities/server.entity';
 import type { AllowedHostInputDto, AllowedHostsDto } from './dto/allowed-host.dto';
@@ -36,8 +37,7 @@ export class NetworkAccessService {
     dto: AllowedHostInputDto,
     opts: NetworkTxOptions = {},
   ): Promise<AllowedHostsDto> {
-    if (actor.kind !== 'admin')
-      throw forbidden('Only an admin can add an allowed host; a tool asks through a network access request');
+    requireAdmin(actor, 'allow a host for a server (a tool asks through a network access request)');
     const h = normalizeHost(dto.host);
     const p = normalizePort(dto.port);
     const run = async (tx: EntityManager) => {
@@ -79,7 +79,7 @@ export class NetworkAccessService {
 
   /** Removes the admin record for exactly this host and port; answers with the new cache. */
   async removeAdminHost(actor: Actor, serverId: string, dto: AllowedHostInputDto): Promise<AllowedHostsDto> {
-    if (actor.kind !== 'admin') throw forbidden('Only an admin can remove an allowed host');
+    requireAdmin(actor, 'remove an allowed host');
     const h = normalizeHost(dto.host);
     const p = normalizePort(dto.port);
     const hosts = await this.db.transaction(async (tx) => {

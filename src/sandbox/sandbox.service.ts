@@ -7,8 +7,9 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { AccessPolicy } from '../access/access-policy';
 import { ActivityService } from '../activity/activity.service';
-import type { Actor } from '../common/actor';
+import { SYSTEM_ACTOR, type Actor } from '../common/actor';
 import { DomainError, invalid, unavailable } from '../common/errors';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import { ServerChangesService, type ServerChange } from '../server-changes/server-changes.service';
@@ -27,7 +28,6 @@ export interface RunningServerInfo {
   tools: string[];
 }
 
-const SYSTEM: Actor = { kind: 'admin', name: 'system' };
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -52,6 +52,7 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
     @InjectRepository(Server) private readonly servers: Repository<Server>,
+    private readonly access: AccessPolicy,
   ) {}
 
   onModuleInit(): void {
@@ -67,7 +68,7 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
     const running = await this.servers.find({ where: { status: 'running' }, select: { id: true, name: true } });
     for (const server of running) {
       try {
-        await this.registry.serial(server.id, () => this.load(server.id, SYSTEM, 'resumed after a restart'));
+        await this.registry.serial(server.id, () => this.load(server.id, SYSTEM_ACTOR, 'resumed after a restart'));
       } catch (err) {
         this.log.error({ err: errMessage(err), serverId: server.id }, 'Could not resume a running server');
         await this.servers.update({ id: server.id }, { status: 'error' }).catch(() => undefined);
@@ -84,6 +85,7 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
 
   /** Loads (or, when already running, reloads) the server's tools; idempotent. */
   async start(actor: Actor, serverId: string): Promise<SandboxStatusDto> {
+    this.access.requireMayChange(actor);
     await this.registry.serial(serverId, () => this.load(serverId, actor, `started by ${actor.name}`));
     await this.changes.publish({ serverId, kind: 'lifecycle' });
     return this.status(actor, serverId);
@@ -91,12 +93,14 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
 
   /** Unloads the server; stopping a stopped server changes nothing. */
   async stop(actor: Actor, serverId: string): Promise<SandboxStatusDto> {
+    this.access.requireMayChange(actor);
     await this.registry.serial(serverId, () => this.unload(serverId, actor));
     await this.changes.publish({ serverId, kind: 'lifecycle' });
     return this.status(actor, serverId);
   }
 
   async restart(actor: Actor, serverId: string): Promise<SandboxStatusDto> {
+    this.access.requireMayChange(actor);
     await this.registry.serial(serverId, async () => {
       await this.unload(serverId, actor);
       await this.load(serverId, actor, `restarted by ${actor.name}`);

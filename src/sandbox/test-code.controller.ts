@@ -7,8 +7,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { adminActor } from '../common/actor';
-import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import type { Actor } from '../common/actor';
+import { Authenticated, CurrentActor } from '../common/decorators';
 import { TestCodeDto, TestCodeResultDto } from './dto/sandbox.dto';
 import { TestCodeService } from './test-code.service';
 
@@ -33,7 +33,7 @@ export class TestCodeController {
   })
   @ApiForbiddenResponse({ description: 'Under tool_approval_mode=require_approval the tool is not approved' })
   @ApiNotFoundResponse({ description: 'No tool with this id' })
-  run(@Body() dto: TestCodeDto, @CurrentUser() user: AuthUser): Promise<TestCodeResultDto> {
-    return this.testCode.run(adminActor(user.username), dto);
+  run(@Body() dto: TestCodeDto, @CurrentActor() actor: Actor): Promise<TestCodeResultDto> {
+    return this.testCode.run(actor, dto);
   }
 }

@@ -9,8 +9,8 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { adminActor } from '../common/actor';
-import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import type { Actor } from '../common/actor';
+import { Authenticated, CurrentActor } from '../common/decorators';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
 import { validateInput } from '../common/contract/validate-input';
 import { uuidParam } from '../common/uuid-param';
@@ -39,9 +39,9 @@ export class SecretsController {
   list(
     @Param('id', serverId) id: string,
     @Query() query: PaginationQueryDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<Page<SecretDto>> {
-    return this.secrets.list(adminActor(user.username), id, query);
+    return this.secrets.list(actor, id, query);
   }
 
   @Post()
@@ -50,9 +50,9 @@ export class SecretsController {
   create(
     @Param('id', serverId) id: string,
     @Body() dto: CreateSecretDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<SecretDto> {
-    return this.secrets.create(adminActor(user.username), id, dto);
+    return this.secrets.create(actor, id, dto);
   }
 
   @Put(':key')
@@ -65,9 +65,9 @@ export class SecretsController {
     @Param('id', serverId) id: string,
     @Param('key', keyParam) key: string,
     @Body() dto: SetSecretValueDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<SecretDto> {
-    return this.secrets.setValue(adminActor(user.username), id, key, dto);
+    return this.secrets.setValue(actor, id, key, dto);
   }
 
   @Delete(':key')
@@ -77,8 +77,8 @@ export class SecretsController {
   remove(
     @Param('id', serverId) id: string,
     @Param('key', keyParam) key: string,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<void> {
-    return this.secrets.remove(adminActor(user.username), id, key);
+    return this.secrets.remove(actor, id, key);
   }
 }

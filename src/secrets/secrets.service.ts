@@ -1,9 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, Not, Repository } from 'typeorm';
+import { AccessPolicy } from '../access/access-policy';
+import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
-import { conflict, forbidden, notFound } from '../common/errors';
+import { conflict, notFound } from '../common/errors';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import { SecretBox } from '../crypto/secret-box';
 import { ServerChangesService } from '../server-changes/server-changes.service';
@@ -37,6 +39,7 @@ export class SecretsService {
     private readonly box: SecretBox,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
+    private readonly access: AccessPolicy,
   ) {}
 
   /** The server's keys by name, without values (`mcpbox_list_server_secrets` asks for a page of 100). */
@@ -54,6 +57,7 @@ export class SecretsService {
 
   /** A placeholder: the name the tool code reads, with no value until an admin sets one. */
   async create(actor: Actor, serverId: string, dto: CreateSecretDto, opts: SecretTxOptions = {}): Promise<SecretDto> {
+    this.access.requireMayChange(actor);
     const keyName = dto.key_name;
     const description = dto.description ?? null;
     const run = async (tx: EntityManager) => {
@@ -78,7 +82,7 @@ export class SecretsService {
 
   /** Sets (or replaces) the value of an existing key. Values are an admin's business. */
   async setValue(actor: Actor, serverId: string, keyName: string, dto: SetSecretValueDto): Promise<SecretDto> {
-    if (actor.kind !== 'admin') throw forbidden('Secret values are set by an admin');
+    requireAdmin(actor, 'set a secret value (values are set by an admin)');
     const view = await this.db.transaction(async (tx) => {
       const server = await this.server(serverId, tx);
       const repo = tx.getRepository(ServerSecret);
@@ -96,7 +100,7 @@ export class SecretsService {
   }
 
   async remove(actor: Actor, serverId: string, keyName: string): Promise<void> {
-    if (actor.kind !== 'admin') throw forbidden('Secrets are deleted by an admin');
+    requireAdmin(actor, 'delete a secret');
     await this.db.transaction(async (tx) => {
       const server = await this.server(serverId, tx);
       const result = await tx.getRepository(ServerSecret).delete({ serverId, keyName });

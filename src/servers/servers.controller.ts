@@ -10,8 +10,8 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { adminActor } from '../common/actor';
-import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import type { Actor } from '../common/actor';
+import { Authenticated, CurrentActor } from '../common/decorators';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
 import { CreateServerDto, ServerDetailDto, ServerDto, UpdateServerDto } from './dto/server.dto';
 import { ServersService } from './servers.service';
@@ -29,8 +29,8 @@ export class ServersController {
   @ApiOperation({ summary: 'List servers with their tool counts' })
   @ApiPageResponse(ServerDto)
   @ApiBadRequestResponse({ description: 'page or page_size out of range' })
-  list(@Query() query: PaginationQueryDto, @CurrentUser() user: AuthUser): Promise<Page<ServerDto>> {
-    return this.servers.list(adminActor(user.username), query);
+  list(@Query() query: PaginationQueryDto, @CurrentActor() actor: Actor): Promise<Page<ServerDto>> {
+    return this.servers.list(actor, query);
   }
 
   @Post()
@@ -40,8 +40,8 @@ export class ServersController {
     description: 'Name breaks the pattern or is longer than 64; default_timeout_ms out of 1000..300000; unknown field',
   })
   @ApiConflictResponse({ description: 'A server with this name exists' })
-  create(@Body() dto: CreateServerDto, @CurrentUser() user: AuthUser): Promise<ServerDto> {
-    return this.servers.create(adminActor(user.username), dto);
+  create(@Body() dto: CreateServerDto, @CurrentActor() actor: Actor): Promise<ServerDto> {
+    return this.servers.create(actor, dto);
   }
 
   @Get(':id')
@@ -50,8 +50,8 @@ export class ServersController {
   @ApiOkResponse({ type: ServerDetailDto })
   @ApiBadRequestResponse({ description: 'id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such server' })
-  get(@Param('id', uuidParam('id')) id: string, @CurrentUser() user: AuthUser): Promise<ServerDetailDto> {
-    return this.servers.get(adminActor(user.username), id);
+  get(@Param('id', uuidParam('id')) id: string, @CurrentActor() actor: Actor): Promise<ServerDetailDto> {
+    return this.servers.get(actor, id);
   }
 
   @Patch(':id')
@@ -64,9 +64,9 @@ export class ServersController {
   update(
     @Param('id', uuidParam('id')) id: string,
     @Body() dto: UpdateServerDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<ServerDto> {
-    return this.servers.update(adminActor(user.username), id, dto);
+    return this.servers.update(actor, id, dto);
   }
 
   @Delete(':id')
@@ -76,7 +76,7 @@ export class ServersController {
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiBadRequestResponse({ description: 'id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such server' })
-  delete(@Param('id', uuidParam('id')) id: string, @CurrentUser() user: AuthUser): Promise<void> {
-    return this.servers.delete(adminActor(user.username), id);
+  delete(@Param('id', uuidParam('id')) id: string, @CurrentActor() actor: Actor): Promise<void> {
+    return this.servers.delete(actor, id);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
+import { AccessPolicy } from '../access/access-policy';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
 import { conflict, notFound } from '../common/errors';
@@ -33,6 +34,7 @@ export class ServersService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
+    private readonly access: AccessPolicy,
   ) {}
 
   // ── operations ────────────────────────────────────────────────────────────────────
@@ -61,11 +63,13 @@ export class ServersService {
   }
 
   async create(actor: Actor, dto: CreateServerDto): Promise<ServerDto> {
+    this.access.requireMayChange(actor);
     const server = await this.db.transaction((tx) => this.insert(tx, actor, dto));
     return mapServer(server, 0);
   }
 
   async update(actor: Actor, id: string, dto: UpdateServerDto): Promise<ServerDto> {
+    this.access.requireMayChange(actor);
     const server = await this.db.transaction(async (tx) => {
       const repo = tx.getRepository(Server);
       const current = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
@@ -100,6 +104,7 @@ export class ServersService {
 
   /** Deletes the server; its tools, versions, secrets, sources, requests and logs go with it (FK cascades). */
   async delete(actor: Actor, id: string): Promise<void> {
+    this.access.requireMayChange(actor);
     const server = await this.findOrFail(id);
     await this.db.transaction(async (tx) => {
       await tx.getRepository(Server).delete({ id: server.id });

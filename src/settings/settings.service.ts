@@ -1,9 +1,9 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
+import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
-import { forbidden } from '../common/errors';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import type { SecurityPolicyDto, SettingDto, UpdateSecurityPolicyDto } from './dto/security-policy.dto';
 import { Setting } from './entities/setting.entity';
@@ -101,7 +101,8 @@ export class SettingsService implements OnModuleInit {
    * admin's alone: an LLM switching tool_approval_mode to auto_approve would approve itself.
    */
   async updatePolicy(actor: Actor, dto: UpdateSecurityPolicyDto): Promise<SecurityPolicyDto> {
-    if (actor.kind !== 'admin') throw forbidden('Only an admin can change the security policy');
+    // An LLM switching tool_approval_mode to auto_approve would approve itself.
+    requireAdmin(actor, 'change the security policy');
     const reviewer = actor.name;
     const entries = Object.entries(dto).filter(([, value]) => value !== undefined);
     const changes = entries

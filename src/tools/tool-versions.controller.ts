@@ -8,8 +8,8 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { adminActor } from '../common/actor';
-import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import type { Actor } from '../common/actor';
+import { Authenticated, CurrentActor } from '../common/decorators';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
 import { validateInput } from '../common/contract/validate-input';
 import { uuidParam } from '../common/uuid-param';
@@ -52,9 +52,9 @@ export class ToolVersionsController {
   list(
     @Param('id', uuidParam('id')) id: string,
     @Query() query: PaginationQueryDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<Page<ToolVersionSummaryDto>> {
-    return this.versions.list(adminActor(user.username), id, query);
+    return this.versions.list(actor, id, query);
   }
 
   @Get('compare')
@@ -66,9 +66,9 @@ export class ToolVersionsController {
   compare(
     @Param('id', uuidParam('id')) id: string,
     @Query() query: CompareVersionsQueryDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<VersionComparisonDto> {
-    return this.versions.compare(adminActor(user.username), id, query);
+    return this.versions.compare(actor, id, query);
   }
 
   @Get(':version')
@@ -81,9 +81,9 @@ export class ToolVersionsController {
   get(
     @Param('id', uuidParam('id')) id: string,
     @Param('version', versionParam) version: number,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<ToolVersionDto> {
-    return this.versions.get(adminActor(user.username), id, version);
+    return this.versions.get(actor, id, version);
   }
 
   @Post(':version/rollback')
@@ -103,8 +103,8 @@ export class ToolVersionsController {
   rollback(
     @Param('id', uuidParam('id')) id: string,
     @Param('version', versionParam) version: number,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<ToolDto> {
-    return this.versions.rollback(adminActor(user.username), id, version);
+    return this.versions.rollback(actor, id, version);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { createTwoFilesPatch } from 'diff';
 import { DataSource, Not, Repository } from 'typeorm';
+import { AccessPolicy } from '../access/access-policy';
 import { ActivityService } from '../activity/activity.service';
 import { returnToReviewAfterRollback } from '../approvals/tool-approval-state';
 import type { Actor } from '../common/actor';
@@ -34,6 +35,7 @@ export class ToolVersionsService {
     private readonly tools: ToolsService,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
+    private readonly access: AccessPolicy,
   ) {}
 
   /** Newest first, without code. */
@@ -80,6 +82,7 @@ export class ToolVersionsService {
    * current version is refused, and a version that does not exist (or is in the future) is a 404.
    */
   async rollback(actor: Actor, toolId: string, version: number): Promise<ToolDto> {
+    this.access.requireMayChange(actor);
     const tool = await this.db.transaction(async (tx) => {
       const repo = tx.getRepository(Tool);
       const tool = await repo.findOne({ where: { id: toolId }, lock: { mode: 'pessimistic_write' } });

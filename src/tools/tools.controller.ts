@@ -10,8 +10,8 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { adminActor } from '../common/actor';
-import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import type { Actor } from '../common/actor';
+import { Authenticated, CurrentActor } from '../common/decorators';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
 import { uuidParam } from '../common/uuid-param';
 import { CreateToolDto, ToolDto, ToolSummaryDto, UpdateToolDto } from './dto/tool.dto';
@@ -42,9 +42,9 @@ export class ToolsController {
   create(
     @Param('id', uuidParam('id')) serverId: string,
     @Body() dto: CreateToolDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<ToolDto> {
-    return this.tools.create(adminActor(user.username), serverId, dto);
+    return this.tools.create(actor, serverId, dto);
   }
 
   @Get('servers/:id/tools')
@@ -56,9 +56,9 @@ export class ToolsController {
   list(
     @Param('id', uuidParam('id')) serverId: string,
     @Query() query: PaginationQueryDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<Page<ToolSummaryDto>> {
-    return this.tools.list(adminActor(user.username), serverId, query);
+    return this.tools.list(actor, serverId, query);
   }
 
   @Post('tools/validate-code')
@@ -69,8 +69,8 @@ export class ToolsController {
   })
   @ApiOkResponse({ type: CodeAnalysisDto })
   @ApiBadRequestResponse({ description: 'code missing or not a string; unknown language; unknown field' })
-  validate(@Body() dto: ValidateCodeDto, @CurrentUser() user: AuthUser): Promise<CodeAnalysisDto> {
-    return this.tools.validateCode(adminActor(user.username), dto);
+  validate(@Body() dto: ValidateCodeDto, @CurrentActor() actor: Actor): Promise<CodeAnalysisDto> {
+    return this.tools.validateCode(actor, dto);
   }
 
   @Get('tools/:id')
@@ -79,8 +79,8 @@ export class ToolsController {
   @ApiOkResponse({ type: ToolDto })
   @ApiBadRequestResponse({ description: 'id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such tool' })
-  get(@Param('id', uuidParam('id')) id: string, @CurrentUser() user: AuthUser): Promise<ToolDto> {
-    return this.tools.get(adminActor(user.username), id);
+  get(@Param('id', uuidParam('id')) id: string, @CurrentActor() actor: Actor): Promise<ToolDto> {
+    return this.tools.get(actor, id);
   }
 
   @Patch('tools/:id')
@@ -96,9 +96,9 @@ export class ToolsController {
   update(
     @Param('id', uuidParam('id')) id: string,
     @Body() dto: UpdateToolDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<ToolDto> {
-    return this.tools.update(adminActor(user.username), id, dto);
+    return this.tools.update(actor, id, dto);
   }
 
   @Delete('tools/:id')
@@ -108,7 +108,7 @@ export class ToolsController {
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiBadRequestResponse({ description: 'id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such tool' })
-  delete(@Param('id', uuidParam('id')) id: string, @CurrentUser() user: AuthUser): Promise<void> {
-    return this.tools.delete(adminActor(user.username), id);
+  delete(@Param('id', uuidParam('id')) id: string, @CurrentActor() actor: Actor): Promise<void> {
+    return this.tools.delete(actor, id);
   }
 }

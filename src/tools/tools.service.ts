@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Not, Repository } from 'typeorm';
+import { AccessPolicy } from '../access/access-policy';
 import { ActivityService } from '../activity/activity.service';
 import { returnToReviewAfterEdit, setInitialApproval } from '../approvals/tool-approval-state';
 import type { Actor } from '../common/actor';
@@ -52,6 +53,7 @@ export class ToolsService {
     private readonly settings: SettingsService,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
+    private readonly access: AccessPolicy,
   ) {}
 
   // ── operations ────────────────────────────────────────────────────────────────────
@@ -81,6 +83,7 @@ export class ToolsService {
 
   /** A new code tool (draft, or approved under auto_approve) with its version 1. */
   async create(actor: Actor, serverId: string, input: CreateToolDto, opts: CreateToolOptions = {}): Promise<ToolDto> {
+    this.access.requireMayChange(actor);
     const language = input.language ?? 'javascript';
     const analysis = await analyzeCode(input.code, language, await this.allowedModules(opts.manager));
     checkAnalysis(analysis);
@@ -131,6 +134,7 @@ export class ToolsService {
    * next version and sends an approved (or rejected) tool back to pending_review.
    */
   async update(actor: Actor, id: string, input: UpdateToolDto): Promise<ToolDto> {
+    this.access.requireMayChange(actor);
     const allowed = await this.allowedModules();
     const { tool, changed } = await this.db.transaction(async (tx) => {
       const repo = tx.getRepository(Tool);
@@ -190,6 +194,7 @@ export class ToolsService {
   }
 
   async delete(actor: Actor, id: string): Promise<void> {
+    this.access.requireMayChange(actor);
     const tool = await this.findOrFail(id);
     await this.db.transaction(async (tx) => {
       await tx.getRepository(Tool).delete({ id: tool.id });
