@@ -3,6 +3,8 @@ import { AccessModule } from './access/access.module';
 import { ActivityModule } from './activity/activity.module';
 import { AuthModule } from './auth/auth.module';
 import { LoggingModule } from './common/logging.module';
+import { RequestContextModule } from './common/request-context';
+import { UnitOfWorkModule } from './common/unit-of-work/unit-of-work.module';
 import { ConfigModule } from './config/config.module';
 import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
@@ -23,6 +25,8 @@ import { SandboxModule } from './sandbox/sandbox.module';
     ConfigModule,
     LoggingModule,
     DatabaseModule,
+    UnitOfWorkModule,
+    RequestContextModule,
     CryptoModule,
     ActivityModule,
     ServerChangesModule,

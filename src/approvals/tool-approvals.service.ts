@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { Brackets, DataSource, Repository, type ObjectLiteral } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, Repository, type ObjectLiteral } from 'typeorm';
 import { AccessPolicy } from '../access/access-policy';
 import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
 import { conflict, invalid, notFound } from '../common/errors';
 import { pageRequest, toPage, type Page } from '../common/pagination';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { SettingsService } from '../settings/settings.service';
 import { mapTool, type ToolDto } from '../tools/dto/tool.dto';
@@ -49,7 +50,7 @@ export class ToolApprovalsService {
     @InjectRepository(Tool) private readonly tools: Repository<Tool>,
     @InjectRepository(ModuleRequest) private readonly modules: Repository<ModuleRequest>,
     @InjectRepository(NetworkAccessRequest) private readonly network: Repository<NetworkAccessRequest>,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly uow: UnitOfWork,
     private readonly settings: SettingsService,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
@@ -174,35 +175,28 @@ export class ToolApprovalsService {
     actor: Actor,
     apply: (tool: Tool, now: Date) => { message: string; details: Record<string, unknown> },
   ): Promise<ToolDto> {
-    const tool = await this.db.transaction(async (tx) => {
-      const repo = tx.getRepository(Tool);
+    return this.uow.run(async () => {
+      const repo = this.uow.with(this.tools);
       const tool = await repo.findOne({ where: { id: toolId }, lock: { mode: 'pessimistic_write' } });
       if (!tool) throw notFound('Tool', toolId);
       checkDecision(tool, decision);
       const before = tool.approvalStatus;
       const { message, details } = apply(tool, new Date());
       const saved = await repo.save(tool);
-      await this.activity.record(
-        {
-          logType: 'audit',
-          message,
-          details: {
-            actor: actor.name,
-            actor_kind: actor.kind,
-            tool_id: saved.id,
-            decision,
-            approval_status: { from: before, to: saved.approvalStatus },
-            version: saved.currentVersion,
-            ...details,
-          },
-          serverId: saved.serverId,
+      await this.activity.audit(actor, {
+        message,
+        details: {
+          tool_id: saved.id,
+          decision,
+          approval_status: { from: before, to: saved.approvalStatus },
+          version: saved.currentVersion,
+          ...details,
         },
-        tx,
-      );
-      return saved;
+        serverId: saved.serverId,
+      });
+      await this.changes.publish({ serverId: saved.serverId, kind: 'tools', toolId: saved.id });
+      return mapTool(saved);
     });
-    await this.changes.publish({ serverId: tool.serverId, kind: 'tools', toolId: tool.id });
-    return mapTool(tool);
   }
 }
 

@@ -1,6 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
 import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
@@ -11,8 +9,8 @@ import { AllowedHostInputDto } from '../network-access/dto/allowed-host.dto';
 import { NetworkAccessService } from '../network-access/network-access.service';
 import { CreateSecretDto } from '../secrets/dto/secret.dto';
 import { SecretsService } from '../secrets/secrets.service';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../server-changes/server-changes.service';
-import { Server } from '../servers/entities/server.entity';
 import { isUniqueViolation } from '../common/ids';
 import { nameProblem } from '../servers/server-rules';
 import { CreateServerDto } from '../servers/dto/server.dto';
@@ -52,7 +50,7 @@ export class ImportService {
   private readonly log = new Logger(ImportService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly uow: UnitOfWork,
     private readonly signer: ExportSigner,
     private readonly servers: ServersService,
     private readonly tools: ToolsService,
@@ -88,10 +86,9 @@ export class ImportService {
     }
     // A verified document from this MCPBox follows the policy; anything else is reviewed.
     const autoApprove = verified && this.policyAutoApproves();
-    const created: string[] = [];
 
-    await this.db
-      .transaction(async (tx) => {
+    await this.uow
+      .run(async () => {
         const seen = new Set<string>();
         for (const server of doc.servers) {
           if (seen.has(server.name)) {
@@ -103,12 +100,11 @@ export class ImportService {
             continue;
           }
           seen.add(server.name);
-          if (await this.servers.findByName(server.name, tx)) {
+          if (await this.servers.findByName(server.name)) {
             result.skipped.push({ kind: 'server', name: server.name, reason: `a server named ${server.name} exists` });
             continue;
           }
-          const id = await this.importServer(tx, server, actor, autoApprove, result);
-          if (id) created.push(id);
+          await this.importServer(server, actor, autoApprove, result);
         }
         if (result.failed.length) {
           throw invalid(`Import refused: ${result.failed.length} item(s) failed; nothing was imported`, {
@@ -117,71 +113,52 @@ export class ImportService {
             failed: result.failed,
           });
         }
-        await this.activity.record(
-          {
-            logType: 'audit',
-            message: `Import by ${actor.name}: ${result.created.servers} server(s), ${result.created.tools} tool(s) (${verified ? 'signature verified' : 'unsigned, allowed by the admin'})`,
-            details: {
-              actor: actor.name,
-              signature_verified: verified,
-              created: result.created,
-              skipped: result.skipped,
-            },
-          },
-          tx,
-        );
+        await this.activity.audit(actor, {
+          message: `Import by ${actor.name}: ${result.created.servers} server(s), ${result.created.tools} tool(s) (${verified ? 'signature verified' : 'unsigned, allowed by the admin'})`,
+          details: { signature_verified: verified, created: result.created, skipped: result.skipped },
+        });
       })
       .catch((err: unknown) => {
         if (!(err instanceof DomainError)) this.log.error({ err }, 'Import failed unexpectedly; rolled back');
         throw err;
       });
-
-    for (const serverId of created) await this.changes.publish({ serverId, kind: 'server' });
     return result;
   }
 
-  /** One server and everything beneath it; returns its id, or null when the server itself failed. */
+  /** One server and everything beneath it, each item through the service (and the rules) the API uses. */
   private async importServer(
-    tx: EntityManager,
     s: ExportedServer,
     actor: Actor,
     autoApprove: boolean,
     result: ImportResultDto,
-  ): Promise<string | null> {
-    const server = await this.item(tx, result, 'server', s.name, async () => {
-      const created = await this.servers.createIn(
-        tx,
+  ): Promise<void> {
+    const server = await this.item(result, 'server', s.name, async () => {
+      const { name, description, default_timeout_ms } = s;
+      const created = await this.servers.create(
         actor,
-        validateInput(CreateServerDto, {
-          name: s.name,
-          description: s.description,
-          default_timeout_ms: s.default_timeout_ms,
-        }),
+        validateInput(CreateServerDto, { name, description, default_timeout_ms }),
       );
       // `imported` (SPEC §3): it exists, but nothing of it has been reviewed or started here yet.
-      await tx.getRepository(Server).update({ id: created.id }, { status: 'imported' });
+      await this.servers.setStatus(created.id, 'imported');
+      await this.changes.publish({ serverId: created.id, kind: 'server' });
       return created;
     });
-    if (!server) return null;
+    if (!server) return;
     result.created.servers++;
 
     for (const secret of s.secrets) {
+      const name = `${s.name}.${secret.key_name}`;
       if (
-        await this.item(tx, result, 'secret', `${s.name}.${secret.key_name}`, () =>
-          this.secrets.create(actor, server.id, validateInput(CreateSecretDto, secret), { manager: tx }),
+        await this.item(result, 'secret', name, () =>
+          this.secrets.create(actor, server.id, validateInput(CreateSecretDto, secret)),
         )
       )
         result.created.secrets++;
     }
-    const sourceIds = new Map<string, string>();
     for (const source of s.external_sources) {
-      const id = await this.item(tx, result, 'external_source', `${s.name}.${source.name}`, () =>
-        this.createSource(tx, server.id, source),
-      );
-      if (id) {
-        sourceIds.set(source.name, id);
+      const name = `${s.name}.${source.name}`;
+      if (await this.item(result, 'external_source', name, () => this.createSource(server.id, source)))
         result.created.external_sources++;
-      }
     }
     for (const tool of s.tools) {
       const name = `${s.name}.${tool.name}`;
@@ -198,36 +175,25 @@ export class ImportService {
         result.failed.push({ kind: 'tool', name, reason: `tool_type must be code or mcp_passthrough` });
         continue;
       }
-      const ok = await this.item(tx, result, 'tool', name, () =>
-        this.tools.create(
-          actor,
-          server.id,
-          validateInput(CreateToolDto, {
-            name: tool.name,
-            description: tool.description,
-            code: tool.code,
-            language: tool.language,
-            input_schema: tool.input_schema,
-            timeout_ms: tool.timeout_ms,
-            enabled: tool.enabled,
-            change_summary: 'Imported',
-          }),
-          { manager: tx, changeSource: 'import', approvalStatus: autoApprove ? undefined : 'pending_review' },
-        ),
+      const { description, code, language, input_schema, timeout_ms, enabled } = tool;
+      const input = { name: tool.name, description, code, language, input_schema, timeout_ms, enabled };
+      const ok = await this.item(result, 'tool', name, () =>
+        this.tools.create(actor, server.id, validateInput(CreateToolDto, { ...input, change_summary: 'Imported' }), {
+          changeSource: 'import',
+          approvalStatus: autoApprove ? undefined : 'pending_review',
+        }),
       );
       if (ok) result.created.tools++;
     }
     for (const record of s.network_records) {
       const label = `${s.name}:${record.host}${record.port === null ? '' : `:${record.port}`}`;
       if (
-        await this.item(tx, result, 'network_record', label, () =>
-          this.network.addAdminHost(actor, server.id, validateInput(AllowedHostInputDto, record), { manager: tx }),
+        await this.item(result, 'network_record', label, () =>
+          this.network.addAdminHost(actor, server.id, validateInput(AllowedHostInputDto, record)),
         )
-      ) {
+      )
         result.created.network_records++;
-      }
     }
-    return server.id;
   }
 
   /**
@@ -235,20 +201,14 @@ export class ImportService {
    * a `failed` line and the transaction carries on, so the answer lists every failure.
    */
   private async item<T>(
-    tx: EntityManager,
     result: ImportResultDto,
     kind: ImportIssue['kind'],
     name: string,
     fn: () => Promise<T>,
   ): Promise<T | null> {
-    await tx.query('SAVEPOINT import_item');
     try {
-      const value = await fn();
-      await tx.query('RELEASE SAVEPOINT import_item');
-      return value;
+      return await this.uow.savepoint(fn);
     } catch (err) {
-      await tx.query('ROLLBACK TO SAVEPOINT import_item');
-      await tx.query('RELEASE SAVEPOINT import_item');
       if (err instanceof DomainError || err instanceof ItemFailure)
         result.failed.push({ kind, name, reason: err.message });
       else if (isUniqueViolation(err)) result.failed.push({ kind, name, reason: 'the name is already taken' });
@@ -258,7 +218,7 @@ export class ImportService {
   }
 
   /** A source row as the document describes it; credentials stay in the named secret. */
-  private async createSource(tx: EntityManager, serverId: string, s: ExportedSource): Promise<string> {
+  private async createSource(serverId: string, s: ExportedSource): Promise<string> {
     const problem = nameProblem(s.name);
     if (problem) throw new ItemFailure(problem);
     let url: URL;
@@ -283,7 +243,7 @@ export class ImportService {
     }
     if (s.auth_header_name !== null && !HEADER_NAME.test(s.auth_header_name))
       throw new ItemFailure('auth_header_name must be an HTTP header name');
-    const repo = tx.getRepository(ExternalMcpSource);
+    const repo = this.uow.manager.getRepository(ExternalMcpSource);
     if (await repo.exists({ where: { serverId, name: s.name } }))
       throw new ItemFailure(`the document holds two sources named ${s.name}`);
     const saved = await repo.save(

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull, Not, Repository } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, Not, Repository } from 'typeorm';
 import { AccessPolicy } from '../access/access-policy';
 import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
@@ -8,16 +8,12 @@ import type { Actor } from '../common/actor';
 import { conflict, notFound } from '../common/errors';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import { SecretBox } from '../crypto/secret-box';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { Server } from '../servers/entities/server.entity';
 import { mapSecret, type CreateSecretDto, type SecretDto, type SetSecretValueDto } from './dto/secret.dto';
 import { ServerSecret } from './entities/server-secret.entity';
 import { secretAad } from './secret-aad';
-
-export interface SecretTxOptions {
-  /** Run inside the caller's transaction; the caller then publishes the change after commit. */
-  manager?: EntityManager;
-}
 
 const isPgError = (err: unknown, code: string) =>
   (err as { code?: string })?.code === code || (err as { driverError?: { code?: string } })?.driverError?.code === code;
@@ -35,7 +31,7 @@ export class SecretsService {
 
   constructor(
     @InjectRepository(ServerSecret) private readonly secrets: Repository<ServerSecret>,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly uow: UnitOfWork,
     private readonly box: SecretBox,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
@@ -44,9 +40,9 @@ export class SecretsService {
 
   /** The server's keys by name, without values (`mcpbox_list_server_secrets` asks for a page of 100). */
   async list(_actor: Actor, serverId: string, query: PaginationQueryDto): Promise<Page<SecretDto>> {
-    await this.server(serverId, this.db.manager);
+    await this.server(serverId);
     const req = pageRequest(query);
-    const [rows, total] = await this.secrets.findAndCount({
+    const [rows, total] = await this.repo.findAndCount({
       where: { serverId },
       order: { keyName: 'ASC' },
       skip: req.skip,
@@ -56,60 +52,58 @@ export class SecretsService {
   }
 
   /** A placeholder: the name the tool code reads, with no value until an admin sets one. */
-  async create(actor: Actor, serverId: string, dto: CreateSecretDto, opts: SecretTxOptions = {}): Promise<SecretDto> {
+  async create(actor: Actor, serverId: string, dto: CreateSecretDto): Promise<SecretDto> {
     this.access.requireMayChange(actor);
     const keyName = dto.key_name;
-    const description = dto.description ?? null;
-    const run = async (tx: EntityManager) => {
-      const server = await this.server(serverId, tx);
-      const repo = tx.getRepository(ServerSecret);
-      if (await repo.exists({ where: { serverId, keyName } }))
-        throw conflict(`Secret ${keyName} already exists on server ${server.name}`);
-      const saved = await repo.save(repo.create({ serverId, keyName, description, encryptedValue: null }));
-      await this.audit(tx, server, actor, `Secret ${keyName} created on server ${server.name} by ${actor.name}`, {
-        key_name: keyName,
+    return this.uow
+      .run(async () => {
+        const server = await this.server(serverId);
+        const repo = this.repo;
+        if (await repo.exists({ where: { serverId, keyName } }))
+          throw conflict(`Secret ${keyName} already exists on server ${server.name}`);
+        const saved = await repo.save(
+          repo.create({ serverId, keyName, description: dto.description ?? null, encryptedValue: null }),
+        );
+        await this.audit(server, actor, `Secret ${keyName} created on server ${server.name} by ${actor.name}`, {
+          key_name: keyName,
+        });
+        await this.changes.publish({ serverId, kind: 'secrets' });
+        return mapSecret(saved);
+      })
+      .catch((err: unknown) => {
+        throw isPgError(err, '23505') ? conflict(`Secret ${keyName} already exists on this server`) : err;
       });
-      return mapSecret(saved);
-    };
-    if (opts.manager) return run(opts.manager);
-    const view = await this.db.transaction(run).catch((err: unknown) => {
-      if (isPgError(err, '23505')) throw conflict(`Secret ${keyName} already exists on this server`);
-      throw err;
-    });
-    await this.changes.publish({ serverId, kind: 'secrets' });
-    return view;
   }
 
   /** Sets (or replaces) the value of an existing key. Values are an admin's business. */
   async setValue(actor: Actor, serverId: string, keyName: string, dto: SetSecretValueDto): Promise<SecretDto> {
     requireAdmin(actor, 'set a secret value (values are set by an admin)');
-    const view = await this.db.transaction(async (tx) => {
-      const server = await this.server(serverId, tx);
-      const repo = tx.getRepository(ServerSecret);
+    return this.uow.run(async () => {
+      const server = await this.server(serverId);
+      const repo = this.repo;
       const row = await repo.findOne({ where: { serverId, keyName }, lock: { mode: 'pessimistic_write' } });
       if (!row) throw notFound('Secret', `${keyName} of server ${server.name}`);
       row.encryptedValue = this.box.encrypt(dto.value, secretAad(serverId, keyName));
       const saved = await repo.save(row);
-      await this.audit(tx, server, actor, `Secret ${keyName} value set on server ${server.name} by ${actor.name}`, {
+      await this.audit(server, actor, `Secret ${keyName} value set on server ${server.name} by ${actor.name}`, {
         key_name: keyName,
       });
+      await this.changes.publish({ serverId, kind: 'secrets' });
       return mapSecret(saved);
     });
-    await this.changes.publish({ serverId, kind: 'secrets' });
-    return view;
   }
 
   async remove(actor: Actor, serverId: string, keyName: string): Promise<void> {
     requireAdmin(actor, 'delete a secret');
-    await this.db.transaction(async (tx) => {
-      const server = await this.server(serverId, tx);
-      const result = await tx.getRepository(ServerSecret).delete({ serverId, keyName });
+    await this.uow.run(async () => {
+      const server = await this.server(serverId);
+      const result = await this.repo.delete({ serverId, keyName });
       if (!result.affected) throw notFound('Secret', `${keyName} of server ${server.name}`);
-      await this.audit(tx, server, actor, `Secret ${keyName} deleted from server ${server.name} by ${actor.name}`, {
+      await this.audit(server, actor, `Secret ${keyName} deleted from server ${server.name} by ${actor.name}`, {
         key_name: keyName,
       });
+      await this.changes.publish({ serverId, kind: 'secrets' });
     });
-    await this.changes.publish({ serverId, kind: 'secrets' });
   }
 
   /**
@@ -120,7 +114,7 @@ export class SecretsService {
    * other keys still load, so one bad row does not take the whole server down.
    */
   async valuesFor(serverId: string): Promise<Record<string, string>> {
-    const rows = await this.secrets.find({ where: { serverId, encryptedValue: Not(IsNull()) } });
+    const rows = await this.repo.find({ where: { serverId, encryptedValue: Not(IsNull()) } });
     const values: Record<string, string> = {};
     for (const row of rows) {
       try {
@@ -149,29 +143,23 @@ export class SecretsService {
       .catch((err: unknown) => this.log.warn({ err }, 'Could not record the undecryptable-secret alert'));
   }
 
-  private async server(serverId: string, manager: EntityManager): Promise<Pick<Server, 'id' | 'name'>> {
-    const server = await manager
+  private get repo(): Repository<ServerSecret> {
+    return this.uow.with(this.secrets);
+  }
+
+  private async server(serverId: string): Promise<Pick<Server, 'id' | 'name'>> {
+    const server = await this.uow.manager
       .getRepository(Server)
       .findOne({ where: { id: serverId }, select: { id: true, name: true } });
     if (!server) throw notFound('Server', serverId);
     return server;
   }
 
-  private audit(
-    tx: EntityManager,
-    server: Pick<Server, 'id' | 'name'>,
-    actor: Actor,
-    message: string,
-    details: Record<string, unknown>,
-  ) {
-    return this.activity.record(
-      {
-        logType: 'audit',
-        message,
-        details: { ...details, server_name: server.name, actor: actor.name, actor_kind: actor.kind },
-        serverId: server.id,
-      },
-      tx,
-    );
+  private audit(server: Pick<Server, 'id' | 'name'>, actor: Actor, message: string, details: Record<string, unknown>) {
+    return this.activity.audit(actor, {
+      message,
+      details: { ...details, server_name: server.name },
+      serverId: server.id,
+    });
   }
 }

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, Repository } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, Repository } from 'typeorm';
 import { AccessPolicy } from '../access/access-policy';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
 import { conflict, notFound } from '../common/errors';
 import { isUniqueViolation } from '../common/ids';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { Tool } from '../tools/entities/tool.entity';
 import {
@@ -17,7 +18,7 @@ import {
   type ServerDto,
   type UpdateServerDto,
 } from './dto/server.dto';
-import { Server } from './entities/server.entity';
+import { Server, type AllowedHost, type ServerStatus } from './entities/server.entity';
 
 const nameTaken = (name: string) => conflict(`A server named "${name}" already exists`);
 
@@ -31,7 +32,7 @@ export class ServersService {
   constructor(
     @InjectRepository(Server) private readonly servers: Repository<Server>,
     @InjectRepository(Tool) private readonly tools: Repository<Tool>,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly uow: UnitOfWork,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
     private readonly access: AccessPolicy,
@@ -42,7 +43,7 @@ export class ServersService {
   /** Servers by name, each with its tool count. */
   async list(_actor: Actor, query: PaginationQueryDto): Promise<Page<ServerDto>> {
     const req = pageRequest(query);
-    const [servers, total] = await this.servers.findAndCount({
+    const [servers, total] = await this.repo.findAndCount({
       order: { name: 'ASC' },
       skip: req.skip,
       take: req.take,
@@ -58,25 +59,22 @@ export class ServersService {
   /** The server with its tools (by name, without their code). */
   async get(_actor: Actor, id: string): Promise<ServerDetailDto> {
     const server = await this.findOrFail(id);
-    const tools = await this.tools.find({ where: { serverId: id }, order: { name: 'ASC' } });
+    const tools = await this.uow.with(this.tools).find({ where: { serverId: id }, order: { name: 'ASC' } });
     return mapServerDetail(server, tools);
   }
 
   async create(actor: Actor, dto: CreateServerDto): Promise<ServerDto> {
     this.access.requireMayChange(actor);
-    const server = await this.db.transaction((tx) => this.insert(tx, actor, dto));
-    return mapServer(server, 0);
+    return this.uow.run(async () => mapServer(await this.insert(actor, dto), 0));
   }
 
   async update(actor: Actor, id: string, dto: UpdateServerDto): Promise<ServerDto> {
     this.access.requireMayChange(actor);
-    const server = await this.db.transaction(async (tx) => {
-      const repo = tx.getRepository(Server);
-      const current = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!current) throw notFound('Server', id);
+    const server = await this.uow.run(async () => {
+      const current = await this.findOrFail(id, { lock: true });
       const changed: string[] = [];
       if (dto.name !== undefined && dto.name !== current.name) {
-        if (await this.findByName(dto.name, tx)) throw nameTaken(dto.name);
+        if (await this.findByName(dto.name)) throw nameTaken(dto.name);
         current.name = dto.name;
         changed.push('name');
       }
@@ -88,72 +86,76 @@ export class ServersService {
         current.defaultTimeoutMs = dto.default_timeout_ms;
         changed.push('default_timeout_ms');
       }
-      if (!changed.length) return current;
-      const saved = await repo.save(current).catch((err: unknown) => {
-        throw isUniqueViolation(err) ? nameTaken(current.name) : err;
-      });
-      await this.audit(tx, actor, saved, `Server ${saved.name} updated by ${actor.name}: ${changed.join(', ')}`, {
-        changed,
-      });
-      return saved;
+      if (changed.length) {
+        await this.repo.save(current).catch((err: unknown) => {
+          throw isUniqueViolation(err) ? nameTaken(current.name) : err;
+        });
+        await this.audit(actor, current, `Server ${current.name} updated by ${actor.name}: ${changed.join(', ')}`, {
+          changed,
+        });
+      }
+      // A rename changes the visible `{server}__{tool}` names; a timeout change applies to the next call.
+      await this.changes.publish({ serverId: current.id, kind: 'server' });
+      return current;
     });
-    // A rename changes the visible `{server}__{tool}` names; a timeout change applies to the next call.
-    await this.changes.publish({ serverId: server.id, kind: 'server' });
     return mapServer(server, (await this.toolCounts([server.id])).get(server.id) ?? 0);
   }
 
   /** Deletes the server; its tools, versions, secrets, sources, requests and logs go with it (FK cascades). */
   async delete(actor: Actor, id: string): Promise<void> {
     this.access.requireMayChange(actor);
-    const server = await this.findOrFail(id);
-    await this.db.transaction(async (tx) => {
-      await tx.getRepository(Server).delete({ id: server.id });
+    await this.uow.run(async () => {
+      const server = await this.findOrFail(id, { lock: true });
+      await this.repo.delete({ id: server.id });
       // serverId stays null: an entry bound to the server would be cascaded away with it.
-      await this.activity.record(
-        {
-          logType: 'audit',
-          message: `Server ${server.name} deleted by ${actor.name}`,
-          details: { actor: actor.name, actor_kind: actor.kind, server_id: server.id, server_name: server.name },
-        },
-        tx,
-      );
+      await this.activity.audit(actor, {
+        message: `Server ${server.name} deleted by ${actor.name}`,
+        details: { server_id: server.id, server_name: server.name },
+      });
+      await this.changes.publish({ serverId: server.id, kind: 'deleted' });
     });
-    await this.changes.publish({ serverId: server.id, kind: 'deleted' });
   }
 
   // ── for other features ────────────────────────────────────────────────────────────
 
   /**
-   * The server, or a 404-kind error; `manager` reads inside a caller's transaction, and
-   * `lock` (with a manager) holds the row until it ends, serialising work on one server.
+   * The server, or a 404-kind error. Inside a unit of work `lock` holds the row until the
+   * transaction ends, serialising work on one server (tool names, network records).
    */
-  async findOrFail(id: string, manager?: EntityManager, opts: { lock?: boolean } = {}): Promise<Server> {
-    const repo = manager ? manager.getRepository(Server) : this.servers;
-    const server = await repo.findOne({
+  async findOrFail(id: string, opts: { lock?: boolean } = {}): Promise<Server> {
+    const server = await this.repo.findOne({
       where: { id },
-      ...(manager && opts.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+      ...(opts.lock && this.uow.active ? { lock: { mode: 'pessimistic_write' as const } } : {}),
     });
     if (!server) throw notFound('Server', id);
     return server;
   }
 
-  async findByName(name: string, manager?: EntityManager): Promise<Server | null> {
-    return (manager ? manager.getRepository(Server) : this.servers).findOneBy({ name });
+  async findByName(name: string): Promise<Server | null> {
+    return this.repo.findOneBy({ name });
   }
 
-  /** Creates a server inside the caller's transaction (import); the caller publishes after its commit. */
-  async createIn(tx: EntityManager, actor: Actor, dto: CreateServerDto): Promise<ServerDto> {
-    return mapServer(await this.insert(tx, actor, dto), 0);
+  /** The lifecycle state: the sandbox sets running/stopped/error, an import sets imported. */
+  async setStatus(id: string, status: ServerStatus): Promise<void> {
+    await this.repo.update({ id }, { status });
+  }
+
+  /** The derived cache of approved network records (SPEC §8); its one writer is NetworkAccessService. */
+  async setAllowedHosts(id: string, hosts: AllowedHost[]): Promise<void> {
+    await this.repo.update({ id }, { allowedHosts: hosts });
   }
 
   // ── internals ─────────────────────────────────────────────────────────────────────
 
-  private async insert(tx: EntityManager, actor: Actor, dto: CreateServerDto): Promise<Server> {
-    if (await this.findByName(dto.name, tx)) throw nameTaken(dto.name);
-    const repo = tx.getRepository(Server);
-    const server = await repo
+  private get repo(): Repository<Server> {
+    return this.uow.with(this.servers);
+  }
+
+  private async insert(actor: Actor, dto: CreateServerDto): Promise<Server> {
+    if (await this.findByName(dto.name)) throw nameTaken(dto.name);
+    const server = await this.repo
       .save(
-        repo.create({
+        this.repo.create({
           name: dto.name,
           description: dto.description ?? null,
           defaultTimeoutMs: dto.default_timeout_ms ?? 30000,
@@ -164,25 +166,18 @@ export class ServersService {
       .catch((err: unknown) => {
         throw isUniqueViolation(err) ? nameTaken(dto.name) : err;
       });
-    await this.audit(tx, actor, server, `Server ${server.name} created by ${actor.name}`, { server_id: server.id });
+    await this.audit(actor, server, `Server ${server.name} created by ${actor.name}`, { server_id: server.id });
     return server;
   }
 
-  private audit(tx: EntityManager, actor: Actor, server: Server, message: string, details: Record<string, unknown>) {
-    return this.activity.record(
-      {
-        logType: 'audit',
-        message,
-        details: { actor: actor.name, actor_kind: actor.kind, ...details },
-        serverId: server.id,
-      },
-      tx,
-    );
+  private audit(actor: Actor, server: Server, message: string, details: Record<string, unknown>) {
+    return this.activity.audit(actor, { message, details, serverId: server.id });
   }
 
   private async toolCounts(ids: string[]): Promise<Map<string, number>> {
     if (!ids.length) return new Map();
-    const rows = await this.tools
+    const rows = await this.uow
+      .with(this.tools)
       .createQueryBuilder('t')
       .select('t.server_id', 'server_id')
       .addSelect('COUNT(*)::int', 'count')

@@ -1,10 +1,11 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
 import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import type { SecurityPolicyDto, SettingDto, UpdateSecurityPolicyDto } from './dto/security-policy.dto';
 import { Setting } from './entities/setting.entity';
 import {
@@ -31,7 +32,7 @@ export class SettingsService implements OnModuleInit {
 
   constructor(
     @InjectRepository(Setting) private readonly settings: Repository<Setting>,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly uow: UnitOfWork,
     private readonly activity: ActivityService,
   ) {}
 
@@ -109,30 +110,23 @@ export class SettingsService implements OnModuleInit {
       .map(([key, value]) => ({ key: key as SettingKey, old: this.current[key as SettingKey], value }))
       .filter((c) => c.old !== c.value);
     if (changes.length) {
-      await this.db.transaction(async (tx) => {
+      await this.uow.run(async () => {
+        const repo = this.uow.with(this.settings);
         for (const c of changes) {
-          await tx.getRepository(Setting).upsert(
-            {
-              key: c.key,
-              value: JSON.stringify(c.value),
-              encrypted: false,
-              description: SETTING_DEFINITIONS[c.key].description,
-            },
-            ['key'],
-          );
+          const description = SETTING_DEFINITIONS[c.key].description;
+          await repo.upsert({ key: c.key, value: JSON.stringify(c.value), encrypted: false, description }, ['key']);
         }
-        await this.activity.record(
-          {
-            logType: 'audit',
-            message: `Security policy changed by ${reviewer}: ${changes.map((c) => `${c.key} ${String(c.old)} → ${String(c.value)}`).join(', ')}`,
-            details: { reviewer, changes: changes.map((c) => ({ key: c.key, old_value: c.old, new_value: c.value })) },
-          },
-          tx,
-        );
+        await this.activity.audit(actor, {
+          message: `Security policy changed by ${reviewer}: ${changes.map((c) => `${c.key} ${String(c.old)} → ${String(c.value)}`).join(', ')}`,
+          details: { reviewer, changes: changes.map((c) => ({ key: c.key, old_value: c.old, new_value: c.value })) },
+        });
+        // The in-process copy is replaced once the change has committed.
+        await this.uow.afterCommit(() => {
+          const next = { ...this.current } as Record<string, unknown>;
+          for (const c of changes) next[c.key] = c.value;
+          this.current = next as SecurityPolicy;
+        });
       });
-      const next = { ...this.current } as Record<string, unknown>;
-      for (const c of changes) next[c.key] = c.value;
-      this.current = next as SecurityPolicy;
     }
     return this.getPolicy();
   }

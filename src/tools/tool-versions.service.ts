@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
 import { createTwoFilesPatch } from 'diff';
-import { DataSource, Not, Repository } from 'typeorm';
+import { Not, Repository } from 'typeorm';
 import { AccessPolicy } from '../access/access-policy';
 import { ActivityService } from '../activity/activity.service';
 import { returnToReviewAfterRollback } from '../approvals/tool-approval-state';
 import type { Actor } from '../common/actor';
-import { conflict, DomainError, invalid, notFound } from '../common/errors';
+import { conflict, DomainError, invalid } from '../common/errors';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { analyzeCode } from './code-analysis';
 import {
@@ -31,7 +32,8 @@ import { ToolsService } from './tools.service';
 export class ToolVersionsService {
   constructor(
     @InjectRepository(ToolVersion) private readonly versions: Repository<ToolVersion>,
-    @InjectDataSource() private readonly db: DataSource,
+    @InjectRepository(Tool) private readonly toolRows: Repository<Tool>,
+    private readonly uow: UnitOfWork,
     private readonly tools: ToolsService,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
@@ -42,7 +44,7 @@ export class ToolVersionsService {
   async list(_actor: Actor, toolId: string, query: PaginationQueryDto): Promise<Page<ToolVersionSummaryDto>> {
     await this.tools.findOrFail(toolId);
     const req = pageRequest(query);
-    const [items, total] = await this.versions.findAndCount({
+    const [items, total] = await this.uow.with(this.versions).findAndCount({
       where: { toolId },
       order: { versionNumber: 'DESC' },
       skip: req.skip,
@@ -83,19 +85,17 @@ export class ToolVersionsService {
    */
   async rollback(actor: Actor, toolId: string, version: number): Promise<ToolDto> {
     this.access.requireMayChange(actor);
-    const tool = await this.db.transaction(async (tx) => {
-      const repo = tx.getRepository(Tool);
-      const tool = await repo.findOne({ where: { id: toolId }, lock: { mode: 'pessimistic_write' } });
-      if (!tool) throw notFound('Tool', toolId);
+    return this.uow.run(async () => {
+      const tool = await this.tools.findOrFail(toolId, { lock: true });
       if (version === tool.currentVersion)
         throw invalid(`Tool ${tool.name} is already at version ${version}; choose an earlier version to roll back to`, {
           fields: ['version'],
         });
-      const target = await this.versionOrFail(tool, version, tx.getRepository(ToolVersion));
+      const target = await this.versionOrFail(tool, version);
       // A version snapshots the code but not the language: code written for the other
       // language (before a language change) would be stored as code that cannot load.
       if (tool.toolType === 'code' && target.code !== null) {
-        const analysis = await analyzeCode(target.code, tool.language, await this.tools.allowedModules(tx));
+        const analysis = await analyzeCode(target.code, tool.language, await this.tools.allowedModules());
         if (!analysis.valid) {
           throw conflict(
             `Cannot roll back to version ${version}: its code is not valid ${tool.language} (${analysis.errors.map((e) => e.message).join('; ')}); if the tool's language changed since, change it back first`,
@@ -104,7 +104,7 @@ export class ToolVersionsService {
       }
       if (
         target.name !== tool.name &&
-        (await repo.findOneBy({ serverId: tool.serverId, name: target.name, id: Not(tool.id) }))
+        (await this.uow.with(this.toolRows).findOneBy({ serverId: tool.serverId, name: target.name, id: Not(tool.id) }))
       ) {
         throw conflict(
           `Cannot roll back to version ${version}: its name "${target.name}" is now used by another tool of this server`,
@@ -121,36 +121,25 @@ export class ToolVersionsService {
         currentVersion: tool.currentVersion + 1,
       });
       returnToReviewAfterRollback(tool, new Date());
-      const saved = await repo.save(tool);
-      await writeVersion(tx, saved, 'rollback', `Rolled back to version ${version}`);
-      await this.activity.record(
-        {
-          logType: 'audit',
-          message: `Tool ${saved.name} rolled back to version ${version} by ${actor.name} (now version ${saved.currentVersion}; ${before} → pending_review)`,
-          details: {
-            actor: actor.name,
-            actor_kind: actor.kind,
-            tool_id: saved.id,
-            rolled_back_to: version,
-            version: saved.currentVersion,
-            approval_status: { from: before, to: saved.approvalStatus },
-          },
-          serverId: saved.serverId,
+      const saved = await this.uow.with(this.toolRows).save(tool);
+      await writeVersion(this.uow.manager, saved, 'rollback', `Rolled back to version ${version}`);
+      await this.activity.audit(actor, {
+        message: `Tool ${saved.name} rolled back to version ${version} by ${actor.name} (now version ${saved.currentVersion}; ${before} → pending_review)`,
+        details: {
+          tool_id: saved.id,
+          rolled_back_to: version,
+          version: saved.currentVersion,
+          approval_status: { from: before, to: saved.approvalStatus },
         },
-        tx,
-      );
-      return saved;
+        serverId: saved.serverId,
+      });
+      await this.changes.publish({ serverId: saved.serverId, kind: 'tools', toolId: saved.id });
+      return mapTool(saved);
     });
-    await this.changes.publish({ serverId: tool.serverId, kind: 'tools', toolId: tool.id });
-    return mapTool(tool);
   }
 
-  private async versionOrFail(
-    tool: Tool,
-    version: number,
-    repo: Repository<ToolVersion> = this.versions,
-  ): Promise<ToolVersion> {
-    const row = await repo.findOneBy({ toolId: tool.id, versionNumber: version });
+  private async versionOrFail(tool: Tool, version: number): Promise<ToolVersion> {
+    const row = await this.uow.with(this.versions).findOneBy({ toolId: tool.id, versionNumber: version });
     if (!row) {
       const why = version > tool.currentVersion ? ` (the current version is ${tool.currentVersion})` : '';
       throw new DomainError('not_found', `Tool ${tool.name} has no version ${version}${why}`);

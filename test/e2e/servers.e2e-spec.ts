@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { DataSource } from 'typeorm';
 import { ServerChangesService } from '../../src/server-changes/server-changes.service';
 import { ServerIdDto } from '../../src/common/contract/ids.dto';
 import { validateInput } from '../../src/common/contract/validate-input';
+import { UnitOfWork } from '../../src/common/unit-of-work/unit-of-work';
 import { CreateServerDto } from '../../src/servers/dto/server.dto';
 import { ServersService } from '../../src/servers/servers.service';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
@@ -257,15 +257,14 @@ describe('servers API', () => {
 
   it('create joins a caller transaction: a rollback leaves nothing behind', async () => {
     const servers = t.app.get(ServersService);
-    const ds = t.app.get(DataSource);
+    const uow = t.app.get(UnitOfWork);
     await assert.rejects(
-      ds.transaction(async (tx) => {
-        const s = await servers.createIn(
-          tx,
+      uow.run(async () => {
+        const s = await servers.create(
           { kind: 'admin', name: 'admin' },
           validateInput(CreateServerDto, { name: 'in_tx' }),
         );
-        assert.equal((await servers.findOrFail(s.id, tx)).name, 'in_tx');
+        assert.equal((await servers.findOrFail(s.id)).name, 'in_tx');
         throw new Error('abort');
       }),
       /abort/,

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { DataSource } from 'typeorm';
 import { IntersectionType } from '@nestjs/swagger';
 import { ServerIdDto, ToolIdDto } from '../../src/common/contract/ids.dto';
 import { validateInput } from '../../src/common/contract/validate-input';
+import { UnitOfWork } from '../../src/common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../../src/server-changes/server-changes.service';
 import { CreateToolDto } from '../../src/tools/dto/tool.dto';
 import { ToolsService } from '../../src/tools/tools.service';
@@ -594,9 +594,8 @@ describe('tools API', () => {
     const admin = { kind: 'admin' as const, name: 'admin' };
     const dto = () => validateInput(CreateToolDto, { name: 'imported', description: '', code: CODE });
     await assert.rejects(
-      t.app.get(DataSource).transaction(async (tx) => {
+      t.app.get(UnitOfWork).run(async () => {
         const tool = await tools.create(admin, serverId, dto(), {
-          manager: tx,
           changeSource: 'import',
           approvalStatus: 'pending_review',
         });
@@ -607,9 +606,8 @@ describe('tools API', () => {
       /abort/,
     );
     assert.equal(await count('tools', 'name = $1', ['imported']), 0);
-    const kept = await t.app.get(DataSource).transaction((tx) =>
+    const kept = await t.app.get(UnitOfWork).run(() =>
       tools.create(admin, serverId, dto(), {
-        manager: tx,
         changeSource: 'import',
         approvalStatus: 'pending_review',
       }),
