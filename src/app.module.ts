@@ -18,6 +18,8 @@ import { ApprovalsModule } from './approvals/approvals.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { NetworkAccessModule } from './network-access/network-access.module';
 import { ExportModule } from './export/export.module';
+import { ExternalSourcesModule } from './external-sources/external-sources.module';
+import { ModulesModule } from './modules/modules.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 
 @Module({
@@ -40,6 +42,8 @@ import { SandboxModule } from './sandbox/sandbox.module';
     ApprovalsModule,
     SecretsModule,
     NetworkAccessModule,
+    ModulesModule,
+    ExternalSourcesModule,
     ExportModule,
     SandboxModule,
   ],

@@ -14,14 +14,10 @@ import { Authenticated, CurrentActor } from '../common/decorators';
 import { ApiPageResponse, type Page } from '../common/pagination';
 import { uuidParam } from '../common/uuid-param';
 import { ToolDto } from '../tools/dto/tool.dto';
-import {
-  ApprovalStatsDto,
-  RevokeToolDto,
-  ToolActionDto,
-  ToolApprovalDto,
-  ToolQueueQueryDto,
-} from './dto/tool-approval.dto';
-import { ToolApprovalsService } from './tool-approvals.service';
+import { ApprovalStatsDto } from './dto/approval-stats.dto';
+import { ApprovalsService } from './approvals.service';
+import { RevokeToolDto, ToolActionDto, ToolApprovalDto, ToolQueueQueryDto } from '../tools/dto/tool-approval.dto';
+import { ToolApprovalsService } from '../tools/tool-approvals.service';
 
 const TOOL_ID = { name: 'id', format: 'uuid', description: 'Tool id' } as const;
 
@@ -29,13 +25,16 @@ const TOOL_ID = { name: 'id', format: 'uuid', description: 'Tool id' } as const;
 @Authenticated()
 @Controller('api/approvals')
 export class ApprovalsController {
-  constructor(private readonly tools: ToolApprovalsService) {}
+  constructor(
+    private readonly approvals: ApprovalsService,
+    private readonly tools: ToolApprovalsService,
+  ) {}
 
   @Get('stats')
   @ApiOperation({ summary: 'Counts per queue and status' })
   @ApiOkResponse({ type: ApprovalStatsDto })
   stats(@CurrentActor() actor: Actor): Promise<ApprovalStatsDto> {
-    return this.tools.stats(actor);
+    return this.approvals.stats(actor);
   }
 
   @Get('tools')

@@ -3,8 +3,8 @@ import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
 import { DomainError, invalid } from '../common/errors';
-import { SECRET_KEY_PATTERN } from '../common/limits';
-import { ExternalMcpSource } from '../external-sources/entities/external-mcp-source.entity';
+import { CreateExternalSourceDto } from '../external-sources/dto/external-source.dto';
+import { ExternalSourcesService } from '../external-sources/external-sources.service';
 import { AllowedHostInputDto } from '../network-access/dto/allowed-host.dto';
 import { NetworkAccessService } from '../network-access/network-access.service';
 import { CreateSecretDto } from '../secrets/dto/secret.dto';
@@ -12,7 +12,6 @@ import { SecretsService } from '../secrets/secrets.service';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { isUniqueViolation } from '../common/ids';
-import { nameProblem } from '../servers/server-rules';
 import { CreateServerDto } from '../servers/dto/server.dto';
 import { ServersService } from '../servers/servers.service';
 import { validateInput } from '../common/contract/validate-input';
@@ -24,18 +23,10 @@ import {
   emptyCounts,
   parseExportDocument,
   type ExportedServer,
-  type ExportedSource,
   type ImportIssue,
 } from './export-document';
 import type { ImportQueryDto, ImportResultDto } from './dto/export.dto';
 import { ExportSigner } from './export-signer';
-
-const AUTH_TYPES = ['none', 'bearer', 'header', 'oauth'] as const;
-const TRANSPORTS = ['streamable_http', 'sse'] as const;
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
-
-/** A problem that fails one item of the document (not the request as a whole). */
-class ItemFailure extends Error {}
 
 /**
  * Imports an export document (SPEC §4) in ONE transaction through the same services the
@@ -56,6 +47,7 @@ export class ImportService {
     private readonly tools: ToolsService,
     private readonly secrets: SecretsService,
     private readonly network: NetworkAccessService,
+    private readonly sources: ExternalSourcesService,
     private readonly settings: SettingsService,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
@@ -157,8 +149,8 @@ export class ImportService {
     }
     for (const source of s.external_sources) {
       const name = `${s.name}.${source.name}`;
-      if (await this.item(result, 'external_source', name, () => this.createSource(server.id, source)))
-        result.created.external_sources++;
+      const create = () => this.sources.create(actor, server.id, validateInput(CreateExternalSourceDto, source));
+      if (await this.item(result, 'external_source', name, create)) result.created.external_sources++;
     }
     for (const tool of s.tools) {
       const name = `${s.name}.${tool.name}`;
@@ -209,59 +201,11 @@ export class ImportService {
     try {
       return await this.uow.savepoint(fn);
     } catch (err) {
-      if (err instanceof DomainError || err instanceof ItemFailure)
-        result.failed.push({ kind, name, reason: err.message });
+      if (err instanceof DomainError) result.failed.push({ kind, name, reason: err.message });
       else if (isUniqueViolation(err)) result.failed.push({ kind, name, reason: 'the name is already taken' });
       else throw err;
       return null;
     }
-  }
-
-  /** A source row as the document describes it; credentials stay in the named secret. */
-  private async createSource(serverId: string, s: ExportedSource): Promise<string> {
-    const problem = nameProblem(s.name);
-    if (problem) throw new ItemFailure(problem);
-    let url: URL;
-    try {
-      url = new URL(s.url);
-    } catch {
-      throw new ItemFailure('url must be an absolute http or https URL');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw new ItemFailure('url must be an absolute http or https URL');
-    if (url.username || url.password)
-      throw new ItemFailure('url must not carry credentials; name a secret in auth_secret_name');
-    if (!AUTH_TYPES.includes(s.auth_type as (typeof AUTH_TYPES)[number]))
-      throw new ItemFailure(`auth_type must be one of ${AUTH_TYPES.join(', ')}`);
-    if (!TRANSPORTS.includes(s.transport_type as (typeof TRANSPORTS)[number]))
-      throw new ItemFailure(`transport_type must be one of ${TRANSPORTS.join(', ')}`);
-    if (
-      s.auth_secret_name !== null &&
-      (!SECRET_KEY_PATTERN.test(s.auth_secret_name) || s.auth_secret_name.length > 128)
-    ) {
-      throw new ItemFailure(`auth_secret_name must match ${SECRET_KEY_PATTERN.source} and be at most 128 characters`);
-    }
-    if (s.auth_header_name !== null && !HEADER_NAME.test(s.auth_header_name))
-      throw new ItemFailure('auth_header_name must be an HTTP header name');
-    const repo = this.uow.manager.getRepository(ExternalMcpSource);
-    if (await repo.exists({ where: { serverId, name: s.name } }))
-      throw new ItemFailure(`the document holds two sources named ${s.name}`);
-    const saved = await repo.save(
-      repo.create({
-        serverId,
-        name: s.name,
-        url: s.url,
-        authType: s.auth_type as ExternalMcpSource['authType'],
-        authSecretName: s.auth_secret_name,
-        authHeaderName: s.auth_header_name,
-        transportType: s.transport_type as ExternalMcpSource['transportType'],
-        status: 'active',
-        toolCount: 0,
-        discoveredToolsCache: null,
-        lastDiscoveredAt: null,
-      }),
-    );
-    return saved.id;
   }
 
   private policyAutoApproves(): boolean {

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { NetworkAccessRequest } from '../approvals/entities/network-access-request.entity';
+import { NetworkAccessRequest } from './entities/network-access-request.entity';
 import { ServersModule } from '../servers/servers.module';
 import { AllowedHostsController } from './allowed-hosts.controller';
 import { NetworkAccessService } from './network-access.service';

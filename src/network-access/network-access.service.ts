@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Repository } from 'typeorm';
+import { In, IsNull, Repository } from 'typeorm';
 import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
-import { NetworkAccessRequest } from '../approvals/entities/network-access-request.entity';
+import { NetworkAccessRequest } from './entities/network-access-request.entity';
 import type { Actor } from '../common/actor';
+import { countByStatus } from '../common/count-by-status';
 import { conflict, notFound } from '../common/errors';
+import { REQUEST_STATUSES, type RequestStatus } from '../common/request-status';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import type { AllowedHost } from '../servers/entities/server.entity';
@@ -108,6 +110,20 @@ export class NetworkAccessService {
     await this.servers.setAllowedHosts(serverId, hosts);
     await this.changes.publish({ serverId, kind: 'network' });
     return hosts;
+  }
+
+  /** Requests by status, for the approvals stats. */
+  countByStatus(): Promise<Record<RequestStatus, number>> {
+    return countByStatus(this.repo, 'status', REQUEST_STATUSES);
+  }
+
+  /** The admin-sourced, approved records of these servers (what an export carries), by host then port. */
+  async adminRecords(serverIds: string[]): Promise<NetworkAccessRequest[]> {
+    if (!serverIds.length) return [];
+    return this.repo.find({
+      where: { serverId: In(serverIds), source: 'admin', status: 'approved' },
+      order: { host: 'ASC', port: 'ASC' },
+    });
   }
 
   private get repo(): Repository<NetworkAccessRequest> {

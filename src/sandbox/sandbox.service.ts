@@ -5,15 +5,13 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { AccessPolicy } from '../access/access-policy';
 import { ActivityService } from '../activity/activity.service';
 import { SYSTEM_ACTOR, type Actor } from '../common/actor';
 import { DomainError, invalid, unavailable } from '../common/errors';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import { ServerChangesService, type ServerChange } from '../server-changes/server-changes.service';
-import { Server } from '../servers/entities/server.entity';
+import { ServersService } from '../servers/servers.service';
 import { mapServerLogLine, type SandboxStatusDto, type ServerLogLineDto } from './dto/sandbox.dto';
 import { ExecutionLogsService } from './execution-logs.service';
 import { RunningServers, ServerSnapshots, type RunningServer } from './running-servers';
@@ -51,7 +49,7 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
     private readonly executionLogs: ExecutionLogsService,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
-    @InjectRepository(Server) private readonly servers: Repository<Server>,
+    private readonly servers: ServersService,
     private readonly access: AccessPolicy,
   ) {}
 
@@ -65,13 +63,13 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
 
   /** Servers that were running before the process stopped come back by themselves. */
   async onApplicationBootstrap(): Promise<void> {
-    const running = await this.servers.find({ where: { status: 'running' }, select: { id: true, name: true } });
+    const running = await this.servers.withStatus('running');
     for (const server of running) {
       try {
         await this.registry.serial(server.id, () => this.load(server.id, SYSTEM_ACTOR, 'resumed after a restart'));
       } catch (err) {
         this.log.error({ err: errMessage(err), serverId: server.id }, 'Could not resume a running server');
-        await this.servers.update({ id: server.id }, { status: 'error' }).catch(() => undefined);
+        await this.servers.setStatus(server.id, 'error').catch(() => undefined);
         await this.record(
           server.id,
           'error',
@@ -197,7 +195,7 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
   private async load(serverId: string, actor: Actor, how: string): Promise<void> {
     const snapshot = await this.snapshots.load(serverId);
     const previous = this.registry.get(serverId);
-    await this.servers.update({ id: serverId }, { status: 'running' });
+    await this.servers.setStatus(serverId, 'running');
     // Starting a running server reloads it: the run (started_at, counters) carries on.
     if (previous) previous.snapshot = snapshot;
     else this.registry.set(serverId, { snapshot, startedAt: new Date(), executions: 0, errors: 0 });
@@ -223,7 +221,7 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
         this.log.warn({ err: errMessage(err), serverId }, 'Evicting a server from the runtime failed'),
       );
     if (!wasRunning && server.status !== 'running' && server.status !== 'error') return;
-    await this.servers.update({ id: serverId }, { status: 'stopped' });
+    await this.servers.setStatus(serverId, 'stopped');
     await this.record(serverId, 'system', `Server ${server.name} stopped by ${actor.name}`, {
       actor: actor.name,
       actor_kind: actor.kind,

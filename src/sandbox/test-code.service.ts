@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import type { Actor } from '../common/actor';
-import { forbidden, invalid, notFound } from '../common/errors';
+import { forbidden, invalid } from '../common/errors';
 import { SecretsService } from '../secrets/secrets.service';
 import { SettingsService } from '../settings/settings.service';
-import { Tool } from '../tools/entities/tool.entity';
+import { ToolsService } from '../tools/tools.service';
 import { mapTestCodeResult, type TestCodeDto, type TestCodeResultDto } from './dto/sandbox.dto';
 import { createRedactor } from './output-redaction';
 import { loadedTool, ServerSnapshots } from './running-servers';
@@ -23,12 +21,11 @@ export class TestCodeService {
     private readonly executor: ToolExecutor,
     private readonly settings: SettingsService,
     private readonly secrets: SecretsService,
-    @InjectRepository(Tool) private readonly tools: Repository<Tool>,
+    private readonly tools: ToolsService,
   ) {}
 
   async run(actor: Actor, dto: TestCodeDto): Promise<TestCodeResultDto> {
-    const tool = await this.tools.findOne({ where: { id: dto.tool_id } });
-    if (!tool) throw notFound('Tool', dto.tool_id);
+    const tool = await this.tools.findOrFail(dto.tool_id);
     if (tool.toolType !== 'code' || tool.code === null)
       throw invalid(`Tool ${tool.name} is a ${tool.toolType} tool; only code tools run in the sandbox`);
     if (this.settings.get('tool_approval_mode') === 'require_approval' && tool.approvalStatus !== 'approved') {

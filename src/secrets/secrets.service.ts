@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Not, Repository } from 'typeorm';
+import { In, IsNull, Not, Repository } from 'typeorm';
 import { AccessPolicy } from '../access/access-policy';
 import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
@@ -10,7 +10,8 @@ import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../comm
 import { SecretBox } from '../crypto/secret-box';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../server-changes/server-changes.service';
-import { Server } from '../servers/entities/server.entity';
+import type { Server } from '../servers/entities/server.entity';
+import { ServersService } from '../servers/servers.service';
 import { mapSecret, type CreateSecretDto, type SecretDto, type SetSecretValueDto } from './dto/secret.dto';
 import { ServerSecret } from './entities/server-secret.entity';
 import { secretAad } from './secret-aad';
@@ -32,6 +33,7 @@ export class SecretsService {
   constructor(
     @InjectRepository(ServerSecret) private readonly secrets: Repository<ServerSecret>,
     private readonly uow: UnitOfWork,
+    private readonly servers: ServersService,
     private readonly box: SecretBox,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
@@ -126,6 +128,16 @@ export class SecretsService {
     return values;
   }
 
+  /** The key names and descriptions of these servers' secrets, never a value (the export). */
+  async keysOf(serverIds: string[]): Promise<Pick<ServerSecret, 'serverId' | 'keyName' | 'description'>[]> {
+    if (!serverIds.length) return [];
+    return this.repo.find({
+      where: { serverId: In(serverIds) },
+      order: { keyName: 'ASC' },
+      select: { serverId: true, keyName: true, description: true },
+    });
+  }
+
   private async reportUndecryptable(row: ServerSecret): Promise<void> {
     const message = `Secret ${row.keyName} of server ${row.serverId} cannot be decrypted (moved ciphertext or changed encryption key); it is treated as unset until an admin sets it again`;
     this.log.warn({ serverId: row.serverId, keyName: row.keyName }, message);
@@ -147,12 +159,8 @@ export class SecretsService {
     return this.uow.with(this.secrets);
   }
 
-  private async server(serverId: string): Promise<Pick<Server, 'id' | 'name'>> {
-    const server = await this.uow.manager
-      .getRepository(Server)
-      .findOne({ where: { id: serverId }, select: { id: true, name: true } });
-    if (!server) throw notFound('Server', serverId);
-    return server;
+  private server(serverId: string): Promise<Pick<Server, 'id' | 'name'>> {
+    return this.servers.findOrFail(serverId);
   }
 
   private audit(server: Pick<Server, 'id' | 'name'>, actor: Actor, message: string, details: Record<string, unknown>) {

@@ -6,10 +6,10 @@ import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
 import { conflict, notFound } from '../common/errors';
 import { isUniqueViolation } from '../common/ids';
+import { containsPattern } from '../common/like';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../server-changes/server-changes.service';
-import { Tool } from '../tools/entities/tool.entity';
 import {
   mapServer,
   mapServerDetail,
@@ -19,6 +19,7 @@ import {
   type UpdateServerDto,
 } from './dto/server.dto';
 import { Server, type AllowedHost, type ServerStatus } from './entities/server.entity';
+import type { ServerToolsReader } from './server-tools';
 
 const nameTaken = (name: string) => conflict(`A server named "${name}" already exists`);
 
@@ -29,9 +30,10 @@ const nameTaken = (name: string) => conflict(`A server named "${name}" already e
  */
 @Injectable()
 export class ServersService {
+  private tools?: ServerToolsReader;
+
   constructor(
     @InjectRepository(Server) private readonly servers: Repository<Server>,
-    @InjectRepository(Tool) private readonly tools: Repository<Tool>,
     private readonly uow: UnitOfWork,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
@@ -48,7 +50,7 @@ export class ServersService {
       skip: req.skip,
       take: req.take,
     });
-    const counts = await this.toolCounts(servers.map((s) => s.id));
+    const counts = await this.toolsReader.countsByServer(servers.map((s) => s.id));
     return toPage(
       servers.map((s) => mapServer(s, counts.get(s.id) ?? 0)),
       total,
@@ -59,8 +61,7 @@ export class ServersService {
   /** The server with its tools (by name, without their code). */
   async get(_actor: Actor, id: string): Promise<ServerDetailDto> {
     const server = await this.findOrFail(id);
-    const tools = await this.uow.with(this.tools).find({ where: { serverId: id }, order: { name: 'ASC' } });
-    return mapServerDetail(server, tools);
+    return mapServerDetail(server, await this.toolsReader.summariesOf(id));
   }
 
   async create(actor: Actor, dto: CreateServerDto): Promise<ServerDto> {
@@ -98,7 +99,7 @@ export class ServersService {
       await this.changes.publish({ serverId: current.id, kind: 'server' });
       return current;
     });
-    return mapServer(server, (await this.toolCounts([server.id])).get(server.id) ?? 0);
+    return mapServer(server, (await this.toolsReader.countsByServer([server.id])).get(server.id) ?? 0);
   }
 
   /** Deletes the server; its tools, versions, secrets, sources, requests and logs go with it (FK cascades). */
@@ -118,6 +119,11 @@ export class ServersService {
 
   // ── for other features ────────────────────────────────────────────────────────────
 
+  /** The tools feature (which depends on servers, not the other way round) tells servers about their tools. */
+  attachTools(reader: ServerToolsReader): void {
+    this.tools = reader;
+  }
+
   /**
    * The server, or a 404-kind error. Inside a unit of work `lock` holds the row until the
    * transaction ends, serialising work on one server (tool names, network records).
@@ -135,6 +141,33 @@ export class ServersService {
     return this.repo.findOneBy({ name });
   }
 
+  /** Servers by name, all or the one with this id (the export). */
+  listForExport(serverId?: string): Promise<Server[]> {
+    return this.repo.find({ where: serverId ? { id: serverId } : {}, order: { name: 'ASC' } });
+  }
+
+  /** Servers in a lifecycle state (the sandbox resumes the running ones at start-up). */
+  withStatus(status: ServerStatus): Promise<Pick<Server, 'id' | 'name'>[]> {
+    return this.repo.find({ where: { status }, select: { id: true, name: true } });
+  }
+
+  /** Names by id (views that show a tool with its server's name). */
+  async namesOf(ids: string[]): Promise<Map<string, string>> {
+    if (!ids.length) return new Map();
+    const rows = await this.repo.find({ where: { id: In([...new Set(ids)]) }, select: { id: true, name: true } });
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
+  /** Ids of the servers whose name contains `text` (case-insensitive, wildcards taken literally). */
+  async idsNamedLike(text: string): Promise<string[]> {
+    const rows = await this.repo
+      .createQueryBuilder('s')
+      .select('s.id', 'id')
+      .where('s.name ILIKE :like', { like: containsPattern(text) })
+      .getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+
   /** The lifecycle state: the sandbox sets running/stopped/error, an import sets imported. */
   async setStatus(id: string, status: ServerStatus): Promise<void> {
     await this.repo.update({ id }, { status });
@@ -149,6 +182,11 @@ export class ServersService {
 
   private get repo(): Repository<Server> {
     return this.uow.with(this.servers);
+  }
+
+  private get toolsReader(): ServerToolsReader {
+    if (!this.tools) throw new Error('ServersService: the tools feature has not attached its reader (ToolsModule)');
+    return this.tools;
   }
 
   private async insert(actor: Actor, dto: CreateServerDto): Promise<Server> {
@@ -172,18 +210,5 @@ export class ServersService {
 
   private audit(actor: Actor, server: Server, message: string, details: Record<string, unknown>) {
     return this.activity.audit(actor, { message, details, serverId: server.id });
-  }
-
-  private async toolCounts(ids: string[]): Promise<Map<string, number>> {
-    if (!ids.length) return new Map();
-    const rows = await this.uow
-      .with(this.tools)
-      .createQueryBuilder('t')
-      .select('t.server_id', 'server_id')
-      .addSelect('COUNT(*)::int', 'count')
-      .where({ serverId: In(ids) })
-      .groupBy('t.server_id')
-      .getRawMany<{ server_id: string; count: number }>();
-    return new Map(rows.map((r) => [r.server_id, Number(r.count)]));
   }
 }

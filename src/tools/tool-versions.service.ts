@@ -4,7 +4,7 @@ import { createTwoFilesPatch } from 'diff';
 import { Not, Repository } from 'typeorm';
 import { AccessPolicy } from '../access/access-policy';
 import { ActivityService } from '../activity/activity.service';
-import { returnToReviewAfterRollback } from '../approvals/tool-approval-state';
+import { returnToReviewAfterRollback } from './tool-approval-state';
 import type { Actor } from '../common/actor';
 import { conflict, DomainError, invalid } from '../common/errors';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';

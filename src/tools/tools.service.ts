@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Not, Repository } from 'typeorm';
 import { AccessPolicy } from '../access/access-policy';
 import { ActivityService } from '../activity/activity.service';
-import { returnToReviewAfterEdit, setInitialApproval } from '../approvals/tool-approval-state';
+import { returnToReviewAfterEdit, setInitialApproval } from './tool-approval-state';
 import type { Actor } from '../common/actor';
 import { conflict, invalid, notFound } from '../common/errors';
 import { isUniqueViolation } from '../common/ids';
@@ -11,7 +11,7 @@ import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../comm
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { ServersService } from '../servers/servers.service';
-import { GlobalConfig } from '../settings/entities/global-config.entity';
+import { ModulesService } from '../modules/modules.service';
 import { SettingsService } from '../settings/settings.service';
 import { analyzeCode, type CodeAnalysis } from './code-analysis';
 import {
@@ -50,6 +50,7 @@ export class ToolsService {
     @InjectRepository(Tool) private readonly tools: Repository<Tool>,
     private readonly uow: UnitOfWork,
     private readonly servers: ServersService,
+    private readonly modules: ModulesService,
     private readonly settings: SettingsService,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
@@ -211,10 +212,9 @@ export class ToolsService {
     return tool;
   }
 
-  /** The derived cache of approved modules (SPEC §8); an empty list until one is approved. */
-  async allowedModules(): Promise<string[]> {
-    const [row] = await this.uow.manager.getRepository(GlobalConfig).find({ take: 1 });
-    return row?.allowedModules ?? [];
+  /** The approved modules code may import (the modules feature owns the list). */
+  allowedModules(): Promise<string[]> {
+    return this.modules.allowedModules();
   }
 
   // ── internals ─────────────────────────────────────────────────────────────────────

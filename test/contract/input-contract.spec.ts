@@ -10,12 +10,14 @@ import {
   RevokeToolDto,
   ToolActionDto,
   ToolQueueQueryDto,
-} from '../../src/approvals/dto/tool-approval.dto';
+} from '../../src/tools/dto/tool-approval.dto';
 import { ServerIdDto, ToolIdDto } from '../../src/common/contract/ids.dto';
 import { inputJsonSchema } from '../../src/common/contract/input-json-schema';
 import { validateInput } from '../../src/common/contract/validate-input';
 import { PaginationQueryDto } from '../../src/common/pagination';
 import { ImportQueryDto } from '../../src/export/dto/export.dto';
+import { CreateExternalSourceDto } from '../../src/external-sources/dto/external-source.dto';
+import { ModuleNameDto, UpdateAllowedModulesDto } from '../../src/modules/dto/module.dto';
 import { AllowedHostInputDto } from '../../src/network-access/dto/allowed-host.dto';
 import { TestCodeDto } from '../../src/sandbox/dto/sandbox.dto';
 import { CreateSecretDto, SecretKeyDto, SetSecretValueDto } from '../../src/secrets/dto/secret.dto';
@@ -264,6 +266,55 @@ const CASES: Record<string, Case> = {
     dto: ImportQueryDto,
     good: [{}, { allow_unsigned: 'true' }],
     bad: [{ allow_unsigned: 'maybe' }, { other: '1' }],
+  },
+  CreateExternalSourceDto: {
+    dto: CreateExternalSourceDto,
+    good: [
+      { name: 'upstream', url: 'https://mcp.example/mcp' },
+      {
+        name: 'hdr',
+        url: 'http://10.0.0.5:8080/mcp',
+        auth_type: 'header',
+        auth_secret_name: 'API_KEY',
+        auth_header_name: 'X-Api-Key',
+        transport_type: 'sse',
+      },
+      { name: 'n', url: 'https://a.example', auth_secret_name: null, auth_header_name: null },
+    ],
+    bad: [
+      { name: 'upstream' },
+      { name: 'Up', url: 'https://a.example' },
+      { name: 'u', url: 'ftp://a.example' },
+      { name: 'u', url: 'not a url' },
+      { name: 'u', url: 'https://a.example', auth_type: 'basic' },
+      { name: 'u', url: 'https://a.example', auth_secret_name: 'K'.repeat(129) },
+      { name: 'u', url: 'https://a.example', auth_secret_name: 'lower' },
+      { name: 'u', url: 'https://a.example', auth_header_name: 'X Bad' },
+      { name: 'u', url: 'https://a.example', transport_type: 'ws' },
+    ],
+    stricter: [{ name: 'u', url: 'https://bob:hunter2@a.example/' }],
+  },
+  UpdateAllowedModulesDto: {
+    dto: UpdateAllowedModulesDto,
+    good: [
+      { add_modules: ['dayjs', '@scope/pkg'] },
+      { remove_modules: [] },
+      { add_modules: ['a'], remove_modules: ['b'] },
+    ],
+    bad: [
+      {},
+      { add_modules: 'dayjs' },
+      { add_modules: ['Dayjs'] },
+      { add_modules: [5] },
+      { add_modules: null },
+      { add_modules: Array.from({ length: 101 }, (_, i) => `m${i}`) },
+      { remove_modules: ['x'.repeat(215)] },
+    ],
+  },
+  ModuleNameDto: {
+    dto: ModuleNameDto,
+    good: [{ module_name: 'lodash-es' }, { module_name: '@types/node' }],
+    bad: [{}, { module_name: '../etc' }, { module_name: 'UPPER' }, { module_name: '' }],
   },
 };
 

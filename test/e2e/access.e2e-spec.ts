@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { IntersectionType } from '@nestjs/swagger';
-import { ToolActionDto } from '../../src/approvals/dto/tool-approval.dto';
-import { ToolApprovalsService } from '../../src/approvals/tool-approvals.service';
+import { ToolActionDto } from '../../src/tools/dto/tool-approval.dto';
+import { ToolApprovalsService } from '../../src/tools/tool-approvals.service';
 import { AuthService } from '../../src/auth/auth.service';
 import { llmActor, type Actor } from '../../src/common/actor';
 import { ServerIdDto } from '../../src/common/contract/ids.dto';
 import { validateInput } from '../../src/common/contract/validate-input';
 import { PaginationQueryDto } from '../../src/common/pagination';
 import { ImportService } from '../../src/export/import.service';
+import { UpdateAllowedModulesDto } from '../../src/modules/dto/module.dto';
+import { ModulesService } from '../../src/modules/modules.service';
 import { AllowedHostInputDto } from '../../src/network-access/dto/allowed-host.dto';
 import { NetworkAccessService } from '../../src/network-access/network-access.service';
 import { SandboxService } from '../../src/sandbox/sandbox.service';
@@ -105,6 +107,13 @@ describe('access: only an admin decides', () => {
       ],
       ['delete secret', () => t.app.get(SecretsService).remove(LLM, ids.serverId, 'KEY')],
       ['import', () => t.app.get(ImportService).importDocument(LLM, { format_version: 1, servers: [] }, {})],
+      [
+        'module allow-list',
+        () =>
+          t.app
+            .get(ModulesService)
+            .updateAllowList(LLM, validateInput(UpdateAllowedModulesDto, { add_modules: ['dayjs'] })),
+      ],
     ];
     for (const [label, call] of refusals) {
       await assert.rejects(
@@ -117,6 +126,18 @@ describe('access: only an admin decides', () => {
     }
     assert.deepEqual(await counts(t), before, 'nothing was written');
     assert.equal((await t.get(`/api/tools/${ids.toolId}`, { token })).body.approval_status, 'pending_review');
+  });
+
+  it('lets an admin edit the module allow-list: records first, the derived cache after', async () => {
+    const modules = t.app.get(ModulesService);
+    const edit = (body: unknown) => modules.updateAllowList(ADMIN, validateInput(UpdateAllowedModulesDto, body));
+    assert.deepEqual(await edit({ add_modules: ['dayjs', '@scope/pkg'] }), ['@scope/pkg', 'dayjs']);
+    assert.deepEqual(await modules.allowedModules(), ['@scope/pkg', 'dayjs']);
+    const validated = await t.post('/api/tools/validate-code', { code: `import d from 'dayjs';\n${CODE}` }, { token });
+    assert.deepEqual(validated.body.disallowed_imports, [], 'tools see the allowed module');
+    assert.deepEqual(await edit({ remove_modules: ['dayjs'] }), ['@scope/pkg']);
+    const rows = await t.db.query(`SELECT status FROM module_requests WHERE module_name = 'dayjs'`);
+    assert.deepEqual(rows.rows, [{ status: 'rejected' }], 'the record stays as history');
   });
 
   it('lets an LLM change what it builds in local mode (servers, tools, versions, publish requests)', async () => {

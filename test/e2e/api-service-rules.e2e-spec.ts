@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { IntersectionType } from '@nestjs/swagger';
-import { RequestPublishDto, ToolQueueQueryDto } from '../../src/approvals/dto/tool-approval.dto';
-import { ToolApprovalsService } from '../../src/approvals/tool-approvals.service';
+import { RequestPublishDto, ToolQueueQueryDto } from '../../src/tools/dto/tool-approval.dto';
+import { ToolApprovalsService } from '../../src/tools/tool-approvals.service';
 import type { Actor } from '../../src/common/actor';
 import { ServerIdDto } from '../../src/common/contract/ids.dto';
 import { validateInput } from '../../src/common/contract/validate-input';

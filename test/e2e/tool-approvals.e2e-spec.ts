@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { RequestPublishDto, ToolActionDto } from '../../src/approvals/dto/tool-approval.dto';
-import { ToolApprovalsService } from '../../src/approvals/tool-approvals.service';
+import { RequestPublishDto, ToolActionDto } from '../../src/tools/dto/tool-approval.dto';
+import { ToolApprovalsService } from '../../src/tools/tool-approvals.service';
 import { ToolIdDto } from '../../src/common/contract/ids.dto';
 import { validateInput } from '../../src/common/contract/validate-input';
 import { ServerChangesService } from '../../src/server-changes/server-changes.service';

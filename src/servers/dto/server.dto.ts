@@ -2,8 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { AtLeastOneOf, IsResourceName, IsText, OptionalNotNull } from '../../common/contract/input-rules';
 import { MAX_TIMEOUT_MS, NAME_MAX, NAME_PATTERN } from '../../common/limits';
-import { mapToolSummary, ToolSummaryDto } from '../../tools/dto/tool.dto';
-import type { Tool } from '../../tools/entities/tool.entity';
+import { ToolSummaryDto } from '../../tools/dto/tool.dto';
 import { SERVER_STATUSES, type Server, type ServerStatus } from '../entities/server.entity';
 
 export const MIN_SERVER_TIMEOUT_MS = 1000;
@@ -86,6 +85,6 @@ export function mapServer(s: Server, toolCount: number): ServerDto {
   };
 }
 
-export function mapServerDetail(s: Server, tools: Tool[]): ServerDetailDto {
-  return { ...mapServer(s, tools.length), tools: tools.map(mapToolSummary) };
+export function mapServerDetail(s: Server, tools: ToolSummaryDto[]): ServerDetailDto {
+  return { ...mapServer(s, tools.length), tools };
 }

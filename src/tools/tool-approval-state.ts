@@ -1,6 +1,6 @@
 import type { Actor } from '../common/actor';
 import { conflict, invalid } from '../common/errors';
-import type { ApprovalStatus, Tool } from '../tools/entities/tool.entity';
+import type { ApprovalStatus, Tool } from './entities/tool.entity';
 
 /**
  * The tool approval state machine (SPEC §8), as pure functions on the entity so the

@@ -1,21 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, Repository, type ObjectLiteral } from 'typeorm';
+import { Brackets, Repository } from 'typeorm';
 import { AccessPolicy } from '../access/access-policy';
 import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
 import { conflict, invalid, notFound } from '../common/errors';
+import { containsPattern } from '../common/like';
 import { pageRequest, toPage, type Page } from '../common/pagination';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../server-changes/server-changes.service';
+import { ServersService } from '../servers/servers.service';
 import { SettingsService } from '../settings/settings.service';
-import { mapTool, type ToolDto } from '../tools/dto/tool.dto';
-import { APPROVAL_STATUSES, Tool } from '../tools/entities/tool.entity';
+import { mapTool, type ToolDto } from './dto/tool.dto';
+import { Tool } from './entities/tool.entity';
 import {
-  mapApprovalStats,
   mapToolApproval,
-  type ApprovalStatsDto,
   type ApproveToolInput,
   type RejectToolInput,
   type RequestPublishDto,
@@ -24,9 +24,6 @@ import {
   type ToolApprovalDto,
   type ToolQueueQueryDto,
 } from './dto/tool-approval.dto';
-import { ModuleRequest } from './entities/module-request.entity';
-import { NetworkAccessRequest } from './entities/network-access-request.entity';
-import { REQUEST_STATUSES } from './entities/request-status';
 import {
   AUTO_APPROVER,
   checkActionFields,
@@ -35,7 +32,6 @@ import {
   type ToolDecision,
 } from './tool-approval-state';
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 /** Blank text is no text. */
 const text = (value: string | null | undefined): string | undefined => value?.trim() || undefined;
 
@@ -48,9 +44,8 @@ const text = (value: string | null | undefined): string | undefined => value?.tr
 export class ToolApprovalsService {
   constructor(
     @InjectRepository(Tool) private readonly tools: Repository<Tool>,
-    @InjectRepository(ModuleRequest) private readonly modules: Repository<ModuleRequest>,
-    @InjectRepository(NetworkAccessRequest) private readonly network: Repository<NetworkAccessRequest>,
     private readonly uow: UnitOfWork,
+    private readonly servers: ServersService,
     private readonly settings: SettingsService,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
@@ -132,22 +127,21 @@ export class ToolApprovalsService {
     }
   }
 
-  /** The queue, with each tool's server loaded (for its name); oldest request first. */
+  /** The queue, each tool with its code and its server's name; oldest request first. */
   async listQueue(_actor: Actor, query: ToolQueueQueryDto): Promise<Page<ToolApprovalDto>> {
     const status = query.status ?? 'pending_review';
     const req = pageRequest(query);
-    const qb = this.tools.createQueryBuilder('tool').innerJoinAndSelect('tool.server', 'server');
+    const qb = this.uow.with(this.tools).createQueryBuilder('tool');
     if (status !== 'all') qb.andWhere('tool.approvalStatus = :status', { status });
     const search = query.search?.trim();
     if (search) {
-      const like = `%${escapeLike(search)}%`;
+      const like = containsPattern(search);
+      const serverIds = await this.servers.idsNamedLike(search);
       qb.andWhere(
-        new Brackets((w) =>
-          w
-            .where('tool.name ILIKE :like', { like })
-            .orWhere('tool.description ILIKE :like', { like })
-            .orWhere('server.name ILIKE :like', { like }),
-        ),
+        new Brackets((w) => {
+          w.where('tool.name ILIKE :like', { like }).orWhere('tool.description ILIKE :like', { like });
+          if (serverIds.length) w.orWhere('tool.serverId IN (:...serverIds)', { serverIds });
+        }),
       );
     }
     const [items, total] = await qb
@@ -157,15 +151,12 @@ export class ToolApprovalsService {
       .skip(req.skip)
       .take(req.take)
       .getManyAndCount();
-    return toPage(items.map(mapToolApproval), total, req);
-  }
-
-  async stats(_actor: Actor): Promise<ApprovalStatsDto> {
-    return mapApprovalStats({
-      tools: await countByStatus(this.tools, 'approvalStatus', APPROVAL_STATUSES),
-      modules: await countByStatus(this.modules, 'status', REQUEST_STATUSES),
-      network: await countByStatus(this.network, 'status', REQUEST_STATUSES),
-    });
+    const names = await this.servers.namesOf(items.map((t) => t.serverId));
+    return toPage(
+      items.map((t) => mapToolApproval(t, names.get(t.serverId) ?? '')),
+      total,
+      req,
+    );
   }
 
   /** Locks the tool, checks the transition, applies it, audits it; publishes after the commit. */
@@ -198,23 +189,6 @@ export class ToolApprovalsService {
       return mapTool(saved);
     });
   }
-}
-
-/** Every state with its count (0 when none), one grouped query. */
-async function countByStatus<E extends ObjectLiteral, S extends string>(
-  repo: Repository<E>,
-  property: keyof E & string,
-  states: readonly S[],
-): Promise<Record<S, number>> {
-  const rows = await repo
-    .createQueryBuilder('r')
-    .select(`r.${property}`, 'status')
-    .addSelect('COUNT(*)::int', 'n')
-    .groupBy(`r.${property}`)
-    .getRawMany<{ status: string; n: number }>();
-  const out = Object.fromEntries(states.map((s) => [s, 0])) as Record<S, number>;
-  for (const r of rows) if ((states as readonly string[]).includes(r.status)) out[r.status as S] = Number(r.n);
-  return out;
 }
 
 function approveNow(tool: Tool, by: string, now: Date): void {

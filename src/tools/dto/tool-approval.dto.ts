@@ -2,9 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, Min } from 'class-validator';
 import { IsText, OptionalNotNull } from '../../common/contract/input-rules';
 import { PaginationQueryDto } from '../../common/pagination';
-import { mapToolSummary, ToolSummaryDto } from '../../tools/dto/tool.dto';
-import { APPROVAL_STATUSES, type ApprovalStatus, type Tool } from '../../tools/entities/tool.entity';
-import { REQUEST_STATUSES, type RequestStatus } from '../entities/request-status';
+import { mapToolSummary, ToolSummaryDto } from './tool.dto';
+import { APPROVAL_STATUSES, type ApprovalStatus, type Tool } from '../entities/tool.entity';
 import { TOOL_ACTIONS, type ToolAction } from '../tool-approval-state';
 
 const QUEUE_STATUSES = [...APPROVAL_STATUSES, 'all'] as const;
@@ -78,44 +77,12 @@ export class RevokeToolDto {
 export type ApproveToolInput = Pick<ToolActionDto, 'notes' | 'version'>;
 export type RejectToolInput = Pick<ToolActionDto, 'reason' | 'version'>;
 
-export interface ApprovalStats {
-  tools: Record<ApprovalStatus, number>;
-  modules: Record<RequestStatus, number>;
-  network: Record<RequestStatus, number>;
-}
-
 /** A queue entry: the tool with its code (what is reviewed) and its server's name. */
 export class ToolApprovalDto extends ToolSummaryDto {
   @ApiProperty() server_name: string;
   @ApiProperty({ nullable: true, type: String }) code: string | null;
 }
 
-export function mapToolApproval(t: Tool): ToolApprovalDto {
-  return { ...mapToolSummary(t), server_name: t.server?.name ?? '', code: t.code };
+export function mapToolApproval(t: Tool, serverName: string): ToolApprovalDto {
+  return { ...mapToolSummary(t), server_name: serverName, code: t.code };
 }
-
-export class ToolStatsDto {
-  @ApiProperty() draft: number;
-  @ApiProperty() pending_review: number;
-  @ApiProperty() approved: number;
-  @ApiProperty() rejected: number;
-}
-
-export class RequestStatsDto {
-  @ApiProperty() pending: number;
-  @ApiProperty() approved: number;
-  @ApiProperty() rejected: number;
-}
-
-export class ApprovalStatsDto {
-  @ApiProperty({ type: ToolStatsDto }) tools: ToolStatsDto;
-  @ApiProperty({ type: RequestStatsDto, description: `module_requests by status (${REQUEST_STATUSES.join(', ')})` })
-  modules: RequestStatsDto;
-  @ApiProperty({ type: RequestStatsDto, description: 'network_access_requests by status' }) network: RequestStatsDto;
-}
-
-export const mapApprovalStats = (s: ApprovalStats): ApprovalStatsDto => ({
-  tools: { ...s.tools },
-  modules: { ...s.modules },
-  network: { ...s.network },
-});
