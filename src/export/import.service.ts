@@ -5,6 +5,8 @@ import type { Actor } from '../common/actor';
 import { DomainError, invalid } from '../common/errors';
 import { CreateExternalSourceDto } from '../external-sources/dto/external-source.dto';
 import { ExternalSourcesService } from '../external-sources/external-sources.service';
+import { ModuleNameDto } from '../modules/dto/module.dto';
+import { ModulesService } from '../modules/modules.service';
 import { AllowedHostInputDto } from '../network-access/dto/allowed-host.dto';
 import { NetworkAccessService } from '../network-access/network-access.service';
 import { CreateSecretDto } from '../secrets/dto/secret.dto';
@@ -21,12 +23,20 @@ import { ToolsService } from '../tools/tools.service';
 import {
   checkFormatVersion,
   emptyCounts,
+  importCounts,
   parseExportDocument,
   type ExportedServer,
   type ImportIssue,
 } from './export-document';
 import type { ImportQueryDto, ImportResultDto } from './dto/export.dto';
 import { ExportSigner } from './export-signer';
+
+type Result = Omit<ImportResultDto, 'counts'>;
+/** How far a document is trusted: a verified one from this MCPBox, or anything else (which grants nothing). */
+type Trust =
+  | { verified: true; autoApprove: boolean }
+  | { verified: false; autoApprove: false; origin: { requestedBy: string; justification: string } };
+const PENDING_REASON = 'left as a pending request for the admin: an unsigned document grants nothing';
 
 /**
  * Imports an export document (SPEC §4) in ONE transaction through the same services the
@@ -48,6 +58,7 @@ export class ImportService {
     private readonly secrets: SecretsService,
     private readonly network: NetworkAccessService,
     private readonly sources: ExternalSourcesService,
+    private readonly modules: ModulesService,
     private readonly settings: SettingsService,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
@@ -63,21 +74,30 @@ export class ImportService {
     const verified = this.signer.verify(raw as Record<string, unknown>);
     if (!verified && options.allow_unsigned !== 'true') {
       throw invalid(
-        'The export signature is missing, malformed, made by another MCPBox, or the document was changed after export. Pass ?allow_unsigned=true to import it anyway: every tool then lands in pending_review.',
+        'The export signature is missing, malformed, made by another MCPBox, or the document was changed after export. Pass ?allow_unsigned=true to import it anyway: it then grants nothing (every tool lands in pending_review; network and module records become pending requests for the admin).',
         { fields: ['signature'] },
       );
     }
     const doc = parseExportDocument(raw);
-    const result: ImportResultDto = { signature_verified: verified, created: emptyCounts(), skipped: [], failed: [] };
-    for (const name of doc.module_records) {
-      result.skipped.push({
-        kind: 'module_record',
-        name,
-        reason: 'module allowances are global and are not imported; allow the module under /api/settings/modules',
-      });
-    }
-    // A verified document from this MCPBox follows the policy; anything else is reviewed.
-    const autoApprove = verified && this.policyAutoApproves();
+    const result: Omit<ImportResultDto, 'counts'> = {
+      signature_verified: verified,
+      created: emptyCounts(),
+      skipped: [],
+      failed: [],
+      pending_requests: [],
+    };
+    // A verified document from this MCPBox follows the policy; anything else is reviewed,
+    // and grants nothing: its network and module records arrive as pending requests.
+    const trust: Trust = verified
+      ? { verified: true, autoApprove: this.policyAutoApproves() }
+      : {
+          verified: false,
+          autoApprove: false,
+          origin: {
+            requestedBy: `import by ${actor.name}`,
+            justification: `Listed in an import by ${actor.name} whose signature did not verify (unsigned, foreign or changed document): nothing in it was granted. Approve only if you trust where the document came from.`,
+          },
+        };
 
     await this.uow
       .run(async () => {
@@ -96,34 +116,38 @@ export class ImportService {
             result.skipped.push({ kind: 'server', name: server.name, reason: `a server named ${server.name} exists` });
             continue;
           }
-          await this.importServer(server, actor, autoApprove, result);
+          await this.importServer(server, actor, trust, result);
         }
+        await this.importModuleRecords(doc.module_records, actor, trust, result);
         if (result.failed.length) {
+          const refused = { ...result, created: emptyCounts(), pending_requests: [] };
           throw invalid(`Import refused: ${result.failed.length} item(s) failed; nothing was imported`, {
-            created: emptyCounts(),
-            skipped: result.skipped,
-            failed: result.failed,
+            created: refused.created,
+            counts: importCounts(refused),
+            skipped: refused.skipped,
+            failed: refused.failed,
+            pending_requests: refused.pending_requests,
           });
         }
         await this.activity.audit(actor, {
-          message: `Import by ${actor.name}: ${result.created.servers} server(s), ${result.created.tools} tool(s) (${verified ? 'signature verified' : 'unsigned, allowed by the admin'})`,
-          details: { signature_verified: verified, created: result.created, skipped: result.skipped },
+          message: `Import by ${actor.name}: ${result.created.servers} server(s), ${result.created.tools} tool(s) (${verified ? 'signature verified' : `unsigned, allowed by the admin; ${result.pending_requests.length} record(s) left as pending requests`})`,
+          details: {
+            signature_verified: verified,
+            created: result.created,
+            skipped: result.skipped,
+            pending_requests: result.pending_requests,
+          },
         });
       })
       .catch((err: unknown) => {
         if (!(err instanceof DomainError)) this.log.error({ err }, 'Import failed unexpectedly; rolled back');
         throw err;
       });
-    return result;
+    return { ...result, counts: importCounts(result) };
   }
 
   /** One server and everything beneath it, each item through the service (and the rules) the API uses. */
-  private async importServer(
-    s: ExportedServer,
-    actor: Actor,
-    autoApprove: boolean,
-    result: ImportResultDto,
-  ): Promise<void> {
+  private async importServer(s: ExportedServer, actor: Actor, trust: Trust, result: Result): Promise<void> {
     const server = await this.item(result, 'server', s.name, async () => {
       const { name, description, default_timeout_ms } = s;
       const created = await this.servers.create(
@@ -172,19 +196,52 @@ export class ImportService {
       const ok = await this.item(result, 'tool', name, () =>
         this.tools.create(actor, server.id, validateInput(CreateToolDto, { ...input, change_summary: 'Imported' }), {
           changeSource: 'import',
-          approvalStatus: autoApprove ? undefined : 'pending_review',
+          approvalStatus: trust.autoApprove ? undefined : 'pending_review',
         }),
       );
       if (ok) result.created.tools++;
     }
     for (const record of s.network_records) {
       const label = `${s.name}:${record.host}${record.port === null ? '' : `:${record.port}`}`;
-      if (
-        await this.item(result, 'network_record', label, () =>
-          this.network.addAdminHost(actor, server.id, validateInput(AllowedHostInputDto, record)),
+      const input = () => validateInput(AllowedHostInputDto, record);
+      if (!trust.verified) {
+        const { origin } = trust;
+        if (
+          await this.item(result, 'network_record', label, async () => {
+            await this.network.requestFromImport(actor, server.id, input(), origin);
+            return true;
+          })
         )
+          result.pending_requests.push({ kind: 'network_record', name: label, reason: PENDING_REASON });
+      } else if (
+        await this.item(result, 'network_record', label, () => this.network.addAdminHost(actor, server.id, input()))
       )
         result.created.network_records++;
+    }
+  }
+
+  /**
+   * Module allowances are global. A verified document's are skipped (the admin allows
+   * modules under /api/settings/modules); an unverified document's become pending requests.
+   */
+  private async importModuleRecords(names: string[], actor: Actor, trust: Trust, result: Result): Promise<void> {
+    for (const name of names) {
+      if (trust.verified) {
+        const reason =
+          'module allowances are global and are not imported; allow the module under /api/settings/modules';
+        result.skipped.push({ kind: 'module_record', name, reason });
+        continue;
+      }
+      const { origin } = trust;
+      const outcome = await this.item(result, 'module_record', name, () =>
+        this.modules.requestFromImport(actor, validateInput(ModuleNameDto, { module_name: name }), origin),
+      );
+      if (outcome === 'requested')
+        result.pending_requests.push({ kind: 'module_record', name, reason: PENDING_REASON });
+      else if (outcome === 'allowed')
+        result.skipped.push({ kind: 'module_record', name, reason: 'the module is already allowed' });
+      else if (outcome === 'pending')
+        result.skipped.push({ kind: 'module_record', name, reason: 'a request for the module is already pending' });
     }
   }
 
@@ -193,7 +250,7 @@ export class ImportService {
    * a `failed` line and the transaction carries on, so the answer lists every failure.
    */
   private async item<T>(
-    result: ImportResultDto,
+    result: Result,
     kind: ImportIssue['kind'],
     name: string,
     fn: () => Promise<T>,

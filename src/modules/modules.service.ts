@@ -7,7 +7,7 @@ import type { Actor } from '../common/actor';
 import { countByStatus } from '../common/count-by-status';
 import { REQUEST_STATUSES, type RequestStatus } from '../common/request-status';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
-import type { UpdateAllowedModulesDto } from './dto/module.dto';
+import type { ModuleNameDto, UpdateAllowedModulesDto } from './dto/module.dto';
 import { GlobalConfig } from './entities/global-config.entity';
 import { ModuleRequest } from './entities/module-request.entity';
 
@@ -71,6 +71,36 @@ export class ModulesService {
         details: { added: dto.add_modules ?? [], removed },
       });
       return this.recomputeAllowedModules();
+    });
+  }
+
+  /**
+   * A module record of a document that could not be trusted (unsigned import): a pending
+   * request for the admin, unless the module is already allowed or already requested.
+   */
+  async requestFromImport(
+    actor: Actor,
+    dto: ModuleNameDto,
+    origin: { requestedBy: string; justification: string },
+  ): Promise<'requested' | 'allowed' | 'pending'> {
+    requireAdmin(actor, 'import servers');
+    return this.uow.run(async () => {
+      const repo = this.repo;
+      const moduleName = dto.module_name;
+      if (await repo.exists({ where: { moduleName, status: 'approved' } })) return 'allowed';
+      if (await repo.exists({ where: { moduleName, status: 'pending' } })) return 'pending';
+      await repo.save(
+        repo.create({
+          moduleName,
+          toolId: null,
+          serverId: null,
+          source: 'import',
+          status: 'pending',
+          requestedBy: origin.requestedBy,
+          justification: origin.justification,
+        }),
+      );
+      return 'requested';
     });
   }
 

@@ -96,6 +96,39 @@ export class NetworkAccessService {
   }
 
   /**
+   * A record of a document that could not be trusted (unsigned import): a pending request
+   * for the admin, which grants nothing until approved. `origin` says where it came from.
+   */
+  async requestFromImport(
+    actor: Actor,
+    serverId: string,
+    dto: AllowedHostInputDto,
+    origin: { requestedBy: string; justification: string },
+  ): Promise<void> {
+    requireAdmin(actor, 'import servers');
+    const h = normalizeHost(dto.host);
+    const p = normalizePort(dto.port);
+    await this.uow.run(async () => {
+      const server = await this.servers.findOrFail(serverId, { lock: true });
+      const repo = this.repo;
+      if (await repo.exists({ where: { serverId, host: h, port: p ?? IsNull(), status: 'pending' } }))
+        throw conflict(`A request for ${formatHost(h, p)} is already pending for server ${server.name}`);
+      await repo.save(
+        repo.create({
+          serverId,
+          toolId: null,
+          host: h,
+          port: p,
+          source: 'import',
+          status: 'pending',
+          requestedBy: origin.requestedBy,
+          justification: origin.justification,
+        }),
+      );
+    });
+  }
+
+  /**
    * Rewrites `servers.allowed_hosts` from every approved record of the server (the one
    * writer of that cache) and announces the change after the commit. Distinct (host, port)
    * pairs, by host then port (any-port first), so the cache is stable for equal record sets.
