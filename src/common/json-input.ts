@@ -42,11 +42,3 @@ export function jsonInputIssue(value: unknown, root: string): JsonInputIssue | n
   }
   return null;
 }
-
-/** Null when `value` is fine, else the reason naming the first offending path (`field` is its root). */
-export const jsonInputProblem = (value: unknown, field: string): string | null =>
-  jsonInputIssue(value, field)?.message ?? null;
-
-/** For a plain text field of a service input: null when fine (or not a string), else the reason. */
-export const nulProblem = (value: unknown, field: string): string | null =>
-  typeof value === 'string' && value.includes('\u0000') ? `${field} must not contain a NUL character (\\u0000)` : null;

@@ -2,7 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
+import { validateInput } from '../common/contract/validate-input';
 import { DomainError, invalid } from '../common/errors';
+import { isUniqueViolation } from '../common/ids';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { CreateExternalSourceDto } from '../external-sources/dto/external-source.dto';
 import { ExternalSourcesService } from '../external-sources/external-sources.service';
 import { ModuleNameDto } from '../modules/dto/module.dto';
@@ -11,12 +14,9 @@ import { AllowedHostInputDto } from '../network-access/dto/allowed-host.dto';
 import { NetworkAccessService } from '../network-access/network-access.service';
 import { CreateSecretDto } from '../secrets/dto/secret.dto';
 import { SecretsService } from '../secrets/secrets.service';
-import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../server-changes/server-changes.service';
-import { isUniqueViolation } from '../common/ids';
 import { CreateServerDto } from '../servers/dto/server.dto';
 import { ServersService } from '../servers/servers.service';
-import { validateInput } from '../common/contract/validate-input';
 import { SettingsService } from '../settings/settings.service';
 import { CreateToolDto } from '../tools/dto/tool.dto';
 import { ToolsService } from '../tools/tools.service';
@@ -45,6 +45,8 @@ const PENDING_REASON = 'left as a pending request for the admin: an unsigned doc
  * answer; any failure then rolls the whole import back (400, nothing kept). Servers whose
  * name exists are skipped and reported, never overwritten. Every imported tool lands in
  * `pending_review`, except from a verified signature under `tool_approval_mode=auto_approve`.
+ * A document whose signature does not verify grants nothing: its network and module
+ * records become pending requests for the admin (issue 13).
  */
 @Injectable()
 export class ImportService {
