@@ -14,6 +14,8 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod/v4';
+import { validateInput } from '../src/common/contract/validate-input';
+import { UpdateSecurityPolicyDto } from '../src/settings/dto/security-policy.dto';
 import { SettingsService } from '../src/settings/settings.service';
 import { startServiceFixture } from './service-fixture';
 import { emptySample, ms, perSec, ratio, sample, summarise, table, type Result } from './support';
@@ -80,7 +82,10 @@ async function main(): Promise<void> {
   const bare = await startBareServer();
   try {
     const settings = fx.app.get(SettingsService);
-    await settings.updatePolicy({ mcp_rate_limit_rpm: 100_000 }, { kind: 'admin', name: 'bench' });
+    await settings.updatePolicy(
+      { kind: 'admin', name: 'bench' },
+      validateInput(UpdateSecurityPolicyDto, { mcp_rate_limit_rpm: 100_000 }),
+    );
     const rows: string[][] = [
       [
         'era',

@@ -11,6 +11,10 @@ import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Actor } from '../src/common/actor';
+import { validateInput } from '../src/common/contract/validate-input';
+import { CreateSecretDto, SetSecretValueDto } from '../src/secrets/dto/secret.dto';
+import { CreateServerDto } from '../src/servers/dto/server.dto';
+import { CreateToolDto } from '../src/tools/dto/tool.dto';
 import { ExecutionLogsService } from '../src/sandbox/execution-logs.service';
 import { SandboxRuntime } from '../src/sandbox/runtime/sandbox-runtime';
 import { SandboxService } from '../src/sandbox/sandbox.service';
@@ -92,20 +96,25 @@ export async function startServiceFixture(opts: {
       const address = nest.getHttpServer().address();
       url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     } else await nest.init();
-    const server = await app.get(ServersService).create({ name: 'bench', description: 'npm run bench' }, BENCH);
+    const server = await app
+      .get(ServersService)
+      .create(BENCH, validateInput(CreateServerDto, { name: 'bench', description: 'npm run bench' }));
     const tool = await app
       .get(ToolsService)
-      .create(server.id, { name: opts.toolName, description: 'A trivial tool', code: opts.code }, BENCH, {
-        approvalStatus: 'approved',
-      });
+      .create(
+        BENCH,
+        server.id,
+        validateInput(CreateToolDto, { name: opts.toolName, description: 'A trivial tool', code: opts.code }),
+        { approvalStatus: 'approved' },
+      );
     const secrets = { API_KEY: `bench-${randomBytes(12).toString('hex')}` };
     const secretsService = app.get(SecretsService);
     for (const [key, value] of Object.entries(secrets)) {
-      await secretsService.create(server.id, { key_name: key }, BENCH);
-      await secretsService.setValue(server.id, key, value, BENCH);
+      await secretsService.create(BENCH, server.id, validateInput(CreateSecretDto, { key_name: key }));
+      await secretsService.setValue(BENCH, server.id, key, validateInput(SetSecretValueDto, { value }));
     }
     const service = app.get(SandboxService);
-    const status = await service.start(server.id, BENCH);
+    const status = await service.start(BENCH, server.id);
     if (!status.tools.includes(opts.toolName))
       throw new Error(`bench: the tool did not load (${JSON.stringify(status)})`);
 

@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from './access/access.module';
 import { ActivityModule } from './activity/activity.module';
 import { AuthModule } from './auth/auth.module';
 import { LoggingModule } from './common/logging.module';
+import { RequestContextModule } from './common/request-context';
+import { UnitOfWorkModule } from './common/unit-of-work/unit-of-work.module';
 import { ConfigModule } from './config/config.module';
 import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
@@ -15,6 +18,8 @@ import { ApprovalsModule } from './approvals/approvals.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { NetworkAccessModule } from './network-access/network-access.module';
 import { ExportModule } from './export/export.module';
+import { ExternalSourcesModule } from './external-sources/external-sources.module';
+import { ModulesModule } from './modules/modules.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 import { McpModule } from './mcp/mcp.module';
 
@@ -23,18 +28,23 @@ import { McpModule } from './mcp/mcp.module';
     ConfigModule,
     LoggingModule,
     DatabaseModule,
+    UnitOfWorkModule,
+    RequestContextModule,
     CryptoModule,
     ActivityModule,
     ServerChangesModule,
     HealthModule,
     AuthModule,
     SettingsModule,
+    AccessModule,
     SystemModule,
     ServersModule,
     ToolsModule,
     ApprovalsModule,
     SecretsModule,
     NetworkAccessModule,
+    ModulesModule,
+    ExternalSourcesModule,
     ExportModule,
     SandboxModule,
     McpModule,

@@ -1,6 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
+import type { Actor } from '../common/actor';
+import { currentRequestId } from '../common/request-context';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ActivityLog, type LogLevel, type LogType } from './entities/activity-log.entity';
 
 export interface ActivityEntry {
@@ -9,41 +12,72 @@ export interface ActivityEntry {
   message: string;
   details?: Record<string, unknown>;
   serverId?: string | null;
+  /** Defaults to the id of the request the work belongs to (common/request-context.ts). */
   requestId?: string | null;
   durationMs?: number | null;
+}
+
+/** An audit entry: who did what; the actor's name and kind go into its details. */
+export interface AuditEntry {
+  message: string;
+  details?: Record<string, unknown>;
+  serverId?: string | null;
 }
 
 type Listener = (entry: ActivityLog) => void;
 
 /**
- * The activity trail (SPEC §10). Callers pass a transaction's manager when the entry
- * must commit or roll back with their change. Details must never carry a secret value.
+ * The activity trail (SPEC §10). An entry written inside a unit of work commits or rolls
+ * back with it, and its listeners (the live stream) hear of it only after the commit.
+ * Details must never carry a secret value.
  */
 @Injectable()
 export class ActivityService {
   private readonly log = new Logger(ActivityService.name);
   private readonly listeners = new Set<Listener>();
 
-  constructor(@InjectRepository(ActivityLog) private readonly logs: Repository<ActivityLog>) {}
+  constructor(
+    @InjectRepository(ActivityLog) private readonly logs: Repository<ActivityLog>,
+    private readonly uow: UnitOfWork,
+  ) {}
 
-  async record(entry: ActivityEntry, manager?: EntityManager): Promise<ActivityLog> {
-    const repo = manager ? manager.getRepository(ActivityLog) : this.logs;
+  async record(entry: ActivityEntry): Promise<ActivityLog> {
+    const repo = this.uow.with(this.logs);
     const saved = await repo.save(
-      repo.create({ level: 'info', ...entry, details: entry.details ?? null, serverId: entry.serverId ?? null }),
+      repo.create({
+        level: 'info',
+        ...entry,
+        details: entry.details ?? null,
+        serverId: entry.serverId ?? null,
+        requestId: entry.requestId ?? currentRequestId() ?? null,
+      }),
     );
-    for (const listener of this.listeners) {
-      try {
-        listener(saved);
-      } catch (err) {
-        this.log.warn({ err }, 'Activity listener failed');
-      }
-    }
+    await this.uow.afterCommit(() => this.notify(saved));
     return saved;
+  }
+
+  audit(actor: Actor, entry: AuditEntry): Promise<ActivityLog> {
+    return this.record({
+      logType: 'audit',
+      message: entry.message,
+      details: { actor: actor.name, actor_kind: actor.kind, ...entry.details },
+      serverId: entry.serverId ?? null,
+    });
   }
 
   /** Live subscribers (the activity stream); returns the unsubscribe function. */
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private notify(entry: ActivityLog): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(entry);
+      } catch (err) {
+        this.log.warn({ err }, 'Activity listener failed');
+      }
+    }
   }
 }

@@ -9,21 +9,15 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { adminActor } from '../common/actor';
-import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import type { Actor } from '../common/actor';
+import { Authenticated, CurrentActor } from '../common/decorators';
 import { ApiPageResponse, type Page } from '../common/pagination';
 import { uuidParam } from '../common/uuid-param';
-import { mapTool, ToolDto } from '../tools/dto/tool.dto';
-import {
-  ApprovalStatsDto,
-  mapApprovalStats,
-  mapToolApproval,
-  RevokeToolDto,
-  ToolActionDto,
-  ToolApprovalDto,
-  ToolQueueQueryDto,
-} from './dto/tool-approval.dto';
-import { ToolApprovalsService } from './tool-approvals.service';
+import { ToolDto } from '../tools/dto/tool.dto';
+import { ApprovalStatsDto } from './dto/approval-stats.dto';
+import { ApprovalsService } from './approvals.service';
+import { RevokeToolDto, ToolActionDto, ToolApprovalDto, ToolQueueQueryDto } from '../tools/dto/tool-approval.dto';
+import { ToolApprovalsService } from '../tools/tool-approvals.service';
 
 const TOOL_ID = { name: 'id', format: 'uuid', description: 'Tool id' } as const;
 
@@ -31,22 +25,24 @@ const TOOL_ID = { name: 'id', format: 'uuid', description: 'Tool id' } as const;
 @Authenticated()
 @Controller('api/approvals')
 export class ApprovalsController {
-  constructor(private readonly tools: ToolApprovalsService) {}
+  constructor(
+    private readonly approvals: ApprovalsService,
+    private readonly tools: ToolApprovalsService,
+  ) {}
 
   @Get('stats')
   @ApiOperation({ summary: 'Counts per queue and status' })
   @ApiOkResponse({ type: ApprovalStatsDto })
-  async stats(): Promise<ApprovalStatsDto> {
-    return mapApprovalStats(await this.tools.stats());
+  stats(@CurrentActor() actor: Actor): Promise<ApprovalStatsDto> {
+    return this.approvals.stats(actor);
   }
 
   @Get('tools')
   @ApiOperation({ summary: 'The tool approval queue (default status pending_review, oldest request first)' })
   @ApiPageResponse(ToolApprovalDto)
   @ApiBadRequestResponse({ description: 'Unknown status; search longer than 200; page or page_size out of range' })
-  async queue(@Query() query: ToolQueueQueryDto): Promise<Page<ToolApprovalDto>> {
-    const page = await this.tools.listQueue(query);
-    return { ...page, items: page.items.map(mapToolApproval) };
+  queue(@Query() query: ToolQueueQueryDto, @CurrentActor() actor: Actor): Promise<Page<ToolApprovalDto>> {
+    return this.tools.listQueue(actor, query);
   }
 
   @Post('tools/:id/action')
@@ -66,12 +62,12 @@ export class ApprovalsController {
     description:
       'The tool is not in a state this action applies to (the message says which), or it was edited since the reviewed version',
   })
-  async act(
+  act(
     @Param('id', uuidParam('id')) id: string,
     @Body() dto: ToolActionDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<ToolDto> {
-    return mapTool(await this.tools.act(id, { ...dto }, adminActor(user.username)));
+    return this.tools.act(actor, id, dto);
   }
 
   @Post('tools/:id/revoke')
@@ -83,11 +79,11 @@ export class ApprovalsController {
   @ApiNotFoundResponse({ description: 'No such tool' })
   @ApiConflictResponse({ description: 'The tool is not approved' })
   @ApiForbiddenResponse({ description: 'Only an admin may revoke' })
-  async revoke(
+  revoke(
     @Param('id', uuidParam('id')) id: string,
     @Body() dto: RevokeToolDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<ToolDto> {
-    return mapTool(await this.tools.revoke(id, adminActor(user.username), dto?.reason));
+    return this.tools.revoke(actor, id, dto);
   }
 }

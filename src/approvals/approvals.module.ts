@@ -1,15 +1,14 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { Tool } from '../tools/entities/tool.entity';
+import { ModulesModule } from '../modules/modules.module';
+import { NetworkAccessModule } from '../network-access/network-access.module';
+import { ToolsModule } from '../tools/tools.module';
 import { ApprovalsController } from './approvals.controller';
-import { ModuleRequest } from './entities/module-request.entity';
-import { NetworkAccessRequest } from './entities/network-access-request.entity';
-import { ToolApprovalsService } from './tool-approvals.service';
+import { ApprovalsService } from './approvals.service';
 
+/** The Admin API of the approval queues (`/api/approvals`); the queues' rules live in their features. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Tool, ModuleRequest, NetworkAccessRequest])],
+  imports: [ToolsModule, ModulesModule, NetworkAccessModule],
   controllers: [ApprovalsController],
-  providers: [ToolApprovalsService],
-  exports: [ToolApprovalsService],
+  providers: [ApprovalsService],
 })
 export class ApprovalsModule {}

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
 import { ActivityService } from '../activity/activity.service';
 import type { AuthUser } from '../common/decorators';
 import { conflict, invalid, unauthorized } from '../common/errors';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { AdminUser } from './entities/admin-user.entity';
 import { LoginRateLimiter } from './login-rate-limiter';
 import { hashPassword, verifyPassword } from './passwords';
@@ -14,7 +15,7 @@ import { TokensService, type TokenPair } from './tokens.service';
 export class AuthService {
   constructor(
     @InjectRepository(AdminUser) private readonly users: Repository<AdminUser>,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly uow: UnitOfWork,
     private readonly tokens: TokensService,
     private readonly limiter: LoginRateLimiter,
     private readonly activity: ActivityService,
@@ -27,10 +28,11 @@ export class AuthService {
   /** Creates the first admin; a second call is a conflict, also when two race. */
   async setup(username: string, password: string): Promise<AdminUser> {
     const passwordHash = await hashPassword(password);
-    const user = await this.db.transaction(async (tx) => {
+    const user = await this.uow.run(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['mcpbox:auth-setup']);
-      if ((await tx.count(AdminUser)) > 0) throw conflict('Setup is already done: an admin account exists');
-      return tx.save(tx.create(AdminUser, { username, passwordHash }));
+      const users = this.uow.with(this.users);
+      if ((await users.count()) > 0) throw conflict('Setup is already done: an admin account exists');
+      return users.save(users.create({ username, passwordHash }));
     });
     await this.activity.record({
       logType: 'audit',
@@ -111,6 +113,25 @@ export class AuthService {
       details: { username: user.username },
     });
     return this.tokens.issuePair(user);
+  }
+
+  /**
+   * The one check of an access token, for every door: the JWT guard (through its passport
+   * strategy) and, with the activity stream, the socket.io handshake. Signature (HS256
+   * only), expiry, type, claims, revocation (the token or its family), and an active
+   * account of the same password version; anything else is a 401-kind error.
+   */
+  async authenticateAccessToken(token: string): Promise<AuthUser> {
+    const claims = await this.tokens.verify(token, 'access');
+    if (await this.tokens.isRevoked(claims)) throw unauthorized('Token has been revoked');
+    const user = await this.activeUser(claims.sub, claims.pv);
+    return {
+      id: user.id,
+      username: user.username,
+      jti: claims.jti,
+      family: claims.fam,
+      expiresAt: new Date(claims.exp * 1000),
+    };
   }
 
   /** The user behind a token, if it still may act (active, same password version). */

@@ -1,5 +1,6 @@
 import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { adminActor, type Actor } from './actor';
 
 export const IS_PUBLIC = 'mcpbox:public';
 
@@ -25,4 +26,9 @@ export interface AuthUser {
 
 export const CurrentUser = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): AuthUser => ctx.switchToHttp().getRequest<{ user: AuthUser }>().user,
+);
+
+/** The caller as services take it: over the Admin API, the authenticated admin. */
+export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor =>
+  adminActor(ctx.switchToHttp().getRequest<{ user: AuthUser }>().user.username),
 );

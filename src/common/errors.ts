@@ -17,6 +17,21 @@ export class DomainError extends Error {
   }
 }
 
+/**
+ * Input that breaks its contract (a DTO's rules): every problem, each naming its field.
+ * Over HTTP the problems are the `message` list, as Nest's validation pipe always answered;
+ * elsewhere (MCP) the message is the problems joined.
+ */
+export class InputError extends DomainError {
+  constructor(
+    readonly problems: string[],
+    fields: string[],
+  ) {
+    super('invalid', problems.join('; '), { fields });
+    this.name = 'InputError';
+  }
+}
+
 export const invalid = (message: string, details?: Record<string, unknown>) =>
   new DomainError('invalid', message, details);
 export const notFound = (what: string, id: string) => new DomainError('not_found', `${what} ${id} not found`);

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DomainError, type DomainErrorKind } from './errors';
+import { DomainError, InputError, type DomainErrorKind } from './errors';
 
 const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   invalid: HttpStatus.BAD_REQUEST,
@@ -65,6 +65,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     body: Record<string, unknown>;
     headers?: Record<string, string>;
   } {
+    // Input that broke its DTO: the list of problems, as the validation pipe has always answered.
+    if (exception instanceof InputError)
+      return { status: 400, body: { statusCode: 400, error: REASON[400], message: exception.problems } };
     if (exception instanceof DomainError) {
       const status = STATUS_BY_KIND[exception.kind];
       const headers =

@@ -1,28 +1,18 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { invalid } from './errors';
 
 export const MAX_PAGE_SIZE = 100;
 /** Far beyond any real list, and small enough that the OFFSET it makes is a plain integer. */
 export const MAX_PAGE = 1_000_000;
 
 /**
- * A query value is a string: only plain decimal digits become a number. `0x10`, `1e3`,
- * `1.0` or a repeated parameter (an array) stay as they came and fail `@IsInt`, instead
- * of being coerced into some other page.
+ * `?page=1&page_size=50` (max 100), SPEC §2. Extend it for list filters. Over REST the
+ * validation pipe turns plain decimal digits into numbers (common/validation.ts).
  */
-export const QueryInt = () =>
-  Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value,
-  );
-
-/** `?page=1&page_size=50` (max 100), SPEC §2. Extend it for list filters. */
 export class PaginationQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE, default: 1 })
   @IsOptional()
-  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(MAX_PAGE)
@@ -30,7 +20,6 @@ export class PaginationQueryDto {
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
   @IsOptional()
-  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(MAX_PAGE_SIZE)
@@ -44,14 +33,10 @@ export interface PageRequest {
   take: number;
 }
 
-/** Services re-check the range: the MCP management tools pass `page` and `page_size` as they came. */
+/** The rows a validated `PaginationQueryDto` asks for (defaults: page 1, 50 per page). */
 export function pageRequest(q: PaginationQueryDto = {}): PageRequest {
   const page = q.page ?? 1;
   const pageSize = q.page_size ?? 50;
-  const bad = (v: unknown, max: number) => typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max;
-  if (bad(page, MAX_PAGE)) throw invalid(`page must be an integer from 1 to ${MAX_PAGE}`, { fields: ['page'] });
-  if (bad(pageSize, MAX_PAGE_SIZE))
-    throw invalid(`page_size must be an integer from 1 to ${MAX_PAGE_SIZE}`, { fields: ['page_size'] });
   return { page, pageSize, skip: (page - 1) * pageSize, take: pageSize };
 }
 

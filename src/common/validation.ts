@@ -1,48 +1,56 @@
-import { BadRequestException, ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
-import { jsonInputProblem } from './json-input';
+import type { ArgumentMetadata, PipeTransform, Type } from '@nestjs/common';
+import { getMetadataStorage, IS_INT, IS_NUMBER } from 'class-validator';
+import { validateInput } from './contract/validate-input';
+import { InputError } from './errors';
+import { jsonInputIssue } from './json-input';
 
-function flatten(errors: ValidationError[], parent = ''): string[] {
-  return errors.flatMap((e) => {
-    const path = parent ? `${parent}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((m) =>
-      m.startsWith(e.property) ? m.replace(e.property, path) : `${path}: ${m}`,
-    );
-    return [...own, ...flatten(e.children ?? [], path)];
-  });
+const PRIMITIVES: unknown[] = [String, Boolean, Number, Array, Object, Buffer, Date];
+const isInputClass = (t: unknown): t is Type<object> => typeof t === 'function' && !PRIMITIVES.includes(t);
+
+/**
+ * A query string has no types: a numeric member of the query's DTO becomes a number when it
+ * is plain decimal digits, and stays a string otherwise (`0x10`, `1e3`, `1.0`, or a repeated
+ * parameter, which arrives as an array), so it fails the DTO's integer rule instead of being
+ * read as some other number. JSON input (bodies, MCP arguments) is typed and never coerced.
+ */
+function numbersFromQuery(dto: Type<object>, query: unknown): unknown {
+  if (typeof query !== 'object' || query === null) return query;
+  const numeric = new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(dto, '', true, false)
+      .filter((m) => m.name === IS_INT || m.name === IS_NUMBER)
+      .map((m) => m.propertyName),
+  );
+  const out: Record<string, unknown> = { ...(query as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(out))
+    if (numeric.has(key) && typeof value === 'string' && /^\d{1,16}$/.test(value)) out[key] = Number(value);
+  return out;
 }
 
 /**
- * Whitelist and refuse unknown fields (nothing is dropped silently), transform to DTO
- * classes, and answer 400 with every offending field named.
+ * The global pipe: a body or query with a DTO goes through `validateInput`, the same
+ * function the MCP management tools and internal callers use (one code path, one set of
+ * messages). Other values (path parameters, a raw document) are checked for what would end
+ * as a 500 deeper down (NUL, nesting, reserved keys); a numeric path value is converted
+ * only from plain decimal digits (`1e3` or `0x10` stay strings and fail, never read as another number).
  */
-/**
- * Every body, query and path value is first checked for what would otherwise end as a
- * 500 deeper down (a NUL character, absurd nesting), then validated against its DTO.
- */
-class InputValidationPipe extends ValidationPipe {
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
-      const problem = jsonInputProblem(value, metadata.type === 'body' ? '' : (metadata.data ?? ''));
-      if (problem) throw new BadRequestException([problem]);
+export class InputValidationPipe implements PipeTransform {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type === 'custom') return value;
+    if ((metadata.type === 'body' || metadata.type === 'query') && !metadata.data && isInputClass(metadata.metatype)) {
+      const input = metadata.type === 'query' ? numbersFromQuery(metadata.metatype, value) : value;
+      return validateInput(metadata.metatype, input);
     }
-    return super.transform(value, metadata);
-  }
-
-  /** A numeric path or query value is converted only from plain decimal digits: `1e3` or `0x10` stay strings and fail, never read as another number. */
-  protected override transformPrimitive(value: unknown, metadata: ArgumentMetadata): unknown {
-    if (metadata.metatype === Number && typeof value === 'string' && !/^-?\d+$/.test(value)) return value;
-    return super.transformPrimitive(value, metadata);
+    const issue = jsonInputIssue(value, metadata.type === 'body' ? '' : (metadata.data ?? ''));
+    if (issue) throw new InputError([issue.message], issue.field ? [issue.field] : []);
+    if ((metadata.type === 'param' || metadata.type === 'query') && metadata.data && value !== undefined) {
+      if (metadata.metatype === Number) return typeof value === 'string' && /^-?\d+$/.test(value) ? +value : value;
+      if (metadata.metatype === String) return String(value);
+    }
+    return value;
   }
 }
 
-export function createValidationPipe(): ValidationPipe {
-  return new InputValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-    transform: true,
-    transformOptions: { enableImplicitConversion: false },
-    validationError: { target: false, value: false },
-    exceptionFactory: (errors) => new BadRequestException(flatten(errors)),
-  });
+export function createValidationPipe(): PipeTransform {
+  return new InputValidationPipe();
 }

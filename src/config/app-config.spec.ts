@@ -38,6 +38,8 @@ describe('AppConfig.fromEnvironment', () => {
     assert.equal(c.sandbox.maxResultSize, 1024 * 1024);
     assert.equal(c.sandbox.allowLoopback, false);
     assert.equal(c.loginRateLimitPerMinute, 5);
+    assert.equal(c.npmRegistry, 'https://registry.npmjs.org');
+    assert.equal(c.moduleMaxBundleBytes, 5 * 1024 * 1024);
     assert.deepEqual(c.corsOrigins, []);
     assert.equal(c.publicUrl, 'http://localhost:8000');
     assert.match(c.version, /^\d+\.\d+\.\d+/);
@@ -54,12 +56,14 @@ describe('AppConfig.fromEnvironment', () => {
       MCPBOX_SERVICE_TOKEN: 't'.repeat(40),
       MCPBOX_PUBLIC_URL: 'https://box.example.test/',
       JWT_ACCESS_TOKEN_EXPIRE_MINUTES: '5',
+      MCPBOX_MODULE_MAX_BUNDLE_BYTES: '1048576',
     });
     assert.equal(c.port, 9000);
     assert.deepEqual(c.corsOrigins, ['https://a.test', 'https://b.test']);
     assert.equal(c.mode, 'remote');
     assert.equal(c.publicUrl, 'https://box.example.test');
     assert.equal(c.accessTokenMinutes, 5);
+    assert.equal(c.moduleMaxBundleBytes, 1048576);
   });
 
   it('stops on a bad variable with a ConfigurationError naming it', () => {

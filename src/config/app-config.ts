@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { DEFAULT_MODULE_MAX_BUNDLE_BYTES } from '../common/limits';
 import { resolveEncryptionKey } from '../crypto/encryption-key';
 import { deriveKey } from '../crypto/key-derivation';
 import { validateEnvironment } from './env.schema';
@@ -39,6 +40,7 @@ export class AppConfig {
     allowLoopback: boolean;
   };
   readonly npmRegistry!: string;
+  readonly moduleMaxBundleBytes!: number;
   readonly loginRateLimitPerMinute!: number;
   readonly version!: string;
   /** Warnings produced while resolving the configuration, logged once at start-up. */
@@ -99,6 +101,7 @@ export class AppConfig {
         allowLoopback,
       },
       npmRegistry: (env.MCPBOX_NPM_REGISTRY ?? 'https://registry.npmjs.org').replace(/\/$/, ''),
+      moduleMaxBundleBytes: env.MCPBOX_MODULE_MAX_BUNDLE_BYTES ?? DEFAULT_MODULE_MAX_BUNDLE_BYTES,
       loginRateLimitPerMinute: env.RATE_LIMIT_LOGIN_PER_MINUTE ?? 5,
       version: readVersion(),
       warnings,

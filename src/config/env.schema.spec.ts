@@ -80,6 +80,8 @@ describe('validateEnvironment', () => {
     assertRefused({ JWT_ACCESS_TOKEN_EXPIRE_MINUTES: '0' }, 'JWT_ACCESS_TOKEN_EXPIRE_MINUTES');
     assertRefused({ SANDBOX_MEMORY_MB: 'lots' }, 'SANDBOX_MEMORY_MB');
     assertRefused({ MCPBOX_NPM_REGISTRY: 'ftp://example.test' }, 'MCPBOX_NPM_REGISTRY');
+    assertRefused({ MCPBOX_MODULE_MAX_BUNDLE_BYTES: '1000' }, 'MCPBOX_MODULE_MAX_BUNDLE_BYTES');
+    assertRefused({ MCPBOX_MODULE_MAX_BUNDLE_BYTES: '5MB' }, 'MCPBOX_MODULE_MAX_BUNDLE_BYTES');
     assertRefused({ RATE_LIMIT_LOGIN_PER_MINUTE: '0' }, 'RATE_LIMIT_LOGIN_PER_MINUTE');
   });
 

@@ -62,6 +62,12 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBool) @IsBoolean() MCPBOX_TEST_ALLOW_LOOPBACK?: boolean;
 
   @IsOptional() @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL' }) MCPBOX_NPM_REGISTRY?: string;
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(64 * 1024)
+  @Max(256 * 1024 * 1024)
+  MCPBOX_MODULE_MAX_BUNDLE_BYTES?: number;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) RATE_LIMIT_LOGIN_PER_MINUTE?: number;
   @IsOptional() @Transform(toBool) @IsBoolean() TRUST_PROXY?: boolean;

@@ -63,6 +63,36 @@ export interface ImportIssue {
   reason: string;
 }
 
+export interface ImportCounts {
+  /** Items created (the sum of `created`). */
+  created: number;
+  skipped: number;
+  failed: number;
+  /** Records of an unsigned document that arrived as pending requests instead of allowances. */
+  pending_requests: number;
+}
+
+export interface ImportResult {
+  signature_verified: boolean;
+  created: ReturnType<typeof emptyCounts>;
+  counts: ImportCounts;
+  skipped: ImportIssue[];
+  failed: ImportIssue[];
+  pending_requests: ImportIssue[];
+}
+
+/** The totals of a result's lists. */
+export function importCounts(
+  r: Pick<ImportResult, 'created' | 'skipped' | 'failed' | 'pending_requests'>,
+): ImportCounts {
+  return {
+    created: Object.values(r.created).reduce((a, b) => a + b, 0),
+    skipped: r.skipped.length,
+    failed: r.failed.length,
+    pending_requests: r.pending_requests.length,
+  };
+}
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -151,10 +181,11 @@ export function parseExportDocument(raw: unknown): ExportDocument {
   );
   list('module_records', raw.module_records, (m, p) => at(p, m, 'string'));
   if (problems.length) {
+    const failed = problems.map((reason): ImportIssue => ({ kind: 'document', name: reason.split(' ')[0], reason }));
+    const refused = { created: emptyCounts(), skipped: [], failed, pending_requests: [] };
     throw invalid(`The export document is malformed: ${problems.slice(0, 20).join('; ')}`, {
-      created: emptyCounts(),
-      skipped: [],
-      failed: problems.map((reason): ImportIssue => ({ kind: 'document', name: reason.split(' ')[0], reason })),
+      ...refused,
+      counts: importCounts(refused),
     });
   }
   return normalise(raw);

@@ -8,8 +8,8 @@ import {
   ApiPayloadTooLargeResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { adminActor } from '../common/actor';
-import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import type { Actor } from '../common/actor';
+import { Authenticated, CurrentActor } from '../common/decorators';
 import { uuidParam } from '../common/uuid-param';
 import { ExportDocumentDto, ImportQueryDto, ImportResultDto } from './dto/export.dto';
 import { ExportService } from './export.service';
@@ -26,16 +26,16 @@ export class ExportController {
 
   @Get('servers')
   @ApiOkResponse({ type: ExportDocumentDto, description: 'Every server, signed; secret names only' })
-  exportAll(@CurrentUser() user: AuthUser): Promise<ExportDocumentDto> {
-    return this.exporter.exportServers(adminActor(user.username));
+  exportAll(@CurrentActor() actor: Actor): Promise<ExportDocumentDto> {
+    return this.exporter.exportServers(actor);
   }
 
   @Get('servers/:id')
   @ApiOkResponse({ type: ExportDocumentDto, description: 'One server, signed; secret names only' })
   @ApiBadRequestResponse({ description: 'The id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such server' })
-  exportOne(@Param('id', uuidParam('id')) id: string, @CurrentUser() user: AuthUser): Promise<ExportDocumentDto> {
-    return this.exporter.exportServers(adminActor(user.username), id);
+  exportOne(@Param('id', uuidParam('id')) id: string, @CurrentActor() actor: Actor): Promise<ExportDocumentDto> {
+    return this.exporter.exportServers(actor, id);
   }
 
   /** The body is checked by the import service (shape, version, signature), not by a DTO: a document is judged as a whole. */
@@ -55,12 +55,8 @@ export class ExportController {
   importDocument(
     @Body() body: Record<string, unknown>,
     @Query() query: ImportQueryDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<ImportResultDto> {
-    return this.importer.importDocument(
-      body,
-      { allowUnsigned: query.allow_unsigned === 'true' },
-      adminActor(user.username),
-    );
+    return this.importer.importDocument(actor, body, query);
   }
 }

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { IMPORT_BODY_LIMIT_BYTES } from '../common/limits';
+import { ExternalSourcesModule } from '../external-sources/external-sources.module';
+import { ModulesModule } from '../modules/modules.module';
 import { NetworkAccessModule } from '../network-access/network-access.module';
 import { SecretsModule } from '../secrets/secrets.module';
 import { ServersModule } from '../servers/servers.module';
@@ -14,7 +16,7 @@ import { ImportService } from './import.service';
 export const IMPORT_ROUTE = '/api/export/import';
 
 @Module({
-  imports: [ServersModule, ToolsModule, SecretsModule, NetworkAccessModule],
+  imports: [ServersModule, ToolsModule, SecretsModule, NetworkAccessModule, ModulesModule, ExternalSourcesModule],
   controllers: [ExportController],
   providers: [ExportSigner, ExportService, ImportService],
   exports: [ExportService, ImportService],

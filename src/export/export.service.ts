@@ -1,15 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
 import { ActivityService } from '../activity/activity.service';
-import { ModuleRequest } from '../approvals/entities/module-request.entity';
-import { NetworkAccessRequest } from '../approvals/entities/network-access-request.entity';
 import type { Actor } from '../common/actor';
 import { notFound } from '../common/errors';
-import { ExternalMcpSource } from '../external-sources/entities/external-mcp-source.entity';
-import { ServerSecret } from '../secrets/entities/server-secret.entity';
-import { Server } from '../servers/entities/server.entity';
-import { Tool } from '../tools/entities/tool.entity';
+import { ExternalSourcesService } from '../external-sources/external-sources.service';
+import { ModulesService } from '../modules/modules.service';
+import { NetworkAccessService } from '../network-access/network-access.service';
+import { SecretsService } from '../secrets/secrets.service';
+import { ServersService } from '../servers/servers.service';
+import { ToolQueriesService } from '../tools/tool-queries.service';
+import type { ExportDocumentDto } from './dto/export.dto';
 import {
   EXPORT_FORMAT_VERSION,
   type ExportDocument,
@@ -39,34 +38,28 @@ export function withoutCredentials(url: string): string {
 @Injectable()
 export class ExportService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
     private readonly signer: ExportSigner,
     private readonly activity: ActivityService,
+    private readonly servers: ServersService,
+    private readonly tools: ToolQueriesService,
+    private readonly secrets: SecretsService,
+    private readonly sources: ExternalSourcesService,
+    private readonly network: NetworkAccessService,
+    private readonly modules: ModulesService,
   ) {}
 
-  /** Every server, or the one named by `serverId` (404 when unknown). */
-  async exportServers(actor: Actor, serverId?: string): Promise<ExportDocument> {
-    const servers = await this.db
-      .getRepository(Server)
-      .find({ where: serverId ? { id: serverId } : {}, order: { name: 'ASC' } });
+  /** Every server, or the one named by `serverId` (404 when unknown); each part read through its feature. */
+  async exportServers(actor: Actor, serverId?: string): Promise<ExportDocumentDto> {
+    const servers = await this.servers.listForExport(serverId);
     if (serverId && servers.length === 0) throw notFound('Server', serverId);
     const ids = servers.map((s) => s.id);
-    const [tools, secrets, sources, network, modules] = ids.length
-      ? await Promise.all([
-          this.db.getRepository(Tool).find({ where: { serverId: In(ids) }, order: { name: 'ASC' } }),
-          this.db.getRepository(ServerSecret).find({
-            where: { serverId: In(ids) },
-            order: { keyName: 'ASC' },
-            select: { serverId: true, keyName: true, description: true },
-          }),
-          this.db.getRepository(ExternalMcpSource).find({ where: { serverId: In(ids) }, order: { name: 'ASC' } }),
-          this.db.getRepository(NetworkAccessRequest).find({
-            where: { serverId: In(ids), source: 'admin', status: 'approved' },
-            order: { host: 'ASC', port: 'ASC' },
-          }),
-          this.moduleRecords(),
-        ])
-      : [[], [], [], [], await this.moduleRecords()];
+    const [tools, secrets, sources, network, modules] = await Promise.all([
+      this.tools.ofServers(ids),
+      this.secrets.keysOf(ids),
+      this.sources.ofServers(ids),
+      this.network.adminRecords(ids),
+      this.modules.adminModuleNames(),
+    ]);
 
     const sourceName = new Map(sources.map((s) => [s.id, s.name]));
     const by = <T extends { serverId: string | null }>(rows: T[], id: string) => rows.filter((r) => r.serverId === id);
@@ -104,21 +97,11 @@ export class ExportService {
       servers: exported,
       module_records: modules,
     };
-    await this.activity.record({
-      logType: 'audit',
+    await this.activity.audit(actor, {
       message: `Export of ${servers.length} server(s) by ${actor.name}`,
-      details: { servers: servers.map((s) => s.name), actor: actor.name },
+      details: { servers: servers.map((s) => s.name) },
       serverId: serverId ?? null,
     });
     return { ...body, signature: this.signer.sign(body as unknown as Record<string, unknown>) };
-  }
-
-  private async moduleRecords(): Promise<string[]> {
-    const rows = await this.db.getRepository(ModuleRequest).find({
-      where: { source: 'admin', status: 'approved' },
-      select: { moduleName: true },
-      order: { moduleName: 'ASC' },
-    });
-    return [...new Set(rows.map((r) => r.moduleName))];
   }
 }

@@ -1,49 +1,42 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
-import { DomainError, forbidden, invalid } from '../common/errors';
-import { SECRET_KEY_PATTERN } from '../common/limits';
-import { ExternalMcpSource } from '../external-sources/entities/external-mcp-source.entity';
+import { validateInput } from '../common/contract/validate-input';
+import { DomainError, invalid } from '../common/errors';
+import { isUniqueViolation } from '../common/ids';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
+import { CreateExternalSourceDto } from '../external-sources/dto/external-source.dto';
+import { ExternalSourcesService } from '../external-sources/external-sources.service';
+import { ModuleNameDto } from '../modules/dto/module.dto';
+import { ModulesService } from '../modules/modules.service';
+import { AllowedHostInputDto } from '../network-access/dto/allowed-host.dto';
 import { NetworkAccessService } from '../network-access/network-access.service';
+import { CreateSecretDto } from '../secrets/dto/secret.dto';
 import { SecretsService } from '../secrets/secrets.service';
 import { ServerChangesService } from '../server-changes/server-changes.service';
-import { Server } from '../servers/entities/server.entity';
-import { isUniqueViolation } from '../common/ids';
-import { nameProblem } from '../servers/server-rules';
+import { CreateServerDto } from '../servers/dto/server.dto';
 import { ServersService } from '../servers/servers.service';
 import { SettingsService } from '../settings/settings.service';
-import type { ToolLanguage } from '../tools/entities/tool.entity';
+import { CreateToolDto } from '../tools/dto/tool.dto';
 import { ToolsService } from '../tools/tools.service';
 import {
   checkFormatVersion,
   emptyCounts,
+  importCounts,
   parseExportDocument,
   type ExportedServer,
-  type ExportedSource,
   type ImportIssue,
 } from './export-document';
+import type { ImportQueryDto, ImportResultDto } from './dto/export.dto';
 import { ExportSigner } from './export-signer';
 
-export interface ImportOptions {
-  /** Accept a document whose signature is missing, foreign or broken (SPEC §4). */
-  allowUnsigned: boolean;
-}
-
-export interface ImportResult {
-  signature_verified: boolean;
-  created: ReturnType<typeof emptyCounts>;
-  skipped: ImportIssue[];
-  failed: ImportIssue[];
-}
-
-const AUTH_TYPES = ['none', 'bearer', 'header', 'oauth'] as const;
-const TRANSPORTS = ['streamable_http', 'sse'] as const;
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
-
-/** A problem that fails one item of the document (not the request as a whole). */
-class ItemFailure extends Error {}
+type Result = Omit<ImportResultDto, 'counts'>;
+/** How far a document is trusted: a verified one from this MCPBox, or anything else (which grants nothing). */
+type Trust =
+  | { verified: true; autoApprove: boolean }
+  | { verified: false; autoApprove: false; origin: { requestedBy: string; justification: string } };
+const PENDING_REASON = 'left as a pending request for the admin: an unsigned document grants nothing';
 
 /**
  * Imports an export document (SPEC §4) in ONE transaction through the same services the
@@ -52,48 +45,64 @@ class ItemFailure extends Error {}
  * answer; any failure then rolls the whole import back (400, nothing kept). Servers whose
  * name exists are skipped and reported, never overwritten. Every imported tool lands in
  * `pending_review`, except from a verified signature under `tool_approval_mode=auto_approve`.
+ * A document whose signature does not verify grants nothing: its network and module
+ * records become pending requests for the admin (issue 13).
  */
 @Injectable()
 export class ImportService {
   private readonly log = new Logger(ImportService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly uow: UnitOfWork,
     private readonly signer: ExportSigner,
     private readonly servers: ServersService,
     private readonly tools: ToolsService,
     private readonly secrets: SecretsService,
     private readonly network: NetworkAccessService,
+    private readonly sources: ExternalSourcesService,
+    private readonly modules: ModulesService,
     private readonly settings: SettingsService,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
   ) {}
 
-  async importDocument(raw: unknown, opts: ImportOptions, actor: Actor): Promise<ImportResult> {
-    if (actor.kind !== 'admin') throw forbidden('Only an admin can import servers');
+  /**
+   * `POST /api/export/import`: the document as it came (judged as a whole: its signature
+   * covers every member) and the query's options.
+   */
+  async importDocument(actor: Actor, raw: unknown, options: ImportQueryDto): Promise<ImportResultDto> {
+    requireAdmin(actor, 'import servers');
     checkFormatVersion(raw);
     const verified = this.signer.verify(raw as Record<string, unknown>);
-    if (!verified && !opts.allowUnsigned) {
+    if (!verified && options.allow_unsigned !== 'true') {
       throw invalid(
-        'The export signature is missing, malformed, made by another MCPBox, or the document was changed after export. Pass ?allow_unsigned=true to import it anyway: every tool then lands in pending_review.',
+        'The export signature is missing, malformed, made by another MCPBox, or the document was changed after export. Pass ?allow_unsigned=true to import it anyway: it then grants nothing (every tool lands in pending_review; network and module records become pending requests for the admin).',
         { fields: ['signature'] },
       );
     }
     const doc = parseExportDocument(raw);
-    const result: ImportResult = { signature_verified: verified, created: emptyCounts(), skipped: [], failed: [] };
-    for (const name of doc.module_records) {
-      result.skipped.push({
-        kind: 'module_record',
-        name,
-        reason: 'module allowances are global and are not imported; allow the module under /api/settings/modules',
-      });
-    }
-    // A verified document from this MCPBox follows the policy; anything else is reviewed.
-    const autoApprove = verified && this.policyAutoApproves();
-    const created: string[] = [];
+    const result: Omit<ImportResultDto, 'counts'> = {
+      signature_verified: verified,
+      created: emptyCounts(),
+      skipped: [],
+      failed: [],
+      pending_requests: [],
+    };
+    // A verified document from this MCPBox follows the policy; anything else is reviewed,
+    // and grants nothing: its network and module records arrive as pending requests.
+    const trust: Trust = verified
+      ? { verified: true, autoApprove: this.policyAutoApproves() }
+      : {
+          verified: false,
+          autoApprove: false,
+          origin: {
+            requestedBy: `import by ${actor.name}`,
+            justification: `Listed in an import by ${actor.name} whose signature did not verify (unsigned, foreign or changed document): nothing in it was granted. Approve only if you trust where the document came from.`,
+          },
+        };
 
-    await this.db
-      .transaction(async (tx) => {
+    await this.uow
+      .run(async () => {
         const seen = new Set<string>();
         for (const server of doc.servers) {
           if (seen.has(server.name)) {
@@ -105,81 +114,69 @@ export class ImportService {
             continue;
           }
           seen.add(server.name);
-          if (await this.servers.findByName(server.name, tx)) {
+          if (await this.servers.findByName(server.name)) {
             result.skipped.push({ kind: 'server', name: server.name, reason: `a server named ${server.name} exists` });
             continue;
           }
-          const id = await this.importServer(tx, server, actor, autoApprove, result);
-          if (id) created.push(id);
+          await this.importServer(server, actor, trust, result);
         }
+        await this.importModuleRecords(doc.module_records, actor, trust, result);
         if (result.failed.length) {
+          const refused = { ...result, created: emptyCounts(), pending_requests: [] };
           throw invalid(`Import refused: ${result.failed.length} item(s) failed; nothing was imported`, {
-            created: emptyCounts(),
-            skipped: result.skipped,
-            failed: result.failed,
+            created: refused.created,
+            counts: importCounts(refused),
+            skipped: refused.skipped,
+            failed: refused.failed,
+            pending_requests: refused.pending_requests,
           });
         }
-        await this.activity.record(
-          {
-            logType: 'audit',
-            message: `Import by ${actor.name}: ${result.created.servers} server(s), ${result.created.tools} tool(s) (${verified ? 'signature verified' : 'unsigned, allowed by the admin'})`,
-            details: {
-              actor: actor.name,
-              signature_verified: verified,
-              created: result.created,
-              skipped: result.skipped,
-            },
+        await this.activity.audit(actor, {
+          message: `Import by ${actor.name}: ${result.created.servers} server(s), ${result.created.tools} tool(s) (${verified ? 'signature verified' : `unsigned, allowed by the admin; ${result.pending_requests.length} record(s) left as pending requests`})`,
+          details: {
+            signature_verified: verified,
+            created: result.created,
+            skipped: result.skipped,
+            pending_requests: result.pending_requests,
           },
-          tx,
-        );
+        });
       })
       .catch((err: unknown) => {
         if (!(err instanceof DomainError)) this.log.error({ err }, 'Import failed unexpectedly; rolled back');
         throw err;
       });
-
-    for (const serverId of created) await this.changes.publish({ serverId, kind: 'server' });
-    return result;
+    return { ...result, counts: importCounts(result) };
   }
 
-  /** One server and everything beneath it; returns its id, or null when the server itself failed. */
-  private async importServer(
-    tx: EntityManager,
-    s: ExportedServer,
-    actor: Actor,
-    autoApprove: boolean,
-    result: ImportResult,
-  ): Promise<string | null> {
-    const server = await this.item(tx, result, 'server', s.name, async () => {
+  /** One server and everything beneath it, each item through the service (and the rules) the API uses. */
+  private async importServer(s: ExportedServer, actor: Actor, trust: Trust, result: Result): Promise<void> {
+    const server = await this.item(result, 'server', s.name, async () => {
+      const { name, description, default_timeout_ms } = s;
       const created = await this.servers.create(
-        { name: s.name, description: s.description, default_timeout_ms: s.default_timeout_ms },
         actor,
-        tx,
+        validateInput(CreateServerDto, { name, description, default_timeout_ms }),
       );
       // `imported` (SPEC §3): it exists, but nothing of it has been reviewed or started here yet.
-      await tx.getRepository(Server).update({ id: created.id }, { status: 'imported' });
+      await this.servers.setStatus(created.id, 'imported');
+      await this.changes.publish({ serverId: created.id, kind: 'server' });
       return created;
     });
-    if (!server) return null;
+    if (!server) return;
     result.created.servers++;
 
     for (const secret of s.secrets) {
+      const name = `${s.name}.${secret.key_name}`;
       if (
-        await this.item(tx, result, 'secret', `${s.name}.${secret.key_name}`, () =>
-          this.secrets.create(server.id, secret, actor, { manager: tx }),
+        await this.item(result, 'secret', name, () =>
+          this.secrets.create(actor, server.id, validateInput(CreateSecretDto, secret)),
         )
       )
         result.created.secrets++;
     }
-    const sourceIds = new Map<string, string>();
     for (const source of s.external_sources) {
-      const id = await this.item(tx, result, 'external_source', `${s.name}.${source.name}`, () =>
-        this.createSource(tx, server.id, source),
-      );
-      if (id) {
-        sourceIds.set(source.name, id);
-        result.created.external_sources++;
-      }
+      const name = `${s.name}.${source.name}`;
+      const create = () => this.sources.create(actor, server.id, validateInput(CreateExternalSourceDto, source));
+      if (await this.item(result, 'external_source', name, create)) result.created.external_sources++;
     }
     for (const tool of s.tools) {
       const name = `${s.name}.${tool.name}`;
@@ -196,36 +193,58 @@ export class ImportService {
         result.failed.push({ kind: 'tool', name, reason: `tool_type must be code or mcp_passthrough` });
         continue;
       }
-      const ok = await this.item(tx, result, 'tool', name, () =>
-        this.tools.create(
-          server.id,
-          {
-            name: tool.name,
-            description: tool.description,
-            code: tool.code as string,
-            language: tool.language as ToolLanguage,
-            input_schema: tool.input_schema,
-            timeout_ms: tool.timeout_ms,
-            enabled: tool.enabled,
-            change_summary: 'Imported',
-          },
-          actor,
-          { manager: tx, changeSource: 'import', approvalStatus: autoApprove ? undefined : 'pending_review' },
-        ),
+      const { description, code, language, input_schema, timeout_ms, enabled } = tool;
+      const input = { name: tool.name, description, code, language, input_schema, timeout_ms, enabled };
+      const ok = await this.item(result, 'tool', name, () =>
+        this.tools.create(actor, server.id, validateInput(CreateToolDto, { ...input, change_summary: 'Imported' }), {
+          changeSource: 'import',
+          approvalStatus: trust.autoApprove ? undefined : 'pending_review',
+        }),
       );
       if (ok) result.created.tools++;
     }
     for (const record of s.network_records) {
       const label = `${s.name}:${record.host}${record.port === null ? '' : `:${record.port}`}`;
-      if (
-        await this.item(tx, result, 'network_record', label, () =>
-          this.network.addAdminHost(server.id, record.host, record.port, actor, { manager: tx }),
+      const input = () => validateInput(AllowedHostInputDto, record);
+      if (!trust.verified) {
+        const { origin } = trust;
+        if (
+          await this.item(result, 'network_record', label, async () => {
+            await this.network.requestFromImport(actor, server.id, input(), origin);
+            return true;
+          })
         )
-      ) {
+          result.pending_requests.push({ kind: 'network_record', name: label, reason: PENDING_REASON });
+      } else if (
+        await this.item(result, 'network_record', label, () => this.network.addAdminHost(actor, server.id, input()))
+      )
         result.created.network_records++;
-      }
     }
-    return server.id;
+  }
+
+  /**
+   * Module allowances are global. A verified document's are skipped (the admin allows
+   * modules under /api/settings/modules); an unverified document's become pending requests.
+   */
+  private async importModuleRecords(names: string[], actor: Actor, trust: Trust, result: Result): Promise<void> {
+    for (const name of names) {
+      if (trust.verified) {
+        const reason =
+          'module allowances are global and are not imported; allow the module under /api/settings/modules';
+        result.skipped.push({ kind: 'module_record', name, reason });
+        continue;
+      }
+      const { origin } = trust;
+      const outcome = await this.item(result, 'module_record', name, () =>
+        this.modules.requestFromImport(actor, validateInput(ModuleNameDto, { module_name: name }), origin),
+      );
+      if (outcome === 'requested')
+        result.pending_requests.push({ kind: 'module_record', name, reason: PENDING_REASON });
+      else if (outcome === 'allowed')
+        result.skipped.push({ kind: 'module_record', name, reason: 'the module is already allowed' });
+      else if (outcome === 'pending')
+        result.skipped.push({ kind: 'module_record', name, reason: 'a request for the module is already pending' });
+    }
   }
 
   /**
@@ -233,73 +252,19 @@ export class ImportService {
    * a `failed` line and the transaction carries on, so the answer lists every failure.
    */
   private async item<T>(
-    tx: EntityManager,
-    result: ImportResult,
+    result: Result,
     kind: ImportIssue['kind'],
     name: string,
     fn: () => Promise<T>,
   ): Promise<T | null> {
-    await tx.query('SAVEPOINT import_item');
     try {
-      const value = await fn();
-      await tx.query('RELEASE SAVEPOINT import_item');
-      return value;
+      return await this.uow.savepoint(fn);
     } catch (err) {
-      await tx.query('ROLLBACK TO SAVEPOINT import_item');
-      await tx.query('RELEASE SAVEPOINT import_item');
-      if (err instanceof DomainError || err instanceof ItemFailure)
-        result.failed.push({ kind, name, reason: err.message });
+      if (err instanceof DomainError) result.failed.push({ kind, name, reason: err.message });
       else if (isUniqueViolation(err)) result.failed.push({ kind, name, reason: 'the name is already taken' });
       else throw err;
       return null;
     }
-  }
-
-  /** A source row as the document describes it; credentials stay in the named secret. */
-  private async createSource(tx: EntityManager, serverId: string, s: ExportedSource): Promise<string> {
-    const problem = nameProblem(s.name);
-    if (problem) throw new ItemFailure(problem);
-    let url: URL;
-    try {
-      url = new URL(s.url);
-    } catch {
-      throw new ItemFailure('url must be an absolute http or https URL');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw new ItemFailure('url must be an absolute http or https URL');
-    if (url.username || url.password)
-      throw new ItemFailure('url must not carry credentials; name a secret in auth_secret_name');
-    if (!AUTH_TYPES.includes(s.auth_type as (typeof AUTH_TYPES)[number]))
-      throw new ItemFailure(`auth_type must be one of ${AUTH_TYPES.join(', ')}`);
-    if (!TRANSPORTS.includes(s.transport_type as (typeof TRANSPORTS)[number]))
-      throw new ItemFailure(`transport_type must be one of ${TRANSPORTS.join(', ')}`);
-    if (
-      s.auth_secret_name !== null &&
-      (!SECRET_KEY_PATTERN.test(s.auth_secret_name) || s.auth_secret_name.length > 128)
-    ) {
-      throw new ItemFailure(`auth_secret_name must match ${SECRET_KEY_PATTERN.source} and be at most 128 characters`);
-    }
-    if (s.auth_header_name !== null && !HEADER_NAME.test(s.auth_header_name))
-      throw new ItemFailure('auth_header_name must be an HTTP header name');
-    const repo = tx.getRepository(ExternalMcpSource);
-    if (await repo.exists({ where: { serverId, name: s.name } }))
-      throw new ItemFailure(`the document holds two sources named ${s.name}`);
-    const saved = await repo.save(
-      repo.create({
-        serverId,
-        name: s.name,
-        url: s.url,
-        authType: s.auth_type as ExternalMcpSource['authType'],
-        authSecretName: s.auth_secret_name,
-        authHeaderName: s.auth_header_name,
-        transportType: s.transport_type as ExternalMcpSource['transportType'],
-        status: 'active',
-        toolCount: 0,
-        discoveredToolsCache: null,
-        lastDiscoveredAt: null,
-      }),
-    );
-    return saved.id;
   }
 
   private policyAutoApproves(): boolean {

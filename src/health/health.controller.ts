@@ -1,4 +1,4 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Query, Res } from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiProperty,
@@ -8,6 +8,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../common/decorators';
+import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
 import { AppConfig } from '../config/app-config';
 import { HealthService, type ServiceHealth } from './health.service';
 
@@ -28,10 +29,6 @@ class HealthDetailDto extends HealthDto {
   @ApiProperty() mode: string;
   @ApiProperty() uptime_s: number;
   @ApiProperty({ type: [ServiceHealthDto] }) services: ServiceHealthDto[];
-}
-
-class ServicesDto {
-  @ApiProperty({ type: [ServiceHealthDto] }) items: ServiceHealthDto[];
 }
 
 @ApiTags('health')
@@ -65,9 +62,10 @@ export class HealthController {
     };
   }
 
+  /** The list shape of every list (SPEC §2). */
   @Get('services')
-  @ApiOkResponse({ type: ServicesDto })
-  async services(): Promise<{ items: ServiceHealth[] }> {
-    return { items: await this.health.services() };
+  @ApiPageResponse(ServiceHealthDto)
+  services(@Query() query: PaginationQueryDto): Promise<Page<ServiceHealth>> {
+    return this.health.list(query);
   }
 }

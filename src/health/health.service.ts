@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import { DatabaseLocation } from '../database/database.module';
 
 export type ServiceState = 'ok' | 'degraded' | 'down';
@@ -54,6 +55,13 @@ export class HealthService {
         }
       }),
     );
+  }
+
+  /** Every service, as a page of the list envelope. */
+  async list(query: PaginationQueryDto): Promise<Page<ServiceHealth>> {
+    const req = pageRequest(query);
+    const all = await this.services();
+    return toPage(all.slice(req.skip, req.skip + req.take), all.length, req);
   }
 
   overall(services: ServiceHealth[]): ServiceState {

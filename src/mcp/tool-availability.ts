@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { NAME_PATTERN } from '../common/limits';
 import { ServersService } from '../servers/servers.service';
-import { ToolsService } from '../tools/tools.service';
+import { ToolQueriesService } from '../tools/tool-queries.service';
 import type { McpScope } from './mcp-scope';
 import { SEPARATOR } from './sandbox-tools.provider';
 
@@ -15,7 +15,7 @@ import { SEPARATOR } from './sandbox-tools.provider';
 export class ToolAvailability {
   constructor(
     private readonly servers: ServersService,
-    private readonly tools: ToolsService,
+    private readonly tools: ToolQueriesService,
   ) {}
 
   async unknownTool(scope: McpScope, name: string): Promise<ProtocolError> {
@@ -31,7 +31,7 @@ export class ToolAvailability {
     for (const { serverName, toolName } of candidates) {
       const server = await this.servers.findByName(serverName);
       if (!server) continue;
-      const tool = NAME_PATTERN.test(toolName) ? await this.tools.findByName(server.id, toolName) : null;
+      const tool = NAME_PATTERN.test(toolName) ? await this.tools.byName(server.id, toolName) : null;
       if (!tool) return `Server "${serverName}" has no tool named "${toolName}".`;
       if (tool.approvalStatus === 'draft')
         return `Tool "${toolName}" is a draft: request publication (mcpbox_request_publish); an admin must approve it before it can run.`;

@@ -9,8 +9,8 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { adminActor } from '../common/actor';
-import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import type { Actor } from '../common/actor';
+import { Authenticated, CurrentActor } from '../common/decorators';
 import { AllowedHostInputDto, AllowedHostsDto } from './dto/allowed-host.dto';
 import { uuidParam } from '../common/uuid-param';
 import { NetworkAccessService } from './network-access.service';
@@ -30,15 +30,12 @@ export class AllowedHostsController {
   @ApiCreatedResponse({ type: AllowedHostsDto, description: 'An admin-sourced, approved network record was created' })
   @ApiNotFoundResponse({ description: 'No such server' })
   @ApiConflictResponse({ description: 'This host and port are already allowed for the server' })
-  async add(
+  add(
     @Param('id', uuidParam('id')) id: string,
     @Body() dto: AllowedHostInputDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<AllowedHostsDto> {
-    return {
-      server_id: id,
-      allowed_hosts: await this.network.addAdminHost(id, dto.host, dto.port ?? null, adminActor(user.username)),
-    };
+    return this.network.addAdminHost(actor, id, dto);
   }
 
   @Delete()
@@ -46,14 +43,11 @@ export class AllowedHostsController {
   @ApiBody({ type: AllowedHostInputDto })
   @ApiOkResponse({ type: AllowedHostsDto, description: 'The admin record for exactly this host and port was removed' })
   @ApiNotFoundResponse({ description: 'No such server, or no admin record for this host and port' })
-  async remove(
+  remove(
     @Param('id', uuidParam('id')) id: string,
     @Body() dto: AllowedHostInputDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<AllowedHostsDto> {
-    return {
-      server_id: id,
-      allowed_hosts: await this.network.removeAdminHost(id, dto.host, dto.port ?? null, adminActor(user.username)),
-    };
+    return this.network.removeAdminHost(actor, id, dto);
   }
 }

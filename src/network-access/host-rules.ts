@@ -8,7 +8,7 @@ export const HOST_MAX = 253;
  * IDNs), digits, `.`, `-`, `_`, and `:`/`[`/`]` for IPv6 literals. Anything else — `/`, `@`,
  * `?`, `#`, `%`, `*`, whitespace — means a URL, a path, a zone id or a wildcard, not a host.
  */
-const HOST_CHARS = /^[\p{L}\p{N}.\-_:[\]]+$/u;
+export const HOST_CHARS = /^[\p{L}\p{N}.\-_:[\]]+$/u;
 const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
 
 const bad = (message: string) => invalid(message, { fields: ['host'] });

@@ -1,19 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, IsNull, Repository } from 'typeorm';
+import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
-import { NetworkAccessRequest } from '../approvals/entities/network-access-request.entity';
+import { NetworkAccessRequest } from './entities/network-access-request.entity';
 import type { Actor } from '../common/actor';
-import { conflict, forbidden, notFound } from '../common/errors';
+import { countByStatus } from '../common/count-by-status';
+import { conflict, notFound } from '../common/errors';
+import { REQUEST_STATUSES, type RequestStatus } from '../common/request-status';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../server-changes/server-changes.service';
-import { Server, type AllowedHost } from '../servers/entities/server.entity';
-import { checkUuid } from '../common/ids';
+import type { AllowedHost } from '../servers/entities/server.entity';
+import { ServersService } from '../servers/servers.service';
+import type { AllowedHostInputDto, AllowedHostsDto } from './dto/allowed-host.dto';
 import { formatHost, normalizeHost, normalizePort } from './host-rules';
-
-export interface NetworkTxOptions {
-  /** Run inside the caller's transaction; the caller then publishes the change after commit. */
-  manager?: EntityManager;
-}
 
 /**
  * Network allowances of servers (SPEC §8). The `network_access_requests` rows are the
@@ -24,26 +24,22 @@ export interface NetworkTxOptions {
 @Injectable()
 export class NetworkAccessService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    @InjectRepository(NetworkAccessRequest) private readonly records: Repository<NetworkAccessRequest>,
+    private readonly uow: UnitOfWork,
+    private readonly servers: ServersService,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
   ) {}
 
-  /** Allows `host` (and `port`, or any port when null) for the server; returns the new cache. */
-  async addAdminHost(
-    serverId: string,
-    host: unknown,
-    port: unknown,
-    actor: Actor,
-    opts: NetworkTxOptions = {},
-  ): Promise<AllowedHost[]> {
-    if (actor.kind !== 'admin')
-      throw forbidden('Only an admin can add an allowed host; a tool asks through a network access request');
-    const h = normalizeHost(host);
-    const p = normalizePort(port);
-    const run = async (tx: EntityManager) => {
-      const server = await this.lockServer(serverId, tx);
-      const repo = tx.getRepository(NetworkAccessRequest);
+  /** Allows `host` (and `port`, or any port when absent) for the server; answers with the new cache. */
+  async addAdminHost(actor: Actor, serverId: string, dto: AllowedHostInputDto): Promise<AllowedHostsDto> {
+    requireAdmin(actor, 'allow a host for a server (a tool asks through a network access request)');
+    const h = normalizeHost(dto.host);
+    const p = normalizePort(dto.port);
+    return this.uow.run(async () => {
+      // Locking the server serialises changes to its records: the duplicate check and the recompute see a stable set.
+      const server = await this.servers.findOrFail(serverId, { lock: true });
+      const repo = this.repo;
       if (await repo.exists({ where: { serverId, host: h, port: p ?? IsNull(), status: 'approved' } })) {
         throw conflict(`${formatHost(h, p)} is already allowed for server ${server.name}`);
       }
@@ -61,89 +57,109 @@ export class NetworkAccessService {
           justification: null,
         }),
       );
-      await this.activity.record(
-        {
-          logType: 'audit',
-          message: `Host ${formatHost(h, p)} allowed for server ${server.name} by ${actor.name}`,
-          details: { host: h, port: p, source: 'admin', reviewer: actor.name },
-          serverId,
-        },
-        tx,
-      );
-      return this.recomputeAllowedHosts(serverId, tx);
-    };
-    if (opts.manager) return run(opts.manager);
-    const hosts = await this.db.transaction(run);
-    await this.changes.publish({ serverId, kind: 'network' });
-    return hosts;
+      await this.activity.audit(actor, {
+        message: `Host ${formatHost(h, p)} allowed for server ${server.name} by ${actor.name}`,
+        details: { host: h, port: p, source: 'admin', reviewer: actor.name },
+        serverId,
+      });
+      return { server_id: serverId, allowed_hosts: await this.recomputeAllowedHosts(serverId) };
+    });
   }
 
-  /** Removes the admin record for exactly this host and port; returns the new cache. */
-  async removeAdminHost(serverId: string, host: unknown, port: unknown, actor: Actor): Promise<AllowedHost[]> {
-    if (actor.kind !== 'admin') throw forbidden('Only an admin can remove an allowed host');
-    const h = normalizeHost(host);
-    const p = normalizePort(port);
-    const hosts = await this.db.transaction(async (tx) => {
-      const server = await this.lockServer(serverId, tx);
-      const result = await tx
-        .getRepository(NetworkAccessRequest)
-        .delete({ serverId, host: h, port: p ?? IsNull(), source: 'admin', status: 'approved' });
+  /** Removes the admin record for exactly this host and port; answers with the new cache. */
+  async removeAdminHost(actor: Actor, serverId: string, dto: AllowedHostInputDto): Promise<AllowedHostsDto> {
+    requireAdmin(actor, 'remove an allowed host');
+    const h = normalizeHost(dto.host);
+    const p = normalizePort(dto.port);
+    return this.uow.run(async () => {
+      const server = await this.servers.findOrFail(serverId, { lock: true });
+      const result = await this.repo.delete({
+        serverId,
+        host: h,
+        port: p ?? IsNull(),
+        source: 'admin',
+        status: 'approved',
+      });
       if (!result.affected) {
         throw notFound(
           'Admin network record',
           `${formatHost(h, p)} of server ${server.name} (allowances granted by approving a tool's request are not removed here)`,
         );
       }
-      await this.activity.record(
-        {
-          logType: 'audit',
-          message: `Host ${formatHost(h, p)} no longer allowed for server ${server.name} (removed by ${actor.name})`,
-          details: { host: h, port: p, source: 'admin', reviewer: actor.name },
-          serverId,
-        },
-        tx,
-      );
-      return this.recomputeAllowedHosts(serverId, tx);
+      await this.activity.audit(actor, {
+        message: `Host ${formatHost(h, p)} no longer allowed for server ${server.name} (removed by ${actor.name})`,
+        details: { host: h, port: p, source: 'admin', reviewer: actor.name },
+        serverId,
+      });
+      return { server_id: serverId, allowed_hosts: await this.recomputeAllowedHosts(serverId) };
     });
-    await this.changes.publish({ serverId, kind: 'network' });
-    return hosts;
-  }
-
-  /** The server's current cache (what the sandbox enforces). */
-  async allowedHosts(serverId: string): Promise<AllowedHost[]> {
-    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
-    const server = await this.db
-      .getRepository(Server)
-      .findOne({ where: { id: serverId }, select: { id: true, allowedHosts: true } });
-    if (!server) throw notFound('Server', serverId);
-    return server.allowedHosts;
   }
 
   /**
-   * Rewrites `servers.allowed_hosts` from every approved record of the server, in the
-   * caller's transaction; the one writer of that cache. Distinct (host, port) pairs, by
-   * host then port (any-port first), so the cache is stable for equal record sets.
+   * A record of a document that could not be trusted (unsigned import): a pending request
+   * for the admin, which grants nothing until approved. `origin` says where it came from.
    */
-  async recomputeAllowedHosts(serverId: string, manager: EntityManager): Promise<AllowedHost[]> {
-    const rows = await manager
-      .getRepository(NetworkAccessRequest)
-      .find({ where: { serverId, status: 'approved' }, select: { host: true, port: true } });
+  async requestFromImport(
+    actor: Actor,
+    serverId: string,
+    dto: AllowedHostInputDto,
+    origin: { requestedBy: string; justification: string },
+  ): Promise<void> {
+    requireAdmin(actor, 'import servers');
+    const h = normalizeHost(dto.host);
+    const p = normalizePort(dto.port);
+    await this.uow.run(async () => {
+      const server = await this.servers.findOrFail(serverId, { lock: true });
+      const repo = this.repo;
+      if (await repo.exists({ where: { serverId, host: h, port: p ?? IsNull(), status: 'pending' } }))
+        throw conflict(`A request for ${formatHost(h, p)} is already pending for server ${server.name}`);
+      await repo.save(
+        repo.create({
+          serverId,
+          toolId: null,
+          host: h,
+          port: p,
+          source: 'import',
+          status: 'pending',
+          requestedBy: origin.requestedBy,
+          justification: origin.justification,
+        }),
+      );
+    });
+  }
+
+  /**
+   * Rewrites `servers.allowed_hosts` from every approved record of the server (the one
+   * writer of that cache) and announces the change after the commit. Distinct (host, port)
+   * pairs, by host then port (any-port first), so the cache is stable for equal record sets.
+   */
+  private async recomputeAllowedHosts(serverId: string): Promise<AllowedHost[]> {
+    const rows = await this.repo.find({ where: { serverId, status: 'approved' }, select: { host: true, port: true } });
     const seen = new Map<string, AllowedHost>();
     for (const r of rows) seen.set(`${r.host}|${r.port ?? ''}`, { host: r.host, port: r.port ?? null });
     const hosts = [...seen.values()].sort((a, b) =>
       a.host === b.host ? (a.port ?? 0) - (b.port ?? 0) : a.host < b.host ? -1 : 1,
     );
-    await manager.getRepository(Server).update({ id: serverId }, { allowedHosts: hosts });
+    await this.servers.setAllowedHosts(serverId, hosts);
+    await this.changes.publish({ serverId, kind: 'network' });
     return hosts;
   }
 
-  /** Serialises changes to one server's records, so a duplicate check and the recompute see a stable set. */
-  private async lockServer(serverId: string, tx: EntityManager): Promise<Pick<Server, 'id' | 'name'>> {
-    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
-    const server = await tx
-      .getRepository(Server)
-      .findOne({ where: { id: serverId }, select: { id: true, name: true }, lock: { mode: 'pessimistic_write' } });
-    if (!server) throw notFound('Server', serverId);
-    return server;
+  /** Requests by status, for the approvals stats. */
+  countByStatus(): Promise<Record<RequestStatus, number>> {
+    return countByStatus(this.repo, 'status', REQUEST_STATUSES);
+  }
+
+  /** The admin-sourced, approved records of these servers (what an export carries), by host then port. */
+  async adminRecords(serverIds: string[]): Promise<NetworkAccessRequest[]> {
+    if (!serverIds.length) return [];
+    return this.repo.find({
+      where: { serverId: In(serverIds), source: 'admin', status: 'approved' },
+      order: { host: 'ASC', port: 'ASC' },
+    });
+  }
+
+  private get repo(): Repository<NetworkAccessRequest> {
+    return this.uow.with(this.records);
   }
 }

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { notFound } from '../common/errors';
 import { MAX_TIMEOUT_MS } from '../common/limits';
 import { SecretsService } from '../secrets/secrets.service';
-import { Server, type AllowedHost } from '../servers/entities/server.entity';
-import { Tool, type JsonSchema, type ToolLanguage } from '../tools/entities/tool.entity';
+import type { AllowedHost, Server } from '../servers/entities/server.entity';
+import { ServersService } from '../servers/servers.service';
+import type { JsonSchema, Tool, ToolLanguage } from '../tools/entities/tool.entity';
+import { ToolQueriesService } from '../tools/tool-queries.service';
 import { createRedactor, type Redactor } from './output-redaction';
 
 /** A tool as the sandbox runs it: the saved code and its effective limits. */
@@ -63,33 +62,25 @@ export function loadedTool(tool: Tool, server: Pick<Server, 'defaultTimeoutMs'>)
 }
 
 /**
- * Reads a server's snapshot (plain reads of servers/tools; secret values through the
- * secrets service, which owns their decryption).
+ * Reads a server's snapshot through the features that own each part: the server, its
+ * loadable tools, and its secret values (the secrets service owns their decryption).
  */
 @Injectable()
 export class ServerSnapshots {
   constructor(
-    @InjectRepository(Server) private readonly servers: Repository<Server>,
-    @InjectRepository(Tool) private readonly tools: Repository<Tool>,
+    private readonly servers: ServersService,
+    private readonly tools: ToolQueriesService,
     private readonly secrets: SecretsService,
   ) {}
 
-  async server(serverId: string): Promise<Server> {
-    const server = await this.servers.findOne({ where: { id: serverId } });
-    if (!server) throw notFound('Server', serverId);
-    return server;
+  server(serverId: string): Promise<Server> {
+    return this.servers.findOrFail(serverId);
   }
 
   /** Only approved + enabled code tools load (SPEC §8). */
   async load(serverId: string): Promise<ServerSnapshot> {
     const server = await this.server(serverId);
-    const [tools, secrets] = await Promise.all([
-      this.tools.find({
-        where: { serverId, approvalStatus: 'approved', enabled: true, toolType: 'code' },
-        order: { name: 'ASC' },
-      }),
-      this.secrets.valuesFor(serverId),
-    ]);
+    const [tools, secrets] = await Promise.all([this.tools.loadable(serverId), this.secrets.valuesFor(serverId)]);
     return {
       serverId,
       serverName: server.name,

@@ -4,8 +4,8 @@ import { ActivityService } from '../activity/activity.service';
 import { AppConfig } from '../config/app-config';
 import { HealthService } from '../health/health.service';
 import { SecretsModule } from '../secrets/secrets.module';
-import { Server } from '../servers/entities/server.entity';
-import { Tool } from '../tools/entities/tool.entity';
+import { ServersModule } from '../servers/servers.module';
+import { ToolsModule } from '../tools/tools.module';
 import { ToolExecutionLog } from './entities/tool-execution-log.entity';
 import { ExecutionLogsService } from './execution-logs.service';
 import { ServerSnapshots } from './running-servers';
@@ -14,6 +14,7 @@ import { SandboxRuntime } from './runtime/sandbox-runtime';
 import { SandboxController } from './sandbox.controller';
 import { SandboxService } from './sandbox.service';
 import { TestCodeController } from './test-code.controller';
+import { TestCodeService } from './test-code.service';
 import { ToolExecutor } from './tool-executor';
 
 const log = new Logger('SandboxRuntime');
@@ -39,7 +40,7 @@ function recordRuntimeEvent(activity: ActivityService, e: RuntimeEvent): void {
  * their log rows are written.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Server, Tool, ToolExecutionLog]), SecretsModule],
+  imports: [TypeOrmModule.forFeature([ToolExecutionLog]), ServersModule, ToolsModule, SecretsModule],
   controllers: [SandboxController, TestCodeController],
   providers: [
     {
@@ -59,6 +60,7 @@ function recordRuntimeEvent(activity: ActivityService, e: RuntimeEvent): void {
     ExecutionLogsService,
     ToolExecutor,
     SandboxService,
+    TestCodeService,
   ],
   exports: [SandboxService],
 })

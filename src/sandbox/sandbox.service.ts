@@ -5,36 +5,19 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { AccessPolicy } from '../access/access-policy';
 import { ActivityService } from '../activity/activity.service';
-import type { Actor } from '../common/actor';
-import { DomainError, forbidden, invalid, notFound, unavailable } from '../common/errors';
+import { SYSTEM_ACTOR, type Actor } from '../common/actor';
+import { DomainError, invalid, unavailable } from '../common/errors';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
-import { SecretsService } from '../secrets/secrets.service';
 import { ServerChangesService, type ServerChange } from '../server-changes/server-changes.service';
-import { Server } from '../servers/entities/server.entity';
-import { checkUuid } from '../common/ids';
-import { SettingsService } from '../settings/settings.service';
-import { Tool } from '../tools/entities/tool.entity';
-import {
-  mapServerLogLine,
-  mapTestCodeResult,
-  type SandboxStatusView,
-  type ServerLogLineView,
-  type TestCodeResultView,
-} from './dto/sandbox.dto';
+import { ServersService } from '../servers/servers.service';
+import { mapServerLogLine, type SandboxStatusDto, type ServerLogLineDto } from './dto/sandbox.dto';
 import { ExecutionLogsService } from './execution-logs.service';
-import { createRedactor } from './output-redaction';
-import { loadedTool, RunningServers, ServerSnapshots, type LoadedTool, type RunningServer } from './running-servers';
+import { RunningServers, ServerSnapshots, type LoadedTool, type RunningServer } from './running-servers';
 import type { ExecutionOutcome, NetworkRules } from './runtime/contract';
 import { SandboxRuntime } from './runtime/sandbox-runtime';
 import { ToolExecutor, type ExecutionContext } from './tool-executor';
-
-export interface TestCodeInput {
-  tool_id: unknown;
-  arguments?: unknown;
-}
 
 /** A running server as the MCP gateway lists it: its loaded tools, by name. */
 export interface RunningServerInfo {
@@ -46,7 +29,6 @@ export interface RunningServerInfo {
 /** Called after a running server was loaded, reloaded or unloaded (its visible tools may differ). */
 export type RunningChangeListener = (serverId: string) => void;
 
-const SYSTEM: Actor = { kind: 'admin', name: 'system' };
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -54,8 +36,8 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
  * Server lifecycle in the sandbox (SPEC §4): start loads a snapshot of the server's
  * approved + enabled code tools, secrets and allowed hosts; changes published on
  * ServerChangesService reload it live; servers left `running` resume at bootstrap.
- * Calls of running servers (`executeTool`, for the MCP gateway) and test runs of saved
- * tools (`testCode`) go through the ToolExecutor, which logs every one.
+ * Calls of running servers (`executeTool`, for the MCP gateway) go through the ToolExecutor,
+ * which logs every one (test runs of saved tools: TestCodeService).
  */
 @Injectable()
 export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
@@ -71,10 +53,8 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
     private readonly executionLogs: ExecutionLogsService,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
-    private readonly settings: SettingsService,
-    private readonly secrets: SecretsService,
-    @InjectRepository(Server) private readonly servers: Repository<Server>,
-    @InjectRepository(Tool) private readonly tools: Repository<Tool>,
+    private readonly servers: ServersService,
+    private readonly access: AccessPolicy,
   ) {}
 
   onModuleInit(): void {
@@ -87,13 +67,13 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
 
   /** Servers that were running before the process stopped come back by themselves. */
   async onApplicationBootstrap(): Promise<void> {
-    const running = await this.servers.find({ where: { status: 'running' }, select: { id: true, name: true } });
+    const running = await this.servers.withStatus('running');
     for (const server of running) {
       try {
-        await this.registry.serial(server.id, () => this.load(server.id, SYSTEM, 'resumed after a restart'));
+        await this.registry.serial(server.id, () => this.load(server.id, SYSTEM_ACTOR, 'resumed after a restart'));
       } catch (err) {
         this.log.error({ err: errMessage(err), serverId: server.id }, 'Could not resume a running server');
-        await this.servers.update({ id: server.id }, { status: 'error' }).catch(() => undefined);
+        await this.servers.setStatus(server.id, 'error').catch(() => undefined);
         await this.record(
           server.id,
           'error',
@@ -106,33 +86,32 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
   // ── lifecycle ────────────────────────────────────────────────────────────────────
 
   /** Loads (or, when already running, reloads) the server's tools; idempotent. */
-  async start(serverId: string, actor: Actor): Promise<SandboxStatusView> {
-    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
+  async start(actor: Actor, serverId: string): Promise<SandboxStatusDto> {
+    this.access.requireMayChange(actor);
     await this.registry.serial(serverId, () => this.load(serverId, actor, `started by ${actor.name}`));
     await this.changes.publish({ serverId, kind: 'lifecycle' });
-    return this.status(serverId);
+    return this.status(actor, serverId);
   }
 
   /** Unloads the server; stopping a stopped server changes nothing. */
-  async stop(serverId: string, actor: Actor): Promise<SandboxStatusView> {
-    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
+  async stop(actor: Actor, serverId: string): Promise<SandboxStatusDto> {
+    this.access.requireMayChange(actor);
     await this.registry.serial(serverId, () => this.unload(serverId, actor));
     await this.changes.publish({ serverId, kind: 'lifecycle' });
-    return this.status(serverId);
+    return this.status(actor, serverId);
   }
 
-  async restart(serverId: string, actor: Actor): Promise<SandboxStatusView> {
-    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
+  async restart(actor: Actor, serverId: string): Promise<SandboxStatusDto> {
+    this.access.requireMayChange(actor);
     await this.registry.serial(serverId, async () => {
       await this.unload(serverId, actor);
       await this.load(serverId, actor, `restarted by ${actor.name}`);
     });
     await this.changes.publish({ serverId, kind: 'lifecycle' });
-    return this.status(serverId);
+    return this.status(actor, serverId);
   }
 
-  async status(serverId: string): Promise<SandboxStatusView> {
-    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
+  async status(_actor: Actor, serverId: string): Promise<SandboxStatusDto> {
     const server = await this.snapshots.server(serverId);
     const entry = this.registry.get(serverId);
     const memory = entry ? await this.runtime.serverMemoryBytes(serverId).catch(() => 0) : 0;
@@ -150,8 +129,7 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
   }
 
   /** The server's executions and lifecycle entries, newest first. */
-  async logs(serverId: string, query: PaginationQueryDto = {}): Promise<Page<ServerLogLineView>> {
-    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
+  async logs(_actor: Actor, serverId: string, query: PaginationQueryDto): Promise<Page<ServerLogLineDto>> {
     await this.snapshots.server(serverId);
     const page = pageRequest(query);
     const { items, total } = await this.executionLogs.serverLog(serverId, page);
@@ -236,46 +214,12 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
     return outcome;
   }
 
-  /**
-   * Runs the saved tool once, whether or not its server is running (SPEC §4), with its
-   * current secrets and allowances read fresh; logged with `is_test` before returning.
-   */
-  async testCode(input: TestCodeInput, actor: Actor): Promise<TestCodeResultView> {
-    const toolId = checkUuid(input.tool_id, 'tool_id');
-    const args = input.arguments === undefined ? {} : input.arguments;
-    if (!isPlainObject(args)) throw invalid('arguments must be a JSON object', { fields: ['arguments'] });
-    const tool = await this.tools.findOne({ where: { id: toolId } });
-    if (!tool) throw notFound('Tool', toolId);
-    if (tool.toolType !== 'code' || tool.code === null)
-      throw invalid(`Tool ${tool.name} is a ${tool.toolType} tool; only code tools run in the sandbox`);
-    if (this.settings.get('tool_approval_mode') === 'require_approval' && tool.approvalStatus !== 'approved') {
-      throw forbidden(
-        `Tool ${tool.name} is ${tool.approvalStatus}: under tool_approval_mode=require_approval only approved tools can be tested`,
-      );
-    }
-    const server = await this.snapshots.server(tool.serverId);
-    const secrets = await this.secrets.valuesFor(server.id);
-    const { outcome, logged } = await this.executor.run(
-      {
-        serverId: server.id,
-        tool: loadedTool(tool, server),
-        secrets,
-        allowedHosts: server.allowedHosts ?? [],
-        redact: createRedactor(secrets),
-      },
-      args,
-      { isTest: true, executedBy: actor.name },
-    );
-    await logged;
-    return mapTestCodeResult(outcome);
-  }
-
   // ── internals ────────────────────────────────────────────────────────────────────
 
   private async load(serverId: string, actor: Actor, how: string): Promise<void> {
     const snapshot = await this.snapshots.load(serverId);
     const previous = this.registry.get(serverId);
-    await this.servers.update({ id: serverId }, { status: 'running' });
+    await this.servers.setStatus(serverId, 'running');
     // Starting a running server reloads it: the run (started_at, counters) carries on.
     if (previous) previous.snapshot = snapshot;
     else this.registry.set(serverId, { snapshot, startedAt: new Date(), executions: 0, errors: 0 });
@@ -303,7 +247,7 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
         this.log.warn({ err: errMessage(err), serverId }, 'Evicting a server from the runtime failed'),
       );
     if (!wasRunning && server.status !== 'running' && server.status !== 'error') return;
-    await this.servers.update({ id: serverId }, { status: 'stopped' });
+    await this.servers.setStatus(serverId, 'stopped');
     await this.record(serverId, 'system', `Server ${server.name} stopped by ${actor.name}`, {
       actor: actor.name,
       actor_kind: actor.kind,

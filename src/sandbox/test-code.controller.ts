@@ -7,16 +7,16 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { adminActor } from '../common/actor';
-import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import type { Actor } from '../common/actor';
+import { Authenticated, CurrentActor } from '../common/decorators';
 import { TestCodeDto, TestCodeResultDto } from './dto/sandbox.dto';
-import { SandboxService } from './sandbox.service';
+import { TestCodeService } from './test-code.service';
 
 @ApiTags('tools')
 @Authenticated()
 @Controller('api/tools')
 export class TestCodeController {
-  constructor(private readonly sandbox: SandboxService) {}
+  constructor(private readonly testCode: TestCodeService) {}
 
   @Post('test-code')
   @HttpCode(200)
@@ -33,7 +33,7 @@ export class TestCodeController {
   })
   @ApiForbiddenResponse({ description: 'Under tool_approval_mode=require_approval the tool is not approved' })
   @ApiNotFoundResponse({ description: 'No tool with this id' })
-  testCode(@Body() dto: TestCodeDto, @CurrentUser() user: AuthUser): Promise<TestCodeResultDto> {
-    return this.sandbox.testCode({ tool_id: dto.tool_id, arguments: dto.arguments }, adminActor(user.username));
+  run(@Body() dto: TestCodeDto, @CurrentActor() actor: Actor): Promise<TestCodeResultDto> {
+    return this.testCode.run(actor, dto);
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, type PipeTransform } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -9,14 +9,19 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { adminActor } from '../common/actor';
-import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import type { Actor } from '../common/actor';
+import { Authenticated, CurrentActor } from '../common/decorators';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
-import { CreateSecretDto, SecretDto, SetSecretValueDto } from './dto/secret.dto';
+import { validateInput } from '../common/contract/validate-input';
 import { uuidParam } from '../common/uuid-param';
+import { CreateSecretDto, SecretDto, SecretKeyDto, SetSecretValueDto } from './dto/secret.dto';
 import { SecretsService } from './secrets.service';
 
 const serverId = uuidParam('id');
+/** The `{key}` of the path, by the key rule of the DTO. */
+const keyParam: PipeTransform<unknown, string> = {
+  transform: (value) => validateInput(SecretKeyDto, { key_name: value }).key_name,
+};
 
 @ApiTags('secrets')
 @Authenticated()
@@ -31,8 +36,12 @@ export class SecretsController {
 
   @Get()
   @ApiPageResponse(SecretDto)
-  list(@Param('id', serverId) id: string, @Query() query: PaginationQueryDto): Promise<Page<SecretDto>> {
-    return this.secrets.listPage(id, query);
+  list(
+    @Param('id', serverId) id: string,
+    @Query() query: PaginationQueryDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<Page<SecretDto>> {
+    return this.secrets.list(actor, id, query);
   }
 
   @Post()
@@ -41,9 +50,9 @@ export class SecretsController {
   create(
     @Param('id', serverId) id: string,
     @Body() dto: CreateSecretDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<SecretDto> {
-    return this.secrets.create(id, { key_name: dto.key_name, description: dto.description }, adminActor(user.username));
+    return this.secrets.create(actor, id, dto);
   }
 
   @Put(':key')
@@ -54,18 +63,22 @@ export class SecretsController {
   })
   setValue(
     @Param('id', serverId) id: string,
-    @Param('key') key: string,
+    @Param('key', keyParam) key: string,
     @Body() dto: SetSecretValueDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<SecretDto> {
-    return this.secrets.setValue(id, key, dto.value, adminActor(user.username));
+    return this.secrets.setValue(actor, id, key, dto);
   }
 
   @Delete(':key')
   @HttpCode(204)
   @ApiParam({ name: 'key', description: 'Key name' })
   @ApiNoContentResponse({ description: 'The secret and its value are gone' })
-  remove(@Param('id', serverId) id: string, @Param('key') key: string, @CurrentUser() user: AuthUser): Promise<void> {
-    return this.secrets.remove(id, key, adminActor(user.username));
+  remove(
+    @Param('id', serverId) id: string,
+    @Param('key', keyParam) key: string,
+    @CurrentActor() actor: Actor,
+  ): Promise<void> {
+    return this.secrets.remove(actor, id, key);
   }
 }

@@ -1,44 +1,20 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull, Not, Repository } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, IsNull, Not, Repository } from 'typeorm';
+import { AccessPolicy } from '../access/access-policy';
+import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
-import { conflict, forbidden, notFound } from '../common/errors';
+import { conflict, notFound } from '../common/errors';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import { SecretBox } from '../crypto/secret-box';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../server-changes/server-changes.service';
-import { Server } from '../servers/entities/server.entity';
-import { checkUuid } from '../common/ids';
+import type { Server } from '../servers/entities/server.entity';
+import { ServersService } from '../servers/servers.service';
+import { mapSecret, type CreateSecretDto, type SecretDto, type SetSecretValueDto } from './dto/secret.dto';
 import { ServerSecret } from './entities/server-secret.entity';
 import { secretAad } from './secret-aad';
-import { checkSecretDescription, checkSecretKey, checkSecretValue } from './secret-rules';
-
-/** What anyone may see of a secret: never its value, only whether one is set. */
-export interface SecretView {
-  key_name: string;
-  description: string | null;
-  has_value: boolean;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface CreateSecretInput {
-  key_name: string;
-  description?: string | null;
-}
-
-export interface SecretTxOptions {
-  /** Run inside the caller's transaction; the caller then publishes the change after commit. */
-  manager?: EntityManager;
-}
-
-export const mapSecret = (s: ServerSecret): SecretView => ({
-  key_name: s.keyName,
-  description: s.description,
-  has_value: s.encryptedValue !== null,
-  created_at: s.createdAt.toISOString(),
-  updated_at: s.updatedAt.toISOString(),
-});
 
 const isPgError = (err: unknown, code: string) =>
   (err as { code?: string })?.code === code || (err as { driverError?: { code?: string } })?.driverError?.code === code;
@@ -56,24 +32,19 @@ export class SecretsService {
 
   constructor(
     @InjectRepository(ServerSecret) private readonly secrets: Repository<ServerSecret>,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly uow: UnitOfWork,
+    private readonly servers: ServersService,
     private readonly box: SecretBox,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
+    private readonly access: AccessPolicy,
   ) {}
 
-  /** Every key of the server, by name (the MCP tools show them all: a server has few). */
-  async list(serverId: string): Promise<SecretView[]> {
-    await this.server(serverId, this.db.manager);
-    const rows = await this.secrets.find({ where: { serverId }, order: { keyName: 'ASC' } });
-    return rows.map(mapSecret);
-  }
-
-  /** The Admin API's paginated list (SPEC §2). */
-  async listPage(serverId: string, query: PaginationQueryDto = {}): Promise<Page<SecretView>> {
-    await this.server(serverId, this.db.manager);
+  /** The server's keys by name, without values (`mcpbox_list_server_secrets` asks for a page of 100). */
+  async list(_actor: Actor, serverId: string, query: PaginationQueryDto): Promise<Page<SecretDto>> {
+    await this.server(serverId);
     const req = pageRequest(query);
-    const [rows, total] = await this.secrets.findAndCount({
+    const [rows, total] = await this.repo.findAndCount({
       where: { serverId },
       order: { keyName: 'ASC' },
       skip: req.skip,
@@ -83,67 +54,58 @@ export class SecretsService {
   }
 
   /** A placeholder: the name the tool code reads, with no value until an admin sets one. */
-  async create(
-    serverId: string,
-    input: CreateSecretInput,
-    actor: Actor,
-    opts: SecretTxOptions = {},
-  ): Promise<SecretView> {
-    const keyName = checkSecretKey(input?.key_name);
-    const description = checkSecretDescription(input?.description);
-    const run = async (tx: EntityManager) => {
-      const server = await this.server(serverId, tx);
-      const repo = tx.getRepository(ServerSecret);
-      if (await repo.exists({ where: { serverId, keyName } }))
-        throw conflict(`Secret ${keyName} already exists on server ${server.name}`);
-      const saved = await repo.save(repo.create({ serverId, keyName, description, encryptedValue: null }));
-      await this.audit(tx, server, actor, `Secret ${keyName} created on server ${server.name} by ${actor.name}`, {
-        key_name: keyName,
+  async create(actor: Actor, serverId: string, dto: CreateSecretDto): Promise<SecretDto> {
+    this.access.requireMayChange(actor);
+    const keyName = dto.key_name;
+    return this.uow
+      .run(async () => {
+        const server = await this.server(serverId);
+        const repo = this.repo;
+        if (await repo.exists({ where: { serverId, keyName } }))
+          throw conflict(`Secret ${keyName} already exists on server ${server.name}`);
+        const saved = await repo.save(
+          repo.create({ serverId, keyName, description: dto.description ?? null, encryptedValue: null }),
+        );
+        await this.audit(server, actor, `Secret ${keyName} created on server ${server.name} by ${actor.name}`, {
+          key_name: keyName,
+        });
+        await this.changes.publish({ serverId, kind: 'secrets' });
+        return mapSecret(saved);
+      })
+      .catch((err: unknown) => {
+        throw isPgError(err, '23505') ? conflict(`Secret ${keyName} already exists on this server`) : err;
       });
-      return mapSecret(saved);
-    };
-    if (opts.manager) return run(opts.manager);
-    const view = await this.db.transaction(run).catch((err: unknown) => {
-      if (isPgError(err, '23505')) throw conflict(`Secret ${keyName} already exists on this server`);
-      throw err;
-    });
-    await this.changes.publish({ serverId, kind: 'secrets' });
-    return view;
   }
 
   /** Sets (or replaces) the value of an existing key. Values are an admin's business. */
-  async setValue(serverId: string, keyName: string, value: string, actor: Actor): Promise<SecretView> {
-    if (actor.kind !== 'admin') throw forbidden('Secret values are set by an admin');
-    checkSecretKey(keyName);
-    checkSecretValue(value);
-    const view = await this.db.transaction(async (tx) => {
-      const server = await this.server(serverId, tx);
-      const repo = tx.getRepository(ServerSecret);
+  async setValue(actor: Actor, serverId: string, keyName: string, dto: SetSecretValueDto): Promise<SecretDto> {
+    requireAdmin(actor, 'set a secret value (values are set by an admin)');
+    return this.uow.run(async () => {
+      const server = await this.server(serverId);
+      const repo = this.repo;
       const row = await repo.findOne({ where: { serverId, keyName }, lock: { mode: 'pessimistic_write' } });
       if (!row) throw notFound('Secret', `${keyName} of server ${server.name}`);
-      row.encryptedValue = this.box.encrypt(value, secretAad(serverId, keyName));
+      row.encryptedValue = this.box.encrypt(dto.value, secretAad(serverId, keyName));
       const saved = await repo.save(row);
-      await this.audit(tx, server, actor, `Secret ${keyName} value set on server ${server.name} by ${actor.name}`, {
+      await this.audit(server, actor, `Secret ${keyName} value set on server ${server.name} by ${actor.name}`, {
         key_name: keyName,
       });
+      await this.changes.publish({ serverId, kind: 'secrets' });
       return mapSecret(saved);
     });
-    await this.changes.publish({ serverId, kind: 'secrets' });
-    return view;
   }
 
-  async remove(serverId: string, keyName: string, actor: Actor): Promise<void> {
-    if (actor.kind !== 'admin') throw forbidden('Secrets are deleted by an admin');
-    checkSecretKey(keyName);
-    await this.db.transaction(async (tx) => {
-      const server = await this.server(serverId, tx);
-      const result = await tx.getRepository(ServerSecret).delete({ serverId, keyName });
+  async remove(actor: Actor, serverId: string, keyName: string): Promise<void> {
+    requireAdmin(actor, 'delete a secret');
+    await this.uow.run(async () => {
+      const server = await this.server(serverId);
+      const result = await this.repo.delete({ serverId, keyName });
       if (!result.affected) throw notFound('Secret', `${keyName} of server ${server.name}`);
-      await this.audit(tx, server, actor, `Secret ${keyName} deleted from server ${server.name} by ${actor.name}`, {
+      await this.audit(server, actor, `Secret ${keyName} deleted from server ${server.name} by ${actor.name}`, {
         key_name: keyName,
       });
+      await this.changes.publish({ serverId, kind: 'secrets' });
     });
-    await this.changes.publish({ serverId, kind: 'secrets' });
   }
 
   /**
@@ -154,8 +116,7 @@ export class SecretsService {
    * other keys still load, so one bad row does not take the whole server down.
    */
   async valuesFor(serverId: string): Promise<Record<string, string>> {
-    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
-    const rows = await this.secrets.find({ where: { serverId, encryptedValue: Not(IsNull()) } });
+    const rows = await this.repo.find({ where: { serverId, encryptedValue: Not(IsNull()) } });
     const values: Record<string, string> = {};
     for (const row of rows) {
       try {
@@ -165,6 +126,16 @@ export class SecretsService {
       }
     }
     return values;
+  }
+
+  /** The key names and descriptions of these servers' secrets, never a value (the export). */
+  async keysOf(serverIds: string[]): Promise<Pick<ServerSecret, 'serverId' | 'keyName' | 'description'>[]> {
+    if (!serverIds.length) return [];
+    return this.repo.find({
+      where: { serverId: In(serverIds) },
+      order: { keyName: 'ASC' },
+      select: { serverId: true, keyName: true, description: true },
+    });
   }
 
   private async reportUndecryptable(row: ServerSecret): Promise<void> {
@@ -184,30 +155,19 @@ export class SecretsService {
       .catch((err: unknown) => this.log.warn({ err }, 'Could not record the undecryptable-secret alert'));
   }
 
-  private async server(serverId: string, manager: EntityManager): Promise<Pick<Server, 'id' | 'name'>> {
-    serverId = checkUuid(serverId, 'server_id'); // lower-cased: the id the registry and events use
-    const server = await manager
-      .getRepository(Server)
-      .findOne({ where: { id: serverId }, select: { id: true, name: true } });
-    if (!server) throw notFound('Server', serverId);
-    return server;
+  private get repo(): Repository<ServerSecret> {
+    return this.uow.with(this.secrets);
   }
 
-  private audit(
-    tx: EntityManager,
-    server: Pick<Server, 'id' | 'name'>,
-    actor: Actor,
-    message: string,
-    details: Record<string, unknown>,
-  ) {
-    return this.activity.record(
-      {
-        logType: 'audit',
-        message,
-        details: { ...details, server_name: server.name, actor: actor.name, actor_kind: actor.kind },
-        serverId: server.id,
-      },
-      tx,
-    );
+  private server(serverId: string): Promise<Pick<Server, 'id' | 'name'>> {
+    return this.servers.findOrFail(serverId);
+  }
+
+  private audit(server: Pick<Server, 'id' | 'name'>, actor: Actor, message: string, details: Record<string, unknown>) {
+    return this.activity.audit(actor, {
+      message,
+      details: { ...details, server_name: server.name },
+      serverId: server.id,
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 
 /**
  * What changed on a server. Listeners: the sandbox (reloads a running server's tools,
@@ -16,19 +17,32 @@ export interface ServerChange {
 
 type Listener = (change: ServerChange) => void | Promise<void>;
 
-/** Services publish after their transaction has committed; listeners must not throw. */
+/**
+ * Services publish where the change happens; inside a unit of work the event waits for
+ * the commit (and is dropped on rollback), so a listener never sees a change that did not
+ * happen. Listeners must not throw.
+ */
 @Injectable()
 export class ServerChangesService {
   private readonly log = new Logger(ServerChangesService.name);
   private readonly listeners = new Set<Listener>();
+
+  constructor(private readonly uow: UnitOfWork) {}
 
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** Awaits every listener, so a caller knows the change is live when this returns. */
-  async publish(change: ServerChange): Promise<void> {
+  /**
+   * Outside a transaction: delivers now and awaits every listener, so a caller knows the
+   * change is live when this returns. Inside one: after the commit (UnitOfWork.run awaits it).
+   */
+  publish(change: ServerChange): Promise<void> {
+    return this.uow.afterCommit(() => this.deliver(change));
+  }
+
+  private async deliver(change: ServerChange): Promise<void> {
     await Promise.all(
       [...this.listeners].map(async (listener) => {
         try {

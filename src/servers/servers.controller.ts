@@ -10,17 +10,10 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { adminActor } from '../common/actor';
-import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import type { Actor } from '../common/actor';
+import { Authenticated, CurrentActor } from '../common/decorators';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
-import {
-  CreateServerDto,
-  mapServer,
-  mapServerDetail,
-  ServerDetailDto,
-  ServerDto,
-  UpdateServerDto,
-} from './dto/server.dto';
+import { CreateServerDto, ServerDetailDto, ServerDto, UpdateServerDto } from './dto/server.dto';
 import { ServersService } from './servers.service';
 import { uuidParam } from '../common/uuid-param';
 
@@ -36,9 +29,8 @@ export class ServersController {
   @ApiOperation({ summary: 'List servers with their tool counts' })
   @ApiPageResponse(ServerDto)
   @ApiBadRequestResponse({ description: 'page or page_size out of range' })
-  async list(@Query() query: PaginationQueryDto): Promise<Page<ServerDto>> {
-    const page = await this.servers.list(query);
-    return { ...page, items: page.items.map((s) => mapServer(s.server, s.toolCount)) };
+  list(@Query() query: PaginationQueryDto, @CurrentActor() actor: Actor): Promise<Page<ServerDto>> {
+    return this.servers.list(actor, query);
   }
 
   @Post()
@@ -48,8 +40,8 @@ export class ServersController {
     description: 'Name breaks the pattern or is longer than 64; default_timeout_ms out of 1000..300000; unknown field',
   })
   @ApiConflictResponse({ description: 'A server with this name exists' })
-  async create(@Body() dto: CreateServerDto, @CurrentUser() user: AuthUser): Promise<ServerDto> {
-    return mapServer(await this.servers.create({ ...dto }, adminActor(user.username)), 0);
+  create(@Body() dto: CreateServerDto, @CurrentActor() actor: Actor): Promise<ServerDto> {
+    return this.servers.create(actor, dto);
   }
 
   @Get(':id')
@@ -58,9 +50,8 @@ export class ServersController {
   @ApiOkResponse({ type: ServerDetailDto })
   @ApiBadRequestResponse({ description: 'id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such server' })
-  async get(@Param('id', uuidParam('id')) id: string): Promise<ServerDetailDto> {
-    const { server, tools } = await this.servers.get(id);
-    return mapServerDetail(server, tools);
+  get(@Param('id', uuidParam('id')) id: string, @CurrentActor() actor: Actor): Promise<ServerDetailDto> {
+    return this.servers.get(actor, id);
   }
 
   @Patch(':id')
@@ -70,13 +61,12 @@ export class ServersController {
   @ApiBadRequestResponse({ description: 'id is not a UUID; empty body; a field is invalid; unknown field' })
   @ApiNotFoundResponse({ description: 'No such server' })
   @ApiConflictResponse({ description: 'Another server has this name' })
-  async update(
+  update(
     @Param('id', uuidParam('id')) id: string,
     @Body() dto: UpdateServerDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<ServerDto> {
-    const { server, toolCount } = await this.servers.update(id, { ...dto }, adminActor(user.username));
-    return mapServer(server, toolCount);
+    return this.servers.update(actor, id, dto);
   }
 
   @Delete(':id')
@@ -86,7 +76,7 @@ export class ServersController {
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiBadRequestResponse({ description: 'id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such server' })
-  async delete(@Param('id', uuidParam('id')) id: string, @CurrentUser() user: AuthUser): Promise<void> {
-    await this.servers.delete(id, adminActor(user.username));
+  delete(@Param('id', uuidParam('id')) id: string, @CurrentActor() actor: Actor): Promise<void> {
+    return this.servers.delete(actor, id);
   }
 }

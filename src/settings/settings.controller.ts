@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Patch, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { adminActor } from '../common/actor';
-import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import type { Actor } from '../common/actor';
+import { Authenticated, CurrentActor } from '../common/decorators';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
 import { SecurityPolicyDto, SettingDto, UpdateSecurityPolicyDto } from './dto/security-policy.dto';
 import { SettingsService } from './settings.service';
@@ -16,15 +16,15 @@ export class SettingsController {
   @ApiOperation({ summary: 'Every setting with its description and default; encrypted values masked' })
   @ApiPageResponse(SettingDto)
   @ApiBadRequestResponse({ description: 'page or page_size out of range' })
-  async list(@Query() query: PaginationQueryDto): Promise<Page<SettingDto>> {
-    return this.settings.list(query);
+  list(@Query() query: PaginationQueryDto, @CurrentActor() actor: Actor): Promise<Page<SettingDto>> {
+    return this.settings.list(actor, query);
   }
 
   @Get('security-policy')
   @ApiOperation({ summary: 'Every security policy key with its current value' })
   @ApiOkResponse({ type: SecurityPolicyDto })
-  policy(): SecurityPolicyDto {
-    return this.settings.getPolicy();
+  policy(@CurrentActor() actor: Actor): SecurityPolicyDto {
+    return this.settings.policy(actor);
   }
 
   @Patch('security-policy')
@@ -35,7 +35,7 @@ export class SettingsController {
   @ApiBadRequestResponse({
     description: 'Empty body, unknown key, wrong type or a value outside its set or range; nothing was changed',
   })
-  update(@Body() dto: UpdateSecurityPolicyDto, @CurrentUser() user: AuthUser): Promise<SecurityPolicyDto> {
-    return this.settings.updatePolicy({ ...dto }, adminActor(user.username));
+  update(@Body() dto: UpdateSecurityPolicyDto, @CurrentActor() actor: Actor): Promise<SecurityPolicyDto> {
+    return this.settings.updatePolicy(actor, dto);
   }
 }

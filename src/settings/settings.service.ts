@@ -1,10 +1,12 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
-import { forbidden, invalid } from '../common/errors';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
+import type { SecurityPolicyDto, SettingDto, UpdateSecurityPolicyDto } from './dto/security-policy.dto';
 import { Setting } from './entities/setting.entity';
 import {
   checkSettingValue,
@@ -19,15 +21,6 @@ import {
 
 export const MASKED = '********';
 
-export interface SettingView {
-  key: string;
-  value: unknown;
-  encrypted: boolean;
-  description: string | null;
-  default: unknown;
-  updated_at: string | null;
-}
-
 /**
  * The admin's switches. Values live in `settings`; an in-process copy answers the hot
  * paths (approval flow, guarded HTTP client, output redaction) without a query, and is
@@ -35,11 +28,11 @@ export interface SettingView {
  */
 @Injectable()
 export class SettingsService implements OnModuleInit {
-  private policy: SecurityPolicy = defaultPolicy();
+  private current: SecurityPolicy = defaultPolicy();
 
   constructor(
     @InjectRepository(Setting) private readonly settings: Repository<Setting>,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly uow: UnitOfWork,
     private readonly activity: ActivityService,
   ) {}
 
@@ -55,39 +48,44 @@ export class SettingsService implements OnModuleInit {
       const value = parseStored(row.value);
       if (checkSettingValue(row.key, value) === null) (policy as Record<string, unknown>)[row.key] = value;
     }
-    this.policy = policy;
+    this.current = policy;
   }
 
   get<K extends SettingKey>(key: K): SettingValue<K> {
-    return this.policy[key];
+    return this.current[key];
   }
 
   getPolicy(): SecurityPolicy {
-    return { ...this.policy };
+    return { ...this.current };
+  }
+
+  /** The policy in force (`GET /api/settings/security-policy`). */
+  policy(_actor: Actor): SecurityPolicyDto {
+    return this.getPolicy();
   }
 
   /** Every setting with its description (policy keys first, then the rest by key); encrypted values are masked. */
-  async list(query: PaginationQueryDto = {}): Promise<Page<SettingView>> {
+  async list(_actor: Actor, query: PaginationQueryDto): Promise<Page<SettingDto>> {
     const req = pageRequest(query);
     const all = await this.all();
     return toPage(all.slice(req.skip, req.skip + req.take), all.length, req);
   }
 
-  private async all(): Promise<SettingView[]> {
+  private async all(): Promise<SettingDto[]> {
     const rows = new Map((await this.settings.find({ order: { key: 'ASC' } })).map((r) => [r.key, r]));
-    const known: SettingView[] = POLICY_KEYS.map((key) => {
+    const known: SettingDto[] = POLICY_KEYS.map((key) => {
       const row = rows.get(key);
       rows.delete(key);
       return {
         key,
-        value: this.policy[key],
+        value: this.current[key],
         encrypted: false,
         description: SETTING_DEFINITIONS[key].description,
         default: SETTING_DEFINITIONS[key].default,
         updated_at: row?.updatedAt.toISOString() ?? null,
       };
     });
-    const other: SettingView[] = [...rows.values()].map((r) => ({
+    const other: SettingDto[] = [...rows.values()].map((r) => ({
       key: r.key,
       value: r.encrypted ? MASKED : parseStored(r.value),
       encrypted: r.encrypted,
@@ -103,52 +101,32 @@ export class SettingsService implements OnModuleInit {
    * and nothing changes; the old and new values go to the audit trail. The policy is the
    * admin's alone: an LLM switching tool_approval_mode to auto_approve would approve itself.
    */
-  async updatePolicy(patch: Record<string, unknown>, actor: Actor): Promise<SecurityPolicy> {
-    if (actor.kind !== 'admin') throw forbidden('Only an admin can change the security policy');
+  async updatePolicy(actor: Actor, dto: UpdateSecurityPolicyDto): Promise<SecurityPolicyDto> {
+    // An LLM switching tool_approval_mode to auto_approve would approve itself.
+    requireAdmin(actor, 'change the security policy');
     const reviewer = actor.name;
-    const problems: string[] = [];
-    const entries = Object.entries(patch ?? {});
-    if (entries.length === 0) problems.push('at least one policy key is required');
-    for (const [key, value] of entries) {
-      if (!isSettingKey(key) || !POLICY_KEYS.includes(key)) problems.push(`${key} is not a security policy key`);
-      else {
-        const problem = checkSettingValue(key, value);
-        if (problem) problems.push(problem);
-      }
-    }
-    if (problems.length)
-      throw invalid(problems.join('; '), {
-        fields: entries.map(([k]) => k).filter((k) => problems.some((p) => p.startsWith(k))),
-      });
-
+    const entries = Object.entries(dto).filter(([, value]) => value !== undefined);
     const changes = entries
-      .map(([key, value]) => ({ key: key as SettingKey, old: this.policy[key as SettingKey], value }))
+      .map(([key, value]) => ({ key: key as SettingKey, old: this.current[key as SettingKey], value }))
       .filter((c) => c.old !== c.value);
     if (changes.length) {
-      await this.db.transaction(async (tx) => {
+      await this.uow.run(async () => {
+        const repo = this.uow.with(this.settings);
         for (const c of changes) {
-          await tx.getRepository(Setting).upsert(
-            {
-              key: c.key,
-              value: JSON.stringify(c.value),
-              encrypted: false,
-              description: SETTING_DEFINITIONS[c.key].description,
-            },
-            ['key'],
-          );
+          const description = SETTING_DEFINITIONS[c.key].description;
+          await repo.upsert({ key: c.key, value: JSON.stringify(c.value), encrypted: false, description }, ['key']);
         }
-        await this.activity.record(
-          {
-            logType: 'audit',
-            message: `Security policy changed by ${reviewer}: ${changes.map((c) => `${c.key} ${String(c.old)} → ${String(c.value)}`).join(', ')}`,
-            details: { reviewer, changes: changes.map((c) => ({ key: c.key, old_value: c.old, new_value: c.value })) },
-          },
-          tx,
-        );
+        await this.activity.audit(actor, {
+          message: `Security policy changed by ${reviewer}: ${changes.map((c) => `${c.key} ${String(c.old)} → ${String(c.value)}`).join(', ')}`,
+          details: { reviewer, changes: changes.map((c) => ({ key: c.key, old_value: c.old, new_value: c.value })) },
+        });
+        // The in-process copy is replaced once the change has committed.
+        await this.uow.afterCommit(() => {
+          const next = { ...this.current } as Record<string, unknown>;
+          for (const c of changes) next[c.key] = c.value;
+          this.current = next as SecurityPolicy;
+        });
       });
-      const next = { ...this.policy } as Record<string, unknown>;
-      for (const c of changes) next[c.key] = c.value;
-      this.policy = next as SecurityPolicy;
     }
     return this.getPolicy();
   }

@@ -2,9 +2,20 @@ import type { EntityManager } from 'typeorm';
 import { CHANGE_SOURCES, ToolVersion, type ChangeSource } from './entities/tool-version.entity';
 import type { Tool } from './entities/tool.entity';
 
+/** version_number is a PostgreSQL integer: a larger number is a 400, not a driver error. */
+export const MAX_VERSION_NUMBER = 2_147_483_647;
+
 /** The fields a version snapshots and a rollback restores. */
 export const VERSIONED_FIELDS = ['name', 'description', 'enabled', 'timeout_ms', 'code', 'input_schema'] as const;
 export type VersionedField = (typeof VERSIONED_FIELDS)[number];
+
+export interface VersionComparison {
+  from: ToolVersion;
+  to: ToolVersion;
+  changed_fields: VersionedField[];
+  /** Unified diff of the code, from → to. */
+  diff: string;
+}
 
 export function isChangeSource(v: unknown): v is ChangeSource {
   return typeof v === 'string' && (CHANGE_SOURCES as readonly string[]).includes(v);

@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, Get, HttpCode, Param, Post, Query, type PipeTransform } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, type PipeTransform } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -8,21 +8,21 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { adminActor } from '../common/actor';
-import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import type { Actor } from '../common/actor';
+import { Authenticated, CurrentActor } from '../common/decorators';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
+import { validateInput } from '../common/contract/validate-input';
 import { uuidParam } from '../common/uuid-param';
-import { mapTool, ToolDto } from './dto/tool.dto';
+import { ToolDto } from './dto/tool.dto';
 import {
   CompareVersionsQueryDto,
-  mapComparison,
-  mapToolVersion,
-  mapToolVersionSummary,
   ToolVersionDto,
+  ToolVersionNumberDto,
   ToolVersionSummaryDto,
   VersionComparisonDto,
 } from './dto/tool-version.dto';
-import { MAX_VERSION_NUMBER, ToolVersionsService } from './tool-versions.service';
+import { MAX_VERSION_NUMBER } from './tool-version-snapshot';
+import { ToolVersionsService } from './tool-versions.service';
 
 const TOOL_ID = { name: 'id', format: 'uuid', description: 'Tool id' } as const;
 const VERSION = {
@@ -32,13 +32,9 @@ const VERSION = {
   maximum: MAX_VERSION_NUMBER,
   description: 'Version number (1 = as created)',
 } as const;
-/** The global pipe converts plain digits only (`1e3` or `0x10` stay strings); the range is the service's. */
+/** The global pipe converts plain digits only (`1e3` or `0x10` stay strings); the rule is the DTO's. */
 const versionParam: PipeTransform<unknown, number> = {
-  transform: (value) => {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value))
-      throw new BadRequestException('version must be a positive integer');
-    return value;
-  },
+  transform: (value) => validateInput(ToolVersionNumberDto, { version: value }).version,
 };
 
 @ApiTags('tools')
@@ -53,12 +49,12 @@ export class ToolVersionsController {
   @ApiPageResponse(ToolVersionSummaryDto)
   @ApiBadRequestResponse({ description: 'id is not a UUID; page or page_size out of range' })
   @ApiNotFoundResponse({ description: 'No such tool' })
-  async list(
+  list(
     @Param('id', uuidParam('id')) id: string,
     @Query() query: PaginationQueryDto,
+    @CurrentActor() actor: Actor,
   ): Promise<Page<ToolVersionSummaryDto>> {
-    const page = await this.versions.list(id, query);
-    return { ...page, items: page.items.map(mapToolVersionSummary) };
+    return this.versions.list(actor, id, query);
   }
 
   @Get('compare')
@@ -67,11 +63,12 @@ export class ToolVersionsController {
   @ApiOkResponse({ type: VersionComparisonDto })
   @ApiBadRequestResponse({ description: 'id is not a UUID; from or to missing or not a positive integer' })
   @ApiNotFoundResponse({ description: 'No such tool, or no such version' })
-  async compare(
+  compare(
     @Param('id', uuidParam('id')) id: string,
     @Query() query: CompareVersionsQueryDto,
+    @CurrentActor() actor: Actor,
   ): Promise<VersionComparisonDto> {
-    return mapComparison(await this.versions.compare(id, query.from, query.to));
+    return this.versions.compare(actor, id, query);
   }
 
   @Get(':version')
@@ -81,11 +78,12 @@ export class ToolVersionsController {
   @ApiOkResponse({ type: ToolVersionDto })
   @ApiBadRequestResponse({ description: 'id is not a UUID; version is not a positive integer' })
   @ApiNotFoundResponse({ description: 'No such tool, or no such version' })
-  async get(
+  get(
     @Param('id', uuidParam('id')) id: string,
     @Param('version', versionParam) version: number,
+    @CurrentActor() actor: Actor,
   ): Promise<ToolVersionDto> {
-    return mapToolVersion(await this.versions.get(id, version));
+    return this.versions.get(actor, id, version);
   }
 
   @Post(':version/rollback')
@@ -102,11 +100,11 @@ export class ToolVersionsController {
   })
   @ApiNotFoundResponse({ description: 'No such tool, or no such version (e.g. a future one)' })
   @ApiConflictResponse({ description: "The version's name is now used by another tool of the server" })
-  async rollback(
+  rollback(
     @Param('id', uuidParam('id')) id: string,
     @Param('version', versionParam) version: number,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<ToolDto> {
-    return mapTool(await this.versions.rollback(id, version, adminActor(user.username)));
+    return this.versions.rollback(actor, id, version);
   }
 }

@@ -1,72 +1,71 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
 import { createTwoFilesPatch } from 'diff';
-import { DataSource, Not, Repository } from 'typeorm';
+import { Not, Repository } from 'typeorm';
+import { AccessPolicy } from '../access/access-policy';
 import { ActivityService } from '../activity/activity.service';
-import { returnToReviewAfterRollback } from '../approvals/tool-approval-state';
+import { returnToReviewAfterRollback } from './tool-approval-state';
 import type { Actor } from '../common/actor';
-import { conflict, DomainError, invalid, notFound } from '../common/errors';
+import { conflict, DomainError, invalid } from '../common/errors';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../server-changes/server-changes.service';
-import { checkUuid } from '../common/ids';
 import { analyzeCode } from './code-analysis';
+import {
+  mapComparison,
+  mapToolVersion,
+  mapToolVersionSummary,
+  type CompareVersionsQueryDto,
+  type ToolVersionDto,
+  type ToolVersionSummaryDto,
+  type VersionComparisonDto,
+} from './dto/tool-version.dto';
+import { mapTool, type ToolDto } from './dto/tool.dto';
 import { ToolVersion } from './entities/tool-version.entity';
 import { Tool } from './entities/tool.entity';
 import { sameJson } from './tool-rules';
-import { VERSIONED_FIELDS, versionValue, writeVersion, type VersionedField } from './tool-version-snapshot';
+import { VERSIONED_FIELDS, versionValue, writeVersion, type VersionComparison } from './tool-version-snapshot';
 import { ToolsService } from './tools.service';
-
-export interface VersionComparison {
-  from: ToolVersion;
-  to: ToolVersion;
-  changed_fields: VersionedField[];
-  /** Unified diff of the code, from → to. */
-  diff: string;
-}
-
-/** version_number is a PostgreSQL integer: a larger number is a 400, not a driver error. */
-export const MAX_VERSION_NUMBER = 2_147_483_647;
-
-function checkVersionNumber(v: unknown, field = 'version'): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_VERSION_NUMBER) {
-    throw invalid(`${field} must be a positive integer (at most ${MAX_VERSION_NUMBER})`, { fields: [field] });
-  }
-  return v;
-}
 
 /** The history of a tool: list, read, compare, and roll back (a new version, never a rewrite). */
 @Injectable()
 export class ToolVersionsService {
   constructor(
     @InjectRepository(ToolVersion) private readonly versions: Repository<ToolVersion>,
-    @InjectDataSource() private readonly db: DataSource,
+    @InjectRepository(Tool) private readonly toolRows: Repository<Tool>,
+    private readonly uow: UnitOfWork,
     private readonly tools: ToolsService,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
+    private readonly access: AccessPolicy,
   ) {}
 
-  /** Newest first. */
-  async list(toolId: string, query: PaginationQueryDto = {}): Promise<Page<ToolVersion>> {
+  /** Newest first, without code. */
+  async list(_actor: Actor, toolId: string, query: PaginationQueryDto): Promise<Page<ToolVersionSummaryDto>> {
     await this.tools.findOrFail(toolId);
     const req = pageRequest(query);
-    const [items, total] = await this.versions.findAndCount({
+    const [items, total] = await this.uow.with(this.versions).findAndCount({
       where: { toolId },
       order: { versionNumber: 'DESC' },
       skip: req.skip,
       take: req.take,
     });
-    return toPage(items, total, req);
+    return toPage(items.map(mapToolVersionSummary), total, req);
   }
 
-  async get(toolId: string, version: number): Promise<ToolVersion> {
+  async get(_actor: Actor, toolId: string, version: number): Promise<ToolVersionDto> {
     const tool = await this.tools.findOrFail(toolId);
-    return this.versionOrFail(tool, checkVersionNumber(version));
+    return mapToolVersion(await this.versionOrFail(tool, version));
   }
 
-  async compare(toolId: string, from: number, to: number): Promise<VersionComparison> {
+  async compare(_actor: Actor, toolId: string, query: CompareVersionsQueryDto): Promise<VersionComparisonDto> {
+    return mapComparison(await this.comparison(toolId, query.from, query.to));
+  }
+
+  private async comparison(toolId: string, from: number, to: number): Promise<VersionComparison> {
     const tool = await this.tools.findOrFail(toolId);
-    const a = await this.versionOrFail(tool, checkVersionNumber(from, 'from'));
-    const b = await this.versionOrFail(tool, checkVersionNumber(to, 'to'));
+    const a = await this.versionOrFail(tool, from);
+    const b = await this.versionOrFail(tool, to);
     const changed = VERSIONED_FIELDS.filter((f) => !sameJson(versionValue(a, f), versionValue(b, f)));
     const diff = createTwoFilesPatch(
       `${a.name}@v${a.versionNumber}`,
@@ -84,22 +83,19 @@ export class ToolVersionsService {
    * approval to pending_review: what runs must be reviewed again. Rolling back to the
    * current version is refused, and a version that does not exist (or is in the future) is a 404.
    */
-  async rollback(toolId: string, version: number, actor: Actor): Promise<Tool> {
-    checkUuid(toolId, 'tool_id');
-    checkVersionNumber(version);
-    const tool = await this.db.transaction(async (tx) => {
-      const repo = tx.getRepository(Tool);
-      const tool = await repo.findOne({ where: { id: toolId }, lock: { mode: 'pessimistic_write' } });
-      if (!tool) throw notFound('Tool', toolId);
+  async rollback(actor: Actor, toolId: string, version: number): Promise<ToolDto> {
+    this.access.requireMayChange(actor);
+    return this.uow.run(async () => {
+      const tool = await this.tools.findOrFail(toolId, { lock: true });
       if (version === tool.currentVersion)
         throw invalid(`Tool ${tool.name} is already at version ${version}; choose an earlier version to roll back to`, {
           fields: ['version'],
         });
-      const target = await this.versionOrFail(tool, version, tx.getRepository(ToolVersion));
+      const target = await this.versionOrFail(tool, version);
       // A version snapshots the code but not the language: code written for the other
       // language (before a language change) would be stored as code that cannot load.
       if (tool.toolType === 'code' && target.code !== null) {
-        const analysis = await analyzeCode(target.code, tool.language, await this.tools.allowedModules(tx));
+        const analysis = await analyzeCode(target.code, tool.language, await this.tools.allowedModules());
         if (!analysis.valid) {
           throw conflict(
             `Cannot roll back to version ${version}: its code is not valid ${tool.language} (${analysis.errors.map((e) => e.message).join('; ')}); if the tool's language changed since, change it back first`,
@@ -108,7 +104,7 @@ export class ToolVersionsService {
       }
       if (
         target.name !== tool.name &&
-        (await repo.findOneBy({ serverId: tool.serverId, name: target.name, id: Not(tool.id) }))
+        (await this.uow.with(this.toolRows).findOneBy({ serverId: tool.serverId, name: target.name, id: Not(tool.id) }))
       ) {
         throw conflict(
           `Cannot roll back to version ${version}: its name "${target.name}" is now used by another tool of this server`,
@@ -125,36 +121,25 @@ export class ToolVersionsService {
         currentVersion: tool.currentVersion + 1,
       });
       returnToReviewAfterRollback(tool, new Date());
-      const saved = await repo.save(tool);
-      await writeVersion(tx, saved, 'rollback', `Rolled back to version ${version}`);
-      await this.activity.record(
-        {
-          logType: 'audit',
-          message: `Tool ${saved.name} rolled back to version ${version} by ${actor.name} (now version ${saved.currentVersion}; ${before} → pending_review)`,
-          details: {
-            actor: actor.name,
-            actor_kind: actor.kind,
-            tool_id: saved.id,
-            rolled_back_to: version,
-            version: saved.currentVersion,
-            approval_status: { from: before, to: saved.approvalStatus },
-          },
-          serverId: saved.serverId,
+      const saved = await this.uow.with(this.toolRows).save(tool);
+      await writeVersion(this.uow.manager, saved, 'rollback', `Rolled back to version ${version}`);
+      await this.activity.audit(actor, {
+        message: `Tool ${saved.name} rolled back to version ${version} by ${actor.name} (now version ${saved.currentVersion}; ${before} → pending_review)`,
+        details: {
+          tool_id: saved.id,
+          rolled_back_to: version,
+          version: saved.currentVersion,
+          approval_status: { from: before, to: saved.approvalStatus },
         },
-        tx,
-      );
-      return saved;
+        serverId: saved.serverId,
+      });
+      await this.changes.publish({ serverId: saved.serverId, kind: 'tools', toolId: saved.id });
+      return mapTool(saved);
     });
-    await this.changes.publish({ serverId: tool.serverId, kind: 'tools', toolId: tool.id });
-    return tool;
   }
 
-  private async versionOrFail(
-    tool: Tool,
-    version: number,
-    repo: Repository<ToolVersion> = this.versions,
-  ): Promise<ToolVersion> {
-    const row = await repo.findOneBy({ toolId: tool.id, versionNumber: version });
+  private async versionOrFail(tool: Tool, version: number): Promise<ToolVersion> {
+    const row = await this.uow.with(this.versions).findOneBy({ toolId: tool.id, versionNumber: version });
     if (!row) {
       const why = version > tool.currentVersion ? ` (the current version is ${tool.currentVersion})` : '';
       throw new DomainError('not_found', `Tool ${tool.name} has no version ${version}${why}`);

@@ -10,12 +10,12 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { adminActor } from '../common/actor';
-import { Authenticated, CurrentUser, type AuthUser } from '../common/decorators';
+import type { Actor } from '../common/actor';
+import { Authenticated, CurrentActor } from '../common/decorators';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
 import { uuidParam } from '../common/uuid-param';
-import { CreateToolDto, mapTool, mapToolSummary, ToolDto, ToolSummaryDto, UpdateToolDto } from './dto/tool.dto';
-import { CodeAnalysisDto, mapCodeAnalysis, ValidateCodeDto } from './dto/validate-code.dto';
+import { CreateToolDto, ToolDto, ToolSummaryDto, UpdateToolDto } from './dto/tool.dto';
+import { CodeAnalysisDto, ValidateCodeDto } from './dto/validate-code.dto';
 import { ToolsService } from './tools.service';
 
 const SERVER_ID = { name: 'id', format: 'uuid', description: 'Server id' } as const;
@@ -39,12 +39,12 @@ export class ToolsController {
   @ApiBadRequestResponse({ description: BAD_TOOL })
   @ApiNotFoundResponse({ description: 'No such server' })
   @ApiConflictResponse({ description: 'The server already has a tool with this name' })
-  async create(
+  create(
     @Param('id', uuidParam('id')) serverId: string,
     @Body() dto: CreateToolDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<ToolDto> {
-    return mapTool(await this.tools.create(serverId, { ...dto }, adminActor(user.username)));
+    return this.tools.create(actor, serverId, dto);
   }
 
   @Get('servers/:id/tools')
@@ -53,12 +53,12 @@ export class ToolsController {
   @ApiPageResponse(ToolSummaryDto)
   @ApiBadRequestResponse({ description: 'id is not a UUID; page or page_size out of range' })
   @ApiNotFoundResponse({ description: 'No such server' })
-  async list(
+  list(
     @Param('id', uuidParam('id')) serverId: string,
     @Query() query: PaginationQueryDto,
+    @CurrentActor() actor: Actor,
   ): Promise<Page<ToolSummaryDto>> {
-    const page = await this.tools.list(serverId, query);
-    return { ...page, items: page.items.map(mapToolSummary) };
+    return this.tools.list(actor, serverId, query);
   }
 
   @Post('tools/validate-code')
@@ -69,8 +69,8 @@ export class ToolsController {
   })
   @ApiOkResponse({ type: CodeAnalysisDto })
   @ApiBadRequestResponse({ description: 'code missing or not a string; unknown language; unknown field' })
-  async validate(@Body() dto: ValidateCodeDto): Promise<CodeAnalysisDto> {
-    return mapCodeAnalysis(await this.tools.validateCode({ ...dto }));
+  validate(@Body() dto: ValidateCodeDto, @CurrentActor() actor: Actor): Promise<CodeAnalysisDto> {
+    return this.tools.validateCode(actor, dto);
   }
 
   @Get('tools/:id')
@@ -79,8 +79,8 @@ export class ToolsController {
   @ApiOkResponse({ type: ToolDto })
   @ApiBadRequestResponse({ description: 'id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such tool' })
-  async get(@Param('id', uuidParam('id')) id: string): Promise<ToolDto> {
-    return mapTool(await this.tools.findOrFail(id));
+  get(@Param('id', uuidParam('id')) id: string, @CurrentActor() actor: Actor): Promise<ToolDto> {
+    return this.tools.get(actor, id);
   }
 
   @Patch('tools/:id')
@@ -93,12 +93,12 @@ export class ToolsController {
   @ApiBadRequestResponse({ description: `${BAD_TOOL}; empty body` })
   @ApiNotFoundResponse({ description: 'No such tool' })
   @ApiConflictResponse({ description: 'Another tool of the server has this name' })
-  async update(
+  update(
     @Param('id', uuidParam('id')) id: string,
     @Body() dto: UpdateToolDto,
-    @CurrentUser() user: AuthUser,
+    @CurrentActor() actor: Actor,
   ): Promise<ToolDto> {
-    return mapTool(await this.tools.update(id, { ...dto }, adminActor(user.username)));
+    return this.tools.update(actor, id, dto);
   }
 
   @Delete('tools/:id')
@@ -108,7 +108,7 @@ export class ToolsController {
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiBadRequestResponse({ description: 'id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such tool' })
-  async delete(@Param('id', uuidParam('id')) id: string, @CurrentUser() user: AuthUser): Promise<void> {
-    await this.tools.delete(id, adminActor(user.username));
+  delete(@Param('id', uuidParam('id')) id: string, @CurrentActor() actor: Actor): Promise<void> {
+    return this.tools.delete(actor, id);
   }
 }

@@ -1,18 +1,21 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ModulesModule } from '../modules/modules.module';
 import { ServersModule } from '../servers/servers.module';
-import { GlobalConfig } from '../settings/entities/global-config.entity';
 import { ToolVersion } from './entities/tool-version.entity';
 import { Tool } from './entities/tool.entity';
+import { ToolApprovalsService } from './tool-approvals.service';
+import { ToolQueriesService } from './tool-queries.service';
 import { ToolVersionsController } from './tool-versions.controller';
 import { ToolVersionsService } from './tool-versions.service';
 import { ToolsController } from './tools.controller';
 import { ToolsService } from './tools.service';
 
+/** Tools, their versions and their approval state (the approvals controller serves the queue). */
 @Module({
-  imports: [TypeOrmModule.forFeature([Tool, ToolVersion, GlobalConfig]), ServersModule],
+  imports: [TypeOrmModule.forFeature([Tool, ToolVersion]), ServersModule, ModulesModule],
   controllers: [ToolsController, ToolVersionsController],
-  providers: [ToolsService, ToolVersionsService],
-  exports: [ToolsService, ToolVersionsService],
+  providers: [ToolsService, ToolVersionsService, ToolApprovalsService, ToolQueriesService],
+  exports: [ToolsService, ToolVersionsService, ToolApprovalsService, ToolQueriesService],
 })
 export class ToolsModule {}

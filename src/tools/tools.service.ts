@@ -1,25 +1,35 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Not, Repository } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Not, Repository } from 'typeorm';
+import { AccessPolicy } from '../access/access-policy';
 import { ActivityService } from '../activity/activity.service';
-import { returnToReviewAfterEdit, setInitialApproval } from '../approvals/tool-approval-state';
+import { returnToReviewAfterEdit, setInitialApproval } from './tool-approval-state';
 import type { Actor } from '../common/actor';
 import { conflict, invalid, notFound } from '../common/errors';
+import { isUniqueViolation } from '../common/ids';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../server-changes/server-changes.service';
-import { checkUuid, isUniqueViolation } from '../common/ids';
 import { ServersService } from '../servers/servers.service';
-import { GlobalConfig } from '../settings/entities/global-config.entity';
+import { ModulesService } from '../modules/modules.service';
 import { SettingsService } from '../settings/settings.service';
 import { analyzeCode, type CodeAnalysis } from './code-analysis';
+import {
+  mapTool,
+  mapToolSummary,
+  type CreateToolDto,
+  type ToolDto,
+  type ToolSummaryDto,
+  type UpdateToolDto,
+} from './dto/tool.dto';
+import { mapCodeAnalysis, type CodeAnalysisDto, type ValidateCodeDto } from './dto/validate-code.dto';
 import type { ChangeSource } from './entities/tool-version.entity';
-import { Tool, TOOL_LANGUAGES, type ApprovalStatus, type ToolLanguage } from './entities/tool.entity';
-import { checkAnalysis, checkToolInput, sameJson, type CreateToolInput, type UpdateToolInput } from './tool-rules';
+import { Tool, type ApprovalStatus } from './entities/tool.entity';
+import { checkAnalysis, sameJson } from './tool-rules';
 import { writeVersion } from './tool-version-snapshot';
 
+/** What an internal caller (import) may set beside the input. */
 export interface CreateToolOptions {
-  /** Run inside the caller's transaction (import); the caller then publishes after its commit. */
-  manager?: EntityManager;
   /** Defaults to 'llm' for an LLM actor, else 'manual'. */
   changeSource?: ChangeSource;
   /** Overrides the policy's initial state (import). */
@@ -38,63 +48,51 @@ const conflictName = (name: string) => conflict(`This server already has a tool 
 export class ToolsService {
   constructor(
     @InjectRepository(Tool) private readonly tools: Repository<Tool>,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly uow: UnitOfWork,
     private readonly servers: ServersService,
+    private readonly modules: ModulesService,
     private readonly settings: SettingsService,
     private readonly activity: ActivityService,
     private readonly changes: ServerChangesService,
+    private readonly access: AccessPolicy,
   ) {}
 
-  async findOrFail(id: string, manager?: EntityManager): Promise<Tool> {
-    checkUuid(id, 'tool_id');
-    const tool = await (manager ? manager.getRepository(Tool) : this.tools).findOneBy({ id });
-    if (!tool) throw notFound('Tool', id);
-    return tool;
-  }
+  // ── operations ────────────────────────────────────────────────────────────────────
 
-  /** The server's tool of that name, or null. */
-  async findByName(serverId: string, name: string): Promise<Tool | null> {
-    return this.tools.findOneBy({ serverId, name });
-  }
-
-  /** A server's tools by name (without needing their code: callers map to the summary form). */
-  async list(serverId: string, query: PaginationQueryDto = {}): Promise<Page<Tool>> {
+  /** A server's tools by name, without their code. */
+  async list(_actor: Actor, serverId: string, query: PaginationQueryDto): Promise<Page<ToolSummaryDto>> {
     await this.servers.findOrFail(serverId);
     const req = pageRequest(query);
-    const [items, total] = await this.tools.findAndCount({
+    const [items, total] = await this.repo.findAndCount({
       where: { serverId },
       order: { name: 'ASC' },
       skip: req.skip,
       take: req.take,
     });
-    return toPage(items, total, req);
+    return toPage(items.map(mapToolSummary), total, req);
+  }
+
+  /** The tool with its code. */
+  async get(_actor: Actor, id: string): Promise<ToolDto> {
+    return mapTool(await this.findOrFail(id));
   }
 
   /** The check `POST /api/tools/validate-code` and `mcpbox_validate_code` run; nothing is executed. */
-  async validateCode(input: { code: string; language?: ToolLanguage }): Promise<CodeAnalysis> {
-    if (typeof input.code !== 'string') throw invalid('code must be a string', { fields: ['code'] });
-    if (input.language !== undefined && !TOOL_LANGUAGES.includes(input.language))
-      throw invalid(`language must be one of ${TOOL_LANGUAGES.join(', ')}`, { fields: ['language'] });
-    return analyzeCode(input.code, input.language ?? 'javascript', await this.allowedModules());
+  async validateCode(_actor: Actor, dto: ValidateCodeDto): Promise<CodeAnalysisDto> {
+    return mapCodeAnalysis(await analyzeCode(dto.code, dto.language ?? 'javascript', await this.allowedModules()));
   }
 
-  async create(
-    serverIdGiven: string,
-    input: CreateToolInput,
-    actor: Actor,
-    opts: CreateToolOptions = {},
-  ): Promise<Tool> {
-    // Lower case, as stored: the id is echoed in the result and published to the sandbox.
-    const serverId = checkUuid(serverIdGiven, 'server_id');
-    checkToolInput(input, false);
+  /** A new code tool (draft, or approved under auto_approve) with its version 1. */
+  async create(actor: Actor, serverId: string, input: CreateToolDto, opts: CreateToolOptions = {}): Promise<ToolDto> {
+    this.access.requireMayChange(actor);
     const language = input.language ?? 'javascript';
-    const analysis = await analyzeCode(input.code, language, await this.allowedModules(opts.manager));
+    const analysis = await analyzeCode(input.code, language, await this.allowedModules());
     checkAnalysis(analysis);
     const source = sourceFor(actor, opts.changeSource);
-    const run = async (tx: EntityManager): Promise<Tool> => {
+    return this.uow.run(async () => {
       // Locking the server serialises creates on it, so the name check below is authoritative.
-      const server = await this.servers.findOrFail(serverId, tx, { lock: true });
-      const repo = tx.getRepository(Tool);
+      const server = await this.servers.findOrFail(serverId, { lock: true });
+      const repo = this.repo;
       if (await repo.findOneBy({ serverId, name: input.name })) throw conflictName(input.name);
       const tool = repo.create({
         serverId,
@@ -113,9 +111,8 @@ export class ToolsService {
       const saved = await repo.save(tool).catch((err: unknown) => {
         throw isUniqueViolation(err) ? conflictName(input.name) : err;
       });
-      await writeVersion(tx, saved, source, input.change_summary ?? 'Created');
+      await writeVersion(this.uow.manager, saved, source, input.change_summary ?? 'Created');
       await this.audit(
-        tx,
         actor,
         saved,
         `Tool ${server.name}.${saved.name} created by ${actor.name} (${saved.approvalStatus})`,
@@ -124,29 +121,20 @@ export class ToolsService {
           approval_status: saved.approvalStatus,
         },
       );
-      return saved;
-    };
-    if (opts.manager) return run(opts.manager);
-    const tool = await this.db.transaction(run);
-    await this.changes.publish({ serverId, kind: 'tools', toolId: tool.id });
-    return tool;
+      await this.changes.publish({ serverId, kind: 'tools', toolId: saved.id });
+      return mapTool(saved);
+    });
   }
 
   /**
    * Applies any subset of the fields. A change of code, input_schema or name writes the
    * next version and sends an approved (or rejected) tool back to pending_review.
    */
-  async update(
-    id: string,
-    input: UpdateToolInput,
-    actor: Actor,
-    opts: { changeSource?: ChangeSource } = {},
-  ): Promise<Tool> {
-    checkUuid(id, 'tool_id');
-    checkToolInput(input, true);
+  async update(actor: Actor, id: string, input: UpdateToolDto): Promise<ToolDto> {
+    this.access.requireMayChange(actor);
     const allowed = await this.allowedModules();
-    const { tool, changed } = await this.db.transaction(async (tx) => {
-      const repo = tx.getRepository(Tool);
+    return this.uow.run(async () => {
+      const repo = this.repo;
       const tool = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!tool) throw notFound('Tool', id);
       if (
@@ -175,7 +163,7 @@ export class ToolsService {
         tool.timeoutMs = input.timeout_ms;
         changed.push('timeout_ms');
       }
-      if (!changed.length) return { tool, changed };
+      if (!changed.length) return mapTool(tool);
 
       const now = new Date();
       const reviewable = changed.some((f) => f === 'name' || f === 'code' || f === 'language' || f === 'input_schema');
@@ -187,37 +175,49 @@ export class ToolsService {
       const saved = await repo.save(tool).catch((err: unknown) => {
         throw isUniqueViolation(err) ? conflictName(tool.name) : err;
       });
-      const source = sourceFor(actor, opts.changeSource);
-      if (reviewable) await writeVersion(tx, saved, source, input.change_summary ?? `Changed ${changed.join(', ')}`);
+      const source = sourceFor(actor);
+      if (reviewable)
+        await writeVersion(this.uow.manager, saved, source, input.change_summary ?? `Changed ${changed.join(', ')}`);
       const moved = before !== saved.approvalStatus ? `; ${before} → ${saved.approvalStatus}` : '';
-      await this.audit(tx, actor, saved, `Tool ${saved.name} updated by ${actor.name}: ${changed.join(', ')}${moved}`, {
+      await this.audit(actor, saved, `Tool ${saved.name} updated by ${actor.name}: ${changed.join(', ')}${moved}`, {
         changed,
         change_source: source,
         version: saved.currentVersion,
         approval_status: { from: before, to: saved.approvalStatus },
       });
-      return { tool: saved, changed };
+      await this.changes.publish({ serverId: saved.serverId, kind: 'tools', toolId: saved.id });
+      return mapTool(saved);
     });
-    if (changed.length) await this.changes.publish({ serverId: tool.serverId, kind: 'tools', toolId: tool.id });
+  }
+
+  async delete(actor: Actor, id: string): Promise<void> {
+    this.access.requireMayChange(actor);
+    await this.uow.run(async () => {
+      const tool = await this.findOrFail(id, { lock: true });
+      await this.repo.delete({ id: tool.id });
+      await this.audit(actor, tool, `Tool ${tool.name} deleted by ${actor.name}`, { tool_name: tool.name });
+      await this.changes.publish({ serverId: tool.serverId, kind: 'tools', toolId: tool.id });
+    });
+  }
+
+  // ── for other features ────────────────────────────────────────────────────────────
+
+  /** The tool, or a 404-kind error; inside a unit of work `lock` holds its row until the transaction ends. */
+  async findOrFail(id: string, opts: { lock?: boolean } = {}): Promise<Tool> {
+    const tool = await this.repo.findOne({
+      where: { id },
+      ...(opts.lock && this.uow.active ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
+    if (!tool) throw notFound('Tool', id);
     return tool;
   }
 
-  async delete(id: string, actor: Actor): Promise<void> {
-    const tool = await this.findOrFail(id);
-    await this.db.transaction(async (tx) => {
-      await tx.getRepository(Tool).delete({ id: tool.id });
-      await this.audit(tx, actor, tool, `Tool ${tool.name} deleted by ${actor.name}`, { tool_name: tool.name });
-    });
-    await this.changes.publish({ serverId: tool.serverId, kind: 'tools', toolId: tool.id });
+  /** The approved modules code may import (the modules feature owns the list). */
+  allowedModules(): Promise<string[]> {
+    return this.modules.allowedModules();
   }
 
-  /** The derived cache of approved modules (SPEC §8); an empty list until one is approved. */
-  async allowedModules(manager?: EntityManager): Promise<string[]> {
-    const [row] = await (manager ? manager.getRepository(GlobalConfig) : this.db.getRepository(GlobalConfig)).find({
-      take: 1,
-    });
-    return row?.allowedModules ?? [];
-  }
+  // ── internals ─────────────────────────────────────────────────────────────────────
 
   /**
    * Code, language and schema move together: new code is checked (refused with its
@@ -225,7 +225,7 @@ export class ToolsService {
    */
   private async applyCodeAndSchema(
     tool: Tool,
-    input: UpdateToolInput,
+    input: UpdateToolDto,
     allowed: string[],
     changed: string[],
   ): Promise<void> {
@@ -258,21 +258,11 @@ export class ToolsService {
     }
   }
 
-  private async audit(
-    tx: EntityManager,
-    actor: Actor,
-    tool: Tool,
-    message: string,
-    details: Record<string, unknown>,
-  ): Promise<void> {
-    await this.activity.record(
-      {
-        logType: 'audit',
-        message,
-        details: { actor: actor.name, actor_kind: actor.kind, tool_id: tool.id, ...details },
-        serverId: tool.serverId,
-      },
-      tx,
-    );
+  private get repo(): Repository<Tool> {
+    return this.uow.with(this.tools);
+  }
+
+  private async audit(actor: Actor, tool: Tool, message: string, details: Record<string, unknown>): Promise<void> {
+    await this.activity.audit(actor, { message, details: { tool_id: tool.id, ...details }, serverId: tool.serverId });
   }
 }

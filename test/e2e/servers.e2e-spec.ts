@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { DataSource } from 'typeorm';
 import { ServerChangesService } from '../../src/server-changes/server-changes.service';
+import { ServerIdDto } from '../../src/common/contract/ids.dto';
+import { validateInput } from '../../src/common/contract/validate-input';
+import { UnitOfWork } from '../../src/common/unit-of-work/unit-of-work';
+import { CreateServerDto } from '../../src/servers/dto/server.dto';
 import { ServersService } from '../../src/servers/servers.service';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
 
@@ -239,21 +242,29 @@ describe('servers API', () => {
   it('ServersService rejects bad input the same way when called directly (the MCP path)', async () => {
     const servers = t.app.get(ServersService);
     const llm = { kind: 'llm' as const, name: 'claude' };
-    await assert.rejects(servers.create({ name: 'BAD' }, llm), { kind: 'invalid' });
-    await assert.rejects(servers.create({ name: 'x', default_timeout_ms: 5 }, llm), { kind: 'invalid' });
-    await assert.rejects(servers.findOrFail('nope'), { kind: 'invalid', message: 'server_id must be a UUID' });
+    // The MCP path: the tool's arguments are validated against the operation's DTO, then the service runs.
+    const create = async (args: unknown) => servers.create(llm, validateInput(CreateServerDto, args));
+    await assert.rejects(create({ name: 'BAD' }), { kind: 'invalid' });
+    await assert.rejects(create({ name: 'x', default_timeout_ms: 5 }), { kind: 'invalid' });
+    await assert.rejects(async () => servers.get(llm, validateInput(ServerIdDto, { server_id: 'nope' }).server_id), {
+      kind: 'invalid',
+      message: 'server_id must be a UUID',
+    });
     await assert.rejects(servers.findOrFail(randomUUID()), { kind: 'not_found' });
-    const s = await servers.create({ name: 'from_llm' }, llm);
+    const s = await create({ name: 'from_llm' });
     assert.equal((await servers.findOrFail(s.id)).name, 'from_llm');
   });
 
   it('create joins a caller transaction: a rollback leaves nothing behind', async () => {
     const servers = t.app.get(ServersService);
-    const ds = t.app.get(DataSource);
+    const uow = t.app.get(UnitOfWork);
     await assert.rejects(
-      ds.transaction(async (tx) => {
-        const s = await servers.create({ name: 'in_tx' }, { kind: 'admin', name: 'admin' }, tx);
-        assert.equal((await servers.findOrFail(s.id, tx)).name, 'in_tx');
+      uow.run(async () => {
+        const s = await servers.create(
+          { kind: 'admin', name: 'admin' },
+          validateInput(CreateServerDto, { name: 'in_tx' }),
+        );
+        assert.equal((await servers.findOrFail(s.id)).name, 'in_tx');
         throw new Error('abort');
       }),
       /abort/,

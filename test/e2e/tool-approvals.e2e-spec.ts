@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { ToolApprovalsService } from '../../src/approvals/tool-approvals.service';
+import { RequestPublishDto, ToolActionDto } from '../../src/tools/dto/tool-approval.dto';
+import { ToolApprovalsService } from '../../src/tools/tool-approvals.service';
+import { ToolIdDto } from '../../src/common/contract/ids.dto';
+import { validateInput } from '../../src/common/contract/validate-input';
 import { ServerChangesService } from '../../src/server-changes/server-changes.service';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
 
@@ -184,19 +187,21 @@ describe('tool approvals', () => {
     const approvals = t.app.get(ToolApprovalsService);
     const llm = { kind: 'llm' as const, name: 'claude' };
     const id = await createTool(weatherId, 'llm_made');
-    const requested = await approvals.requestPublish(id, 'ready', llm);
-    assert.equal(requested.approvalStatus, 'pending_review');
-    await assert.rejects(approvals.approve(id, llm), { kind: 'forbidden', message: /An LLM can never approve/ });
-    await assert.rejects(approvals.reject(id, 'no', llm), { kind: 'forbidden' });
-    await assert.rejects(approvals.act(id, { action: 'approve' }, llm), { kind: 'forbidden' });
-    assert.equal((await row(id)).approval_status, 'pending_review');
-    await approvals.approve(id, { kind: 'admin', name: 'root' });
-    await assert.rejects(approvals.revoke(id, llm), { kind: 'forbidden' });
-    assert.equal((await row(id)).approved_by, 'root');
-    await assert.rejects(approvals.requestPublish('bad-id', undefined, llm), {
-      kind: 'invalid',
-      message: 'tool_id must be a UUID',
+    const requested = await approvals.requestPublish(llm, id, validateInput(RequestPublishDto, { notes: 'ready' }));
+    assert.equal(requested.approval_status, 'pending_review');
+    await assert.rejects(approvals.approve(llm, id, {}), { kind: 'forbidden', message: /An LLM can never approve/ });
+    await assert.rejects(approvals.reject(llm, id, { reason: 'no' }), { kind: 'forbidden' });
+    await assert.rejects(approvals.act(llm, id, validateInput(ToolActionDto, { action: 'approve' })), {
+      kind: 'forbidden',
     });
+    assert.equal((await row(id)).approval_status, 'pending_review');
+    await approvals.approve({ kind: 'admin', name: 'root' }, id, {});
+    await assert.rejects(approvals.revoke(llm, id, {}), { kind: 'forbidden' });
+    assert.equal((await row(id)).approved_by, 'root');
+    await assert.rejects(
+      async () => approvals.requestPublish(llm, validateInput(ToolIdDto, { tool_id: 'bad-id' }).tool_id, {}),
+      { kind: 'invalid', message: 'tool_id must be a UUID' },
+    );
   });
 
   describe('queue and stats', () => {

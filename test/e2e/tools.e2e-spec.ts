@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { DataSource } from 'typeorm';
+import { IntersectionType } from '@nestjs/swagger';
+import { ServerIdDto, ToolIdDto } from '../../src/common/contract/ids.dto';
+import { validateInput } from '../../src/common/contract/validate-input';
+import { UnitOfWork } from '../../src/common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../../src/server-changes/server-changes.service';
+import { CreateToolDto } from '../../src/tools/dto/tool.dto';
 import { ToolsService } from '../../src/tools/tools.service';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
 
@@ -558,22 +562,29 @@ describe('tools API', () => {
   it('ToolsService refuses the same bad input when called directly, and an LLM actor gets change_source llm', async () => {
     const tools = t.app.get(ToolsService);
     const llm = { kind: 'llm' as const, name: 'claude' };
-    await assert.rejects(tools.create('nope', { name: 'x', description: '', code: CODE }, llm), {
+    // The MCP path: mcpbox_create_tool validates server_id + the body, then calls the service.
+    const create = async (args: Record<string, unknown>) => {
+      const input = validateInput(IntersectionType(ServerIdDto, CreateToolDto), args);
+      return tools.create(llm, input.server_id, input);
+    };
+    await assert.rejects(create({ server_id: 'nope', name: 'x', description: '', code: CODE }), {
       kind: 'invalid',
       message: 'server_id must be a UUID',
     });
     await assert.rejects(
-      tools.create(serverId, { name: 'x', description: '', code: CODE, input_schema: { type: 'string' } }, llm),
+      create({ server_id: serverId, name: 'x', description: '', code: CODE, input_schema: { type: 'string' } }),
       (e: { kind: string; details: { fields: string[] } }) =>
         e.kind === 'invalid' && e.details.fields.includes('input_schema'),
     );
     await assert.rejects(
-      tools.create(serverId, { name: 'x', description: '', code: 'x'.repeat(102401) }, llm),
+      create({ server_id: serverId, name: 'x', description: '', code: 'x'.repeat(102401) }),
       (e: { kind: string; details: { fields: string[] } }) => e.kind === 'invalid' && e.details.fields[0] === 'code',
     );
-    await assert.rejects(tools.findOrFail('nope'), { kind: 'invalid' });
-    const tool = await tools.create(serverId, { name: 'by_llm', description: '', code: CODE }, llm);
-    assert.equal(tool.createdBy, 'claude');
+    await assert.rejects(async () => tools.get(llm, validateInput(ToolIdDto, { tool_id: 'nope' }).tool_id), {
+      kind: 'invalid',
+    });
+    const tool = await create({ server_id: serverId, name: 'by_llm', description: '', code: CODE });
+    assert.equal(tool.created_by, 'claude');
     const v = await t.db.query('SELECT change_source FROM tool_versions WHERE tool_id = $1', [tool.id]);
     assert.equal(v.rows[0].change_source, 'llm');
   });
@@ -581,23 +592,22 @@ describe('tools API', () => {
   it('create joins a caller transaction with an import change source and explicit state; a rollback leaves nothing', async () => {
     const tools = t.app.get(ToolsService);
     const admin = { kind: 'admin' as const, name: 'admin' };
+    const dto = () => validateInput(CreateToolDto, { name: 'imported', description: '', code: CODE });
     await assert.rejects(
-      t.app.get(DataSource).transaction(async (tx) => {
-        const tool = await tools.create(serverId, { name: 'imported', description: '', code: CODE }, admin, {
-          manager: tx,
+      t.app.get(UnitOfWork).run(async () => {
+        const tool = await tools.create(admin, serverId, dto(), {
           changeSource: 'import',
           approvalStatus: 'pending_review',
         });
-        assert.equal(tool.approvalStatus, 'pending_review');
-        assert.ok(tool.approvalRequestedAt);
+        assert.equal(tool.approval_status, 'pending_review');
+        assert.ok(tool.approval_requested_at);
         throw new Error('abort');
       }),
       /abort/,
     );
     assert.equal(await count('tools', 'name = $1', ['imported']), 0);
-    const kept = await t.app.get(DataSource).transaction((tx) =>
-      tools.create(serverId, { name: 'imported', description: '', code: CODE }, admin, {
-        manager: tx,
+    const kept = await t.app.get(UnitOfWork).run(() =>
+      tools.create(admin, serverId, dto(), {
         changeSource: 'import',
         approvalStatus: 'pending_review',
       }),

@@ -7,9 +7,10 @@ import type {
   ExportedServer,
   ExportedSource,
   ExportedTool,
+  ImportCounts,
   ImportIssue,
+  ImportResult,
 } from '../export-document';
-import type { ImportResult } from '../import.service';
 
 export class ExportedToolDto implements ExportedTool {
   @ApiProperty() name: string;
@@ -77,12 +78,13 @@ export class ExportDocumentDto implements ExportDocument {
   signature?: string;
 }
 
+/** `importService.importDocument`: the query of `POST /api/export/import`. */
 export class ImportQueryDto {
   @ApiPropertyOptional({
     enum: ['true', 'false'],
     default: 'false',
     description:
-      'Import a document whose signature is missing or does not verify; every tool then lands in pending_review',
+      'Import a document whose signature is missing or does not verify; it then grants nothing: every tool lands in pending_review and its network and module records become pending requests',
   })
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'allow_unsigned must be true or false' })
@@ -104,9 +106,21 @@ export class ImportCountsDto {
   @ApiProperty() network_records: number;
 }
 
+export class ImportTotalsDto implements ImportCounts {
+  @ApiProperty({ description: 'Items created (the sum of created)' }) created: number;
+  @ApiProperty() skipped: number;
+  @ApiProperty() failed: number;
+  @ApiProperty({ description: 'Records of an unsigned document left as pending requests' }) pending_requests: number;
+}
+
 export class ImportResultDto implements ImportResult {
   @ApiProperty({ description: 'Whether the signature verified with this MCPBox key' }) signature_verified: boolean;
   @ApiProperty({ type: ImportCountsDto }) created: ImportCountsDto;
+  @ApiProperty({
+    type: ImportTotalsDto,
+    description: 'How many items were created, skipped, failed or left as requests',
+  })
+  counts: ImportTotalsDto;
   @ApiProperty({
     type: [ImportIssueDto],
     description: 'Not imported, by design: name clashes (never overwritten), module records, passthrough tools',
@@ -117,4 +131,10 @@ export class ImportResultDto implements ImportResult {
     description: 'Always empty on success: any failure refuses the whole import (400 with the list)',
   })
   failed: ImportIssueDto[];
+  @ApiProperty({
+    type: [ImportIssueDto],
+    description:
+      'Network and module records of an unsigned (or unverifiable) document: stored as pending requests for the admin, never granted by the import',
+  })
+  pending_requests: ImportIssueDto[];
 }

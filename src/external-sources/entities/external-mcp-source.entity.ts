@@ -2,6 +2,11 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, type Relation } from 'typ
 import { BaseRecord } from '../../database/base.entity';
 import { Server } from '../../servers/entities/server.entity';
 
+export const AUTH_TYPES = ['none', 'bearer', 'header', 'oauth'] as const;
+export type AuthType = (typeof AUTH_TYPES)[number];
+export const TRANSPORT_TYPES = ['streamable_http', 'sse'] as const;
+export type TransportType = (typeof TRANSPORT_TYPES)[number];
+
 @Entity('external_mcp_sources')
 @Index(['serverId', 'name'], { unique: true })
 export class ExternalMcpSource extends BaseRecord {
@@ -9,10 +14,10 @@ export class ExternalMcpSource extends BaseRecord {
   @ManyToOne(() => Server, { onDelete: 'CASCADE' }) @JoinColumn({ name: 'server_id' }) server?: Relation<Server>;
   @Column({ type: 'varchar', length: 64 }) name: string;
   @Column({ type: 'text' }) url: string;
-  @Column({ type: 'varchar', length: 16, default: 'none' }) authType: 'none' | 'bearer' | 'header' | 'oauth';
+  @Column({ type: 'varchar', length: 16, default: 'none' }) authType: AuthType;
   @Column({ type: 'varchar', length: 128, nullable: true }) authSecretName: string | null;
   @Column({ type: 'varchar', length: 128, nullable: true }) authHeaderName: string | null;
-  @Column({ type: 'varchar', length: 16, default: 'streamable_http' }) transportType: 'streamable_http' | 'sse';
+  @Column({ type: 'varchar', length: 16, default: 'streamable_http' }) transportType: TransportType;
   @Column({ type: 'varchar', length: 16, default: 'active' }) status: 'active' | 'error' | 'disabled';
   @Column({ type: 'timestamptz', nullable: true }) lastDiscoveredAt: Date | null;
   @Column({ type: 'int', default: 0 }) toolCount: number;

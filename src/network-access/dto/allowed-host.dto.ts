@@ -1,17 +1,36 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { defineInputRule } from '../../common/contract/input-rules';
+import { DomainError } from '../../common/errors';
 import { AllowedHostDto } from '../../servers/dto/server.dto';
-import { HOST_MAX } from '../host-rules';
+import { HOST_CHARS, HOST_MAX, normalizeHost } from '../host-rules';
 
-/** Shape only; the host rule itself (URL/IP parsing, canonical form) lives in host-rules.ts. */
+const hostProblem = (value: unknown): string | null => {
+  try {
+    normalizeHost(value);
+    return null;
+  } catch (err) {
+    if (err instanceof DomainError) return err.message;
+    throw err;
+  }
+};
+
+/** A bare host name or IP address, by the one host rule (host-rules.ts). */
+const isHost = defineInputRule<[]>({
+  name: 'isHost',
+  validate: (value) => hostProblem(value) === null,
+  message: (_p, _c, args) => hostProblem(args.value) ?? 'host is invalid',
+  schema: () => ({ type: 'string', minLength: 1, maxLength: HOST_MAX + 2, pattern: HOST_CHARS.source }),
+});
+
+/** `networkAccess.addAdminHost` / `removeAdminHost`: `POST|DELETE /api/servers/{id}/allowed-hosts`. */
 export class AllowedHostInputDto {
   @ApiProperty({
     example: 'api.example.com',
     maxLength: HOST_MAX,
     description: 'A hostname or IP literal: no scheme, path or port',
   })
-  @IsString()
-  @MaxLength(HOST_MAX + 2)
+  @isHost([])
   host: string;
 
   @ApiPropertyOptional({

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsUUID, ValidateIf } from 'class-validator';
+import { IsObject } from 'class-validator';
+import { IsEntityId, OptionalNotNull } from '../../common/contract/input-rules';
 import { SERVER_STATUSES, type ServerStatus } from '../../servers/entities/server.entity';
 import type { ServerLogLine } from '../execution-logs.service';
 import type { ExecutionOutcome, McpContentBlock } from '../runtime/contract';
@@ -93,9 +94,10 @@ export const mapServerLogLine = (l: ServerLogLine): ServerLogLineView => ({
 
 // ── test-code ──────────────────────────────────────────────────────────────────────
 
+/** `testCode.run`: `POST /api/tools/test-code`, `mcpbox_test_code`. */
 export class TestCodeDto {
   @ApiProperty({ format: 'uuid', description: 'The saved tool to run' })
-  @IsUUID('4')
+  @IsEntityId()
   tool_id: string;
 
   @ApiPropertyOptional({
@@ -104,8 +106,8 @@ export class TestCodeDto {
     default: {},
     description: "The call's arguments object, as main receives it",
   })
-  // Absent means {}; null is not an object, so only undefined skips the check.
-  @ValidateIf((o: { arguments?: unknown }) => o.arguments !== undefined)
+  // Absent means {}; null is not an object.
+  @OptionalNotNull()
   @IsObject({ message: 'arguments must be a JSON object' })
   arguments?: Record<string, unknown>;
 }

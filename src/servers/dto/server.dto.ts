@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { AtLeastOneOf, IsResourceName, IsText, OptionalNotNull } from '../../common/contract/input-rules';
 import { MAX_TIMEOUT_MS, NAME_MAX, NAME_PATTERN } from '../../common/limits';
-import { mapToolSummary, ToolSummaryDto } from '../../tools/dto/tool.dto';
-import type { Tool } from '../../tools/entities/tool.entity';
+import { ToolSummaryDto } from '../../tools/dto/tool.dto';
 import { SERVER_STATUSES, type Server, type ServerStatus } from '../entities/server.entity';
-import { MIN_SERVER_TIMEOUT_MS } from '../server-rules';
+
+export const MIN_SERVER_TIMEOUT_MS = 1000;
 
 const NAME_DOC = {
   pattern: NAME_PATTERN.source,
@@ -12,36 +13,35 @@ const NAME_DOC = {
   example: 'weather',
   description: 'Lower case letters, digits and _, starting with a letter; unique',
 };
-const NAME_MESSAGE = {
-  message: `name must match ${NAME_PATTERN.source} (lower case letters, digits, _; starting with a letter)`,
-};
+const DESCRIPTION_DOC = { nullable: true, type: String, description: 'What the server is for' };
 const TIMEOUT_DOC = {
   minimum: MIN_SERVER_TIMEOUT_MS,
   maximum: MAX_TIMEOUT_MS,
-  description: 'Per-call limit for tools without their own timeout_ms',
+  description: 'Per-call limit in ms for tools without their own timeout_ms',
 };
 
+/** `servers.create`: `POST /api/servers`, `mcpbox_create_server`. */
 export class CreateServerDto {
-  @ApiProperty(NAME_DOC) @IsString() @MaxLength(NAME_MAX) @Matches(NAME_PATTERN, NAME_MESSAGE) name: string;
-  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() description?: string | null;
+  @ApiProperty(NAME_DOC) @IsResourceName() name: string;
+  @ApiPropertyOptional(DESCRIPTION_DOC) @IsOptional() @IsText() description?: string | null;
   @ApiPropertyOptional({ ...TIMEOUT_DOC, default: 30000 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(MIN_SERVER_TIMEOUT_MS)
   @Max(MAX_TIMEOUT_MS)
   default_timeout_ms?: number;
 }
 
+/** `servers.update`: `PATCH /api/servers/{id}`; any subset of the create fields, at least one. */
+@AtLeastOneOf(
+  ['name', 'description', 'default_timeout_ms'],
+  'at least one of name, description, default_timeout_ms is required',
+)
 export class UpdateServerDto {
-  @ApiPropertyOptional(NAME_DOC)
-  @IsOptional()
-  @IsString()
-  @MaxLength(NAME_MAX)
-  @Matches(NAME_PATTERN, NAME_MESSAGE)
-  name?: string;
-  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() description?: string | null;
+  @ApiPropertyOptional(NAME_DOC) @OptionalNotNull() @IsResourceName() name?: string;
+  @ApiPropertyOptional(DESCRIPTION_DOC) @IsOptional() @IsText() description?: string | null;
   @ApiPropertyOptional(TIMEOUT_DOC)
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(MIN_SERVER_TIMEOUT_MS)
   @Max(MAX_TIMEOUT_MS)
@@ -85,6 +85,6 @@ export function mapServer(s: Server, toolCount: number): ServerDto {
   };
 }
 
-export function mapServerDetail(s: Server, tools: Tool[]): ServerDetailDto {
-  return { ...mapServer(s, tools.length), tools: tools.map(mapToolSummary) };
+export function mapServerDetail(s: Server, tools: ToolSummaryDto[]): ServerDetailDto {
+  return { ...mapServer(s, tools.length), tools };
 }

@@ -1,20 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, registerDecorator, type ValidationArguments } from 'class-validator';
-import { checkSettingValue, SETTING_DEFINITIONS, type SettingKey } from '../setting-definitions';
+import { AtLeastOneOf, defineInputRule, OptionalNotNull } from '../../common/contract/input-rules';
+import { checkSettingValue, POLICY_KEYS, SETTING_DEFINITIONS, type SettingKey } from '../setting-definitions';
 
-/** class-validator bridge to the one rule of each setting (setting-definitions.ts). */
-function IsSettingValue(key: SettingKey): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'isSettingValue',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      validator: {
-        validate: (value: unknown) => checkSettingValue(key, value) === null,
-        defaultMessage: (args?: ValidationArguments) => checkSettingValue(key, args?.value) ?? `${key} is invalid`,
-      },
-    });
-}
+/** The one rule of each setting (setting-definitions.ts), as a DTO rule with its JSON Schema. */
+const isSettingValue = defineInputRule<[SettingKey]>({
+  name: 'isSettingValue',
+  validate: (value, [key]) => checkSettingValue(key, value) === null,
+  message: (_p, [key], args) => checkSettingValue(key, args.value) ?? `${key} is invalid`,
+  schema: ([key]) => {
+    const def = SETTING_DEFINITIONS[key];
+    return def.kind === 'enum'
+      ? { type: 'string', enum: [...def.values] }
+      : { type: 'integer', minimum: def.min, maximum: def.max };
+  },
+});
+const IsSettingValue = (key: SettingKey) => isSettingValue([key]);
 
 const d = SETTING_DEFINITIONS;
 const enumDoc = (k: keyof typeof d) => {
@@ -34,34 +34,35 @@ export class SecurityPolicyDto {
   @ApiProperty(enumDoc('mcp_rate_limit_rpm')) mcp_rate_limit_rpm: number;
 }
 
-/** Any subset of the policy; unknown keys and bad values are a 400 naming each field. */
+/** `settings.updatePolicy`: `PATCH /api/settings/security-policy` (admins only). Any subset, at least one key. */
+@AtLeastOneOf(POLICY_KEYS, 'at least one policy key is required')
 export class UpdateSecurityPolicyDto {
   @ApiPropertyOptional(enumDoc('tool_approval_mode'))
-  @IsOptional()
+  @OptionalNotNull()
   @IsSettingValue('tool_approval_mode')
   tool_approval_mode?: string;
   @ApiPropertyOptional(enumDoc('network_access_policy'))
-  @IsOptional()
+  @OptionalNotNull()
   @IsSettingValue('network_access_policy')
   network_access_policy?: string;
   @ApiPropertyOptional(enumDoc('module_approval_mode'))
-  @IsOptional()
+  @OptionalNotNull()
   @IsSettingValue('module_approval_mode')
   module_approval_mode?: string;
   @ApiPropertyOptional(enumDoc('remote_tool_editing'))
-  @IsOptional()
+  @OptionalNotNull()
   @IsSettingValue('remote_tool_editing')
   remote_tool_editing?: string;
   @ApiPropertyOptional(enumDoc('redact_secrets_in_output'))
-  @IsOptional()
+  @OptionalNotNull()
   @IsSettingValue('redact_secrets_in_output')
   redact_secrets_in_output?: string;
   @ApiPropertyOptional(enumDoc('log_retention_days'))
-  @IsOptional()
+  @OptionalNotNull()
   @IsSettingValue('log_retention_days')
   log_retention_days?: number;
   @ApiPropertyOptional(enumDoc('mcp_rate_limit_rpm'))
-  @IsOptional()
+  @OptionalNotNull()
   @IsSettingValue('mcp_rate_limit_rpm')
   mcp_rate_limit_rpm?: number;
 }

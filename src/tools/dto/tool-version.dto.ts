@@ -1,24 +1,41 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
-import { QueryInt } from '../../common/pagination';
 import { CHANGE_SOURCES, type ChangeSource, type ToolVersion } from '../entities/tool-version.entity';
 import type { JsonSchema } from '../entities/tool.entity';
-import { MAX_VERSION_NUMBER, type VersionComparison } from '../tool-versions.service';
-import { VERSIONED_FIELDS, type VersionedField } from '../tool-version-snapshot';
+import {
+  MAX_VERSION_NUMBER,
+  VERSIONED_FIELDS,
+  type VersionComparison,
+  type VersionedField,
+} from '../tool-version-snapshot';
 
+const VERSION_MESSAGE = { message: `$property must be a positive integer (at most ${MAX_VERSION_NUMBER})` };
+
+/** `toolVersions.compare`: `GET /api/tools/{id}/versions/compare?from=&to=`. */
 export class CompareVersionsQueryDto {
   @ApiProperty({ minimum: 1, maximum: MAX_VERSION_NUMBER, description: 'The older version number' })
-  @QueryInt()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_VERSION_NUMBER)
+  @IsInt(VERSION_MESSAGE)
+  @Min(1, VERSION_MESSAGE)
+  @Max(MAX_VERSION_NUMBER, VERSION_MESSAGE)
   from: number;
   @ApiProperty({ minimum: 1, maximum: MAX_VERSION_NUMBER, description: 'The newer version number' })
-  @QueryInt()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_VERSION_NUMBER)
+  @IsInt(VERSION_MESSAGE)
+  @Min(1, VERSION_MESSAGE)
+  @Max(MAX_VERSION_NUMBER, VERSION_MESSAGE)
   to: number;
+}
+
+/**
+ * A version number: the `{version}` of `GET .../versions/{version}` and `.../rollback`
+ * (the path pipe validates it with this class), and the MCP argument of
+ * `mcpbox_rollback_tool` (composed with ToolIdDto).
+ */
+export class ToolVersionNumberDto {
+  @ApiProperty({ minimum: 1, maximum: MAX_VERSION_NUMBER, description: 'Version number (1 = as created)' })
+  @IsInt(VERSION_MESSAGE)
+  @Min(1, VERSION_MESSAGE)
+  @Max(MAX_VERSION_NUMBER, VERSION_MESSAGE)
+  version: number;
 }
 
 /** A version without its code: what the list shows. */

@@ -1,5 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
+import {
+  AtLeastOneOf,
+  defineInputRule,
+  IsResourceName,
+  IsText,
+  MaxUtf8Bytes,
+  OptionalNotNull,
+} from '../../common/contract/input-rules';
 import { MAX_CODE_BYTES, MAX_TIMEOUT_MS, NAME_MAX, NAME_PATTERN } from '../../common/limits';
 import {
   APPROVAL_STATUSES,
@@ -11,15 +19,13 @@ import {
   type ToolLanguage,
   type ToolType,
 } from '../entities/tool.entity';
+import { inputSchemaProblem } from '../input-schema';
 
 const NAME_DOC = {
   pattern: NAME_PATTERN.source,
   maxLength: NAME_MAX,
   example: 'get_weather',
   description: 'Lower case letters, digits and _, starting with a letter; unique per server',
-};
-const NAME_MESSAGE = {
-  message: `name must match ${NAME_PATTERN.source} (lower case letters, digits, _; starting with a letter)`,
 };
 const SCHEMA_DOC = {
   type: 'object',
@@ -37,48 +43,30 @@ const TIMEOUT_DOC = {
   maximum: MAX_TIMEOUT_MS,
   description: 'Per-call wall-clock limit in ms; null = the server default',
 };
+const MAX_SUMMARY = 1000;
 
+/** A tool's input schema must be an object JSON Schema (input-schema.ts holds the rule). */
+const isToolInputSchema = defineInputRule<[]>({
+  name: 'isToolInputSchema',
+  validate: (value) => inputSchemaProblem(value) === null,
+  message: (_p, _c, args) => inputSchemaProblem(args.value) ?? 'input_schema is invalid',
+  schema: () => ({ type: 'object', required: ['type'], properties: { type: { const: 'object' } } }),
+});
+const IsToolInputSchema = () => isToolInputSchema([]);
+
+/** `tools.create`: `POST /api/servers/{id}/tools`, `mcpbox_create_tool` (with server_id). */
 export class CreateToolDto {
-  @ApiProperty(NAME_DOC) @IsString() @MaxLength(NAME_MAX) @Matches(NAME_PATTERN, NAME_MESSAGE) name: string;
-  @ApiProperty({ description: 'What the tool does; shown to the MCP client' }) @IsString() description: string;
-  @ApiProperty(CODE_DOC) @IsString() code: string;
+  @ApiProperty(NAME_DOC) @IsResourceName() name: string;
+  @ApiProperty({ description: 'What the tool does; shown to the MCP client' }) @IsText() description: string;
+  @ApiProperty(CODE_DOC) @IsText() @MaxUtf8Bytes(MAX_CODE_BYTES) code: string;
   @ApiPropertyOptional({ enum: TOOL_LANGUAGES, default: 'javascript' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(TOOL_LANGUAGES)
   language?: ToolLanguage;
-  @ApiPropertyOptional(SCHEMA_DOC) @IsOptional() @IsObject() input_schema?: JsonSchema;
-  @ApiPropertyOptional({ ...TIMEOUT_DOC, nullable: true, type: Number })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_TIMEOUT_MS)
-  timeout_ms?: number | null;
-  @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() enabled?: boolean;
-  @ApiPropertyOptional({ description: 'Stored with version 1', maxLength: 1000 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1000)
-  change_summary?: string;
-}
-
-/** Any subset of the create fields. A change of code, input_schema or name writes a version. */
-export class UpdateToolDto {
-  @ApiPropertyOptional(NAME_DOC)
-  @IsOptional()
-  @IsString()
-  @MaxLength(NAME_MAX)
-  @Matches(NAME_PATTERN, NAME_MESSAGE)
-  name?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() description?: string;
-  @ApiPropertyOptional(CODE_DOC) @IsOptional() @IsString() code?: string;
-  @ApiPropertyOptional({ enum: TOOL_LANGUAGES }) @IsOptional() @IsIn(TOOL_LANGUAGES) language?: ToolLanguage;
-  @ApiPropertyOptional({
-    ...SCHEMA_DOC,
-    nullable: true,
-    description: `${SCHEMA_DOC.description} null = derive it from the code again.`,
-  })
+  @ApiPropertyOptional({ ...SCHEMA_DOC, nullable: true })
   @IsOptional()
   @IsObject()
+  @IsToolInputSchema()
   input_schema?: JsonSchema | null;
   @ApiPropertyOptional({ ...TIMEOUT_DOC, nullable: true, type: Number })
   @IsOptional()
@@ -86,11 +74,42 @@ export class UpdateToolDto {
   @Min(1)
   @Max(MAX_TIMEOUT_MS)
   timeout_ms?: number | null;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() enabled?: boolean;
-  @ApiPropertyOptional({ description: 'Stored with the new version, if one is written', maxLength: 1000 })
+  @ApiPropertyOptional({ default: true }) @OptionalNotNull() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional({ description: 'Stored with version 1', maxLength: MAX_SUMMARY })
+  @OptionalNotNull()
+  @IsText({ maxLength: MAX_SUMMARY })
+  change_summary?: string;
+}
+
+/** `tools.update`: `PATCH /api/tools/{id}`, `mcpbox_update_tool`. A change of code, input_schema or name writes a version. */
+@AtLeastOneOf(
+  ['name', 'description', 'code', 'language', 'input_schema', 'timeout_ms', 'enabled', 'change_summary'],
+  'at least one field to change is required',
+)
+export class UpdateToolDto {
+  @ApiPropertyOptional(NAME_DOC) @OptionalNotNull() @IsResourceName() name?: string;
+  @ApiPropertyOptional({ description: 'What the tool does' }) @OptionalNotNull() @IsText() description?: string;
+  @ApiPropertyOptional(CODE_DOC) @OptionalNotNull() @IsText() @MaxUtf8Bytes(MAX_CODE_BYTES) code?: string;
+  @ApiPropertyOptional({ enum: TOOL_LANGUAGES }) @OptionalNotNull() @IsIn(TOOL_LANGUAGES) language?: ToolLanguage;
+  @ApiPropertyOptional({
+    ...SCHEMA_DOC,
+    nullable: true,
+    description: `${SCHEMA_DOC.description} null = derive it from the code again.`,
+  })
   @IsOptional()
-  @IsString()
-  @MaxLength(1000)
+  @IsObject()
+  @IsToolInputSchema()
+  input_schema?: JsonSchema | null;
+  @ApiPropertyOptional({ ...TIMEOUT_DOC, nullable: true, type: Number })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_TIMEOUT_MS)
+  timeout_ms?: number | null;
+  @ApiPropertyOptional() @OptionalNotNull() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional({ description: 'Stored with the new version, if one is written', maxLength: MAX_SUMMARY })
+  @OptionalNotNull()
+  @IsText({ maxLength: MAX_SUMMARY })
   change_summary?: string;
 }
 

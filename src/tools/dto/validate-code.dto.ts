@@ -1,12 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString } from 'class-validator';
+import { IsIn } from 'class-validator';
+import { IsText, OptionalNotNull } from '../../common/contract/input-rules';
 import type { CodeAnalysis } from '../code-analysis';
 import { TOOL_LANGUAGES, type JsonSchema, type ToolLanguage } from '../entities/tool.entity';
 
+/** `tools.validateCode`: `POST /api/tools/validate-code`, `mcpbox_validate_code`. */
 export class ValidateCodeDto {
-  @ApiProperty({ description: 'The tool module to check; it is parsed, never run' }) @IsString() code: string;
+  @ApiProperty({ description: 'The tool module to check; it is parsed, never run' }) @IsText() code: string;
   @ApiPropertyOptional({ enum: TOOL_LANGUAGES, default: 'javascript' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(TOOL_LANGUAGES)
   language?: ToolLanguage;
 }

@@ -2,7 +2,7 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, type Relation } from 'typ
 import { BaseRecord } from '../../database/base.entity';
 import { Server } from '../../servers/entities/server.entity';
 import { Tool } from '../../tools/entities/tool.entity';
-import type { RequestSource, RequestStatus } from './request-status';
+import type { RequestSource, RequestStatus } from '../../common/request-status';
 
 @Entity('network_access_requests')
 @Index('uq_network_requests_pending', ['toolId', 'host', 'port'], { unique: true, where: "status = 'pending'" })

@@ -1,6 +1,6 @@
 import type { Actor } from '../common/actor';
-import { conflict } from '../common/errors';
-import type { ApprovalStatus, Tool } from '../tools/entities/tool.entity';
+import { conflict, invalid } from '../common/errors';
+import type { ApprovalStatus, Tool } from './entities/tool.entity';
 
 /**
  * The tool approval state machine (SPEC §8), as pure functions on the entity so the
@@ -56,6 +56,30 @@ export function toPendingReview(tool: Tool, now: Date): void {
   tool.approvalRequestedAt = now;
   tool.approvedAt = null;
   tool.approvedBy = null;
+}
+
+/** What `POST /api/approvals/tools/{id}/action` takes, and which optional fields each action uses. */
+export const TOOL_ACTIONS = ['approve', 'reject', 'submit_for_review'] as const;
+export type ToolAction = (typeof TOOL_ACTIONS)[number];
+const ACTION_FIELDS = ['reason', 'notes', 'version'] as const;
+const FIELDS_OF: Record<ToolAction, readonly (typeof ACTION_FIELDS)[number][]> = {
+  approve: ['notes', 'version'],
+  reject: ['reason', 'version'],
+  submit_for_review: ['notes'],
+};
+
+/** A field the action does not use is refused, never dropped (a reason sent with approve was meant for something). */
+export function checkActionFields(
+  input: { action: ToolAction } & Partial<Record<(typeof ACTION_FIELDS)[number], unknown>>,
+): void {
+  const unused = ACTION_FIELDS.filter((f) => input[f] !== undefined && !FIELDS_OF[input.action].includes(f));
+  if (unused.length)
+    throw invalid(
+      `${unused.join(', ')} does not apply to ${input.action} (it takes ${FIELDS_OF[input.action].join(', ')})`,
+      {
+        fields: unused,
+      },
+    );
 }
 
 /** The transitions an explicit decision may take; anything else is a 409 that says why. */
