@@ -12,6 +12,7 @@ import { JSON_RPC, requestIdOf, writeJsonRpcError } from './http/json-rpc-reply'
 import { OriginPolicy } from './http/origin-policy';
 import { RateLimiter } from './http/rate-limiter';
 import { LegacySessions } from './legacy-sessions';
+import { ManagementToolsProvider } from './management/management-tools.provider';
 import { McpEvents } from './mcp-events';
 import type { McpScope } from './mcp-scope';
 import { identityAuthInfo } from './mcp-server-factory';
@@ -59,6 +60,7 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
     private readonly config: AppConfig,
     private readonly settings: SettingsService,
     private readonly catalog: ToolCatalog,
+    private readonly managementTools: ManagementToolsProvider,
     private readonly sandboxTools: SandboxToolsProvider,
     private readonly events: McpEvents,
     private readonly legacy: LegacySessions,
@@ -76,6 +78,7 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
+    this.catalog.register(this.managementTools);
     this.catalog.register(this.sandboxTools);
     this.unsubscribe = this.catalog.onListChanged((scopes) =>
       this.events.publish({ kind: 'tools_list_changed', scopes }),

@@ -7,6 +7,7 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import { AppConfig } from '../config/app-config';
+import { MANAGEMENT_INSTRUCTIONS } from './management/instructions';
 import type { McpCaller, McpScope } from './mcp-scope';
 import { ToolAvailability } from './tool-availability';
 import { ToolCatalog } from './tool-catalog';

@@ -2,12 +2,14 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { SandboxModule } from '../sandbox/sandbox.module';
+import { SecretsModule } from '../secrets/secrets.module';
 import { ServersModule } from '../servers/servers.module';
 import { SettingsModule } from '../settings/settings.module';
 import { ToolsModule } from '../tools/tools.module';
 import { mcpRoutes } from './http/mcp-routes';
 import { LegacySessions } from './legacy-sessions';
 import { McpEvents } from './mcp-events';
+import { ManagementToolsProvider } from './management/management-tools.provider';
 import { McpGateway } from './mcp-gateway.service';
 import { McpServerFactory } from './mcp-server-factory';
 import { ModernEndpoints } from './modern-endpoints';
@@ -20,7 +22,7 @@ import { ToolCatalog } from './tool-catalog';
  * the tool catalog's providers. Mounted on the app's own Fastify instance.
  */
 @Module({
-  imports: [SandboxModule, ServersModule, ToolsModule, SettingsModule],
+  imports: [SandboxModule, ServersModule, ToolsModule, SettingsModule, SecretsModule],
   providers: [
     McpEvents,
     ToolCatalog,
@@ -29,6 +31,7 @@ import { ToolCatalog } from './tool-catalog';
     McpServerFactory,
     LegacySessions,
     ModernEndpoints,
+    ManagementToolsProvider,
     McpGateway,
   ],
   exports: [ToolCatalog],

@@ -3,6 +3,7 @@ import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { NAME_PATTERN } from '../common/limits';
 import { ServersService } from '../servers/servers.service';
 import { ToolQueriesService } from '../tools/tool-queries.service';
+import { approvalBlocker } from '../tools/tool-readiness';
 import type { McpScope } from './mcp-scope';
 import { SEPARATOR } from './sandbox-tools.provider';
 
@@ -33,12 +34,8 @@ export class ToolAvailability {
       if (!server) continue;
       const tool = NAME_PATTERN.test(toolName) ? await this.tools.byName(server.id, toolName) : null;
       if (!tool) return `Server "${serverName}" has no tool named "${toolName}".`;
-      if (tool.approvalStatus === 'draft')
-        return `Tool "${toolName}" is a draft: request publication (mcpbox_request_publish); an admin must approve it before it can run.`;
-      if (tool.approvalStatus === 'pending_review')
-        return `Tool "${toolName}" is pending review; an admin must approve it before it can run.`;
-      if (tool.approvalStatus === 'rejected')
-        return `Tool "${toolName}" was rejected by an admin${tool.rejectionReason ? `: ${tool.rejectionReason}` : ''}. Change it and request publication again.`;
+      const blocker = approvalBlocker(tool);
+      if (blocker) return blocker;
       if (!tool.enabled) return `Tool "${toolName}" is disabled; enable it to serve it.`;
       if (server.status !== 'running')
         return `Server "${serverName}" is not running (status ${server.status}); start it (mcpbox_start_server) to serve its tools.`;

@@ -148,6 +148,11 @@ export class ExecutionLogsService {
     }
   }
 
+  /** The latest calls of one tool, newest first (test runs included). */
+  ofTool(toolId: string, limit: number): Promise<ToolExecutionLog[]> {
+    return this.logs.find({ where: { toolId }, order: { createdAt: 'DESC', id: 'ASC' }, take: limit });
+  }
+
   /** The server's executions and lifecycle/error activity entries, newest first. */
   async serverLog(serverId: string, page: PageRequest): Promise<{ items: ServerLogLine[]; total: number }> {
     const [items, counts] = await Promise.all([

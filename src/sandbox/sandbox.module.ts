@@ -14,6 +14,8 @@ import { SandboxRuntime } from './runtime/sandbox-runtime';
 import { SandboxController } from './sandbox.controller';
 import { SandboxService } from './sandbox.service';
 import { TestCodeController } from './test-code.controller';
+import { ToolLogsController } from './tool-logs.controller';
+import { ToolLogsService } from './tool-logs.service';
 import { TestCodeService } from './test-code.service';
 import { ToolExecutor } from './tool-executor';
 
@@ -41,7 +43,7 @@ function recordRuntimeEvent(activity: ActivityService, e: RuntimeEvent): void {
  */
 @Module({
   imports: [TypeOrmModule.forFeature([ToolExecutionLog]), ServersModule, ToolsModule, SecretsModule],
-  controllers: [SandboxController, TestCodeController],
+  controllers: [SandboxController, TestCodeController, ToolLogsController],
   providers: [
     {
       provide: SandboxRuntime,
@@ -61,8 +63,9 @@ function recordRuntimeEvent(activity: ActivityService, e: RuntimeEvent): void {
     ToolExecutor,
     SandboxService,
     TestCodeService,
+    ToolLogsService,
   ],
-  exports: [SandboxService],
+  exports: [SandboxService, TestCodeService, ToolLogsService],
 })
 export class SandboxModule implements OnModuleInit, BeforeApplicationShutdown {
   constructor(

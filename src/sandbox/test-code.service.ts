@@ -3,6 +3,7 @@ import type { Actor } from '../common/actor';
 import { forbidden, invalid } from '../common/errors';
 import { SecretsService } from '../secrets/secrets.service';
 import { SettingsService } from '../settings/settings.service';
+import { approvalBlocker } from '../tools/tool-readiness';
 import { ToolsService } from '../tools/tools.service';
 import { mapTestCodeResult, type TestCodeDto, type TestCodeResultDto } from './dto/sandbox.dto';
 import { createRedactor } from './output-redaction';
@@ -28,10 +29,9 @@ export class TestCodeService {
     const tool = await this.tools.findOrFail(dto.tool_id);
     if (tool.toolType !== 'code' || tool.code === null)
       throw invalid(`Tool ${tool.name} is a ${tool.toolType} tool; only code tools run in the sandbox`);
-    if (this.settings.get('tool_approval_mode') === 'require_approval' && tool.approvalStatus !== 'approved') {
-      throw forbidden(
-        `Tool ${tool.name} is ${tool.approvalStatus}: under tool_approval_mode=require_approval only approved tools can be tested`,
-      );
+    const blocker = approvalBlocker(tool);
+    if (blocker && this.settings.get('tool_approval_mode') === 'require_approval') {
+      throw forbidden(`${blocker} (Under tool_approval_mode=require_approval only approved tools can be tested.)`);
     }
     const server = await this.snapshots.server(tool.serverId);
     const secrets = await this.secrets.valuesFor(server.id);

@@ -53,6 +53,15 @@ export class ToolQueriesService implements ServerToolsReader, OnModuleInit {
     return this.repo.findOneBy({ serverId, name });
   }
 
+  /** Tools in these approval states, oldest request first (an LLM's pending requests), at most `limit`. */
+  inApprovalStatus(statuses: ApprovalStatus[], serverId: string | undefined, limit: number): Promise<Tool[]> {
+    return this.repo.find({
+      where: statuses.map((approvalStatus) => ({ approvalStatus, ...(serverId ? { serverId } : {}) })),
+      order: { approvalRequestedAt: 'ASC', name: 'ASC' },
+      take: limit,
+    });
+  }
+
   /** Every tool of these servers, by name (the export). */
   async ofServers(serverIds: string[]): Promise<Tool[]> {
     if (!serverIds.length) return [];

@@ -5,6 +5,7 @@ import { ServersModule } from '../servers/servers.module';
 import { ToolVersion } from './entities/tool-version.entity';
 import { Tool } from './entities/tool.entity';
 import { ToolApprovalsService } from './tool-approvals.service';
+import { ToolModulesService } from './tool-modules.service';
 import { ToolQueriesService } from './tool-queries.service';
 import { ToolVersionsController } from './tool-versions.controller';
 import { ToolVersionsService } from './tool-versions.service';
@@ -15,7 +16,7 @@ import { ToolsService } from './tools.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Tool, ToolVersion]), ServersModule, ModulesModule],
   controllers: [ToolsController, ToolVersionsController],
-  providers: [ToolsService, ToolVersionsService, ToolApprovalsService, ToolQueriesService],
-  exports: [ToolsService, ToolVersionsService, ToolApprovalsService, ToolQueriesService],
+  providers: [ToolsService, ToolVersionsService, ToolApprovalsService, ToolQueriesService, ToolModulesService],
+  exports: [ToolsService, ToolVersionsService, ToolApprovalsService, ToolQueriesService, ToolModulesService],
 })
 export class ToolsModule {}

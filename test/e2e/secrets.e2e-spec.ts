@@ -43,9 +43,11 @@ describe('server secrets', () => {
       'created_at',
       'description',
       'has_value',
+      'id',
       'key_name',
       'updated_at',
     ]);
+    assert.match(res.body.id, /^[0-9a-f-]{36}$/, 'a created record carries its id');
     assert.deepEqual(changes, [{ serverId, kind: 'secrets' }]);
 
     const list = await t.get(`/api/servers/${serverId}/secrets`, opts());

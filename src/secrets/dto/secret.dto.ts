@@ -47,6 +47,7 @@ export class SetSecretValueDto {
 
 /** What anyone may see of a secret: never its value, only whether one is set. */
 export class SecretDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'WEATHER_API_KEY' }) key_name: string;
   @ApiProperty({ nullable: true, type: String }) description: string | null;
   @ApiProperty({ description: 'Whether a value is set (false = placeholder)' }) has_value: boolean;
@@ -55,6 +56,7 @@ export class SecretDto {
 }
 
 export const mapSecret = (s: ServerSecret): SecretDto => ({
+  id: s.id,
   key_name: s.keyName,
   description: s.description,
   has_value: s.encryptedValue !== null,

@@ -1,0 +1,50 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, Max, Min } from 'class-validator';
+import { OptionalNotNull } from '../../common/contract/input-rules';
+import type { ToolExecutionLog } from '../entities/tool-execution-log.entity';
+
+export const MAX_TOOL_LOGS = 50;
+
+export class ToolLogsQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_TOOL_LOGS, default: 10, description: 'How many of the latest calls' })
+  @OptionalNotNull()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_TOOL_LOGS)
+  limit?: number;
+}
+
+/** One call of a tool as its execution log recorded it (secret values redacted). */
+export class ToolExecutionDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty() tool_name: string;
+  @ApiProperty() success: boolean;
+  @ApiProperty({ description: 'A test run (test-code), not a call through /mcp' }) is_test: boolean;
+  @ApiProperty() duration_ms: number;
+  @ApiProperty({ description: 'The arguments, secret values redacted' }) input_args: unknown;
+  @ApiProperty({ type: String, nullable: true, description: 'The result as JSON, cut at 10 KB' }) result: string | null;
+  @ApiProperty({ type: String, nullable: true }) error: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Console output, cut at 10 KB' }) stdout: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The admin, or the MCP user and client' })
+  executed_by: string | null;
+}
+
+export class ToolExecutionsDto {
+  @ApiProperty({ format: 'uuid' }) tool_id: string;
+  @ApiProperty({ type: [ToolExecutionDto], description: 'Newest first' }) items: ToolExecutionDto[];
+}
+
+export const mapToolExecution = (r: ToolExecutionLog): ToolExecutionDto => ({
+  id: r.id,
+  created_at: r.createdAt.toISOString(),
+  tool_name: r.toolName,
+  success: r.success,
+  is_test: r.isTest,
+  duration_ms: r.durationMs,
+  input_args: r.inputArgs ?? null,
+  result: r.result,
+  error: r.error,
+  stdout: r.stdout,
+  executed_by: r.executedBy,
+});

@@ -1,0 +1,38 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Actor } from '../common/actor';
+import { Authenticated, CurrentActor } from '../common/decorators';
+import { uuidParam } from '../common/uuid-param';
+import { ToolExecutionsDto, ToolLogsQueryDto } from './dto/tool-logs.dto';
+import { ToolLogsService } from './tool-logs.service';
+
+@ApiTags('sandbox')
+@Authenticated()
+@Controller('api/tools')
+export class ToolLogsController {
+  constructor(private readonly logs: ToolLogsService) {}
+
+  @Get(':id/logs')
+  @ApiOperation({
+    summary: "A tool's latest calls from its execution log, newest first (secret values redacted)",
+    description: 'Both calls through /mcp and test runs; `limit` is 1 to 50 (default 10).',
+  })
+  @ApiParam({ name: 'id', format: 'uuid', description: 'Tool id' })
+  @ApiOkResponse({ type: ToolExecutionsDto })
+  @ApiBadRequestResponse({ description: 'id is not a UUID; limit out of 1..50' })
+  @ApiNotFoundResponse({ description: 'No such tool' })
+  list(
+    @Param('id', uuidParam('id')) id: string,
+    @Query() query: ToolLogsQueryDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<ToolExecutionsDto> {
+    return this.logs.list(actor, id, query);
+  }
+}
