@@ -2,14 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { adminActor } from '../common/actor';
 import { DomainError } from '../common/errors';
-import type { ApprovalStatus, Tool } from '../tools/entities/tool.entity';
+import type { ApprovalStatus, Tool } from './entities/tool.entity';
 import {
   AUTO_APPROVER,
+  checkActionFields,
   checkDecision,
   returnToReviewAfterEdit,
   returnToReviewAfterRollback,
   setInitialApproval,
+  TOOL_ACTIONS,
   toPendingReview,
+  type ToolAction,
   type ToolDecision,
 } from './tool-approval-state';
 
@@ -178,5 +181,60 @@ describe('checkDecision', () => {
     assert.throws(() => checkDecision(t, 'approve'), {
       message: 'Cannot approve tool get_weather: it is archived (allowed from: pending_review)',
     });
+  });
+});
+
+describe('checkActionFields', () => {
+  const USES: Record<ToolAction, string[]> = {
+    approve: ['notes', 'version'],
+    reject: ['reason', 'version'],
+    submit_for_review: ['notes'],
+  };
+  const refusedWith = (input: Parameters<typeof checkActionFields>[0], message: string, fields: string[]) =>
+    assert.throws(
+      () => checkActionFields(input),
+      (e: unknown) => {
+        assert.ok(e instanceof DomainError);
+        assert.equal(e.kind, 'invalid');
+        assert.equal(e.message, message);
+        assert.deepEqual(e.details, { fields });
+        return true;
+      },
+    );
+
+  it('the actions of POST /api/approvals/tools/{id}/action (revoke has its own route)', () => {
+    assert.deepEqual(TOOL_ACTIONS, ['approve', 'reject', 'submit_for_review']);
+  });
+
+  it('takes the fields an action uses, alone or together, and an action without any', () => {
+    for (const action of TOOL_ACTIONS) {
+      assert.doesNotThrow(() => checkActionFields({ action }), action);
+      for (const field of USES[action]) assert.doesNotThrow(() => checkActionFields({ action, [field]: 1 }), field);
+      const all = Object.fromEntries(USES[action].map((f) => [f, 'x']));
+      assert.doesNotThrow(() => checkActionFields({ action, ...all }), action);
+    }
+  });
+
+  it('refuses, instead of dropping, a field the action does not use, saying what it takes', () => {
+    refusedWith({ action: 'approve', reason: 'r' }, 'reason does not apply to approve (it takes notes, version)', [
+      'reason',
+    ]);
+    refusedWith({ action: 'reject', notes: 'n' }, 'notes does not apply to reject (it takes reason, version)', [
+      'notes',
+    ]);
+    refusedWith(
+      { action: 'submit_for_review', version: 2 },
+      'version does not apply to submit_for_review (it takes notes)',
+      ['version'],
+    );
+  });
+
+  it('names every such field at once; a null counts as given, only an absent field is not', () => {
+    refusedWith(
+      { action: 'submit_for_review', reason: null, notes: 'n', version: 1 },
+      'reason, version does not apply to submit_for_review (it takes notes)',
+      ['reason', 'version'],
+    );
+    assert.doesNotThrow(() => checkActionFields({ action: 'approve', reason: undefined }));
   });
 });
