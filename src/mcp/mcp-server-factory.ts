@@ -27,7 +27,7 @@ export const identityAuthInfo = (identity: RequestIdentity): AuthInfo => ({
 
 const EMAIL_HEADER = 'X-MCPbox-User-Email';
 
-/** The instructions of `/mcp` (the management tools' issue extends them with the whole workflow). */
+/** How `/mcp` names tools and tells clients about changes (after the management instructions). */
 export const GATEWAY_INSTRUCTIONS =
   'MCPBox serves the approved tools of its running servers. On this endpoint a tool of server S named T is called S__T; ' +
   'on /mcp/S it is called T. The list changes when an admin approves or revokes a tool or a server starts or stops: ' +
@@ -60,7 +60,7 @@ export class McpServerFactory {
         capabilities: { tools: { listChanged: true } },
         instructions:
           scope.kind === 'all'
-            ? GATEWAY_INSTRUCTIONS
+            ? `${MANAGEMENT_INSTRUCTIONS}\n\n${GATEWAY_INSTRUCTIONS}`
             : `The approved tools of the MCPBox server "${scope.serverName}".`,
         cacheHints: {
           'tools/list': { ttlMs: 10_000, cacheScope },

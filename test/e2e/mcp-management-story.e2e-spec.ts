@@ -40,6 +40,10 @@ for (const era of ERAS) {
       const client = await connectMcp(`${t.url}/mcp`, era, { name: `story-${era}` });
       if (era === 'modern') await client.listen({ toolsListChanged: true });
       const heard = watchListChanged(client);
+      const instructions = client.getInstructions() ?? '';
+      assert.match(instructions, /mcpbox_create_tool → mcpbox_validate_code .* mcpbox_request_publish/);
+      assert.match(instructions, /ES module exporting async function main/);
+      assert.match(instructions, /you can never approve anything yourself/);
       const srvName = `story_${era}`;
 
       const server = await use(client, 'mcpbox_create_server', { name: srvName, description: 'the story' });

@@ -91,7 +91,7 @@ describe('the management tools and their contract', () => {
         continue;
       }
       const types = (Reflect.getMetadata('design:paramtypes', tool.rest.controller.prototype, tool.rest.method) ??
-        []) as Function[];
+        []) as (new (...args: never[]) => unknown)[];
       const dtos = types.filter(
         (ty) =>
           ty !== String &&
