@@ -12,7 +12,12 @@ export const plainFetch = (input: string | URL, init: RequestInit = {}): Promise
     if (url.protocol !== 'http:') return reject(new TypeError(`plainFetch speaks http only, not ${url.protocol}`));
     const headers: Record<string, string> = {};
     new Headers(init.headers).forEach((value, key) => (headers[key] = value));
-    const body = init.body == null ? undefined : typeof init.body === 'string' ? init.body : Buffer.from(init.body as ArrayBuffer);
+    let body: string | Buffer | undefined;
+    if (init.body instanceof URLSearchParams) {
+      body = init.body.toString();
+      headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8';
+    } else if (typeof init.body === 'string') body = init.body;
+    else if (init.body != null) body = Buffer.from(init.body as ArrayBuffer);
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     const req = request(url, { method: init.method ?? 'GET', headers, agent: false });
     const signal = init.signal;

@@ -25,7 +25,12 @@ const pinnedPart = (d: PinnedDefinition) => ({
  * absent-versus-null description do not change it; any change of a value does.
  */
 export function fingerprintDefinition(definition: PinnedDefinition): string {
-  return FINGERPRINT_PREFIX + createHash('sha256').update(canonicalJson(pinnedPart(definition))).digest('hex');
+  return (
+    FINGERPRINT_PREFIX +
+    createHash('sha256')
+      .update(canonicalJson(pinnedPart(definition)))
+      .digest('hex')
+  );
 }
 
 export interface SchemaChange {

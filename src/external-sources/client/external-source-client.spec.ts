@@ -223,16 +223,17 @@ describe('external source client: pooling, connection and the network path', () 
   for (const kind of ['session', 'modern'] as const) {
     it(`never repeats a ${kind} call whose connection broke in flight, and the next call works`, async () => {
       const calls: string[] = [];
-      let s!: TestSource;
+      const ref: { s?: TestSource } = {};
       const crash = {
         definition: { name: 'crash', inputSchema: { type: 'object' as const } },
         run: () => {
           calls.push('crash');
-          void s.stop();
+          void ref.s?.stop();
           return new Promise<never>(() => undefined);
         },
       };
-      s = await source(kind, { tools: [...fixtureTools(calls), crash] });
+      const s = await source(kind, { tools: [...fixtureTools(calls), crash] });
+      ref.s = s;
       // The global fetch keeps connections alive: the conservative path must hold there too.
       const c = client(s, { fetch });
       const err = await c.call('crash').catch((e: unknown) => e);
@@ -321,7 +322,10 @@ describe('external source client: pooling, connection and the network path', () 
       () => new ExternalSourceClient({ ...base, auth: { type: 'header', name: 'Host', value: 'v' } }),
       /controls routing, framing or the MCP transport/,
     );
-    assert.throws(() => new ExternalSourceClient({ ...base, auth: { type: 'bearer', token: 'a b' } }), SourceConfigError);
+    assert.throws(
+      () => new ExternalSourceClient({ ...base, auth: { type: 'bearer', token: 'a b' } }),
+      SourceConfigError,
+    );
     assert.throws(() => new ExternalSourceClient({ ...base, poolSize: 0 }), /poolSize/);
   });
 });

@@ -109,7 +109,11 @@ export class ExternalSourceClient {
     const timeoutMs = opts.timeoutMs ?? this.o.callTimeoutMs;
     const conn = await this.negotiate(Math.min(this.o.connectTimeoutMs, timeoutMs), opts.signal);
     try {
-      const listed = await conn.client.listTools(undefined, { cacheMode: 'bypass', timeout: timeoutMs, signal: opts.signal });
+      const listed = await conn.client.listTools(undefined, {
+        cacheMode: 'bypass',
+        timeout: timeoutMs,
+        signal: opts.signal,
+      });
       const tools = listed.tools;
       this.definitions.clear();
       for (const tool of tools) this.definitions.set(tool.name, tool);

@@ -65,7 +65,7 @@ export const MAX_HEADER_VALUE_BYTES = 8 * 1024;
 export function headerNameRefusal(name: string): string | null {
   if (!name) return 'the header name is empty';
   if (name.length > 128) return 'the header name is longer than 128 characters';
-  if (!TOKEN.test(name)) return 'the header name must be an HTTP token (letters, digits and !#$%&\'*+-.^_`|~)';
+  if (!TOKEN.test(name)) return "the header name must be an HTTP token (letters, digits and !#$%&'*+-.^_`|~)";
   const lower = name.toLowerCase();
   if (FORBIDDEN.has(lower) || FORBIDDEN_PREFIXES.some((p) => lower.startsWith(p)))
     return `"${name}" controls routing, framing or the MCP transport and cannot carry a credential`;
@@ -91,5 +91,8 @@ export function assertAuthHeader(name: string, value: string): void {
 export function assertBearerToken(token: string): void {
   if (!token) throw new SourceConfigError('The bearer token is empty (is the secret set?).', 'auth_secret');
   if (!/^[\x21-\x7e]+$/.test(token) || token.length > MAX_HEADER_VALUE_BYTES)
-    throw new SourceConfigError('The bearer token must be printable ASCII without spaces, at most 8 KiB.', 'auth_secret');
+    throw new SourceConfigError(
+      'The bearer token must be printable ASCII without spaces, at most 8 KiB.',
+      'auth_secret',
+    );
 }

@@ -121,7 +121,7 @@ export async function openConnection(
   mode: ConnectMode,
   opts: { purpose: ConnectionPurpose; timeoutMs: number; signal?: AbortSignal },
 ): Promise<SourceConnection> {
-  let connection: SourceConnection | undefined;
+  const ref: { conn?: SourceConnection } = {};
   // The SSE transport's EventSource keeps only a fetch failure's message: the error itself is kept here.
   let fetchFailure: unknown;
   const sse = o.transport === 'sse';
@@ -137,10 +137,33 @@ export async function openConnection(
       fetchFailure = error;
       throw error;
     }
-    if (response.status === 404 && method !== 'GET' && withSession && connection) connection.sessionGone = true;
+    if (response.status === 404 && method !== 'GET' && withSession && ref.conn) ref.conn.sessionGone = true;
     return response;
   };
-  const { authProvider, headers } = transportAuth(o);
+  const { authProvider: rawAuth, headers } = transportAuth(o);
+  // Errors of the auth seam are kept too: the SSE transport would turn them into a bare message.
+  const authProvider: AuthProvider | undefined = rawAuth && {
+    token: async () => {
+      try {
+        return await rawAuth.token();
+      } catch (error) {
+        fetchFailure = error;
+        throw error;
+      }
+    },
+    ...(rawAuth.onUnauthorized
+      ? {
+          onUnauthorized: async (ctx) => {
+            try {
+              await rawAuth.onUnauthorized!(ctx);
+            } catch (error) {
+              fetchFailure = error;
+              throw error;
+            }
+          },
+        }
+      : {}),
+  };
   const requestInit: RequestInit | undefined = headers ? { headers } : undefined;
   const transport = sse
     ? new SSEClientTransport(o.parsedUrl, { fetch: fetchFn, authProvider, requestInit })
@@ -152,8 +175,8 @@ export async function openConnection(
     listMaxPages: o.maxDiscoverPages,
     ...(negotiate ? { versionNegotiation: { mode: 'auto', probe: { timeoutMs: opts.timeoutMs } } } : {}),
   });
-  connection = new SourceConnection(client, transport, opts.purpose);
-  const conn = connection;
+  const conn = new SourceConnection(client, transport, opts.purpose);
+  ref.conn = conn;
   client.onclose = () => conn.markLost();
   client.onerror = (error) => {
     if (isFatal(error)) conn.markLost();

@@ -189,7 +189,10 @@ export class SourceOAuth {
         forceReauthorization: true,
       });
       if (result !== 'REDIRECT' || !this.captured || !this.flowState || !this.flowVerifier)
-        throw new OAuthFlowError('discovery', `The authorization server of ${this.label} did not start an authorization.`);
+        throw new OAuthFlowError(
+          'discovery',
+          `The authorization server of ${this.label} did not start an authorization.`,
+        );
     } catch (error) {
       throw this.flowError(error, 'discovery');
     } finally {
@@ -222,7 +225,10 @@ export class SourceOAuth {
     const state = params.get('state');
     // A wrong state may be a forged callback: refuse it and leave the real one able to finish.
     if (!state || !sameSecret(state, pending.state))
-      throw new OAuthFlowError('state_mismatch', 'The OAuth callback does not belong to the authorization MCPBox started.');
+      throw new OAuthFlowError(
+        'state_mismatch',
+        'The OAuth callback does not belong to the authorization MCPBox started.',
+      );
     await this.update((s) => {
       delete s.pending;
     });
@@ -232,7 +238,10 @@ export class SourceOAuth {
     if (error) {
       // error_description is attacker-controlled in a mix-up attack: only the code is shown.
       const code = /^[\x20-\x7e]{1,64}$/.test(error) ? error : 'invalid';
-      throw new OAuthFlowError('denied', `The authorization server refused the authorization of ${this.label} (${code}).`);
+      throw new OAuthFlowError(
+        'denied',
+        `The authorization server refused the authorization of ${this.label} (${code}).`,
+      );
     }
     const code = params.get('code');
     if (!code) throw new OAuthFlowError('missing_code', 'The OAuth callback carries no authorization code.');
@@ -245,7 +254,10 @@ export class SourceOAuth {
         fetchFn: this.options.fetch,
       });
       if (result !== 'AUTHORIZED')
-        throw new OAuthFlowError('token_exchange', `The code exchange with the authorization server of ${this.label} failed.`);
+        throw new OAuthFlowError(
+          'token_exchange',
+          `The code exchange with the authorization server of ${this.label} failed.`,
+        );
     } catch (error) {
       throw this.flowError(error, 'token_exchange');
     } finally {
@@ -305,7 +317,9 @@ export class SourceOAuth {
         `The external MCP source at ${this.label} needs an admin to authorize MCPBox again (OAuth): ${reason}.`,
       );
     if (!s.tokens?.refresh_token)
-      throw needsAuth(why ? `the source refused the token (${why})` : 'the access token expired and there is no refresh token');
+      throw needsAuth(
+        why ? `the source refused the token (${why})` : 'the access token expired and there is no refresh token',
+      );
     let result: string;
     try {
       result = await auth(this.provider(), {
@@ -330,10 +344,7 @@ export class SourceOAuth {
     if (error instanceof OAuthError)
       return new OAuthFlowError(fallback, `The authorization server of ${this.label} answered "${error.code}".`);
     const message = error instanceof Error ? error.message : String(error);
-    return new OAuthFlowError(
-      fallback,
-      `OAuth with ${this.label} failed: ${redact(message, this.secrets(), 300)}`,
-    );
+    return new OAuthFlowError(fallback, `OAuth with ${this.label} failed: ${redact(message, this.secrets(), 300)}`);
   }
 
   /** An unauthenticated request to learn the source's challenge (resource metadata URL, scope). */

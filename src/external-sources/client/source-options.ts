@@ -14,7 +14,13 @@ export type SourceAuth =
 
 /** What the client tells its owner (for logs and activity); never a credential. */
 export type SourceEvent =
-  | { type: 'connected'; era: 'modern' | 'legacy'; protocolVersion: string; session: boolean; purpose: 'call' | 'watch' }
+  | {
+      type: 'connected';
+      era: 'modern' | 'legacy';
+      protocolVersion: string;
+      session: boolean;
+      purpose: 'call' | 'watch';
+    }
   | { type: 'session_replaced'; reason: 'session_expired' | 'not_sent' | 'connection_lost' }
   | { type: 'session_closed'; reason: 'idle' | 'client_closed' | 'era_changed' }
   | { type: 'era_changed'; from: 'modern' | 'legacy'; to: 'modern' | 'legacy' }
@@ -84,7 +90,8 @@ export function normalizeOptions(o: ExternalSourceClientOptions): NormalizedOpti
   const auth = o.auth ?? { type: 'none' };
   if (auth.type === 'bearer') assertBearerToken(auth.token);
   else if (auth.type === 'header') assertAuthHeader(auth.name, auth.value);
-  else if (auth.type === 'oauth' && !auth.oauth) throw new SourceConfigError('OAuth auth needs its SourceOAuth.', 'auth');
+  else if (auth.type === 'oauth' && !auth.oauth)
+    throw new SourceConfigError('OAuth auth needs its SourceOAuth.', 'auth');
   else if (auth.type !== 'none' && auth.type !== 'oauth')
     throw new SourceConfigError('auth_type must be none, bearer, header or oauth.', 'auth_type');
   return {
