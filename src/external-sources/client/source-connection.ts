@@ -127,9 +127,11 @@ export async function openConnection(
   const sse = o.transport === 'sse';
   const fetchFn: FetchLike = async (url, init) => {
     const method = (init?.method ?? 'GET').toUpperCase();
-    if (method === 'GET' && !sse && opts.purpose === 'call')
+    const sent = new Headers(init?.headers);
+    // The standalone notification stream only; a GET resuming a response stream (Last-Event-ID) goes out.
+    if (method === 'GET' && !sse && opts.purpose === 'call' && !sent.has('last-event-id'))
       return new Response(null, { status: 405, statusText: 'Method Not Allowed' });
-    const withSession = sse || new Headers(init?.headers).has('mcp-session-id');
+    const withSession = sse || sent.has('mcp-session-id');
     let response: Response;
     try {
       response = await o.fetch(url, init);
