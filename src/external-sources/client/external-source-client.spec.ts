@@ -8,8 +8,8 @@ import {
   loggingFetch,
   PNG_1PX,
   startSource,
+  TestSource,
   type SourceKind,
-  type TestSource,
 } from '../../../test/support/mcp-sources';
 import { plainFetch } from '../../../test/support/plain-fetch';
 import { ExternalSourceClient } from './external-source-client';
@@ -246,6 +246,33 @@ describe('external source client: pooling, connection and the network path', () 
       assert.deepEqual((await c.call('Echo-Text', { text: 'after' })).content, [{ type: 'text', text: 'echo: after' }]);
     });
   }
+
+  it('follows a source that stops speaking 2026-07-28 (the refused call runs once, on a 2025 session)', async () => {
+    const calls: string[] = [];
+    const events: SourceEvent[] = [];
+    const modern = await source('modern', { tools: fixtureTools(calls) });
+    const c = client(modern, { onEvent: (e) => events.push(e) });
+    assert.equal((await c.discover()).era, 'modern');
+    await modern.stop();
+    const downgraded = new TestSource('session', { tools: fixtureTools(calls) });
+    downgraded.port = modern.port;
+    await downgraded.start();
+    opened.push({ close: () => downgraded.stop() });
+    assert.deepEqual((await c.call('Echo-Text', { text: 'x' })).content, [{ type: 'text', text: 'echo: x' }]);
+    assert.equal(c.era, 'legacy');
+    assert.deepEqual(calls, ['Echo-Text']);
+    assert.ok(events.some((e) => e.type === 'era_changed' && e.from === 'modern' && e.to === 'legacy'));
+  });
+
+  it('stops following nextCursor after maxDiscoverPages pages', async () => {
+    const s = await source('session', { tools: fixtureTools(), pageSize: 1 });
+    const c = client(s, { maxDiscoverPages: 3 });
+    const err = await c.discover().catch((e: unknown) => e);
+    assert.ok(err instanceof SourceProtocolError, String(err));
+    assert.match(err.message, /more than 3 pages/);
+    const all = client(s, { maxDiscoverPages: 5 });
+    assert.equal((await all.discover()).tools.length, 5);
+  });
 
   it('holds no notification stream on call sessions', async () => {
     const s = await source('session', { tools: fixtureTools() });
