@@ -1,4 +1,5 @@
 import type { SourceConnection } from './source-connection';
+import { SourceClosedError } from './source-errors';
 
 export type Opener = (timeoutMs: number, signal?: AbortSignal) => Promise<SourceConnection>;
 
@@ -46,7 +47,7 @@ export class ConnectionPool {
         const conn = await this.open(timeoutMs, signal);
         if (this.closed) {
           await conn.close();
-          throw new Error('pool closed');
+          throw new SourceClosedError();
         }
         this.conns.push(conn);
         best = conn;

@@ -116,6 +116,21 @@ describe('OAuth-protected external sources', () => {
     });
   }
 
+  it("picks up tokens saved by another instance (the callback route's) from the store", async () => {
+    const { source, store, client } = await setup();
+    assert.ok((await client.call('Echo-Text', { text: 'x' }).catch((e: unknown) => e)) instanceof SourceNeedsAuthError);
+    const callbackSide = new SourceOAuth({
+      url: source.url,
+      transport: 'streamable_http',
+      fetch: plainFetch,
+      store,
+      redirectUrl: REDIRECT,
+    });
+    const { authorizationUrl } = await callbackSide.startAuthorization();
+    await callbackSide.completeAuthorization(await adminApproves(authorizationUrl));
+    assert.deepEqual((await client.call('Echo-Text', { text: 'y' })).content, [{ type: 'text', text: 'echo: y' }]);
+  });
+
   it('registers by Client ID Metadata Document when the authorization server supports it', async () => {
     const cimd = 'https://mcpbox.example/oauth/client-metadata.json';
     const { as, oauth, client } = await setup('modern', { cimd: true }, { clientMetadataUrl: cimd });

@@ -74,6 +74,14 @@ export interface AuthorizationResult {
   expiresAt?: Date;
 }
 
+/** One use of the SDK's auth(): an admin's start (stored tokens hidden, the redirect captured), a callback or a refresh. */
+interface Flow {
+  interactive: boolean;
+  captured?: URL;
+  state?: string;
+  verifier?: string;
+}
+
 const DEFAULT_SKEW_MS = 60_000;
 const DEFAULT_PENDING_TTL_MS = 10 * 60_000;
 
@@ -114,11 +122,6 @@ export class SourceOAuth {
   private cached?: StoredOAuthState;
   private writes: Promise<void> = Promise.resolve();
   private refreshing?: Promise<void>;
-  /** Set while `startAuthorization` runs: stored tokens are hidden and the redirect is captured. */
-  private interactive = false;
-  private captured?: { url: URL; state?: string; verifier?: string };
-  private flowState?: string;
-  private flowVerifier?: string;
 
   constructor(private readonly options: SourceOAuthOptions) {
     this.skewMs = options.refreshSkewMs ?? DEFAULT_SKEW_MS;
@@ -150,12 +153,20 @@ export class SourceOAuth {
     return this.cached;
   }
 
+  /** Reads the store again (another instance, e.g. the callback route's, may have saved tokens). */
+  private async reload(): Promise<StoredOAuthState> {
+    await this.writes;
+    this.cached = (await this.options.store.load()) ?? {};
+    return this.cached;
+  }
+
   private async update(change: (s: StoredOAuthState) => void): Promise<void> {
     const s = await this.state();
     change(s);
     const snapshot = structuredClone(s);
-    this.writes = this.writes.then(() => this.options.store.save(snapshot));
-    await this.writes;
+    const write = this.writes.then(() => this.options.store.save(snapshot));
+    this.writes = write.catch(() => undefined);
+    await write;
   }
 
   /** Whether MCPBox holds tokens for this source (they may still be refused). */
@@ -178,25 +189,22 @@ export class SourceOAuth {
     const challenge = await this.challenge(opts.signal);
     const granted = (await this.state()).tokens?.scope;
     const scope = computeScopeUnion(challenge.scope, opts.scope, granted) ?? this.options.scope;
-    this.interactive = true;
-    this.captured = undefined;
+    const flow: Flow = { interactive: true };
     try {
-      const result = await auth(this.provider(), {
+      const result = await auth(this.provider(flow), {
         serverUrl: this.options.url,
         resourceMetadataUrl: challenge.resourceMetadataUrl,
         scope,
         fetchFn: this.options.fetch,
         forceReauthorization: true,
       });
-      if (result !== 'REDIRECT' || !this.captured || !this.flowState || !this.flowVerifier)
+      if (result !== 'REDIRECT' || !flow.captured || !flow.state || !flow.verifier)
         throw new OAuthFlowError(
           'discovery',
           `The authorization server of ${this.label} did not start an authorization.`,
         );
     } catch (error) {
       throw this.flowError(error, 'discovery');
-    } finally {
-      this.interactive = false;
     }
     const metadata = (await this.state()).discovery?.authorizationServerMetadata;
     // OAuth 2.1 / MCP: no advertised S256 support means no PKCE, and the client must not go on.
@@ -205,13 +213,12 @@ export class SourceOAuth {
         'pkce_unsupported',
         `The authorization server of ${this.label} does not advertise PKCE (S256) in its metadata; MCPBox will not authorize without it.`,
       );
-    const captured = this.captured as { url: URL };
-    const pending = { state: this.flowState, codeVerifier: this.flowVerifier, createdAt: Date.now() };
+    const pending = { state: flow.state as string, codeVerifier: flow.verifier as string, createdAt: Date.now() };
     await this.update((s) => {
       s.pending = pending;
     });
     return {
-      authorizationUrl: captured.url.href,
+      authorizationUrl: (flow.captured as URL).href,
       state: pending.state,
       expiresAt: new Date(pending.createdAt + this.pendingTtlMs),
     };
@@ -219,7 +226,7 @@ export class SourceOAuth {
 
   async completeAuthorization(callback: URLSearchParams | Record<string, string>): Promise<AuthorizationResult> {
     const params = callback instanceof URLSearchParams ? callback : new URLSearchParams(callback);
-    const pending = (await this.state()).pending;
+    const pending = (await this.reload()).pending;
     if (!pending)
       throw new OAuthFlowError('no_pending', `No authorization of ${this.label} is in progress; start it again.`);
     const state = params.get('state');
@@ -245,9 +252,8 @@ export class SourceOAuth {
     }
     const code = params.get('code');
     if (!code) throw new OAuthFlowError('missing_code', 'The OAuth callback carries no authorization code.');
-    this.flowVerifier = pending.codeVerifier;
     try {
-      const result = await auth(this.provider(), {
+      const result = await auth(this.provider({ interactive: false, verifier: pending.codeVerifier }), {
         serverUrl: this.options.url,
         authorizationCode: code,
         iss: params.get('iss') ?? undefined,
@@ -260,8 +266,6 @@ export class SourceOAuth {
         );
     } catch (error) {
       throw this.flowError(error, 'token_exchange');
-    } finally {
-      this.flowVerifier = undefined;
     }
     const s = await this.state();
     const expiresIn = s.tokens?.expires_in;
@@ -277,7 +281,8 @@ export class SourceOAuth {
   transportAuth(): AuthProvider {
     return {
       token: async () => {
-        const s = await this.state();
+        let s = await this.state();
+        if (!s.tokens?.access_token) s = await this.reload();
         if (!s.tokens?.access_token)
           throw new SourceNeedsAuthError(
             `The external MCP source at ${this.label} needs an admin to authorize MCPBox (OAuth): no token is stored yet.`,
@@ -287,6 +292,9 @@ export class SourceOAuth {
       },
       onUnauthorized: async (ctx: Parameters<NonNullable<AuthProvider['onUnauthorized']>>[0]) => {
         const { error, resourceMetadataUrl } = extractWWWAuthenticateParams(ctx.response);
+        // Another instance may have refreshed (refresh tokens rotate): then retry with its token.
+        const refused = (await this.state()).tokens?.access_token;
+        if ((await this.reload()).tokens?.access_token !== refused) return;
         // The source may have moved to another authorization server (SEP-2352): discover again.
         await this.update((s) => {
           delete s.discovery;
@@ -322,7 +330,7 @@ export class SourceOAuth {
       );
     let result: string;
     try {
-      result = await auth(this.provider(), {
+      result = await auth(this.provider({ interactive: false }), {
         serverUrl: this.options.url,
         resourceMetadataUrl,
         fetchFn: this.options.fetch,
@@ -365,8 +373,8 @@ export class SourceOAuth {
     return { resourceMetadataUrl, scope };
   }
 
-  /** The SDK's view of the stored state. */
-  private provider(): OAuthClientProvider {
+  /** The SDK's view of the stored state, for one flow (an admin's start, a callback, a refresh). */
+  private provider(flow: Flow): OAuthClientProvider {
     const o = this.options;
     return {
       redirectUrl: o.redirectUrl,
@@ -380,8 +388,8 @@ export class SourceOAuth {
         ...(o.scope ? { scope: o.scope } : {}),
       },
       state: () => {
-        this.flowState = randomBytes(32).toString('base64url');
-        return this.flowState;
+        flow.state = randomBytes(32).toString('base64url');
+        return flow.state;
       },
       clientInformation: async () => (await this.state()).clientInformation,
       saveClientInformation: (info) =>
@@ -389,7 +397,7 @@ export class SourceOAuth {
           s.clientInformation = info;
         }),
       // While an admin starts a new authorization, old tokens must not short-circuit it.
-      tokens: async () => (this.interactive ? undefined : (await this.state()).tokens),
+      tokens: async () => (flow.interactive ? undefined : (await this.state()).tokens),
       saveTokens: (tokens) =>
         this.update((s) => {
           s.tokens = tokens;
@@ -397,14 +405,14 @@ export class SourceOAuth {
         }),
       redirectToAuthorization: (url) => {
         // Outside startAuthorization nobody can open it: the flow ends as needs_auth.
-        if (this.interactive) this.captured = { url };
+        if (flow.interactive) flow.captured = url;
       },
       saveCodeVerifier: (verifier) => {
-        if (this.interactive) this.flowVerifier = verifier;
+        if (flow.interactive) flow.verifier = verifier;
       },
       codeVerifier: () => {
-        if (!this.flowVerifier) throw new OAuthFlowError('no_pending', 'No PKCE verifier is stored for this source.');
-        return this.flowVerifier;
+        if (!flow.verifier) throw new OAuthFlowError('no_pending', 'No PKCE verifier is stored for this source.');
+        return flow.verifier;
       },
       saveDiscoveryState: (discovery) =>
         this.update((s) => {
