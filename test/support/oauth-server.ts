@@ -39,6 +39,8 @@ const token = () => randomBytes(24).toString('base64url');
 
 export class TestAuthorizationServer {
   url = '';
+  /** Every HTTP request it received (method and path). */
+  readonly requests: string[] = [];
   readonly registrations: string[] = [];
   /** Grant types of every token request, in order. */
   readonly tokenRequests: string[] = [];
@@ -56,6 +58,7 @@ export class TestAuthorizationServer {
 
   async start(): Promise<this> {
     this.http = createServer((req, res) => {
+      this.requests.push(`${req.method} ${req.url}`);
       this.handle(req, res).catch((err) => {
         if (!res.headersSent) json(res, 500, { error: 'server_error', error_description: String(err) });
       });

@@ -180,6 +180,26 @@ describe('OAuth-protected external sources', () => {
     assert.ok(!saved.some((s) => s?.tokens), 'no token was issued');
   });
 
+  it('reaches the authorization server only through the injected fetch', async () => {
+    const { as, source, store } = await setup();
+    const onlyTheSource = async (input: string | URL, init?: RequestInit) => {
+      if (new URL(String(input)).origin !== new URL(source.url).origin)
+        throw Object.assign(new Error(`blocked: ${new URL(String(input)).host} is not allowed`), { code: 'blocked' });
+      return plainFetch(input, init);
+    };
+    const oauth = new SourceOAuth({
+      url: source.url,
+      transport: 'streamable_http',
+      fetch: onlyTheSource,
+      store,
+      redirectUrl: REDIRECT,
+    });
+    const err = await oauth.startAuthorization().catch((e: unknown) => e);
+    assert.ok(err instanceof OAuthFlowError, String(err));
+    assert.match(err.message, /blocked: 127\.0\.0\.1:\d+ is not allowed/);
+    assert.deepEqual(as.requests, [], 'the authorization server heard nothing');
+  });
+
   it('refuses an authorization server that does not advertise PKCE', async () => {
     const { oauth } = await setup('modern', { noPkceMetadata: true });
     const err = await oauth.startAuthorization().catch((e: unknown) => e);
