@@ -10,7 +10,8 @@
  */
 import { ExternalSourceClient } from '../../src/external-sources/client/external-source-client';
 import { SourceNeedsAuthError } from '../../src/external-sources/client/source-errors';
-import { SourceOAuth, type StoredOAuthState } from '../../src/external-sources/client/source-oauth';
+import type { StoredOAuthState } from '../../src/external-sources/client/oauth-state';
+import { SourceOAuth } from '../../src/external-sources/client/source-oauth';
 import { plainFetch } from './plain-fetch';
 
 const REDIRECT_URL = 'http://localhost:3000/callback';

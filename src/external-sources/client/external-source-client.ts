@@ -10,19 +10,8 @@ import {
 import { ConnectionPool } from './connection-pool';
 import { classifyFailure, type Failure } from './failures';
 import { openConnection, type ConnectMode, type SourceConnection } from './source-connection';
-import {
-  describeSource,
-  ExternalSourceError,
-  redact,
-  SourceAuthError,
-  SourceBlockedError,
-  SourceCallAbortedError,
-  SourceClosedError,
-  SourceNeedsAuthError,
-  SourceProtocolError,
-  SourceTimeoutError,
-  SourceUnavailableError,
-} from './source-errors';
+import { failureToError, type FailureContext } from './failure-errors';
+import { describeSource, ExternalSourceError, SourceClosedError, SourceProtocolError } from './source-errors';
 import {
   authSecrets,
   normalizeOptions,
@@ -53,15 +42,6 @@ export interface SourceCallOptions {
   signal?: AbortSignal;
   /** The tool's definition when the caller has it (e.g. from the discovery cache); used for 2026 header mirroring. */
   definition?: Tool;
-}
-
-type Phase = 'connect' | 'discover' | 'call';
-interface ErrorContext {
-  phase: Phase;
-  tool?: string;
-  timeoutMs: number;
-  /** The request may have reached the source. */
-  mayHaveRun: boolean;
 }
 
 /**
@@ -152,7 +132,7 @@ export class ExternalSourceClient {
     const timeoutMs = opts.timeoutMs ?? this.o.callTimeoutMs;
     const deadline = Date.now() + timeoutMs;
     const remaining = () => deadline - Date.now();
-    const ctx = (mayHaveRun: boolean): ErrorContext => ({ phase: 'call', tool: name, timeoutMs, mayHaveRun });
+    const ctx = (mayHaveRun: boolean): FailureContext => ({ phase: 'call', tool: name, timeoutMs, mayHaveRun });
     const definition = opts.definition ?? this.definitions.get(name);
     // Output validation is the end client's business; without outputSchema the SDK skips it.
     const toolDefinition: Tool = definition
@@ -365,82 +345,8 @@ export class ExternalSourceClient {
     return classifyFailure(error, { signal, hadSession: conn?.hasSession ?? false, sessionGone: conn?.sessionGone });
   }
 
-  private toError(f: Failure, ctx: ErrorContext): ExternalSourceError {
-    const label = this.label;
-    const text = (s: string) => redact(s, authSecrets(this.o.auth));
-    const what = ctx.tool ? `"${ctx.tool}"` : 'the request';
-    switch (f.kind) {
-      case 'typed':
-        return f.error;
-      case 'blocked':
-        return new SourceBlockedError(
-          `MCPBox's network policy refused the connection to the external MCP source at ${label} (${text(f.reason)}); nothing was sent. An admin must allow this host for the server.`,
-        );
-      case 'not_sent':
-        return new SourceUnavailableError(
-          `The external MCP source at ${label} is unreachable (${f.reason}); nothing was sent. It may be down: try again later.`,
-          false,
-        );
-      case 'session_expired':
-        return new SourceUnavailableError(
-          `The external MCP source at ${label} dropped MCPBox's session again right after it was renewed; ${what} was not run. Try again later.`,
-          false,
-        );
-      case 'connection_lost':
-        return new SourceUnavailableError(
-          ctx.phase === 'call'
-            ? `The connection to the external MCP source at ${label} broke while ${what} was in flight (${f.reason}); it may or may not have run there. Check before repeating a call that changes something.`
-            : `The connection to the external MCP source at ${label} broke (${f.reason}). It may be restarting: try again later.`,
-          ctx.mayHaveRun,
-        );
-      case 'timeout':
-        return new SourceTimeoutError(
-          ctx.phase === 'call' && ctx.mayHaveRun
-            ? `The external MCP source at ${label} did not answer ${what} within ${ctx.timeoutMs} ms; it may still be running there.`
-            : `The external MCP source at ${label} did not answer within ${ctx.timeoutMs} ms while MCPBox was connecting; it may be down or overloaded.`,
-          ctx.timeoutMs,
-          ctx.mayHaveRun,
-        );
-      case 'aborted':
-        return new SourceCallAbortedError(
-          `The request to the external MCP source at ${label} (${what}) was cancelled before it finished.`,
-          ctx.mayHaveRun,
-        );
-      case 'auth':
-        if (this.o.auth.type === 'oauth')
-          return new SourceNeedsAuthError(
-            f.scope
-              ? `The external MCP source at ${label} needs more permissions (scope "${text(f.scope)}"): an admin must authorize MCPBox again (OAuth).`
-              : `The external MCP source at ${label} refused MCPBox's OAuth token (HTTP ${f.status}): an admin must authorize MCPBox again.`,
-            f.scope,
-          );
-        return new SourceAuthError(
-          this.o.auth.type === 'none'
-            ? `The external MCP source at ${label} requires authentication (HTTP ${f.status}), and none is configured for it.`
-            : `The external MCP source at ${label} refused MCPBox's credentials (HTTP ${f.status}); an admin must check the secret configured for it.`,
-          f.status,
-        );
-      case 'protocol':
-        return new SourceProtocolError(
-          `The external MCP source at ${label} answered ${what} with an error (${f.code}): ${text(f.message)}`,
-          f.code,
-        );
-      case 'era_mismatch':
-        return new SourceProtocolError(
-          `The external MCP source at ${label} refused MCPBox's protocol version twice; discover the source again.`,
-          -32022,
-        );
-      case 'http':
-        return new SourceUnavailableError(
-          `The external MCP source at ${label} answered HTTP ${f.status}${f.status >= 500 ? ' (a server error)' : ''}.`,
-          ctx.mayHaveRun && f.status >= 500,
-        );
-      case 'other':
-        return new SourceUnavailableError(
-          `The external MCP source at ${label} failed: ${text(f.reason)}`,
-          ctx.mayHaveRun,
-        );
-    }
+  private toError(f: Failure, ctx: FailureContext): ExternalSourceError {
+    return failureToError(f, ctx, { label: this.label, authType: this.o.auth.type, secrets: authSecrets(this.o.auth) });
   }
 }
 

@@ -9,7 +9,8 @@ import {
 import { plainFetch } from '../../../test/support/plain-fetch';
 import { ExternalSourceClient } from './external-source-client';
 import { OAuthFlowError, SourceNeedsAuthError } from './source-errors';
-import { SourceOAuth, type OAuthStateStore, type StoredOAuthState, type SourceOAuthOptions } from './source-oauth';
+import type { OAuthStateStore, SourceOAuthOptions, StoredOAuthState } from './oauth-state';
+import { SourceOAuth } from './source-oauth';
 
 const REDIRECT = 'https://mcpbox.example/api/external-sources/oauth/callback';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
