@@ -157,6 +157,8 @@ for (const kind of ['modern', 'session', 'sse'] as const) {
       setTimeout(() => abort.abort(), 100);
       const cancelled = await c.call('slow', { ms: 3000 }, { signal: abort.signal }).catch((e: unknown) => e);
       assert.ok(cancelled instanceof SourceCallAbortedError, String(cancelled));
+      assert.equal(cancelled.mayHaveRun, true, 'it was sent: it may have run');
+      assert.equal(cancelled.sourceStatus, null, 'a cancellation says nothing about the source');
       // The connection is still good.
       assert.deepEqual((await c.call('Echo-Text', { text: 'ok' })).content, [{ type: 'text', text: 'echo: ok' }]);
     });

@@ -157,7 +157,9 @@ export class ExternalSourceClient {
         const f = this.classify(error, conn, opts.signal);
         const retry = this.afterCallFailure(f, conn, pool);
         if (retry && attempt === 1 && remaining() > 0) continue;
-        throw this.toError(f, ctx(f.kind === 'timeout' || f.kind === 'connection_lost' || f.kind === 'other'));
+        // Sent, and not refused before running: the call may have run (a timeout, a cancellation, a broken connection, a 5xx).
+        const mayHaveRun = ['timeout', 'aborted', 'connection_lost', 'http', 'other'].includes(f.kind);
+        throw this.toError(f, ctx(mayHaveRun));
       } finally {
         pool.release(conn);
       }
