@@ -12,16 +12,22 @@ import { createValidationPipe } from './common/validation';
 import { requestId } from './common/request-id';
 import { AppConfig } from './config/app-config';
 import { ConfigurationError } from './config/env.schema';
+import { loadEnvironment } from './config/environment';
+import { fastifyTrustProxy, parseTrustProxy } from './config/trust-proxy';
 
 export { BODY_LIMIT_BYTES } from './common/limits';
 import { BODY_LIMIT_BYTES } from './common/limits';
 
 /** Builds the app exactly as production runs it; `main.ts` and the tests both call this. */
 export async function createApp(): Promise<NestFastifyApplication> {
+  // Fastify takes trustProxy at construction, before the config module has loaded: read it
+  // from the same environment (.env included) with the same rule.
+  const trustProxy = parseTrustProxy(loadEnvironment().TRUST_PROXY);
+  if (trustProxy.problem) throw new ConfigurationError(`Invalid configuration: TRUST_PROXY ${trustProxy.problem}`);
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestId,
-    trustProxy: process.env.TRUST_PROXY === 'true',
+    trustProxy: fastifyTrustProxy(trustProxy.value),
   });
   adapter.getInstance().addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { resolveEncryptionKey } from '../crypto/encryption-key';
 import { deriveKey } from '../crypto/key-derivation';
 import { validateEnvironment } from './env.schema';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 /** The typed, validated configuration every module reads (`AppConfig` is injectable). */
 export class AppConfig {
@@ -31,6 +32,8 @@ export class AppConfig {
   };
   readonly npmRegistry!: string;
   readonly loginRateLimitPerMinute!: number;
+  /** Which proxies may set the client address (X-Forwarded-For): none, N hops, or these addresses. */
+  readonly trustProxy!: TrustProxy;
   readonly version!: string;
   /** Warnings produced while resolving the configuration, logged once at start-up. */
   readonly warnings!: string[];
@@ -85,6 +88,7 @@ export class AppConfig {
       },
       npmRegistry: (env.MCPBOX_NPM_REGISTRY ?? 'https://registry.npmjs.org').replace(/\/$/, ''),
       loginRateLimitPerMinute: env.RATE_LIMIT_LOGIN_PER_MINUTE ?? 5,
+      trustProxy: parseTrustProxy(env.TRUST_PROXY).value,
       version: readVersion(),
       warnings,
     });

@@ -12,6 +12,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { parseTrustProxy } from './trust-proxy';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const toBool = ({ value }: { value: unknown }) =>
@@ -60,7 +61,8 @@ export class EnvironmentVariables {
   @IsOptional() @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL' }) MCPBOX_NPM_REGISTRY?: string;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) RATE_LIMIT_LOGIN_PER_MINUTE?: number;
-  @IsOptional() @Transform(toBool) @IsBoolean() TRUST_PROXY?: boolean;
+  /** false, a hop count, or proxy addresses/CIDRs: checked by parseTrustProxy below. */
+  @IsOptional() @IsString() TRUST_PROXY?: string;
 }
 
 /** Validates the raw environment; throws one line naming every offending variable. */
@@ -75,6 +77,8 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
       .map((m) => (m.startsWith(e.property) ? m : `${e.property} ${m}`))
       .join(', '),
   );
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  if (trustProxy.problem) problems.push(`TRUST_PROXY ${trustProxy.problem}`);
   if (env.MCPBOX_MODE === 'remote' && !env.MCPBOX_SERVICE_TOKEN)
     problems.push('MCPBOX_SERVICE_TOKEN is required when MCPBOX_MODE=remote');
   if (env.NODE_ENV === 'production' && env.MCPBOX_TEST_ALLOW_LOOPBACK)
