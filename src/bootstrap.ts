@@ -7,6 +7,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { AuthService } from './auth/auth.service';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
 import { requestId } from './common/request-id';
@@ -45,20 +46,14 @@ export async function createApp(): Promise<NestFastifyApplication> {
     if (body === '') return done(null, undefined);
     parseJson(request, body.toString(), done);
   });
-  let app: NestFastifyApplication;
-  try {
-    app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
-      bufferLogs: true,
-      autoFlushLogs: false,
-      abortOnError: false,
-      bodyParser: false,
-    });
-  } catch (err) {
-    // A configuration problem must stay one clear line (main.ts prints it): Nest's buffered
-    // log of the same error carries a stack trace. Anything else shows what Nest logged.
-    if (!(err instanceof ConfigurationError)) Logger.flush();
-    throw err;
-  }
+  // Nest's own log of a failed start (a stack trace, or "undefined") stays in its buffer:
+  // main.ts prints the one line that says what to change.
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
+    bufferLogs: true,
+    autoFlushLogs: false,
+    abortOnError: false,
+    bodyParser: false,
+  });
   app.useLogger(app.get(PinoLogger));
   app.flushLogs();
   const config = app.get(AppConfig);
@@ -95,4 +90,32 @@ export async function createApp(): Promise<NestFastifyApplication> {
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
   return app;
+}
+
+/**
+ * Listens on HOST:PORT and says, in one line, where the API, the Swagger UI and the MCP
+ * gateway are; while no admin exists, a second line shows how to create one.
+ */
+export async function listen(app: NestFastifyApplication): Promise<void> {
+  const config = app.get(AppConfig);
+  // Fastify's own listen, not app.listen(): Nest logs a listen error before rethrowing it,
+  // and main.ts turns it into the one line that names PORT or HOST.
+  await app.init();
+  await app.getHttpAdapter().getInstance().listen({ port: config.port, host: config.host });
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const base = `http://${displayHost(config.host)}:${port}`;
+  const log = new Logger('MCPBox');
+  const everywhere = ['0.0.0.0', '::', ''].includes(config.host) ? ` (listening on every interface, port ${port})` : '';
+  log.log(`MCPBox ${config.version} is ready: API ${base}/api, Swagger UI ${base}/docs, MCP ${base}/mcp${everywhere}`);
+  if ((await app.get(AuthService).status()).setup_required)
+    log.log(
+      `No admin account yet. Create one: curl -s ${base}/auth/setup -H 'content-type: application/json' -d '{"username":"admin","password":"a long passphrase"}'`,
+    );
+}
+
+/** The host part of a URL a person on this machine can open. */
+function displayHost(host: string): string {
+  if (['0.0.0.0', '::', ''].includes(host)) return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -11,10 +11,14 @@ export class AppConfig {
   readonly port!: number;
   readonly host!: string;
   readonly logLevel!: string;
+  /** auto: readable lines when stdout is a terminal, JSON otherwise. */
+  readonly logFormat!: 'auto' | 'json' | 'pretty';
   readonly corsOrigins!: string[];
   readonly dataDir!: string;
   readonly databaseUrl!: string | undefined;
   readonly embeddedPostgresPort!: number;
+  /** As root: where the embedded PostgreSQL's binaries and data go when user postgres cannot reach ours. */
+  readonly embeddedPostgresFallbackDir!: string;
   readonly encryptionKey!: Buffer;
   readonly jwtSecret!: Buffer;
   readonly accessTokenMinutes!: number;
@@ -64,6 +68,7 @@ export class AppConfig {
       port,
       host: env.HOST ?? '0.0.0.0',
       logLevel: env.LOG_LEVEL ?? 'info',
+      logFormat: (env.LOG_FORMAT ?? 'auto') as AppConfig['logFormat'],
       corsOrigins: (env.CORS_ORIGINS ?? '')
         .split(',')
         .map((s) => s.trim())
@@ -71,6 +76,7 @@ export class AppConfig {
       dataDir,
       databaseUrl: env.DATABASE_URL,
       embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT ?? 5488,
+      embeddedPostgresFallbackDir: env.EMBEDDED_POSTGRES_FALLBACK_DIR ?? '/var/lib/mcpbox',
       encryptionKey,
       jwtSecret,
       accessTokenMinutes: env.JWT_ACCESS_TOKEN_EXPIRE_MINUTES ?? 15,

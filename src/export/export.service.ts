@@ -54,20 +54,16 @@ export class ExportService {
     const [tools, secrets, sources, network, modules] = ids.length
       ? await Promise.all([
           this.db.getRepository(Tool).find({ where: { serverId: In(ids) }, order: { name: 'ASC' } }),
-          this.db
-            .getRepository(ServerSecret)
-            .find({
-              where: { serverId: In(ids) },
-              order: { keyName: 'ASC' },
-              select: { serverId: true, keyName: true, description: true },
-            }),
+          this.db.getRepository(ServerSecret).find({
+            where: { serverId: In(ids) },
+            order: { keyName: 'ASC' },
+            select: { serverId: true, keyName: true, description: true },
+          }),
           this.db.getRepository(ExternalMcpSource).find({ where: { serverId: In(ids) }, order: { name: 'ASC' } }),
-          this.db
-            .getRepository(NetworkAccessRequest)
-            .find({
-              where: { serverId: In(ids), source: 'admin', status: 'approved' },
-              order: { host: 'ASC', port: 'ASC' },
-            }),
+          this.db.getRepository(NetworkAccessRequest).find({
+            where: { serverId: In(ids), source: 'admin', status: 'approved' },
+            order: { host: 'ASC', port: 'ASC' },
+          }),
           this.moduleRecords(),
         ])
       : [[], [], [], [], await this.moduleRecords()];
@@ -118,13 +114,11 @@ export class ExportService {
   }
 
   private async moduleRecords(): Promise<string[]> {
-    const rows = await this.db
-      .getRepository(ModuleRequest)
-      .find({
-        where: { source: 'admin', status: 'approved' },
-        select: { moduleName: true },
-        order: { moduleName: 'ASC' },
-      });
+    const rows = await this.db.getRepository(ModuleRequest).find({
+      where: { source: 'admin', status: 'approved' },
+      select: { moduleName: true },
+      order: { moduleName: 'ASC' },
+    });
     return [...new Set(rows.map((r) => r.moduleName))];
   }
 }

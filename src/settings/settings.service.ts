@@ -127,17 +127,15 @@ export class SettingsService implements OnModuleInit {
     if (changes.length) {
       await this.db.transaction(async (tx) => {
         for (const c of changes) {
-          await tx
-            .getRepository(Setting)
-            .upsert(
-              {
-                key: c.key,
-                value: JSON.stringify(c.value),
-                encrypted: false,
-                description: SETTING_DEFINITIONS[c.key].description,
-              },
-              ['key'],
-            );
+          await tx.getRepository(Setting).upsert(
+            {
+              key: c.key,
+              value: JSON.stringify(c.value),
+              encrypted: false,
+              description: SETTING_DEFINITIONS[c.key].description,
+            },
+            ['key'],
+          );
         }
         await this.activity.record(
           {

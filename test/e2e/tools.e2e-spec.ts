@@ -595,15 +595,13 @@ describe('tools API', () => {
       /abort/,
     );
     assert.equal(await count('tools', 'name = $1', ['imported']), 0);
-    const kept = await t.app
-      .get(DataSource)
-      .transaction((tx) =>
-        tools.create(serverId, { name: 'imported', description: '', code: CODE }, admin, {
-          manager: tx,
-          changeSource: 'import',
-          approvalStatus: 'pending_review',
-        }),
-      );
+    const kept = await t.app.get(DataSource).transaction((tx) =>
+      tools.create(serverId, { name: 'imported', description: '', code: CODE }, admin, {
+        manager: tx,
+        changeSource: 'import',
+        approvalStatus: 'pending_review',
+      }),
+    );
     const v = await t.db.query('SELECT change_source FROM tool_versions WHERE tool_id = $1', [kept.id]);
     assert.equal(v.rows[0].change_source, 'import');
   });
