@@ -27,10 +27,10 @@ export class DatabaseLocation implements OnApplicationShutdown {
       fallbackDir: config.embeddedPostgresFallbackDir,
       onServerLog: (line) => (/\b(FATAL|PANIC):/.test(line) ? this.serverLog.warn(line) : this.serverLog.debug(line)),
     });
-    const where = pg.notes.length ? pg.notes.join('; ') : `data in ${pg.clusterDir}`;
     this.log.log(
-      `DATABASE_URL is not set: started the embedded PostgreSQL on 127.0.0.1:${config.embeddedPostgresPort} in ${Date.now() - started} ms (${where})`,
+      `DATABASE_URL is not set: started the embedded PostgreSQL on 127.0.0.1:${config.embeddedPostgresPort} in ${Date.now() - started} ms, data in ${pg.clusterDir}`,
     );
+    for (const note of pg.notes) this.log.log(note);
     return new DatabaseLocation(pg.url, pg);
   }
 

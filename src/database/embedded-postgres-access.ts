@@ -70,7 +70,7 @@ export function preparePostgresLayout(opts: {
   if (!canRun(account, join(nativeDir, 'bin', 'postgres'))) {
     nativeDir = copyBinaries(opts.nativeDir, opts.fallbackDir, account);
     notes.push(
-      `user ${account.name} cannot reach ${opts.nativeDir} (${blockingFolder(account, opts.nativeDir)}); runs a copy of the PostgreSQL binaries in ${nativeDir}`,
+      `MCPBox runs as root, so PostgreSQL runs as user ${account.name}, which cannot reach ${opts.nativeDir} (${blockingFolder(account, opts.nativeDir)}): it runs a copy of those binaries in ${nativeDir}`,
     );
   }
   mkdirSync(opts.dataDir, { recursive: true });
@@ -89,7 +89,7 @@ function clusterFolder(
   if (link?.isSymbolicLink()) {
     // An earlier start placed the cluster elsewhere and linked it here.
     const target = realpathSync(linkPath);
-    notes.push(`data in ${target} (${linkPath} links there)`);
+    notes.push(`the embedded PostgreSQL's data is in ${target} (${linkPath} links there)`);
     return ownedFolder(target, account);
   }
   if (canReach(account, opts.dataDir)) return ownedFolder(linkPath, account);
@@ -107,7 +107,7 @@ function clusterFolder(
   ownedFolder(target, account);
   symlinkSync(target, linkPath, 'dir');
   notes.push(
-    `user ${account.name} cannot reach DATA_DIR ${opts.dataDir} (${why}): data in ${target} (${linkPath} links there)`,
+    `MCPBox runs as root, so PostgreSQL runs as user ${account.name}, which cannot reach DATA_DIR ${opts.dataDir} (${why}): its data is in ${target} (${linkPath} links there)`,
   );
   return target;
 }
