@@ -8,6 +8,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AuthService } from './auth/auth.service';
+import { registerBodyLimit } from './common/body-limit';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
 import { requestId } from './common/request-id';
@@ -37,6 +38,8 @@ export async function createApp(): Promise<NestFastifyApplication> {
   // checks) and no form or text parser, so any other content type is a 415 and a browser
   // cannot send a preflight-free cross-origin form post.
   const fastify = adapter.getInstance();
+  // Oversized bodies are read (bounded) before the 413, so that clients still sending receive it.
+  registerBodyLimit(fastify);
   fastify.removeContentTypeParser('text/plain');
   // An action route without a body (start, stop, revoke, logout...) must not fail because the
   // client sent `content-type: application/json` with nothing after it.
