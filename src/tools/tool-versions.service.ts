@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { createTwoFilesPatch } from 'diff';
 import { DataSource, Not, Repository } from 'typeorm';
 import { ActivityService } from '../activity/activity.service';
 import { returnToReviewAfterRollback } from '../approvals/tool-approval-state';
@@ -10,6 +9,7 @@ import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../comm
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { checkUuid } from '../common/ids';
 import { analyzeCode } from './code-analysis';
+import { diffCode, type CodeDiff } from './code-diff';
 import { ToolVersion } from './entities/tool-version.entity';
 import { Tool } from './entities/tool.entity';
 import { sameJson } from './tool-rules';
@@ -22,6 +22,9 @@ export interface VersionComparison {
   changed_fields: VersionedField[];
   /** Unified diff of the code, from → to. */
   diff: string;
+  /** `whole_file` when the diff was too costly to compute line by line (diff_note says why). */
+  diff_mode: CodeDiff['mode'];
+  diff_note: string | null;
 }
 
 /** version_number is a PostgreSQL integer: a larger number is a 400, not a driver error. */
@@ -68,15 +71,13 @@ export class ToolVersionsService {
     const a = await this.versionOrFail(tool, checkVersionNumber(from, 'from'));
     const b = await this.versionOrFail(tool, checkVersionNumber(to, 'to'));
     const changed = VERSIONED_FIELDS.filter((f) => !sameJson(versionValue(a, f), versionValue(b, f)));
-    const diff = createTwoFilesPatch(
-      `${a.name}@v${a.versionNumber}`,
-      `${b.name}@v${b.versionNumber}`,
-      a.code ?? '',
-      b.code ?? '',
-      `version ${a.versionNumber}`,
-      `version ${b.versionNumber}`,
-    );
-    return { from: a, to: b, changed_fields: changed, diff };
+    const diff = await diffCode(a.code ?? '', b.code ?? '', {
+      oldName: `${a.name}@v${a.versionNumber}`,
+      newName: `${b.name}@v${b.versionNumber}`,
+      oldHeader: `version ${a.versionNumber}`,
+      newHeader: `version ${b.versionNumber}`,
+    });
+    return { from: a, to: b, changed_fields: changed, diff: diff.diff, diff_mode: diff.mode, diff_note: diff.note };
   }
 
   /**

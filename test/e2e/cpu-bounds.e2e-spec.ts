@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { setupAdmin, startApp, type TestApp } from '../support/app';
+
+const MAIN = 'export async function main() { return 1 }\n';
+/** ~95 KB of one short statement a line: over 13 000 lines, every one different between the two versions. */
+const lines = (prefix: string) => {
+  let code = MAIN;
+  for (let i = 0; code.length < 95_000; i++) code += `${prefix}${i};\n`;
+  return code;
+};
+const V1 = lines('a');
+const V2 = lines('b');
+/** The same lines as V1 in reverse order: nothing tells cheaply that the diff is huge; only the diff's own bounds do. */
+const V1_REVERSED = MAIN + V1.slice(MAIN.length).trimEnd().split('\n').reverse().join('\n') + '\n';
+
+interface Probe {
+  latencies: number[];
+  stop: () => Promise<void>;
+}
+
+/** Asks /health every 100 ms (each request timed, and waited for) until stopped. */
+function probeHealth(t: TestApp): Probe {
+  const latencies: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      const res = await t.get('/health');
+      assert.equal(res.status, 200);
+      latencies.push(performance.now() - started);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    latencies,
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** Runs `work` while /health is probed; reports the figures; returns the work's result and duration. */
+async function whileProbing<T>(t: TestApp, ctx: TestContext, label: string, work: () => Promise<T>) {
+  const probe = probeHealth(t);
+  const started = performance.now();
+  const result = await work();
+  const ms = performance.now() - started;
+  await probe.stop();
+  const worst = Math.max(...probe.latencies);
+  ctx.diagnostic(
+    `${label}: ${Math.round(ms)} ms; /health answered ${probe.latencies.length} times meanwhile, slowest ${Math.round(worst)} ms, median ${Math.round(probe.latencies.sort((a, b) => a - b)[probe.latencies.length >> 1])} ms`,
+  );
+  return { result, ms, worst, probes: probe.latencies.length };
+}
+
+describe('CPU-heavy work on request input stays off the event loop, and is bounded', () => {
+  let t: TestApp;
+  let token: string;
+  let toolId: string;
+
+  before(async () => {
+    t = await startApp();
+    token = await setupAdmin(t);
+    const server = await t.post('/api/servers', { name: 'big' }, { token });
+    assert.equal(server.status, 201, server.text);
+    const tool = await t.post(
+      `/api/servers/${server.body.id}/tools`,
+      { name: 'big_tool', description: 'Big', code: V1 },
+      { token },
+    );
+    assert.equal(tool.status, 201, tool.text.slice(0, 300));
+    toolId = tool.body.id;
+    const edit = await t.patch(`/api/tools/${toolId}`, { code: V2 }, { token });
+    assert.equal(edit.status, 200, edit.text.slice(0, 300));
+    assert.equal(edit.body.current_version, 2);
+  });
+  after(() => t.close());
+
+  it('compares two ~95 KB versions that differ on every line within seconds, /health answering in under a second meanwhile', async (ctx) => {
+    const {
+      result: res,
+      ms,
+      worst,
+      probes,
+    } = await whileProbing(t, ctx, 'compare of two 95 KB versions', () =>
+      t.get(`/api/tools/${toolId}/versions/compare?from=1&to=2`, { token }),
+    );
+    assert.equal(res.status, 200, res.text.slice(0, 300));
+    assert.ok(ms < 8000, `the compare took ${Math.round(ms)} ms`);
+    assert.ok(probes >= 1);
+    assert.ok(worst < 1000, `the slowest /health took ${Math.round(worst)} ms`);
+    // Still useful: every old line removed, every new one added, and the response says why.
+    assert.equal(res.body.diff_mode, 'whole_file');
+    assert.match(res.body.diff_note, /too costly to diff line by line/i);
+    assert.deepEqual(res.body.changed_fields, ['code']);
+    const diff: string = res.body.diff;
+    assert.match(diff, /^-a0;$/m);
+    assert.match(diff, /^\+b0;$/m);
+    assert.match(diff, /^ ?export async function main|^-export async function main/m);
+    const [, oldCount, newCount] = /^@@ -1,(\d+) \+1,(\d+) @@$/m.exec(diff) ?? [];
+    assert.equal(Number(oldCount), V1.split('\n').length - 1);
+    assert.equal(Number(newCount), V2.split('\n').length - 1);
+  });
+
+  it('bounds the diff itself: the same 13 000 lines in reverse order end as a whole-file replacement within seconds', async (ctx) => {
+    const edit = await t.patch(`/api/tools/${toolId}`, { code: V1_REVERSED }, { token });
+    assert.equal(edit.status, 200);
+    assert.equal(edit.body.current_version, 3);
+    const {
+      result: res,
+      ms,
+      worst,
+    } = await whileProbing(t, ctx, 'compare of a 95 KB version with its lines reversed', () =>
+      t.get(`/api/tools/${toolId}/versions/compare?from=1&to=3`, { token }),
+    );
+    assert.equal(res.status, 200);
+    assert.ok(ms < 8000, `the compare took ${Math.round(ms)} ms`);
+    assert.ok(worst < 1000, `the slowest /health took ${Math.round(worst)} ms`);
+    assert.equal(res.body.diff_mode, 'whole_file');
+    assert.match(res.body.diff_note, /too costly/i);
+  });
+
+  it('still diffs line by line when few lines changed, however large the file', async () => {
+    const edit = await t.patch(`/api/tools/${toolId}`, { code: V2.replace('b17;\n', 'changed17;\n') }, { token });
+    assert.equal(edit.status, 200);
+    const res = await t.get(`/api/tools/${toolId}/versions/compare?from=2&to=4`, { token });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.diff_mode, 'lines');
+    assert.equal(res.body.diff_note, null);
+    assert.match(res.body.diff, /^-b17;$/m);
+    assert.match(res.body.diff, /^\+changed17;$/m);
+    assert.ok(res.body.diff.length < 2000, `a small diff: ${res.body.diff.length} characters`);
+  });
+
+  it('answers several large compares at once without stalling /health', async (ctx) => {
+    const { result, worst } = await whileProbing(t, ctx, 'four concurrent compares', () =>
+      Promise.all([2, 3, 2, 3].map((to) => t.get(`/api/tools/${toolId}/versions/compare?from=1&to=${to}`, { token }))),
+    );
+    for (const res of result) assert.equal(res.status, 200);
+    assert.ok(worst < 1000, `the slowest /health took ${Math.round(worst)} ms`);
+  });
+
+  it('refuses code too costly to analyse with a clear message, in bounded time, /health answering meanwhile', async (ctx) => {
+    // esbuild's TypeScript parser backtracks on nested arrows: minutes of CPU for this input.
+    const code = `export async function main() {}\nconst f = ${'a=>'.repeat(30_000)}1;\n`;
+    const {
+      result: res,
+      ms,
+      worst,
+    } = await whileProbing(t, ctx, 'validate-code of pathological TypeScript', () =>
+      t.post('/api/tools/validate-code', { code, language: 'typescript' }, { token }),
+    );
+    assert.equal(res.status, 200, res.text.slice(0, 300));
+    assert.equal(res.body.valid, false);
+    assert.match(res.body.errors[0].message, /too complex to analyse/);
+    assert.ok(ms < 8000, `${Math.round(ms)} ms`);
+    assert.ok(worst < 1000, `the slowest /health took ${Math.round(worst)} ms`);
+  });
+
+  it('caps the findings of one analysis (a response stays small)', async () => {
+    const code = `export async function main() {}\n${'require("x");\n'.repeat(5000)}`;
+    const res = await t.post('/api/tools/validate-code', { code }, { token });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.errors.length, 51);
+    assert.match(res.body.errors[50].message, /and 4950 more error/);
+  });
+});
