@@ -1,14 +1,14 @@
 import 'reflect-metadata';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
-import { Logger } from '@nestjs/common';
+import { Logger, PayloadTooLargeException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AuthService } from './auth/auth.service';
-import { registerBodyLimit } from './common/body-limit';
+import { jsonElementsOver, maxJsonElements, registerBodyLimit } from './common/body-limit';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
 import { requestId } from './common/request-id';
@@ -46,8 +46,12 @@ export async function createApp(): Promise<NestFastifyApplication> {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') return done(null, undefined);
-    parseJson(request, body.toString(), done);
+    const text = body.toString();
+    if (text === '') return done(null, undefined);
+    const maxElements = maxJsonElements(request.routeOptions.bodyLimit ?? BODY_LIMIT_BYTES);
+    if (jsonElementsOver(text, maxElements))
+      return done(new PayloadTooLargeException(`Request body holds more than ${maxElements} JSON values and keys`));
+    parseJson(request, text, done);
   });
   // Nest's own log of a failed start (a stack trace, or "undefined") stays in its buffer:
   // main.ts prints the one line that says what to change.

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
-import { discardOversizedBody, drainBound, jsonRpcBodyTooLarge, readBodyWithin, registerBodyLimit } from './body-limit';
+import {
+  discardOversizedBody,
+  drainBound,
+  jsonElementsOver,
+  jsonRpcBodyTooLarge,
+  maxJsonElements,
+  readBodyWithin,
+  registerBodyLimit,
+} from './body-limit';
 
 const MiB = 1024 * 1024;
 const LIMIT = MiB;
@@ -106,5 +114,20 @@ describe('body limit helpers for routes that read the raw request', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it('counts JSON elements outside strings, escaped quotes included', () => {
+    const count = (text: string) => {
+      let n = 0;
+      while (jsonElementsOver(' '.repeat(1000) + text, n)) n++;
+      return n;
+    };
+    assert.equal(count('[1,2,3]'), 3);
+    assert.equal(count('{"a,b:[{c":1}'), 2);
+    assert.equal(count('["a\\"b,c,d",1]'), 2);
+    assert.equal(count('["\\\\",1,2]'), 3);
+    assert.equal(count('"unterminated,,,'), 0);
+    assert.equal(maxJsonElements(MiB), 100_000);
+    assert.equal(maxJsonElements(32 * MiB), 524_288);
   });
 });

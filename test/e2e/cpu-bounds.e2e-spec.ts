@@ -166,4 +166,31 @@ describe('CPU-heavy work on request input stays off the event loop, and is bound
     assert.equal(res.body.errors.length, 51);
     assert.match(res.body.errors[50].message, /and 4950 more error/);
   });
+
+  it('refuses a body of too many tiny JSON values with 413 before parsing it, on every route', async () => {
+    const zeros = (n: number) => `[${'0,'.repeat(n - 1)}0]`;
+    const res = await t.post('/api/servers', undefined, { token, raw: `{"name":"x","description":${zeros(150_000)}}` });
+    assert.equal(res.status, 413, res.text.slice(0, 200));
+    assert.match(res.body.message, /more than 100000 JSON values/);
+    // The import route, with its 32 MiB limit, allows one per 64 bytes.
+    const big = await t.post('/api/export/import', undefined, { token, raw: `{"x":${zeros(16 * 1024 * 1024 - 100)}}` });
+    assert.equal(big.status, 413, big.text.slice(0, 200));
+    assert.match(big.body.message, /more than 524288 JSON values/);
+  });
+
+  it('keeps /health answering while a 32 MiB import body is parsed and checked', async (ctx) => {
+    // 500 000 elements: about as many as the import route takes (an export of nothing, in the end).
+    const values = Array.from({ length: 250_000 }, (_, i) => `"${String(i).padStart(120, 'x')}"`);
+    const raw = `{"format_version":1,"servers":[],"junk":[${values.join(',')}],"signature":"${'0'.repeat(64)}"}`;
+    assert.ok(raw.length > 25 * 1024 * 1024);
+    const { result: res, worst } = await whileProbing(
+      t,
+      ctx,
+      `import of a ${Math.round(raw.length / 1048576)} MiB document`,
+      () => t.post('/api/export/import?allow_unsigned=true', undefined, { token, raw }),
+    );
+    assert.equal(res.status, 200, res.text.slice(0, 200));
+    assert.equal(res.body.created.servers, 0);
+    assert.ok(worst < 1000, `the slowest /health took ${Math.round(worst)} ms`);
+  });
 });
