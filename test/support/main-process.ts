@@ -58,7 +58,7 @@ function environment(env: Record<string, string | undefined>, cwd: string): Node
 }
 
 /** Runs the built service until it exits by itself (killed after `timeoutMs`). */
-export function runMain(env: Record<string, string | undefined>, cwd: string, timeoutMs = 30_000): Promise<MainExit> {
+export function runMain(env: Record<string, string | undefined>, cwd: string, timeoutMs = 120_000): Promise<MainExit> {
   const started = Date.now();
   const child = spawn(process.execPath, [MAIN], { cwd, env: environment(env, cwd), stdio: ['ignore', 'pipe', 'pipe'] });
   return collect(child, started, timeoutMs);
