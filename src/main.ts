@@ -1,35 +1,37 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseEnv } from 'node:util';
-import { ConfigurationError, validateEnvironment } from './config/env.schema';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { describeStartupFailure, type StartupSettings } from './common/startup-error';
+import { validateEnvironment } from './config/env.schema';
+import { loadEnvironment } from './config/environment';
 
-/** The environment as @nestjs/config will see it: `.env` values under the real environment. */
-function environment(): Record<string, string | undefined> {
-  const file = resolve(process.cwd(), '.env');
-  return { ...(existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {}), ...process.env };
-}
-
+/**
+ * Starts MCPBox. Any failure to start is one line on stderr naming the cause and the
+ * setting to change (exit status 1); with LOG_LEVEL=debug the stack follows it.
+ */
 async function main(): Promise<void> {
+  const env = loadEnvironment();
+  let settings: StartupSettings = { host: '0.0.0.0', port: 8000, dataDir: resolve('./data') };
+  let app: NestFastifyApplication | undefined;
   try {
     // Checked before the app's modules load (seconds on a busy machine), so a bad value is
-    // one line at once. Values using `${…}` expansion are left to the full check.
-    const env = environment();
-    if (!Object.values(env).some((v) => v?.includes('${'))) validateEnvironment(env);
-    // Loaded here, not at the top: validating the configuration happens while these load,
-    // and a problem with it must be one clear line, not a stack trace.
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const { createApp } = require('./bootstrap') as typeof import('./bootstrap');
-    const { AppConfig } = require('./config/app-config') as typeof import('./config/app-config');
-    /* eslint-enable @typescript-eslint/no-require-imports */
-    const app = await createApp();
-    const config = app.get(AppConfig);
-    await app.listen(config.port, config.host);
+    // one line at once.
+    const valid = validateEnvironment(env);
+    settings = {
+      host: valid.HOST ?? '0.0.0.0',
+      port: valid.PORT ?? 8000,
+      dataDir: resolve(valid.DATA_DIR ?? './data'),
+    };
+    // Loaded here, not at the top: a problem while they load must be one clear line too.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createApp, listen } = require('./bootstrap') as typeof import('./bootstrap');
+    app = await createApp();
+    await listen(app);
   } catch (err) {
-    if (err instanceof ConfigurationError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
+    process.stderr.write(`${describeStartupFailure(err, settings)}\n`);
+    if (/^(debug|trace)$/.test(env.LOG_LEVEL ?? '')) process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+    // Whatever started already (the embedded PostgreSQL, sandbox workers) stops with the app.
+    await app?.close().catch(() => undefined);
+    process.exit(1);
   }
 }
 

@@ -4,6 +4,7 @@ import { DEFAULT_MODULE_MAX_BUNDLE_BYTES } from '../common/limits';
 import { resolveEncryptionKey } from '../crypto/encryption-key';
 import { deriveKey } from '../crypto/key-derivation';
 import { validateEnvironment } from './env.schema';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 /** The typed, validated configuration every module reads (`AppConfig` is injectable). */
 export class AppConfig {
@@ -11,10 +12,14 @@ export class AppConfig {
   readonly port!: number;
   readonly host!: string;
   readonly logLevel!: string;
+  /** auto: readable lines when stdout is a terminal, JSON otherwise. */
+  readonly logFormat!: 'auto' | 'json' | 'pretty';
   readonly corsOrigins!: string[];
   readonly dataDir!: string;
   readonly databaseUrl!: string | undefined;
   readonly embeddedPostgresPort!: number;
+  /** As root: where the embedded PostgreSQL's binaries and data go when user postgres cannot reach ours. */
+  readonly embeddedPostgresFallbackDir!: string;
   readonly encryptionKey!: Buffer;
   readonly jwtSecret!: Buffer;
   readonly accessTokenMinutes!: number;
@@ -42,6 +47,8 @@ export class AppConfig {
   readonly npmRegistry!: string;
   readonly moduleMaxBundleBytes!: number;
   readonly loginRateLimitPerMinute!: number;
+  /** Which proxies may set the client address (X-Forwarded-For): none, N hops, or these addresses. */
+  readonly trustProxy!: TrustProxy;
   readonly version!: string;
   /** Warnings produced while resolving the configuration, logged once at start-up. */
   readonly warnings!: string[];
@@ -75,10 +82,12 @@ export class AppConfig {
       // Local mode has no auth on /mcp: listen on loopback unless told otherwise.
       host: env.HOST ?? (mode === 'local' ? '127.0.0.1' : '0.0.0.0'),
       logLevel: env.LOG_LEVEL ?? 'info',
+      logFormat: (env.LOG_FORMAT ?? 'auto') as AppConfig['logFormat'],
       corsOrigins: list(env.CORS_ORIGINS),
       dataDir,
       databaseUrl: env.DATABASE_URL,
       embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT ?? 5488,
+      embeddedPostgresFallbackDir: env.EMBEDDED_POSTGRES_FALLBACK_DIR ?? '/var/lib/mcpbox',
       encryptionKey,
       jwtSecret,
       accessTokenMinutes: env.JWT_ACCESS_TOKEN_EXPIRE_MINUTES ?? 15,
@@ -103,6 +112,7 @@ export class AppConfig {
       npmRegistry: (env.MCPBOX_NPM_REGISTRY ?? 'https://registry.npmjs.org').replace(/\/$/, ''),
       moduleMaxBundleBytes: env.MCPBOX_MODULE_MAX_BUNDLE_BYTES ?? DEFAULT_MODULE_MAX_BUNDLE_BYTES,
       loginRateLimitPerMinute: env.RATE_LIMIT_LOGIN_PER_MINUTE ?? 5,
+      trustProxy: parseTrustProxy(env.TRUST_PROXY).value,
       version: readVersion(),
       warnings,
     });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigurationError, validateEnvironment } from './env.schema';
+import { parseTrustProxy } from './trust-proxy';
 
 /** Asserts a ConfigurationError on one line that names `variable` (and not the bad value). */
 function assertRefused(env: Record<string, string>, variable: string | RegExp, secret?: string): ConfigurationError {
@@ -83,6 +84,20 @@ describe('validateEnvironment', () => {
     assertRefused({ MCPBOX_MODULE_MAX_BUNDLE_BYTES: '1000' }, 'MCPBOX_MODULE_MAX_BUNDLE_BYTES');
     assertRefused({ MCPBOX_MODULE_MAX_BUNDLE_BYTES: '5MB' }, 'MCPBOX_MODULE_MAX_BUNDLE_BYTES');
     assertRefused({ RATE_LIMIT_LOGIN_PER_MINUTE: '0' }, 'RATE_LIMIT_LOGIN_PER_MINUTE');
+  });
+
+  it('reads TRUST_PROXY as none, a hop count, or proxy addresses/CIDRs, and refuses "every hop"', () => {
+    for (const value of ['', 'false', '0']) assert.deepEqual(parseTrustProxy(value), { value: false });
+    assert.deepEqual(parseTrustProxy('1'), { value: 1 });
+    assert.deepEqual(parseTrustProxy(' 127.0.0.1, 10.0.0.0/8 ,::1,fd00::/8,loopback'), {
+      value: ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8', 'loopback'],
+    });
+    assert.doesNotThrow(() => validateEnvironment({ TRUST_PROXY: '2' }));
+    assert.doesNotThrow(() => validateEnvironment({ TRUST_PROXY: '192.168.1.10,172.16.0.0/12' }));
+    const everyHop = assertRefused({ TRUST_PROXY: 'true' }, 'TRUST_PROXY');
+    assert.match(everyHop.message, /every hop/);
+    for (const bad of ['yes', '10.0.0.0/33', '10.0.0.300', 'proxy.example.test', '1.5', '-1', '99', ','])
+      assertRefused({ TRUST_PROXY: bad }, 'TRUST_PROXY');
   });
 
   it('refuses production without an encryption key or with an all-zero one', () => {

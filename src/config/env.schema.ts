@@ -12,6 +12,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { parseTrustProxy } from './trust-proxy';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const toBool = ({ value }: { value: unknown }) =>
@@ -29,11 +30,13 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
   @IsOptional() @IsString() HOST?: string;
   @IsOptional() @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) LOG_LEVEL?: string;
+  @IsOptional() @IsIn(['auto', 'json', 'pretty']) LOG_FORMAT?: string;
   @IsOptional() @IsString() CORS_ORIGINS?: string;
   @IsOptional() @IsString() DATA_DIR?: string;
 
   @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' }) DATABASE_URL?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535) EMBEDDED_POSTGRES_PORT?: number;
+  @IsOptional() @Matches(/^\//, { message: 'must be an absolute path' }) EMBEDDED_POSTGRES_FALLBACK_DIR?: string;
 
   @IsOptional()
   @Matches(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hexadecimal characters (32 bytes)' })
@@ -70,7 +73,8 @@ export class EnvironmentVariables {
   MCPBOX_MODULE_MAX_BUNDLE_BYTES?: number;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) RATE_LIMIT_LOGIN_PER_MINUTE?: number;
-  @IsOptional() @Transform(toBool) @IsBoolean() TRUST_PROXY?: boolean;
+  /** false, a hop count, or proxy addresses/CIDRs: checked by parseTrustProxy below. */
+  @IsOptional() @IsString() TRUST_PROXY?: string;
 }
 
 /** Validates the raw environment; throws one line naming every offending variable. */
@@ -85,6 +89,8 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
       .map((m) => (m.startsWith(e.property) ? m : `${e.property} ${m}`))
       .join(', '),
   );
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  if (trustProxy.problem) problems.push(`TRUST_PROXY ${trustProxy.problem}`);
   if (env.MCPBOX_MODE === 'remote' && !env.MCPBOX_SERVICE_TOKEN)
     problems.push('MCPBOX_SERVICE_TOKEN is required when MCPBOX_MODE=remote');
   if (env.NODE_ENV === 'production' && env.MCPBOX_TEST_ALLOW_LOOPBACK)

@@ -2,11 +2,13 @@ import { Global, Logger, Module, type OnApplicationShutdown } from '@nestjs/comm
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
+import { checkDatabaseReachable } from './database-reachability';
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres';
 
 /** Where the database is: `DATABASE_URL`, or an embedded PostgreSQL started for us. */
 export class DatabaseLocation implements OnApplicationShutdown {
   private static readonly log = new Logger('Database');
+  private static readonly serverLog = new Logger('EmbeddedPostgres');
 
   constructor(
     readonly url: string,
@@ -14,12 +16,21 @@ export class DatabaseLocation implements OnApplicationShutdown {
   ) {}
 
   static async resolve(config: AppConfig): Promise<DatabaseLocation> {
-    if (config.databaseUrl) return new DatabaseLocation(config.databaseUrl);
+    if (config.databaseUrl) {
+      await checkDatabaseReachable(config.databaseUrl);
+      return new DatabaseLocation(config.databaseUrl);
+    }
     const started = Date.now();
-    const pg = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort });
+    const pg = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      port: config.embeddedPostgresPort,
+      fallbackDir: config.embeddedPostgresFallbackDir,
+      onServerLog: (line) => (/\b(FATAL|PANIC):/.test(line) ? this.serverLog.warn(line) : this.serverLog.debug(line)),
+    });
     this.log.log(
-      `DATABASE_URL is not set: started embedded PostgreSQL on 127.0.0.1:${config.embeddedPostgresPort} (data in ${config.dataDir}/postgres) in ${Date.now() - started} ms`,
+      `DATABASE_URL is not set: started the embedded PostgreSQL on 127.0.0.1:${config.embeddedPostgresPort} in ${Date.now() - started} ms, data in ${pg.clusterDir}`,
     );
+    for (const note of pg.notes) this.log.log(note);
     return new DatabaseLocation(pg.url, pg);
   }
 
@@ -47,7 +58,13 @@ class DatabaseLocationModule {}
     TypeOrmModule.forRootAsync({
       imports: [DatabaseLocationModule],
       inject: [DatabaseLocation],
-      useFactory: (location: DatabaseLocation) => ({ ...dataSourceOptions(location.url), migrationsRun: true }),
+      // No retries: the database was reached just before (DatabaseLocation), and a failing
+      // migration does not get better by running it again.
+      useFactory: (location: DatabaseLocation) => ({
+        ...dataSourceOptions(location.url),
+        migrationsRun: true,
+        toRetry: () => false,
+      }),
     }),
   ],
 })

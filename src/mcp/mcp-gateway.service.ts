@@ -26,7 +26,7 @@ export const USER_EMAIL_HEADER = 'x-mcpbox-user-email';
 /** A body the HTTP layer could not take (the route's content-type parsers return it in place of the body). */
 export class BodyProblem {
   constructor(
-    readonly problem: 'parse' | 'media-type',
+    readonly problem: 'parse' | 'media-type' | 'too-large',
     readonly message = '',
   ) {}
 }
@@ -127,6 +127,14 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
     }
 
     if (body instanceof BodyProblem) {
+      if (body.problem === 'too-large') {
+        return writeJsonRpcError(
+          res,
+          413,
+          JSON_RPC.invalidRequest,
+          'Request body too large: it holds too many JSON values',
+        );
+      }
       if (body.problem === 'media-type') {
         return writeJsonRpcError(
           res,

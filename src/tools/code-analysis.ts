@@ -8,7 +8,10 @@ import {
   type Pattern,
   type Program,
 } from 'acorn';
-import { transform, type Message } from 'esbuild';
+import { isMainThread } from 'node:worker_threads';
+import { stop, transform, type Message } from 'esbuild';
+import { ComputeBusy, ComputeTimeout, computeTask, runCompute } from '../common/compute/compute-pool';
+import { unavailable } from '../common/errors';
 import { MAX_CODE_BYTES } from '../common/limits';
 import type { JsonSchema, ToolLanguage } from './entities/tool.entity';
 import { deriveInputSchema } from './input-schema';
@@ -38,38 +41,98 @@ const NODE_BUILTINS = new Set(builtinModules);
 
 export const codeBytes = (code: string): number => Buffer.byteLength(code, 'utf8');
 
+/** esbuild's own limit on reported messages; the analysis keeps at most MAX_ISSUES of each kind. */
+const ESBUILD_LOG_LIMIT = 20;
+export const MAX_ISSUES = 50;
+/** Type-stripping gets this long inside the compute worker, the whole analysis ANALYSIS_DEADLINE_MS. */
+const STRIP_DEADLINE_MS = 3000;
+export const ANALYSIS_DEADLINE_MS = 5000;
+
 /**
  * Type-strips TypeScript to the JavaScript that will run (esbuild, no bundling, no type
- * check). Exported so the sandbox strips code exactly as it was analysed.
+ * check). In a compute worker the transform has a deadline: some inputs keep esbuild busy
+ * for minutes (`a=>a=>a=>…` in TypeScript), and past it the worker's own esbuild process is
+ * stopped (the app's, which the sandbox uses, is another one).
  */
 export async function stripTypeScript(code: string): Promise<{ code: string } | { errors: CodeIssue[] }> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = isMainThread
+    ? undefined
+    : new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), STRIP_DEADLINE_MS);
+      });
   try {
-    const out = await transform(code, { loader: 'ts', target: 'esnext', logLevel: 'silent', sourcemap: false });
+    const work = transform(code, {
+      loader: 'ts',
+      target: 'esnext',
+      logLevel: 'silent',
+      logLimit: ESBUILD_LOG_LIMIT,
+      sourcemap: false,
+    });
+    const out = deadline ? await Promise.race([work, deadline]) : await work;
+    if (out === 'timeout') {
+      work.catch(() => undefined);
+      await stop();
+      return { errors: [tooComplex(`type-stripping took more than ${STRIP_DEADLINE_MS / 1000} s`)] };
+    }
     return { code: out.code };
   } catch (err) {
     const messages = (err as { errors?: Message[] }).errors;
     if (!Array.isArray(messages)) throw err;
     return { errors: messages.map(esbuildIssue) };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
+const tooComplex = (why: string): CodeIssue => ({
+  message: `The code is too complex to analyse (${why}); simplify it (very deep nesting, very long expressions) or split it up`,
+  line: null,
+  column: null,
+});
+
+const ANALYZE = computeTask(__filename, { analyzeCodeInWorker });
+
 /**
  * Checks tool code without running it: real parsers (esbuild for TypeScript, acorn for
- * the JavaScript that runs), never regular expressions.
+ * the JavaScript that runs), never regular expressions. The work runs in a compute worker
+ * with a deadline, never on the event loop; code that cannot be analysed in time is
+ * invalid, with a message that says so.
  */
 export async function analyzeCode(
   code: string,
   language: ToolLanguage,
   allowedModules: string[],
 ): Promise<CodeAnalysis> {
-  const result: CodeAnalysis = {
-    valid: false,
-    errors: [],
-    warnings: [],
-    imports: [],
-    disallowed_imports: [],
-    input_schema: null,
-  };
+  if (codeBytes(code) > MAX_CODE_BYTES) return analyzeCodeInWorker(code, language, allowedModules);
+  try {
+    return await runCompute(ANALYZE, [code, language, allowedModules], { deadlineMs: ANALYSIS_DEADLINE_MS });
+  } catch (err) {
+    if (err instanceof ComputeBusy) throw unavailable(`Cannot analyse the code now: ${err.message}`);
+    if (!(err instanceof ComputeTimeout)) throw err;
+    return {
+      ...emptyAnalysis(),
+      errors: [tooComplex(`the analysis took more than ${ANALYSIS_DEADLINE_MS / 1000} s`)],
+    };
+  }
+}
+
+const emptyAnalysis = (): CodeAnalysis => ({
+  valid: false,
+  errors: [],
+  warnings: [],
+  imports: [],
+  disallowed_imports: [],
+  input_schema: null,
+});
+
+/** Runs in a compute worker (see analyzeCode). */
+export async function analyzeCodeInWorker(
+  code: string,
+  language: ToolLanguage,
+  allowedModules: string[],
+): Promise<CodeAnalysis> {
+  const result = emptyAnalysis();
   if (codeBytes(code) > MAX_CODE_BYTES) {
     result.errors.push({
       message: `code is ${codeBytes(code)} bytes; the limit is ${MAX_CODE_BYTES} bytes (100 KB)`,
@@ -135,7 +198,19 @@ export async function analyzeCode(
     for (const issue of [...result.errors, ...result.warnings]) issue.line = issue.column = null;
   }
   result.valid = result.errors.length === 0;
+  result.errors = capped(result.errors, 'error');
+  result.warnings = capped(result.warnings, 'warning');
   return result;
+}
+
+/** At most MAX_ISSUES findings, then one that says how many more there are (a response stays small). */
+function capped(issues: CodeIssue[], kind: string): CodeIssue[] {
+  if (issues.length <= MAX_ISSUES) return issues;
+  const more = issues.length - MAX_ISSUES;
+  return [
+    ...issues.slice(0, MAX_ISSUES),
+    { message: `... and ${more} more ${kind}(s) like these`, line: null, column: null },
+  ];
 }
 
 function esbuildIssue(m: Message): CodeIssue {

@@ -15,6 +15,9 @@ export interface VersionComparison {
   changed_fields: VersionedField[];
   /** Unified diff of the code, from → to. */
   diff: string;
+  /** `whole_file` when the diff was too costly to compute line by line (diff_note says why). */
+  diff_mode: 'lines' | 'whole_file';
+  diff_note: string | null;
 }
 
 export function isChangeSource(v: unknown): v is ChangeSource {

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { createTwoFilesPatch } from 'diff';
 import { Not, Repository } from 'typeorm';
 import { AccessPolicy } from '../access/access-policy';
 import { ActivityService } from '../activity/activity.service';
@@ -21,6 +20,7 @@ import {
   type VersionComparisonDto,
 } from './dto/tool-version.dto';
 import { mapTool, type ToolDto } from './dto/tool.dto';
+import { diffCode } from './code-diff';
 import { ToolVersion } from './entities/tool-version.entity';
 import { Tool } from './entities/tool.entity';
 import { sameJson } from './tool-rules';
@@ -67,15 +67,13 @@ export class ToolVersionsService {
     const a = await this.versionOrFail(tool, from);
     const b = await this.versionOrFail(tool, to);
     const changed = VERSIONED_FIELDS.filter((f) => !sameJson(versionValue(a, f), versionValue(b, f)));
-    const diff = createTwoFilesPatch(
-      `${a.name}@v${a.versionNumber}`,
-      `${b.name}@v${b.versionNumber}`,
-      a.code ?? '',
-      b.code ?? '',
-      `version ${a.versionNumber}`,
-      `version ${b.versionNumber}`,
-    );
-    return { from: a, to: b, changed_fields: changed, diff };
+    const diff = await diffCode(a.code ?? '', b.code ?? '', {
+      oldName: `${a.name}@v${a.versionNumber}`,
+      newName: `${b.name}@v${b.versionNumber}`,
+      oldHeader: `version ${a.versionNumber}`,
+      newHeader: `version ${b.versionNumber}`,
+    });
+    return { from: a, to: b, changed_fields: changed, diff: diff.diff, diff_mode: diff.mode, diff_note: diff.note };
   }
 
   /**

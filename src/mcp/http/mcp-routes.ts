@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { jsonElementsOver, maxJsonElements, type BodyLimitRouteConfig } from '../../common/body-limit';
 import { BODY_LIMIT_BYTES } from '../../common/limits';
 import { BodyProblem, McpGateway } from '../mcp-gateway.service';
 import { ALL, type McpScope } from '../mcp-scope';
@@ -63,7 +64,9 @@ export function mcpRoutes(gateway: McpGateway) {
         writeJsonRpcError(reply.raw, 500, JSON_RPC.internalError, 'Internal error');
       }
     };
-    for (const url of MCP_PATHS) app.route({ method: ['GET', 'POST', 'DELETE'], url, handler });
+    // The app's body-limit hook drains an oversized body and answers it with a JSON-RPC 413 here.
+    const config: BodyLimitRouteConfig = { oversizedBody: 'json-rpc' };
+    for (const url of MCP_PATHS) app.route({ method: ['GET', 'POST', 'DELETE'], url, handler, config });
   };
 }
 

@@ -4,5 +4,6 @@ import { BaseRecord } from '../../database/base.entity';
 /** Singleton row. `allowed_modules` is a derived cache of approved module records (SPEC §8). */
 @Entity('global_config')
 export class GlobalConfig extends BaseRecord {
-  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" }) allowedModules: string[];
+  // The default as PostgreSQL reports it back: TypeORM compares the two (src/database/schema-drift.spec.ts).
+  @Column({ type: 'jsonb', default: () => "'[]'" }) allowedModules: string[];
 }

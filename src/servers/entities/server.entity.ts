@@ -16,6 +16,7 @@ export class Server extends BaseRecord {
   @Column({ type: 'text', nullable: true }) description: string | null;
   @Column({ type: 'varchar', length: 16, default: 'ready' }) status: ServerStatus;
   /** Derived cache of approved network records (SPEC §8); only the approvals code writes it. */
-  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" }) allowedHosts: AllowedHost[];
+  // The default as PostgreSQL reports it back: TypeORM compares the two (src/database/schema-drift.spec.ts).
+  @Column({ type: 'jsonb', default: () => "'[]'" }) allowedHosts: AllowedHost[];
   @Column({ type: 'int', default: 30000 }) defaultTimeoutMs: number;
 }

@@ -63,6 +63,14 @@ export class VersionComparisonDto {
   @ApiProperty({ enum: VERSIONED_FIELDS, isArray: true, description: 'Snapshot fields that differ' })
   changed_fields: VersionedField[];
   @ApiProperty({ description: 'Unified diff of the code, from → to' }) diff: string;
+  @ApiProperty({
+    enum: ['lines', 'whole_file'],
+    description:
+      'lines: a line-by-line diff. whole_file: the versions differ too much to diff line by line within the limits, so the diff replaces the whole file (diff_note says why)',
+  })
+  diff_mode: 'lines' | 'whole_file';
+  @ApiProperty({ type: String, nullable: true, description: 'Why diff_mode is whole_file; null otherwise' })
+  diff_note: string | null;
 }
 
 export function mapToolVersionSummary(v: ToolVersion): ToolVersionSummaryDto {
@@ -86,5 +94,12 @@ export function mapToolVersion(v: ToolVersion): ToolVersionDto {
 }
 
 export function mapComparison(c: VersionComparison): VersionComparisonDto {
-  return { from: mapToolVersion(c.from), to: mapToolVersion(c.to), changed_fields: c.changed_fields, diff: c.diff };
+  return {
+    from: mapToolVersion(c.from),
+    to: mapToolVersion(c.to),
+    changed_fields: c.changed_fields,
+    diff: c.diff,
+    diff_mode: c.diff_mode,
+    diff_note: c.diff_note,
+  };
 }
