@@ -83,6 +83,15 @@ describe('the gateway answers bad requests with JSON-RPC errors, never HTML or a
     }
   });
 
+  it('a body of too many JSON values is a 413 without being parsed', async () => {
+    const res = await post(
+      '/mcp',
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: new Array(300_000).fill(0) } }),
+    );
+    assert.equal(res.status, 413, res.text);
+    assert.equal(res.json?.jsonrpc, '2.0');
+  });
+
   it('an unknown server endpoint is a 404', async () => {
     const res = await post('/mcp/nope', JSON.stringify(initialize()));
     assert.equal(res.status, 404);

@@ -23,6 +23,8 @@ export function mcpRoutes(gateway: McpGateway) {
       (_req, raw, done) => {
         const text = typeof raw === 'string' ? raw : raw.toString('utf8');
         if (text.trim() === '') return done(null, new BodyProblem('parse', 'the request body is empty'));
+        // Parsing and walking cost per element: a body of half a million tiny values is refused unread.
+        if (jsonElementsOver(text, maxJsonElements(BODY_LIMIT_BYTES))) return done(null, new BodyProblem('too-large'));
         try {
           done(null, JSON.parse(text));
         } catch (err) {
