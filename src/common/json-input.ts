@@ -70,7 +70,10 @@ export function jsonInputIssue(value: unknown, root: string): JsonInputIssue | n
     for (const key of Object.keys(frame.value)) {
       const keys = keysOf(frame, key);
       if (key.includes('\u0000'))
-        return issue(keys, () => `${pathOf(root, keysOf(frame))} must not have a key containing a NUL character (\\u0000)`);
+        return issue(
+          keys,
+          () => `${pathOf(root, keysOf(frame))} must not have a key containing a NUL character (\\u0000)`,
+        );
       if (RESERVED_KEYS.has(key))
         return issue(keys, () => `${pathOf(root, keysOf(frame))} must not have a key named "${key}" (reserved)`);
       const problem = visit(key, (frame.value as Record<string, unknown>)[key]);

@@ -29,6 +29,8 @@ import { UpdateSecurityPolicyDto } from '../../src/settings/dto/security-policy.
 import { CompareVersionsQueryDto, ToolVersionNumberDto } from '../../src/tools/dto/tool-version.dto';
 import { CreateToolDto, UpdateToolDto } from '../../src/tools/dto/tool.dto';
 import { ValidateCodeDto } from '../../src/tools/dto/validate-code.dto';
+import { CallToolDto, PendingRequestsQueryDto, SearchToolsDto } from '../../src/mcp/management/dto/management.dto';
+import { ToolLogsQueryDto } from '../../src/sandbox/dto/tool-logs.dto';
 
 /**
  * For every input DTO of a service operation (what the Admin API validates and what the MCP
@@ -318,6 +320,50 @@ const CASES: Record<string, Case> = {
     dto: ModuleNameDto,
     good: [{ module_name: 'lodash-es' }, { module_name: '@types/node' }],
     bad: [{}, { module_name: '../etc' }, { module_name: 'UPPER' }, { module_name: '' }],
+  },
+  ToolLogsQueryDto: {
+    dto: IntersectionType(ToolIdDto, ToolLogsQueryDto),
+    good: [{ tool_id: ID }, { tool_id: ID, limit: 1 }, { tool_id: ID, limit: 50 }],
+    bad: [
+      {},
+      { tool_id: ID, limit: 0 },
+      { tool_id: ID, limit: 51 },
+      { tool_id: ID, limit: 2.5 },
+      { tool_id: ID, limit: null },
+      { tool_id: ID, x: 1 },
+    ],
+  },
+  PendingRequestsQueryDto: {
+    dto: PendingRequestsQueryDto,
+    good: [{}, { server_id: ID }],
+    bad: [{ server_id: 'x' }, { server_id: null }, { server_id: 5 }, { other: 1 }],
+  },
+  CallToolDto: {
+    dto: CallToolDto,
+    good: [{ name: 'a__b' }, { name: 'x', arguments: {} }, { name: 'x', arguments: { a: [1, { b: 2 }] } }],
+    bad: [
+      {},
+      { name: '' },
+      { name: 'x'.repeat(201) },
+      { name: 5 },
+      { name: 'x', arguments: [] },
+      { name: 'x', arguments: 'a' },
+      { name: 'x', arguments: null },
+      { name: 'x', extra: 1 },
+    ],
+  },
+  SearchToolsDto: {
+    dto: SearchToolsDto,
+    good: [{ query: 'weather' }, { query: 'w', limit: 1 }, { query: 'w', limit: 50 }],
+    bad: [
+      {},
+      { query: '' },
+      { query: 'q'.repeat(201) },
+      { query: 'w', limit: 0 },
+      { query: 'w', limit: 51 },
+      { query: 1 },
+      { query: 'w', limit: null },
+    ],
   },
 };
 

@@ -8,7 +8,7 @@ import type {
   StoredOAuthTokens,
 } from '@modelcontextprotocol/client';
 import { OAuthFlowError } from './source-errors';
-import type { SourceTransport } from './source-options';
+import type { SourceTransport } from './source-transport';
 
 /**
  * Everything OAuth keeps for one source. All of it is sensitive (tokens, a client secret

@@ -3,7 +3,8 @@ import { assertAuthHeader, assertBearerToken } from './header-auth';
 import { SourceConfigError } from './source-errors';
 import type { SourceOAuth } from './source-oauth';
 
-export type SourceTransport = 'streamable_http' | 'sse';
+export type { SourceTransport } from './source-transport';
+import type { SourceTransport } from './source-transport';
 
 /** The source's credentials, with values the caller read from the server's encrypted secrets. */
 export type SourceAuth =

@@ -120,6 +120,7 @@ describe('mapSecret (what anyone may see of a secret)', () => {
   it('shows the key, the description and whether a value is set, never the (sealed) value', () => {
     const view = mapSecret(stored('v1:SEALED-CIPHERTEXT'));
     assert.deepEqual(view, {
+      id: '11111111-1111-4111-8111-111111111111',
       key_name: 'API_KEY',
       description: 'What it is for',
       has_value: true,
@@ -131,6 +132,7 @@ describe('mapSecret (what anyone may see of a secret)', () => {
 
   it('a placeholder has no value', () => {
     assert.deepEqual(mapSecret(stored(null, null)), {
+      id: '11111111-1111-4111-8111-111111111111',
       key_name: 'API_KEY',
       description: null,
       has_value: false,
