@@ -178,7 +178,7 @@ describe('checkDestination', () => {
     }
   });
 
-  it('allowLoopback lifts the loopback block only for an approved host (or allow_all_public)', async () => {
+  it('allowLoopback lifts the loopback block only for an approved host', async () => {
     assert.equal(
       await allowed(
         'http://127.0.0.1:3000/',
@@ -191,7 +191,10 @@ describe('checkDestination', () => {
       true,
     );
     assert.equal(
-      await allowed('http://localhost:3000/', rules({ allowLoopback: true, policy: 'allow_all_public' })),
+      await allowed(
+        'http://localhost:3000/',
+        rules({ allowLoopback: true, policy: 'allow_all_public', allowedHosts: [{ host: 'localhost', port: 3000 }] }),
+      ),
       true,
     );
     assert.match(
@@ -205,6 +208,35 @@ describe('checkDestination', () => {
       ),
       /port 3001/,
     );
+  });
+
+  it('allow_all_public never covers loopback, not even with the test flag: every port and spelling but the approved one is refused', async () => {
+    const open = rules({ allowLoopback: true, policy: 'allow_all_public' });
+    for (const u of [
+      'http://127.0.0.1:5432/',
+      'http://127.0.0.1:3000/',
+      'http://localhost:3000/',
+      'http://[::1]:3000/',
+      'http://2130706433:3000/',
+      'http://0x7f.1:3000/',
+      'http://[::ffff:127.0.0.1]:3000/',
+      'http://mapped.example.com:3000/',
+    ])
+      assert.match(
+        await reason(u, open),
+        /only for a host approved for this server; allow_all_public never covers it/,
+        u,
+      );
+    // An approved record lifts the block for its own host and port only; public names stay open.
+    const approved = rules({
+      allowLoopback: true,
+      policy: 'allow_all_public',
+      allowedHosts: [{ host: '127.0.0.1', port: 3000 }],
+    });
+    assert.equal(await allowed('http://127.0.0.1:3000/', approved), true);
+    assert.match(await reason('http://127.0.0.1:5432/', approved), /allow_all_public never covers it/);
+    assert.match(await reason('http://localhost:3000/', approved), /allow_all_public never covers it/);
+    assert.equal(await allowed('http://api.example.com:5432/', approved), true);
   });
 
   it('allowLoopback does not lift private, link-local, metadata, unspecified or multicast blocks', async () => {

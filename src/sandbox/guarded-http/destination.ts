@@ -91,7 +91,13 @@ const ALWAYS_REFUSED: Partial<Record<AddressClass, string>> = {
 function addressRefusal(cls: AddressClass, approved: boolean, rules: NetworkRules): string | undefined {
   const always = ALWAYS_REFUSED[cls];
   if (always) return `${always} is never reachable from tools`;
-  if (cls === 'loopback') return rules.allowLoopback ? undefined : 'a loopback address is never reachable from tools';
+  if (cls === 'loopback') {
+    // The test flag lifts the block for hosts an approved record names, never for allow_all_public.
+    if (!rules.allowLoopback) return 'a loopback address is never reachable from tools';
+    return approved
+      ? undefined
+      : 'a loopback address is reachable (MCPBOX_TEST_ALLOW_LOOPBACK) only for a host approved for this server; allow_all_public never covers it';
+  }
   if (cls === 'public') return undefined;
   // private, carrierGradeNat, reserved: only for a host the admin approved as such.
   return approved

@@ -262,6 +262,12 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
     assert.match(refused.error ?? '', /fetch failed: .*loopback/);
     const unapproved = await run('srv-w', code, { args: { city: 'Bern' }, network: { ...network, allowedHosts: [] } });
     assert.match(unapproved.error ?? '', /not in this server's allowed hosts/);
+    // The test flag with allow_all_public but no record for the peer: still refused.
+    const open = await run('srv-w', code, {
+      args: { city: 'Bern' },
+      network: { allowedHosts: [], policy: 'allow_all_public', allowLoopback: true },
+    });
+    assert.match(open.error ?? '', /fetch failed: .*allow_all_public never covers it/);
   });
 
   it('evicts a server: memory is reported before, and the next call still works', async () => {
