@@ -57,13 +57,15 @@ const summaryFile = join(root, 'dist', `.test-summary-${process.pid}.json`);
 rmSync(summaryFile, { force: true });
 mkdirSync(join(root, 'dist'), { recursive: true });
 const concurrency = Number(process.env.MCPBOX_TEST_CONCURRENCY ?? Math.max(2, availableParallelism()));
+// Every test process refuses non-loopback connections (test/support/loopback-only.ts); the
+// sandbox runtime preloads the same module into the worker processes it forks (MCPBOX_TEST_PRELOAD).
+const loopbackOnly = join(root, 'dist/test/support/loopback-only.js');
 const started = Date.now();
 const child = spawn(
   process.execPath,
   [
     '--enable-source-maps',
-    // Every test process refuses non-loopback connections (test/support/loopback-only.ts).
-    `--require=${join(root, 'dist/test/support/loopback-only.js')}`,
+    `--require=${loopbackOnly}`,
     '--test',
     `--test-concurrency=${concurrency}`,
     '--test-timeout=300000',
@@ -73,7 +75,10 @@ const child = spawn(
     `--test-reporter-destination=${join(root, 'dist', `.test-reporter-${process.pid}.out`)}`,
     ...files,
   ],
-  { stdio: 'inherit', env: { ...process.env, ...db.env, MCPBOX_TEST_SUMMARY: summaryFile } },
+  {
+    stdio: 'inherit',
+    env: { ...process.env, ...db.env, MCPBOX_TEST_SUMMARY: summaryFile, MCPBOX_TEST_PRELOAD: loopbackOnly },
+  },
 );
 const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
 await db.cleanup();

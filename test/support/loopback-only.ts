@@ -1,5 +1,6 @@
 /**
- * Safety net for every test process (preloaded by scripts/test.mjs): a TCP connection to
+ * Safety net for every test process (preloaded by scripts/test.mjs, and by the sandbox
+ * runtime into its worker processes when MCPBOX_TEST_PRELOAD names this file): a TCP connection to
  * anything but a loopback address is refused before it is opened, also when a broken guard
  * under test would have let it through. Tests may send traffic to loopback only.
  */
@@ -22,9 +23,12 @@ export function isLoopbackAddress(address: string): boolean {
   return mapped !== null && mapped[1].startsWith('127.');
 }
 
+/** The code of a refusal: distinct from a real ECONNREFUSED, so a test can tell the safety net answered. */
+export const SAFETY_NET_CODE = 'ERR_TEST_LOOPBACK_ONLY';
+
 const refusal = (address: string) =>
   Object.assign(new Error(`test safety net: refused a connection to ${address} (tests may reach loopback only)`), {
-    code: 'ECONNREFUSED',
+    code: SAFETY_NET_CODE,
   });
 
 /** Wraps a lookup so that every address it answers must be loopback. */

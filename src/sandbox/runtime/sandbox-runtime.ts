@@ -5,7 +5,7 @@ import { DomainError } from '../../common/errors';
 import { CodeLoader } from './code-loader';
 import type { ExecutionOutcome, ExecutionRequest, RuntimeEvent, RuntimeStats } from './contract';
 import { failure } from './result-mapper';
-import type { ExecMessage, FromWorker, ToWorker, WorkerOptions } from './worker-protocol';
+import type { ExecMessage, FromWorker, ToWorker, WorkerInfo, WorkerOptions } from './worker-protocol';
 
 export interface SandboxRuntimeOptions {
   workers: number;
@@ -31,6 +31,17 @@ const CONTROL_TIMEOUT_MS = 5_000;
 const DNS_THREADS = 16;
 const WORKER_ENTRY = join(__dirname, 'sandbox-worker.js');
 
+/**
+ * The Node flags of a worker process. isolated-vm needs --no-node-snapshot on Node >= 20;
+ * nothing of the app's own flags is passed on. Under the tests (MCPBOX_TEST_PRELOAD names the
+ * loopback-only safety net the test processes preload) the workers load it too — never in production.
+ */
+export function workerExecArgv(env: NodeJS.ProcessEnv = process.env): string[] {
+  const argv = ['--no-node-snapshot'];
+  if (env.MCPBOX_TEST_PRELOAD && env.NODE_ENV !== 'production') argv.push(`--require=${env.MCPBOX_TEST_PRELOAD}`);
+  return argv;
+}
+
 interface Call {
   req: ExecutionRequest;
   codeKey: string;
@@ -48,7 +59,7 @@ interface Worker {
   /** serverId + codeKey the worker has been sent (it may still drop one: it then asks again). */
   codes: Set<string>;
   calls: Map<number, Call>;
-  control: Map<number, (bytes?: number) => void>;
+  control: Map<number, (reply?: Extract<FromWorker, { t: 'done' }>) => void>;
   stderrTail: string;
 }
 
@@ -129,6 +140,12 @@ export class SandboxRuntime {
     return parts.reduce<number>((a, b) => a + (b ?? 0), 0);
   }
 
+  /** What each live worker process reports about itself (pid, memory, safety net). */
+  async workerInfo(): Promise<WorkerInfo[]> {
+    const infos = await Promise.all(this.live().map((w) => this.control(w, { t: 'info', id: this.nextId++ })));
+    return infos.filter((i): i is WorkerInfo => i !== undefined);
+  }
+
   stats(): RuntimeStats {
     return {
       workers: this.live().length,
@@ -170,8 +187,8 @@ export class SandboxRuntime {
 
   private spawn(index: number): Promise<void> {
     const child = fork(WORKER_ENTRY, [JSON.stringify(this.workerOptions)], {
-      // isolated-vm needs --no-node-snapshot on Node >= 20; nothing of the app's flags or environment is passed on.
-      execArgv: ['--no-node-snapshot'],
+      // Nothing of the app's flags or environment is passed on.
+      execArgv: workerExecArgv(),
       // More libuv threads than the default 4: DNS lookups (getaddrinfo) hold one each, and each server may use only a few (sandbox-worker.ts).
       env: { NODE_ENV: process.env.NODE_ENV ?? 'production', UV_THREADPOOL_SIZE: String(DNS_THREADS) },
       serialization: 'advanced',
@@ -226,7 +243,7 @@ export class SandboxRuntime {
         break;
       }
       case 'done':
-        w.control.get(m.id)?.(m.bytes);
+        w.control.get(m.id)?.(m);
         w.control.delete(m.id);
         break;
       case 'event':
@@ -381,15 +398,17 @@ export class SandboxRuntime {
     }
   }
 
-  private control(w: Worker, msg: Extract<ToWorker, { id: number }>): Promise<number | undefined> {
+  private control(w: Worker, msg: { t: 'evict' | 'memory'; id: number; serverId: string }): Promise<number | undefined>;
+  private control(w: Worker, msg: { t: 'info'; id: number }): Promise<WorkerInfo | undefined>;
+  private control(w: Worker, msg: Extract<ToWorker, { id: number }>): Promise<number | WorkerInfo | undefined> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         w.control.delete(msg.id);
         resolve(undefined);
       }, CONTROL_TIMEOUT_MS);
-      w.control.set(msg.id, (bytes) => {
+      w.control.set(msg.id, (reply) => {
         clearTimeout(timer);
-        resolve(bytes);
+        resolve(msg.t === 'info' ? reply?.info : reply?.bytes);
       });
       this.post(w, msg);
     });

@@ -73,6 +73,18 @@ process.on('message', (msg: ToWorker) => {
     case 'memory':
       void isolates.memoryBytes(msg.serverId).then((bytes) => send({ t: 'done', id: msg.id, bytes }));
       break;
+    case 'info':
+      send({
+        t: 'done',
+        id: msg.id,
+        info: {
+          pid: process.pid,
+          rss: process.memoryUsage.rss(),
+          maxRss: process.resourceUsage().maxRSS * 1024,
+          safetyNet: (globalThis as { __mcpboxLoopbackOnly?: boolean }).__mcpboxLoopbackOnly === true,
+        },
+      });
+      break;
     case 'shutdown':
       process.exit(0);
   }

@@ -24,10 +24,21 @@ export interface ExecMessage {
   network: NetworkRules;
 }
 
+/** What a worker process reports about itself (health, tests). */
+export interface WorkerInfo {
+  pid: number;
+  /** Resident set size now, and its peak over the worker's life (bytes). */
+  rss: number;
+  maxRss: number;
+  /** True when the test processes' loopback-only safety net is loaded in this worker. */
+  safetyNet: boolean;
+}
+
 export type ToWorker =
   | ExecMessage
   | { t: 'evict'; id: number; serverId: string }
   | { t: 'memory'; id: number; serverId: string }
+  | { t: 'info'; id: number }
   | { t: 'shutdown' };
 
 export type FromWorker =
@@ -35,5 +46,5 @@ export type FromWorker =
   | { t: 'result'; id: number; outcome: ExecutionOutcome }
   /** The worker no longer holds the code of `id` (dropped from its cache): send it again. */
   | { t: 'need-code'; id: number }
-  | { t: 'done'; id: number; bytes?: number }
+  | { t: 'done'; id: number; bytes?: number; info?: WorkerInfo }
   | { t: 'event'; event: RuntimeEvent };
