@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import ivm from 'isolated-vm';
 import { MAX_STDOUT_BYTES } from '../../common/limits';
 import type { GuardedHttpClient } from '../guarded-http/guarded-http-client';
@@ -7,15 +8,24 @@ import { failure, mapEnvelope, type ResultEnvelope } from './result-mapper';
 import type { ServerIsolate } from './server-isolates';
 import type { ExecMessage } from './worker-protocol';
 
-/** Why a call stopped before its code answered. */
+/**
+ * Why a call stopped before its code answered. `lost`: isolated-vm gave up the call's promise
+ * (the isolate is going away, or V8 collected a promise nothing can settle) — not yet a reason
+ * to tell the tool: the call waits for the isolate's reset or its own time limit (runCall).
+ */
 class Fault extends Error {
   constructor(
-    readonly kind: 'timeout' | 'memory' | 'reset' | 'error',
+    readonly kind: 'timeout' | 'memory' | 'reset' | 'lost' | 'error',
     message: string,
   ) {
     super(message);
   }
 }
+
+const RESET_MESSAGE =
+  'The sandbox of this server was reset during the call (the server was stopped, or another call hit a limit)';
+/** isolated-vm's words for a call whose isolate (or promise) is gone. */
+const LOST = /promise was abandoned|isolate (is|was) (already )?disposed/i;
 
 export interface RunLimits {
   memoryMb: number;
@@ -31,16 +41,16 @@ function classify(err: unknown, entry: ServerIsolate, limits: RunLimits, timeout
       `Memory limit exceeded: the tool used more than ${limits.memoryMb} MB (SANDBOX_MEMORY_MB)`,
     );
   if (/timed out/i.test(msg)) return new Fault('timeout', `Timed out after ${timeoutMs} ms (the tool's time limit)`);
-  if (entry.disposed)
-    return new Fault(
-      'reset',
-      'The sandbox of this server was reset during the call (the server was stopped, or another call hit a limit)',
-    );
+  if (entry.disposed) return new Fault('reset', RESET_MESSAGE);
+  if (LOST.test(msg)) return new Fault('lost', msg);
   return new Fault('error', msg.split('\n')[0].slice(0, 2000) || 'the sandbox failed');
 }
 
-/** Global name of the call's control function in its own context (other calls have other contexts). */
-const CONTROL_NAME = '__mcpbox_control';
+/**
+ * Global name of the call's control function in its own context: random per call (other
+ * calls have other contexts anyway), so nothing compiled into the isolate can know it ahead.
+ */
+const controlName = () => `__mcpbox_control_${randomBytes(12).toString('hex')}`;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
@@ -57,6 +67,7 @@ export async function runCall(
   limits: RunLimits,
 ): Promise<ExecutionOutcome> {
   const started = performance.now();
+  const controlId = controlName();
   const deadline = Date.now() + msg.timeoutMs;
   const remaining = () => Math.max(1, deadline - Date.now());
   const bridge = new CallBridge(http, msg.network, deadline);
@@ -79,9 +90,7 @@ export async function runCall(
   const getControl = () =>
     (control ??= (async () => {
       if (!ctx || entry.disposed) return undefined;
-      const ref = (await ctx.global.get(CONTROL_NAME, { reference: true })) as ivm.Reference<
-        (...a: unknown[]) => unknown
-      >;
+      const ref = (await ctx.global.get(controlId, { reference: true })) as ivm.Reference<(...a: unknown[]) => unknown>;
       refs.push(ref);
       return ref;
     })().catch(() => undefined));
@@ -104,7 +113,7 @@ export async function runCall(
       secrets: JSON.stringify(msg.secrets ?? {}),
       maxResultSize: limits.maxResultSize,
       maxStdout: MAX_STDOUT_BYTES,
-      control: CONTROL_NAME,
+      control: controlId,
     });
     const env = (await within(
       start.apply(undefined, [new ivm.Callback(bridge.handle), cfg], {
@@ -115,10 +124,18 @@ export async function runCall(
     if (!env || typeof env !== 'object') return failure('the tool returned no result', '', performance.now() - started);
     return mapEnvelope(env, limits.maxResultSize, MAX_STDOUT_BYTES, performance.now() - started);
   } catch (err) {
-    const fault = classify(err, entry, limits, msg.timeoutMs);
+    let fault = classify(err, entry, limits, msg.timeoutMs);
+    // A lost promise is explained by whatever comes first: the isolate's reset, or the call's own limit.
+    if (fault.kind === 'lost')
+      fault = await Promise.race([
+        entry.reset.then(() => new Fault('reset', RESET_MESSAGE)),
+        stop.catch((e: unknown) => classify(e, entry, limits, msg.timeoutMs)),
+      ]);
     const stdout = ctx && fault.kind === 'timeout' ? await collectStdout(entry, getControl()) : '';
     // After a limit the isolate is replaced (SPEC: nothing of an overrun survives into later calls).
     if (fault.kind === 'timeout' || fault.kind === 'memory') entry.retired = true;
+    // V8 has already torn the isolate down: say so to the calls that shared it, at once.
+    if (fault.kind === 'memory') entry.dispose();
     return failure(fault.message, stdout, performance.now() - started);
   } finally {
     clearTimeout(timer);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { transform, type Message } from 'esbuild';
+import { LruCache } from './lru-cache';
 
 export type PreparedCode = { ok: true; codeKey: string; source: string } | { ok: false; error: string };
 
@@ -23,20 +24,17 @@ function describe(errors: Message[]): string {
  * code hash, never per call.
  */
 export class CodeLoader {
-  private readonly cache = new Map<string, { code: string; language: string; prepared: Promise<PreparedCode> }>();
+  private readonly cache = new LruCache<string, { code: string; language: string; prepared: Promise<PreparedCode> }>(
+    MAX_CACHED,
+  );
 
   prepare(code: string, language: 'javascript' | 'typescript', codeHash: string): Promise<PreparedCode> {
     const hit = this.cache.get(codeHash);
     // The hash is the caller's; the stored code must match it, or the hash is not trusted.
-    if (hit && hit.code === code && hit.language === language) {
-      this.cache.delete(codeHash);
-      this.cache.set(codeHash, hit);
-      return hit.prepared;
-    }
+    if (hit && hit.code === code && hit.language === language) return hit.prepared;
     const key = hit ? createHash('sha256').update(language).update('\0').update(code).digest('hex') : codeHash;
     const prepared = this.transform(code, language, key);
     this.cache.set(key, { code, language, prepared });
-    if (this.cache.size > MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
     return prepared;
   }
 

@@ -258,7 +258,7 @@ describe('SandboxRuntime limits: every attack ends only its own call', () => {
         requireChild: probe(() => require('child_process')),
         frames,
         protoIsOwn: Object.getPrototypeOf(Object.getPrototypeOf(u.parts)) === null && Object.getPrototypeOf(u.parts) === Object.prototype,
-        names: Object.getOwnPropertyNames(globalThis).filter((n) => /^(process|require|module|exports|Buffer|global|setImmediate)$/.test(n) || (n.startsWith('__') && n !== '__mcpbox_control')),
+        names: Object.getOwnPropertyNames(globalThis).filter((n) => /^(process|require|module|exports|Buffer|global|setImmediate)$/.test(n) || (n.startsWith('__') && !/^__mcpbox_control_[0-9a-f]{24}$/.test(n))),
         control: Object.getOwnPropertyNames(globalThis).filter((n) => n.startsWith('__mcpbox')).map((n) => [typeof globalThis[n], String(globalThis[n]('stdout'))]),
         sab: typeof SharedArrayBuffer, atomics: typeof Atomics, wasm: typeof WebAssembly,
       };

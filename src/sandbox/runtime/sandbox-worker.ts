@@ -82,6 +82,7 @@ process.on('message', (msg: ToWorker) => {
           rss: process.memoryUsage.rss(),
           maxRss: process.resourceUsage().maxRSS * 1024,
           safetyNet: (globalThis as { __mcpboxLoopbackOnly?: boolean }).__mcpboxLoopbackOnly === true,
+          scripts: isolates.scriptCount(),
         },
       });
       break;

@@ -1,8 +1,11 @@
 import ivm from 'isolated-vm';
 import { toolScriptSource } from './isolate-bootstrap';
+import { LruCache } from './lru-cache';
 
-/** Prepared sources a worker keeps per server; beyond this the oldest is dropped (and re-sent on demand). */
+/** Prepared sources a worker keeps per server; beyond this the least recently used is dropped (and re-sent on demand). */
 const MAX_SOURCES_PER_SERVER = 256;
+/** Compiled tool scripts an isolate keeps (each holds the bootstrap and the tool); beyond this the least recently used is dropped. */
+export const MAX_SCRIPTS_PER_ISOLATE = 64;
 
 /**
  * One server's isolate in this worker: its own heap (SANDBOX_MEMORY_MB), each tool's script
@@ -14,9 +17,15 @@ export class ServerIsolate {
   inFlight = 0;
   /** Set after a call overran a limit: no new calls; disposed when the last one ends. */
   retired = false;
-  private readonly scripts = new Map<string, Promise<ivm.Script>>();
+  private readonly scripts = new LruCache<string, Promise<ivm.Script>>(MAX_SCRIPTS_PER_ISOLATE);
   /** One empty context made while the isolate is idle between calls (never used by any code yet). */
   private spare: Promise<ivm.Context> | undefined;
+  private signalReset: () => void = () => undefined;
+  /**
+   * Settles when this isolate is gone (disposed after a limit, an eviction, or by V8 on a memory
+   * overrun): a call that lost its promise to the reset waits for this to say so clearly.
+   */
+  readonly reset = new Promise<void>((resolve) => (this.signalReset = resolve));
 
   constructor(
     readonly serverId: string,
@@ -30,13 +39,22 @@ export class ServerIsolate {
     return this.isolate.isDisposed;
   }
 
+  /** Compiled scripts held by this isolate. */
+  get scriptCount(): number {
+    return this.scripts.size;
+  }
+
   /** The tool's script, bootstrap included (compiled on first use; a failed compile is not cached). */
   script(codeKey: string, factorySource: string): Promise<ivm.Script> {
     let s = this.scripts.get(codeKey);
     if (!s) {
-      s = this.isolate.compileScript(toolScriptSource(factorySource), { filename: 'tool.js' });
-      this.scripts.set(codeKey, s);
-      s.catch(() => this.scripts.delete(codeKey));
+      const compiled = this.isolate.compileScript(toolScriptSource(factorySource), { filename: 'tool.js' });
+      s = compiled;
+      // A dropped script is freed in the isolate once no running call holds it.
+      this.scripts.set(codeKey, compiled);
+      compiled.catch(() => {
+        if (this.scripts.get(codeKey) === compiled) this.scripts.delete(codeKey);
+      });
     }
     return s;
   }
@@ -62,6 +80,7 @@ export class ServerIsolate {
 
   dispose(): void {
     this.spare = undefined;
+    this.scripts.clear();
     if (!this.isolate.isDisposed) {
       try {
         this.isolate.dispose();
@@ -69,6 +88,7 @@ export class ServerIsolate {
         // already gone (memory limit)
       }
     }
+    this.signalReset();
   }
 
   async memoryBytes(): Promise<number> {
@@ -86,7 +106,7 @@ export class ServerIsolate {
 export class ServerIsolates {
   private readonly live = new Map<string, ServerIsolate>();
   private readonly retiring = new Set<ServerIsolate>();
-  private readonly sources = new Map<string, Map<string, string>>();
+  private readonly sources = new Map<string, LruCache<string, string>>();
 
   constructor(
     private readonly memoryMb: number,
@@ -94,20 +114,21 @@ export class ServerIsolates {
   ) {}
 
   source(serverId: string, codeKey: string): string | undefined {
-    const m = this.sources.get(serverId);
-    const s = m?.get(codeKey);
-    if (m && s !== undefined) {
-      m.delete(codeKey);
-      m.set(codeKey, s); // most recently used last
-    }
-    return s;
+    return this.sources.get(serverId)?.get(codeKey);
   }
 
   keepSource(serverId: string, codeKey: string, source: string): void {
     let m = this.sources.get(serverId);
-    if (!m) this.sources.set(serverId, (m = new Map()));
+    if (!m) this.sources.set(serverId, (m = new LruCache(MAX_SOURCES_PER_SERVER)));
     m.set(codeKey, source);
-    if (m.size > MAX_SOURCES_PER_SERVER) m.delete(m.keys().next().value as string);
+  }
+
+  /** Compiled scripts held by every isolate of this worker. */
+  scriptCount(): number {
+    let n = 0;
+    for (const e of this.live.values()) n += e.scriptCount;
+    for (const e of this.retiring) n += e.scriptCount;
+    return n;
   }
 
   /** The server's current isolate (a new one after the old hit a limit or was evicted), with a call counted in. */

@@ -32,6 +32,8 @@ export interface WorkerInfo {
   maxRss: number;
   /** True when the test processes' loopback-only safety net is loaded in this worker. */
   safetyNet: boolean;
+  /** Compiled tool scripts held by the worker's isolates. */
+  scripts: number;
 }
 
 export type ToWorker =
