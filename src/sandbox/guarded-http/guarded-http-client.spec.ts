@@ -31,9 +31,19 @@ const resolver: Resolver = async (name) => {
   throw Object.assign(new Error('nope'), { code: 'ENOTFOUND' });
 };
 
+/** What a peer saw: the caller's headers (without the ones node:http sets itself), method and body. */
+function echo(req: IncomingMessage, res: ServerResponse, body: string): void {
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k)),
+  );
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify({ method: req.method, headers, body }));
+}
+
 describe('GuardedHttpClient against a loopback peer', () => {
   let main: Awaited<ReturnType<typeof peer>>;
   let other: Awaited<ReturnType<typeof peer>>;
+  let second: Awaited<ReturnType<typeof peer>>;
   const client = new GuardedHttpClient({ resolver, timeoutMs: 3000 });
   const rules = (over: Partial<NetworkRules> = {}): NetworkRules => ({
     allowedHosts: [
@@ -47,9 +57,12 @@ describe('GuardedHttpClient against a loopback peer', () => {
 
   before(async () => {
     other = await peer((_req, res) => res.end('other peer'));
+    second = await peer(echo);
     main = await peer((req, res, body) => {
       const url = new URL(req.url ?? '/', 'http://x');
       switch (url.pathname) {
+        case '/echo':
+          return echo(req, res, body);
         case '/json':
           res.setHeader('content-type', 'application/json');
           res.end(
@@ -64,7 +77,7 @@ describe('GuardedHttpClient against a loopback peer', () => {
           );
           return;
         case '/redirect':
-          res.statusCode = 302;
+          res.statusCode = Number(url.searchParams.get('status') ?? 302);
           res.setHeader('location', url.searchParams.get('to') ?? '/json');
           res.end();
           return;
@@ -91,6 +104,7 @@ describe('GuardedHttpClient against a loopback peer', () => {
   after(() => {
     main.server.close();
     other.server.close();
+    second.server.close();
   });
 
   it('reaches an approved loopback peer when allowLoopback is true', async () => {
@@ -187,6 +201,122 @@ describe('GuardedHttpClient against a loopback peer', () => {
       r,
     );
     assert.equal(JSON.parse(same.body.toString()).auth, 'Bearer s3cret');
+  });
+
+  describe('redirects never carry a secret to the next hop', () => {
+    const SECRET = 'sk-live-9f8e7d6c5b4a';
+    const anyPort = (): NetworkRules => rules({ allowedHosts: [{ host: '127.0.0.1', port: null }] });
+    const hop = (status: number, to: string) =>
+      `http://127.0.0.1:${main.port}/redirect?status=${status}&to=${encodeURIComponent(to)}`;
+    const seen = async (res: { body: Buffer }) =>
+      JSON.parse(res.body.toString()) as { method: string; headers: Record<string, string>; body: string };
+    const everyHeader: [string, string][] = [
+      ['x-api-key', 'k-plain'],
+      ['private-token', 'pt-plain'],
+      ['x-anything', 'v'],
+      ['authorization', 'Bearer b-plain'],
+      ['cookie', 'c=1'],
+      ['proxy-authorization', 'Basic eDp5'],
+      ['accept', 'application/json'],
+      ['accept-language', 'de'],
+      ['content-language', 'en'],
+      ['user-agent', 'tool/1.0'],
+      ['content-type', 'text/plain'],
+    ];
+
+    it('towards another origin only accept, accept-language, content-language and user-agent follow', async () => {
+      for (const status of [301, 302, 303, 307, 308]) {
+        const res = await client.request(
+          hop(status, `http://127.0.0.1:${second.port}/`),
+          { headers: everyHeader },
+          anyPort(),
+        );
+        // A 303 turns the request into a GET without a body: the body's own headers go too (as in fetch).
+        const bodyHeaders = status === 303 ? {} : { 'content-language': 'en' };
+        assert.deepEqual(
+          (await seen(res)).headers,
+          { accept: 'application/json', 'accept-language': 'de', ...bodyHeaders, 'user-agent': 'tool/1.0' },
+          `status ${status}`,
+        );
+      }
+    });
+
+    it('content-type follows to another origin only with a body re-sent on 307/308', async () => {
+      for (const status of [307, 308]) {
+        const res = await client.request(
+          hop(status, `http://127.0.0.1:${second.port}/`),
+          { method: 'POST', body: 'payload', headers: [...everyHeader, ['content-type', 'text/csv']] },
+          anyPort(),
+        );
+        const got = await seen(res);
+        assert.deepEqual(
+          [got.method, got.body, got.headers['content-type']],
+          ['POST', 'payload', 'text/plain, text/csv'],
+        );
+        assert.equal(got.headers['x-api-key'], undefined);
+      }
+      const rewritten = await seen(
+        await client.request(
+          hop(302, `http://127.0.0.1:${second.port}/`),
+          { method: 'POST', body: 'payload', headers: everyHeader },
+          anyPort(),
+        ),
+      );
+      assert.deepEqual([rewritten.method, rewritten.body, rewritten.headers['content-type']], ['GET', '', undefined]);
+    });
+
+    it('a header holding a secret value is dropped on every hop, also within the origin', async () => {
+      const basic = Buffer.from(`user:${SECRET}`).toString('base64');
+      const res = await client.request(
+        hop(302, '/echo'),
+        {
+          headers: [
+            ['x-api-key', SECRET],
+            ['authorization', `Bearer ${SECRET}`],
+            ['x-basic', `Basic ${basic}`],
+            ['x-encoded', `token=${encodeURIComponent(`${SECRET}/+`)}`],
+            ['x-trace', 'trace-1'],
+            ['authorization-hint', 'no secret here'],
+          ],
+          secrets: [SECRET, `${SECRET}/+`],
+        },
+        anyPort(),
+      );
+      assert.deepEqual((await seen(res)).headers, { 'x-trace': 'trace-1', 'authorization-hint': 'no secret here' });
+      // The first hop itself carries every header: only redirects drop them.
+      const direct = await seen(
+        await client.request(
+          `http://127.0.0.1:${main.port}/echo`,
+          { headers: [['x-api-key', SECRET]], secrets: [SECRET] },
+          anyPort(),
+        ),
+      );
+      assert.equal(direct.headers['x-api-key'], SECRET);
+    });
+
+    it('a body holding a secret value is not re-sent to another origin', async () => {
+      const before = second.hits.length;
+      for (const body of [
+        `client_secret=${SECRET}`,
+        JSON.stringify({ key: SECRET }),
+        `k=${encodeURIComponent(SECRET)}`,
+      ])
+        await assert.rejects(
+          client.request(
+            hop(307, `http://127.0.0.1:${second.port}/`),
+            { method: 'POST', body, secrets: [SECRET] },
+            anyPort(),
+          ),
+          (e: GuardedHttpError) => e.code === 'blocked' && /request body holds a secret value/.test(e.message),
+          body,
+        );
+      assert.equal(second.hits.length, before, 'the other origin was never contacted');
+      // Within the origin the body is re-sent as it is.
+      const same = await seen(
+        await client.request(hop(307, '/echo'), { method: 'POST', body: `s=${SECRET}`, secrets: [SECRET] }, anyPort()),
+      );
+      assert.equal(same.body, `s=${SECRET}`);
+    });
   });
 
   it('stops after 5 redirects', async () => {

@@ -30,6 +30,11 @@ export interface GuardedRequestInit {
   /** Response body cap in bytes (after decompression); defaults to 10 MiB. */
   maxBodyBytes?: number;
   signal?: AbortSignal;
+  /**
+   * Secret values of the caller (the server's secrets). On a redirect no header holding one
+   * is forwarded, and a body holding one is never re-sent to another origin.
+   */
+  secrets?: readonly string[];
 }
 
 export interface GuardedResponse {
@@ -62,8 +67,11 @@ const DROPPED_HEADERS = new Set([
   'trailer',
   'proxy-connection',
 ]);
-/** Credentials that must not follow a redirect to another origin (as browsers' fetch does). */
-const CROSS_ORIGIN_STRIPPED = new Set(['authorization', 'cookie', 'proxy-authorization']);
+/**
+ * The only headers of the caller that follow a redirect to another origin: any other may carry
+ * a credential (x-api-key, private-token, ...). content-type follows only with a re-sent body.
+ */
+const CROSS_ORIGIN_KEPT = new Set(['accept', 'accept-language', 'content-language', 'user-agent']);
 const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
@@ -101,13 +109,12 @@ export class GuardedHttpClient {
     const maxBody = Math.min(init.maxBodyBytes ?? this.maxBodyBytes, this.maxBodyBytes);
     let current = url;
     let previous: URL | undefined;
+    const secrets = secretSpellings(init.secrets ?? []);
 
     for (let hop = 0; ; hop++) {
       const decision = await checkDestination(current, rules, this.resolver);
       if (!decision.allowed)
         throw new GuardedHttpError('blocked', previous ? `redirect refused: ${decision.reason}` : decision.reason);
-      if (previous && previous.origin !== decision.url.origin)
-        headers = headers.filter(([k]) => !CROSS_ORIGIN_STRIPPED.has(k.toLowerCase()));
       if (Date.now() >= deadline) throw new GuardedHttpError('timeout', 'the request timed out');
 
       const res = await this.send(decision, method, headers, body, deadline, init.signal);
@@ -127,6 +134,14 @@ export class GuardedHttpClient {
           body = undefined;
           headers = headers.filter(([k]) => !/^content-/i.test(k));
         }
+        const crossOrigin = next.origin !== decision.url.origin;
+        const resent = body;
+        if (crossOrigin && resent && secrets.some((s) => resent.includes(s)))
+          throw new GuardedHttpError(
+            'blocked',
+            `redirect refused: the request body holds a secret value of this server and ${decision.url.origin} redirects it to ${next.origin}`,
+          );
+        headers = redirectHeaders(headers, crossOrigin, body !== undefined, secrets);
         previous = decision.url;
         current = next.href;
         continue;
@@ -228,6 +243,54 @@ export function pinnedLookup(d: Extract<DestinationDecision, { allowed: true }>)
       ]);
     else cb(null, d.address.address, d.address.family);
   };
+}
+
+/**
+ * The spellings of a secret value a header or body can carry it in: raw, URL-encoded (also as
+ * form data, with `+` for spaces) and JSON-escaped.
+ */
+function secretSpellings(values: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const v of values) {
+    if (typeof v !== 'string' || !v) continue;
+    out.add(v);
+    out.add(JSON.stringify(v).slice(1, -1));
+    try {
+      const encoded = encodeURIComponent(v);
+      out.add(encoded);
+      out.add(encoded.replace(/%20/g, '+'));
+    } catch {
+      // a lone surrogate cannot be URL-encoded: the raw form is still checked
+    }
+  }
+  return [...out];
+}
+
+/** Whether a header value carries a secret: as is, or inside Basic credentials. */
+function holdsSecret(value: string, secrets: readonly string[]): boolean {
+  if (!secrets.length) return false;
+  const basic = /^\s*basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(value);
+  const decoded = basic ? Buffer.from(basic[1], 'base64').toString('utf8') : '';
+  return secrets.some((s) => value.includes(s) || (decoded && decoded.includes(s)));
+}
+
+/**
+ * The caller's headers for the next hop of a redirect: none that holds a secret value, and
+ * towards another origin only the few that cannot carry a credential (content-type with a
+ * re-sent body).
+ */
+function redirectHeaders(
+  headers: [string, string][],
+  crossOrigin: boolean,
+  bodyResent: boolean,
+  secrets: readonly string[],
+): [string, string][] {
+  return headers.filter(([k, v]) => {
+    if (holdsSecret(v, secrets)) return false;
+    if (!crossOrigin) return true;
+    const name = k.toLowerCase();
+    return CROSS_ORIGIN_KEPT.has(name) || (bodyResent && name === 'content-type');
+  });
 }
 
 function cleanHeaders(input: GuardedRequestInit['headers']): [string, string][] {

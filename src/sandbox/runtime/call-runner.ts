@@ -70,7 +70,7 @@ export async function runCall(
   const controlId = controlName();
   const deadline = Date.now() + msg.timeoutMs;
   const remaining = () => Math.max(1, deadline - Date.now());
-  const bridge = new CallBridge(http, msg.network, deadline);
+  const bridge = new CallBridge(http, msg.network, deadline, msg.secrets);
   let timer: NodeJS.Timeout | undefined;
   let raiseFault: (f: Fault) => void = () => undefined;
   const stop = new Promise<never>((_, reject) => {

@@ -31,11 +31,18 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
   before(async () => {
     await rt.start();
     peer = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname === '/hop') {
+        res.writeHead(302, { location: url.searchParams.get('to') ?? '/' });
+        res.end();
+        return;
+      }
       res.setHeader('content-type', 'application/json');
       res.end(
         JSON.stringify({
-          city: new URL(req.url ?? '/', 'http://x').searchParams.get('q'),
+          city: url.searchParams.get('q'),
           key: req.headers['x-api-key'] ?? null,
+          other: req.headers['x-other'] ?? null,
           temp: 21,
         }),
       );
@@ -252,7 +259,7 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
     };
     const o = await run('srv-w', code, { args: { city: 'Zürich' }, secrets: { WEATHER_KEY: 'wk-1' }, network });
     assert.equal(o.success, true, o.error);
-    assert.deepEqual(o.value, { city: 'Zürich', key: 'wk-1', temp: 21, viaHttp: 'Zürich', status: 200 });
+    assert.deepEqual(o.value, { city: 'Zürich', key: 'wk-1', other: null, temp: 21, viaHttp: 'Zürich', status: 200 });
     const refused = await run('srv-w', code, {
       args: { city: 'Bern' },
       secrets: { WEATHER_KEY: 'wk-1' },
@@ -268,6 +275,36 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
       network: { allowedHosts: [], policy: 'allow_all_public', allowLoopback: true },
     });
     assert.match(open.error ?? '', /fetch failed: .*allow_all_public never covers it/);
+  });
+
+  it("never lets a redirect carry the server's secret in a header, to this origin or another", async () => {
+    const second = createServer((req, res) => res.end(JSON.stringify({ key: req.headers['x-api-key'] ?? null })));
+    await new Promise<void>((r) => second.listen(0, '127.0.0.1', r));
+    const secondPort = (second.address() as AddressInfo).port;
+    try {
+      const code = `export async function main({ to }) {
+        const res = await fetch('http://127.0.0.1:${port}/hop?to=' + encodeURIComponent(to), {
+          headers: { 'x-api-key': secrets.KEY, 'x-other': 'plain' },
+        });
+        return await res.json();
+      }`;
+      const network = {
+        allowedHosts: [{ host: '127.0.0.1', port: null }],
+        policy: 'require_approval' as const,
+        allowLoopback: true,
+      };
+      const same = await run('srv-r', code, { args: { to: '/w?q=x' }, secrets: { KEY: 'rk-secret-1' }, network });
+      assert.equal(same.success, true, same.error);
+      assert.deepEqual([(same.value as any).key, (same.value as any).other], [null, 'plain']);
+      const away = await run('srv-r', code, {
+        args: { to: `http://127.0.0.1:${secondPort}/` },
+        secrets: { KEY: 'rk-secret-1' },
+        network,
+      });
+      assert.deepEqual(away.value, { key: null });
+    } finally {
+      second.close();
+    }
   });
 
   it('evicts a server: memory is reported before, and the next call still works', async () => {
