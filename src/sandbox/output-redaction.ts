@@ -4,28 +4,66 @@
  * Values shorter than MIN_REDACTED_LENGTH are not redacted: replacing every "1" or "abc"
  * in a result would wreck legitimate output while protecting nothing worth the name.
  * Longer values are replaced longest first (so a secret containing another is removed
- * whole), together with the spellings an accidental leak usually takes: the raw value,
- * its URL-encoded form (a secret echoed back inside a URL) and its JSON-escaped form (a
- * secret inside a JSON document returned as text). This is a safety net against accidents,
- * not a barrier against tool code that deliberately encodes a secret.
+ * whole), in every spelling that returning or logging a string can give it (secretSpellings):
+ * raw, URL-encoded (also as form data), JSON-escaped once and twice — and once more, since
+ * the sandbox itself JSON-encodes what it shows (a result object as text, a thrown object,
+ * a nested string in console output). This is a safety net against accidents, not a barrier
+ * against tool code that deliberately encodes a secret (base64, reversed, split...).
  */
 export const REDACTED = '[REDACTED]';
 export const MIN_REDACTED_LENGTH = 4;
+/**
+ * How deep the redactor walks a value. Results are never deeper (result-mapper.ts); anything
+ * deeper (logged arguments) is flattened to its JSON text and redacted as text, never passed.
+ */
+export const MAX_REDACTED_DEPTH = 128;
 
 export type Redactor = <T>(value: T) => T;
 
 /** The identity redactor, for servers without redactable secrets. */
 const identity: Redactor = (value) => value;
 
+const jsonEscaped = (s: string) => JSON.stringify(s).slice(1, -1);
+/** JSON as ASCII-only encoders write it (`\u00e9`): what an upstream may echo back. */
+const jsonAsciiEscaped = (s: string) =>
+  jsonEscaped(s).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+function urlEncoded(s: string): string | undefined {
+  try {
+    return encodeURIComponent(s);
+  } catch {
+    return undefined; // a lone surrogate cannot be encoded: the other spellings still apply
+  }
+}
+
+/** Every spelling of one secret value the redaction looks for (see the module comment). */
+export function secretSpellings(value: string): string[] {
+  const out = new Set<string>([value]);
+  const url = urlEncoded(value);
+  if (url !== undefined) {
+    out.add(url);
+    // Form data: `+` for a space, and as URLSearchParams writes it (also ! ' ( ) ~ escaped).
+    out.add(url.replace(/%20/g, '+'));
+    out.add(new URLSearchParams({ k: value }).toString().slice(2));
+  }
+  let json = value;
+  for (let level = 1; level <= 3; level++) {
+    json = jsonEscaped(json);
+    out.add(json);
+    if (level === 1) {
+      out.add(jsonAsciiEscaped(value));
+      const urlJson = urlEncoded(json);
+      if (urlJson !== undefined) out.add(urlJson);
+    }
+  }
+  return [...out];
+}
+
 export function secretNeedles(secrets: Record<string, string>): string[] {
   const needles = new Set<string>();
   for (const value of Object.values(secrets)) {
     if (typeof value !== 'string' || value.length < MIN_REDACTED_LENGTH) continue;
-    needles.add(value);
-    const urlEncoded = safeEncode(value);
-    if (urlEncoded !== value) needles.add(urlEncoded);
-    const jsonEscaped = JSON.stringify(value).slice(1, -1);
-    if (jsonEscaped !== value) needles.add(jsonEscaped);
+    for (const spelling of secretSpellings(value)) needles.add(spelling);
   }
   return [...needles].sort((a, b) => b.length - a.length);
 }
@@ -64,14 +102,15 @@ export function redactCutTail(text: string, needles: readonly string[]): string 
 /**
  * A function that returns a deep copy of any JSON-like value with every secret value
  * replaced, in strings and in object keys. Non-JSON leaves (numbers, booleans) pass as is.
+ * Below MAX_REDACTED_DEPTH a value is flattened to its (redacted) JSON text.
  */
 export function createRedactor(secrets: Record<string, string>): Redactor {
   const needles = secretNeedles(secrets);
   if (!needles.length) return identity;
   const walk = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') return redactText(value, needles);
-    // Results come from JSON, so they are finite; the depth cap guards against a cycle.
-    if (value === null || typeof value !== 'object' || depth > 200) return value;
+    if (value === null || typeof value !== 'object') return value;
+    if (depth >= MAX_REDACTED_DEPTH) return redactText(flatten(value), needles);
     if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1));
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>))
@@ -81,11 +120,11 @@ export function createRedactor(secrets: Record<string, string>): Redactor {
   return <T>(value: T) => walk(value, 0) as T;
 }
 
-function safeEncode(value: string): string {
+function flatten(value: object): string {
   try {
-    return encodeURIComponent(value);
+    return JSON.stringify(value) ?? '[not shown]';
   } catch {
-    return value; // a lone surrogate cannot be encoded: the raw form is still covered
+    return '[not shown: nested too deep to be checked for secrets]';
   }
 }
 

@@ -278,7 +278,7 @@ describe('GuardedHttpClient against a loopback peer', () => {
             ['x-trace', 'trace-1'],
             ['authorization-hint', 'no secret here'],
           ],
-          secrets: [SECRET, `${SECRET}/+`],
+          secrets: [SECRET, encodeURIComponent(`${SECRET}/+`)],
         },
         anyPort(),
       );

@@ -31,8 +31,9 @@ export interface GuardedRequestInit {
   maxBodyBytes?: number;
   signal?: AbortSignal;
   /**
-   * Secret values of the caller (the server's secrets). On a redirect no header holding one
-   * is forwarded, and a body holding one is never re-sent to another origin.
+   * Secret values of the caller (the server's secrets, in every spelling the caller wants
+   * caught). On a redirect no header holding one is forwarded, and a body holding one is
+   * never re-sent to another origin.
    */
   secrets?: readonly string[];
 }
@@ -109,7 +110,7 @@ export class GuardedHttpClient {
     const maxBody = Math.min(init.maxBodyBytes ?? this.maxBodyBytes, this.maxBodyBytes);
     let current = url;
     let previous: URL | undefined;
-    const secrets = secretSpellings(init.secrets ?? []);
+    const secrets = (init.secrets ?? []).filter((v) => typeof v === 'string' && v.length > 0);
 
     for (let hop = 0; ; hop++) {
       const decision = await checkDestination(current, rules, this.resolver);
@@ -243,27 +244,6 @@ export function pinnedLookup(d: Extract<DestinationDecision, { allowed: true }>)
       ]);
     else cb(null, d.address.address, d.address.family);
   };
-}
-
-/**
- * The spellings of a secret value a header or body can carry it in: raw, URL-encoded (also as
- * form data, with `+` for spaces) and JSON-escaped.
- */
-function secretSpellings(values: readonly string[]): string[] {
-  const out = new Set<string>();
-  for (const v of values) {
-    if (typeof v !== 'string' || !v) continue;
-    out.add(v);
-    out.add(JSON.stringify(v).slice(1, -1));
-    try {
-      const encoded = encodeURIComponent(v);
-      out.add(encoded);
-      out.add(encoded.replace(/%20/g, '+'));
-    } catch {
-      // a lone surrogate cannot be URL-encoded: the raw form is still checked
-    }
-  }
-  return [...out];
 }
 
 /** Whether a header value carries a secret: as is, or inside Basic credentials. */

@@ -1,7 +1,7 @@
 import { createHash, createHmac, getHashes, randomBytes, randomUUID } from 'node:crypto';
 import { MAX_CONCURRENT_REQUESTS_PER_CALL, MAX_HTTP_RESPONSE_BYTES } from '../../common/limits';
 import { GuardedHttpClient, GuardedHttpError } from '../guarded-http/guarded-http-client';
-import { MIN_REDACTED_LENGTH } from '../output-redaction';
+import { secretNeedles } from '../output-redaction';
 import type { NetworkRules } from './contract';
 
 /** Total outbound requests one call may start; beyond it `fetch` rejects at once. */
@@ -40,17 +40,15 @@ export class CallBridge {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
   deliver: Deliver = () => undefined;
-  /** The server's secret values: none of them follows a redirect (guarded-http-client.ts). */
-  private readonly secretValues: string[];
+  /** The server's secret values in every spelling redaction knows: none follows a redirect (guarded-http-client.ts). */
+  private secretValues: string[] | undefined;
 
   constructor(
     private readonly http: GuardedHttpClient,
     private readonly network: NetworkRules,
     private readonly deadline: number,
-    secrets: Record<string, string> = {},
-  ) {
-    this.secretValues = Object.values(secrets).filter((v) => typeof v === 'string' && v.length >= MIN_REDACTED_LENGTH);
-  }
+    private readonly secrets: Record<string, string> = {},
+  ) {}
 
   /** The synchronous bridge the isolate calls (wrapped in an ivm.Callback by the runner). */
   readonly handle = (op: string, a?: unknown, b?: unknown, c?: unknown): Reply => {
@@ -140,7 +138,8 @@ export class CallBridge {
           body,
           timeoutMs,
           signal: this.abort.signal,
-          secrets: this.secretValues,
+          // Worked out on the call's first request only: most calls never make one.
+          secrets: (this.secretValues ??= secretNeedles(this.secrets)),
         },
         this.network,
       );

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CodeLoader } from './code-loader';
-import { mapEnvelope } from './result-mapper';
+import { jsonDeeperThan, mapEnvelope, MAX_RESULT_DEPTH } from './result-mapper';
 
 describe('mapEnvelope', () => {
   it('cuts a text result to the byte limit without splitting a character, with a notice', () => {
@@ -63,6 +63,48 @@ describe('mapEnvelope', () => {
       stdout: 'log\n',
       durationMs: 3,
     });
+  });
+});
+
+describe('result depth', () => {
+  const nested = (n: number, leaf = '1') => '{"n":'.repeat(n) + leaf + '}'.repeat(n);
+  it('measures the nesting of a JSON text without parsing it, brackets in strings aside', () => {
+    assert.equal(jsonDeeperThan(nested(MAX_RESULT_DEPTH), MAX_RESULT_DEPTH), false);
+    assert.equal(jsonDeeperThan(nested(MAX_RESULT_DEPTH + 1), MAX_RESULT_DEPTH), true);
+    assert.equal(jsonDeeperThan(`[${'"[[[[\\"[[",'.repeat(100)}1]`, 3), false);
+    assert.equal(jsonDeeperThan('[[[[1]]],[[[[2]]]]]', 4), true);
+  });
+
+  it('shows a JSON result nested too deep as text only, and refuses content or structuredContent nested too deep', () => {
+    const deep = nested(MAX_RESULT_DEPTH + 1);
+    const json = mapEnvelope(
+      { ok: true, kind: 'json', data: deep, size: deep.length, truncated: false, stdout: '' },
+      1e6,
+      1e6,
+      1,
+    );
+    assert.deepEqual(
+      [json.success, json.content, json.value, json.structuredContent],
+      [true, [{ type: 'text', text: deep }], undefined, undefined],
+    );
+    const fits = nested(MAX_RESULT_DEPTH);
+    assert.deepEqual(
+      mapEnvelope({ ok: true, kind: 'json', data: fits, size: fits.length, truncated: false, stdout: '' }, 1e6, 1e6, 1)
+        .value,
+      JSON.parse(fits),
+    );
+    for (const env of [
+      { data: `[{"type":"resource","resource":${nested(MAX_RESULT_DEPTH)}}]` },
+      { data: '[{"type":"text","text":"ok"}]', structured: nested(MAX_RESULT_DEPTH + 1) },
+    ]) {
+      const o = mapEnvelope(
+        { ok: true, kind: 'content', truncated: false, isError: false, stdout: '', ...env },
+        1e6,
+        1e6,
+        1,
+      );
+      assert.equal(o.error, `the tool returned content nested deeper than ${MAX_RESULT_DEPTH} levels`);
+    }
   });
 });
 

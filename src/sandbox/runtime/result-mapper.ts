@@ -15,6 +15,34 @@ export type ResultEnvelope =
     }
   | { ok: false; error: string; stdout: string };
 
+/**
+ * How deeply a result may nest (objects and arrays). Deeper JSON is shown as text only (no
+ * value, no structuredContent); deeper content blocks or structuredContent are refused. So
+ * every value that leaves the sandbox can be walked whole by the redaction and serialised
+ * again by the app (output-redaction.ts, the execution log, the MCP response).
+ */
+export const MAX_RESULT_DEPTH = 64;
+
+/** Whether a JSON text nests deeper than `max` levels, found without parsing it. */
+export function jsonDeeperThan(text: string, max: number): boolean {
+  // Each level takes at least two characters: a short text cannot be deep.
+  if (text.length <= 2 * max) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 const BLOCK_CHECKS: Record<string, (b: Record<string, unknown>) => boolean> = {
   text: (b) => typeof b.text === 'string',
   image: (b) => typeof b.data === 'string' && typeof b.mimeType === 'string',
@@ -97,6 +125,12 @@ export function mapEnvelope(
         stdout,
         durationMs,
       );
+    // The block list itself is one level.
+    if (
+      jsonDeeperThan(env.data, MAX_RESULT_DEPTH + 1) ||
+      (typeof env.structured === 'string' && jsonDeeperThan(env.structured, MAX_RESULT_DEPTH))
+    )
+      return failure(`the tool returned content nested deeper than ${MAX_RESULT_DEPTH} levels`, stdout, durationMs);
     let blocks: unknown;
     try {
       blocks = JSON.parse(env.data);
@@ -143,8 +177,15 @@ export function mapEnvelope(
       truncated: true,
     };
   }
-  if (env.kind === 'text')
-    return { success: true, isError: false, content: [{ type: 'text', text: data }], value: data, stdout, durationMs };
+  if (env.kind === 'text' || jsonDeeperThan(data, MAX_RESULT_DEPTH))
+    return {
+      success: true,
+      isError: false,
+      content: [{ type: 'text', text: data }],
+      ...(env.kind === 'text' ? { value: data } : {}),
+      stdout,
+      durationMs,
+    };
   const value: unknown = JSON.parse(data);
   const out: ExecutionOutcome = {
     success: true,
