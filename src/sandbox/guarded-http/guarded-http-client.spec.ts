@@ -339,6 +339,29 @@ describe('GuardedHttpClient against a loopback peer', () => {
     );
   });
 
+  it('counts each chunk of the body through `reserve`, and stops the read when it refuses', async () => {
+    let counted = 0;
+    const ok = await client.request(
+      `http://127.0.0.1:${main.port}/big?n=300000`,
+      { reserve: (n) => void (counted += n) },
+      rules(),
+    );
+    assert.equal(counted, ok.body.length);
+    await assert.rejects(
+      client.request(
+        `http://127.0.0.1:${main.port}/big?n=300000`,
+        {
+          reserve: (n) => {
+            counted += n;
+            if (counted > 400_000) throw new Error('over the budget');
+          },
+        },
+        rules(),
+      ),
+      (e: GuardedHttpError) => e.code === 'over_budget' && e.message === 'over the budget',
+    );
+  });
+
   it('decompresses a gzip body', async () => {
     const res = await client.request(`http://127.0.0.1:${main.port}/gzip`, {}, rules());
     assert.equal(res.body.toString(), 'compressed hello');

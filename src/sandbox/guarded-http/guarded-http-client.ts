@@ -9,7 +9,14 @@ import type { NetworkRules } from '../runtime/contract';
 import { checkDestination, systemResolver, type DestinationDecision, type Resolver } from './destination';
 
 export type GuardedHttpErrorCode =
-  'blocked' | 'invalid_request' | 'timeout' | 'too_large' | 'too_many_redirects' | 'network' | 'aborted';
+  | 'blocked'
+  | 'invalid_request'
+  | 'timeout'
+  | 'too_large'
+  | 'too_many_redirects'
+  | 'network'
+  | 'aborted'
+  | 'over_budget';
 
 export class GuardedHttpError extends Error {
   constructor(
@@ -30,6 +37,12 @@ export interface GuardedRequestInit {
   /** Response body cap in bytes (after decompression); defaults to 10 MiB. */
   maxBodyBytes?: number;
   signal?: AbortSignal;
+  /**
+   * Called with the size of each chunk of the response body before it is kept: the caller
+   * counts what the body holds in memory, and stops the read by throwing (its message is
+   * the request's error, code `over_budget`).
+   */
+  reserve?: (bytes: number) => void;
   /**
    * Secret values of the caller (the server's secrets, in every spelling the caller wants
    * caught). On a redirect no header holding one is forwarded, and a body holding one is
@@ -147,7 +160,7 @@ export class GuardedHttpClient {
         current = next.href;
         continue;
       }
-      const data = await readBody(res, maxBody, deadline, method === 'HEAD');
+      const data = await readBody(res, maxBody, deadline, method === 'HEAD', init.reserve);
       return {
         status: res.statusCode ?? 0,
         statusText: res.statusMessage ?? '',
@@ -304,6 +317,7 @@ function readBody(
   max: number,
   deadline: number,
   head: boolean,
+  reserve?: (bytes: number) => void,
 ): Promise<{ body: Buffer; decoded: boolean }> {
   if (head) {
     res.resume();
@@ -330,6 +344,11 @@ function readBody(
     stream.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > max) return fail(new GuardedHttpError('too_large', `the response body exceeds ${max} bytes`));
+      try {
+        reserve?.(chunk.length);
+      } catch (err) {
+        return fail(new GuardedHttpError('over_budget', err instanceof Error ? err.message : String(err)));
+      }
       chunks.push(chunk);
     });
     stream.on('error', (err) =>
@@ -344,7 +363,8 @@ function readBody(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve({ body: Buffer.concat(chunks, size), decoded: !!decoder });
+      // One chunk is handed over as it is: no second copy of the body.
+      resolve({ body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size), decoded: !!decoder });
     });
   });
 }

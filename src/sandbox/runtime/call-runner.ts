@@ -94,13 +94,14 @@ export async function runCall(
       refs.push(ref);
       return ref;
     })().catch(() => undefined));
-  bridge.deliver = (id, ok, value) => {
-    void getControl().then((ctl) =>
-      ctl
-        ?.apply(undefined, ['deliver', id, ok, value], { arguments: { copy: true }, timeout: remaining() })
-        .catch((err: unknown) => raiseFault(classify(err, entry, limits, msg.timeoutMs))),
-    );
-  };
+  bridge.deliver = (id, ok, value) =>
+    getControl().then(async (ctl) => {
+      try {
+        await ctl?.apply(undefined, ['deliver', id, ok, value], { arguments: { copy: true }, timeout: remaining() });
+      } catch (err) {
+        raiseFault(classify(err, entry, limits, msg.timeoutMs));
+      }
+    });
   try {
     const script = await within(compiled);
     ctx = await within(entry.freshContext());
