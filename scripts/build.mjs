@@ -1,6 +1,8 @@
 // Compiles src/, test/, bench/ and ormconfig.ts into dist/ with SWC (decorator metadata
-// included). Type checking is a separate step (`npm run typecheck`).
+// included), and bundles the code that runs inside the sandbox's isolates into one script
+// with esbuild (see bundleIsolate). Type checking is a separate step (`npm run typecheck`).
 import { transformFile } from '@swc/core';
+import { build as esbuild } from 'esbuild';
 import { mkdir, readdir, rename, writeFile, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 
@@ -37,9 +39,42 @@ async function writeAtomic(path, data) {
   await rename(tmp, path);
 }
 
+/** Entry of the code that runs inside each isolate context, and the one script it is bundled into. */
+export const ISOLATE_ENTRY = join(root, 'src/sandbox/runtime/isolate/bootstrap.ts');
+export const ISOLATE_BUNDLE = join(out, 'src/sandbox/runtime/isolate.bundle.js');
+
+/**
+ * Bundles src/sandbox/runtime/isolate/ (from its entry) into ONE function expression that
+ * evaluates to the entry's `bootstrap`: `(function () { ...; return bootstrap; })()`. The
+ * worker compiles it with each tool (isolate-script.ts); nothing is bundled at request time.
+ * Plain ECMAScript: platform `neutral`, so an import of anything of Node fails the build.
+ */
+async function bundleIsolate() {
+  const result = await esbuild({
+    entryPoints: [ISOLATE_ENTRY],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2023',
+    charset: 'utf8',
+    legalComments: 'none',
+    write: false,
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0].text;
+  const exported = /export\s*\{\s*(?:(\w+) as )?bootstrap\s*\};?\s*$/.exec(code);
+  if (!exported) throw new Error(`${ISOLATE_ENTRY} must export \`bootstrap\` and nothing else`);
+  const body = code.slice(0, exported.index);
+  await mkdir(dirname(ISOLATE_BUNDLE), { recursive: true });
+  await writeAtomic(
+    ISOLATE_BUNDLE,
+    `(function () {\n"use strict";\n${body}return ${exported[1] ?? 'bootstrap'};\n})()\n`,
+  );
+}
+
 export async function build() {
   const started = Date.now();
-  const jobs = [];
+  const jobs = [bundleIsolate()];
   for (const r of roots) {
     for await (const file of walk(join(root, r))) {
       jobs.push(
@@ -57,7 +92,7 @@ export async function build() {
     }
   }
   await Promise.all(jobs);
-  return { files: jobs.length, ms: Date.now() - started };
+  return { files: jobs.length - 1, ms: Date.now() - started };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -22,6 +22,8 @@ console.log(`[test] built ${built.files} files in ${built.ms} ms`);
 // Static checks (a full run only): types, lint, formatting; each failing one counts as a failed test.
 const STATIC_CHECKS = [
   ['typecheck', 'node_modules/typescript/bin/tsc', ['-p', root]],
+  // The code that runs inside the isolates: ECMAScript only, without Node's types (its own tsconfig).
+  ['typecheck (isolate)', 'node_modules/typescript/bin/tsc', ['-p', join(root, 'src/sandbox/runtime/isolate')]],
   ['lint', 'node_modules/eslint/bin/eslint.js', ['--max-warnings=0', root]],
   ['format', 'node_modules/prettier/bin/prettier.cjs', ['--check', '--log-level=warn', root]],
 ];

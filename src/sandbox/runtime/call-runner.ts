@@ -4,7 +4,8 @@ import { MAX_STDOUT_BYTES } from '../../common/limits';
 import type { GuardedHttpClient } from '../guarded-http/guarded-http-client';
 import { CallBridge } from './call-bridge';
 import type { ExecutionOutcome } from './contract';
-import { failure, mapEnvelope, type ResultEnvelope } from './result-mapper';
+import type { CallConfig, ControlFunction, ControlMessage, ResultEnvelope } from './isolate/bridge';
+import { failure, mapEnvelope } from './result-mapper';
 import type { ServerIsolate } from './server-isolates';
 import type { ExecMessage } from './worker-protocol';
 
@@ -84,20 +85,21 @@ export async function runCall(
   const within = <T>(p: Promise<T>): Promise<T> => Promise.race([p, stop]);
 
   let ctx: ivm.Context | undefined;
-  let control: Promise<ivm.Reference<(...a: unknown[]) => unknown> | undefined> | undefined;
+  let control: Promise<ivm.Reference<ControlFunction> | undefined> | undefined;
   const refs: { release(): void }[] = [];
   // Looked up only when needed (a delivery, stdout after a timeout): most calls never need it.
   const getControl = () =>
     (control ??= (async () => {
       if (!ctx || entry.disposed) return undefined;
-      const ref = (await ctx.global.get(controlId, { reference: true })) as ivm.Reference<(...a: unknown[]) => unknown>;
+      const ref = (await ctx.global.get(controlId, { reference: true })) as ivm.Reference<ControlFunction>;
       refs.push(ref);
       return ref;
     })().catch(() => undefined));
   bridge.deliver = (id, ok, value) =>
     getControl().then(async (ctl) => {
       try {
-        await ctl?.apply(undefined, ['deliver', id, ok, value], { arguments: { copy: true }, timeout: remaining() });
+        const message: ControlMessage = ['deliver', id, ok, value];
+        await ctl?.apply(undefined, message, { arguments: { copy: true }, timeout: remaining() });
       } catch (err) {
         raiseFault(classify(err, entry, limits, msg.timeoutMs));
       }
@@ -105,17 +107,19 @@ export async function runCall(
   try {
     const script = await within(compiled);
     ctx = await within(entry.freshContext());
+    // The tool script evaluates to a function of (host, cfgJson): isolate-script.ts.
     const start = (await within(script.run(ctx, { reference: true, timeout: remaining() }))) as ivm.Reference<
-      (...a: unknown[]) => unknown
+      (host: unknown, cfgJson: string) => Promise<ResultEnvelope>
     >;
     refs.push(start);
-    const cfg = JSON.stringify({
+    const config: CallConfig = {
       args: msg.args,
       secrets: JSON.stringify(msg.secrets ?? {}),
       maxResultSize: limits.maxResultSize,
       maxStdout: MAX_STDOUT_BYTES,
       control: controlId,
-    });
+    };
+    const cfg = JSON.stringify(config);
     const env = (await within(
       start.apply(undefined, [new ivm.Callback(bridge.handle), cfg], {
         result: { promise: true, copy: true },
@@ -149,12 +153,12 @@ export async function runCall(
 /** What the call printed before it overran; an isolate that does not answer is still spinning and is disposed. */
 async function collectStdout(
   entry: ServerIsolate,
-  control: Promise<ivm.Reference<(...a: unknown[]) => unknown> | undefined>,
+  control: Promise<ivm.Reference<ControlFunction> | undefined>,
 ): Promise<string> {
   if (entry.disposed) return '';
   const out = await Promise.race([
     control
-      .then((c) => c?.apply(undefined, ['stdout'], { result: { copy: true }, timeout: 100 }))
+      .then((c) => c?.apply(undefined, ['stdout'] satisfies ControlMessage, { result: { copy: true }, timeout: 100 }))
       .catch(() => undefined),
     sleep(250).then(() => null),
   ]);

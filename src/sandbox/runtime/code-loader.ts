@@ -20,7 +20,7 @@ function describe(errors: Message[]): string {
  * compile ONCE per isolate and run in any fresh context: esbuild rewrites `export`/`import`
  * to CommonJS (dynamic `import()` too, so every import goes through the sandbox's `require`,
  * which knows only approved modules), and the module becomes a factory function that the
- * worker embeds in its tool script (isolate-bootstrap.ts). Done in the app process once per
+ * worker embeds in its tool script (isolate-script.ts). Done in the app process once per
  * code hash, never per call.
  */
 export class CodeLoader {

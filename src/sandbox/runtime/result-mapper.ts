@@ -1,19 +1,5 @@
 import type { ExecutionOutcome, McpContentBlock } from './contract';
-
-/** What the in-isolate runner hands back (strings and flags only, see isolate-bootstrap.ts). */
-export type ResultEnvelope =
-  | { ok: true; kind: 'none'; stdout: string }
-  | { ok: true; kind: 'text' | 'json'; data: string; size: number; truncated: boolean; stdout: string }
-  | {
-      ok: true;
-      kind: 'content';
-      data: string;
-      truncated: boolean;
-      isError: boolean;
-      structured?: string;
-      stdout: string;
-    }
-  | { ok: false; error: string; stdout: string };
+import type { ResultEnvelope } from './isolate/bridge';
 
 /**
  * How deeply a result may nest (objects and arrays). Deeper JSON is shown as text only (no

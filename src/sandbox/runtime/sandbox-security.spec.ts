@@ -83,9 +83,11 @@ describe('SandboxRuntime: the host enforces the result limits, whatever the isol
   });
 
   it('an envelope getter that never returns ends with the call', async () => {
+    // The envelope is built as literals; only `structured` is set on it afterwards, so a
+    // prototype setter can plant a getter there that the host's copy would run.
     const code = `export async function main() {
-      Object.defineProperty(Object.prototype, 'kind', { configurable: true, set(v) { Object.defineProperty(this, 'kind', { get() { for (;;) {} }, enumerable: true }); } });
-      return 'fine';
+      Object.defineProperty(Object.prototype, 'structured', { configurable: true, set(v) { Object.defineProperty(this, 'structured', { get() { for (;;) {} }, enumerable: true }); } });
+      return { content: [{ type: 'text', text: 'fine' }], structuredContent: { a: 1 } };
     }`;
     const t = Date.now();
     const o = await run('s3', code, { timeoutMs: 800 });
@@ -93,6 +95,16 @@ describe('SandboxRuntime: the host enforces the result limits, whatever the isol
     assert.ok(Date.now() - t < 4000);
     const ok = await run('s3', 'export async function main() { return 1; }');
     assert.equal(ok.success, true, ok.error);
+    // A setter for a field the envelope gets as a literal never runs: the result is untouched.
+    const literal = await run(
+      's3',
+      `export async function main() {
+        Object.defineProperty(Object.prototype, 'kind', { configurable: true, set(v) { Object.defineProperty(this, 'kind', { get() { for (;;) {} }, enumerable: true }); } });
+        return 'fine';
+      }`,
+      { timeoutMs: 800 },
+    );
+    assert.deepEqual([literal.success, literal.value], [true, 'fine']);
   });
 
   it('an honest content result cut inside a text block full of escapes stays within the limit', async () => {

@@ -1,5 +1,5 @@
 import ivm from 'isolated-vm';
-import { toolScriptSource } from './isolate-bootstrap';
+import { toolScriptSource } from './isolate-script';
 import { LruCache } from './lru-cache';
 
 /** Prepared sources a worker keeps per server; beyond this the least recently used is dropped (and re-sent on demand). */
