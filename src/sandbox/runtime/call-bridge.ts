@@ -135,12 +135,10 @@ export class CallBridge {
             op.hold.release();
           }
         },
-        async (err: unknown) => {
-          try {
-            if (!this.closed) await this.deliver(op.id, false, messageOf(err));
-          } finally {
-            op.hold.release();
-          }
+        (err: unknown) => {
+          // A failed op holds nothing any more: its bytes are free before the message is delivered.
+          op.hold.release();
+          return this.closed ? undefined : this.deliver(op.id, false, messageOf(err));
         },
       )
       .catch(() => undefined);

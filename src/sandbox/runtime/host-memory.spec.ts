@@ -87,8 +87,9 @@ describe('the host memory a call can hold is bounded', () => {
   it('responses read while the isolate is busy count until delivered: beyond the budget a read fails', async () => {
     const code = `export async function main({ url }) {
       const pending = Array.from({ length: 8 }, () => fetch(url).then((r) => r.arrayBuffer()).then((b) => b.byteLength));
-      // The isolate is busy: no response can be delivered, each is held by the host meanwhile.
-      const until = Date.now() + 2000;
+      // The isolate is busy: no response can be delivered, each is held by the host meanwhile
+      // (long enough for the host to read every body, even on a busy machine).
+      const until = Date.now() + 5000;
       while (Date.now() < until);
       const results = await Promise.allSettled(pending);
       return results.map((r) => (r.status === 'fulfilled' ? r.value : r.reason.message));
