@@ -33,6 +33,12 @@ describe('isolate text encoding', () => {
       ...SAMPLES.map((s) => new TextEncoder().encode(s)),
       Uint8Array.of(0xc3),
       Uint8Array.of(0xe2, 0x82),
+      Uint8Array.of(0xed, 0xa0, 0x80),
+      Uint8Array.of(0xf4, 0x90, 0x80, 0x80),
+      Uint8Array.of(0xe0, 0x80, 0x80),
+      Uint8Array.of(0xf0, 0x80, 0x80, 0x80),
+      Uint8Array.of(0xf0, 0x9f, 0x98, 0x41),
+      Uint8Array.of(0xe2, 0x82, 0xe2, 0x82, 0xac),
       Uint8Array.of(0xc0, 0xaf),
       Uint8Array.of(0xff, 0x41, 0xfe),
     ];
@@ -46,6 +52,19 @@ describe('isolate text encoding', () => {
       }
       if (typeof nodeFatal === 'string') assert.equal(utf8Decode(b, true), nodeFatal);
       else assert.throws(() => utf8Decode(b, true), /not valid utf-8/);
+    }
+  });
+
+  it('decodes any bytes as TextDecoder does (random samples)', () => {
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256;
+    for (let n = 0; n < 3000; n++) {
+      // Mostly bytes around the multi-byte ranges, where decoders disagree when they are wrong.
+      const b = Uint8Array.from({ length: 1 + (n % 9) }, () => {
+        const r = next();
+        return r < 64 ? r : 0x80 + (r % 0x78);
+      });
+      assert.equal(utf8Decode(b, false), new TextDecoder().decode(b), String(Array.from(b)));
     }
   });
 

@@ -32,54 +32,70 @@ export function utf8Encode(str: string): Uint8Array {
   return bytes.slice(0, p);
 }
 
-/** The string of UTF-8 bytes; invalid sequences become U+FFFD, or throw when `fatal`. */
+/**
+ * The string of UTF-8 bytes, decoded as the Encoding Standard's UTF-8 decoder does: each
+ * invalid byte sequence (its maximal valid prefix) becomes one U+FFFD, or throws when `fatal`.
+ */
 export function utf8Decode(b: Uint8Array, fatal: boolean): string {
   const units: number[] = [];
   let res = '';
-  let i = 0;
-  const bad = () => {
-    if (fatal) throw new TypeError('The encoded data was not valid utf-8');
-    return 0xfffd;
-  };
-  while (i < b.length) {
-    const c = b[i];
-    let cp: number;
-    if (c < 0x80) {
-      cp = c;
-      i++;
-    } else {
-      const n = c >= 0xf0 && c <= 0xf4 ? 3 : c >= 0xe0 ? 2 : c >= 0xc2 && c < 0xe0 ? 1 : -1;
-      if (n < 0 || c > 0xf4) {
-        cp = bad();
-        i++;
-      } else {
-        cp = c & (0xff >> (n + 2));
-        let j = 1;
-        for (; j <= n; j++) {
-          const d = b[i + j];
-          if (d === undefined || (d & 0xc0) !== 0x80) break;
-          cp = (cp << 6) | (d & 63);
-        }
-        if (
-          j <= n ||
-          (n === 2 && cp < 0x800) ||
-          (n === 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-          (cp >= 0xd800 && cp <= 0xdfff)
-        ) {
-          cp = bad();
-          i += Math.max(1, j);
-        } else i += n + 1;
-      }
-    }
-    if (cp > 0xffff) {
-      cp -= 0x10000;
-      units.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 1023));
-    } else units.push(cp);
+  let needed = 0;
+  let seen = 0;
+  let cp = 0;
+  let lower = 0x80;
+  let upper = 0xbf;
+  const emit = (c: number) => {
+    if (c > 0xffff) {
+      c -= 0x10000;
+      units.push(0xd800 + (c >> 10), 0xdc00 + (c & 1023));
+    } else units.push(c);
     if (units.length > 8190) {
       res += fromCharCode(...units);
       units.length = 0;
     }
+  };
+  const bad = () => {
+    if (fatal) throw new TypeError('The encoded data was not valid utf-8');
+    emit(0xfffd);
+  };
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    if (needed === 0) {
+      if (c <= 0x7f) emit(c);
+      else if (c >= 0xc2 && c <= 0xdf) {
+        needed = 1;
+        cp = c & 0x1f;
+      } else if (c >= 0xe0 && c <= 0xef) {
+        if (c === 0xe0) lower = 0xa0;
+        if (c === 0xed) upper = 0x9f;
+        needed = 2;
+        cp = c & 0xf;
+      } else if (c >= 0xf0 && c <= 0xf4) {
+        if (c === 0xf0) lower = 0x90;
+        if (c === 0xf4) upper = 0x8f;
+        needed = 3;
+        cp = c & 0x7;
+      } else bad();
+      continue;
+    }
+    if (c < lower || c > upper) {
+      // The sequence ends here: one U+FFFD for it, and this byte starts again.
+      needed = seen = cp = 0;
+      lower = 0x80;
+      upper = 0xbf;
+      bad();
+      i--;
+      continue;
+    }
+    lower = 0x80;
+    upper = 0xbf;
+    cp = (cp << 6) | (c & 0x3f);
+    if (++seen === needed) {
+      emit(cp);
+      needed = seen = cp = 0;
+    }
   }
+  if (needed) bad();
   return res + fromCharCode(...units);
 }
 
