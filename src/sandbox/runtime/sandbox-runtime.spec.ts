@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ExecutionOutcome, ExecutionRequest, RuntimeEvent } from './contract';
-import { SandboxRuntime, SandboxUnavailableError } from './sandbox-runtime';
+import { SandboxUnavailableError } from './call-scheduler';
+import { SandboxRuntime } from './sandbox-runtime';
 import { executionRequest } from '../../../test/support/execution-request';
 
 const MAX_RESULT = 64 * 1024;

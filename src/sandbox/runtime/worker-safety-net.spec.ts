@@ -2,7 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SAFETY_NET_CODE } from '../../../test/support/loopback-only';
 import { executionRequest } from '../../../test/support/execution-request';
-import { SandboxRuntime, workerExecArgv } from './sandbox-runtime';
+import { SandboxRuntime } from './sandbox-runtime';
+import { workerExecArgv } from './worker-pool';
 
 // The loopback-only safety net of the test processes must hold in the sandbox worker
 // processes too: they are forked with their own flags and environment.
