@@ -107,8 +107,10 @@ export function redactCutTail(text: string, needles: readonly string[]): string 
 export function createRedactor(secrets: Record<string, string>): Redactor {
   const needles = secretNeedles(secrets);
   if (!needles.length) return identity;
+  // Needles are sorted longest first: a string shorter than the last cannot hold any.
+  const shortest = needles[needles.length - 1].length;
   const walk = (value: unknown, depth: number): unknown => {
-    if (typeof value === 'string') return redactText(value, needles);
+    if (typeof value === 'string') return value.length < shortest ? value : redactText(value, needles);
     if (value === null || typeof value !== 'object') return value;
     if (depth >= MAX_REDACTED_DEPTH) return redactText(flatten(value), needles);
     if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1));

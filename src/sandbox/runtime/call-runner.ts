@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import ivm from 'isolated-vm';
 import { MAX_STDOUT_BYTES } from '../../common/limits';
 import type { GuardedHttpClient } from '../guarded-http/guarded-http-client';
@@ -6,6 +6,7 @@ import { CallBridge } from './call-bridge';
 import type { ExecutionOutcome } from './contract';
 import type { CallConfig, ControlFunction, ControlMessage, ResultEnvelope } from './isolate/bridge';
 import { failure, mapEnvelope } from './result-mapper';
+import { CONFIG_GLOBAL, HOST_GLOBAL } from './isolate-script';
 import type { ServerIsolate } from './server-isolates';
 import type { ExecMessage } from './worker-protocol';
 
@@ -51,14 +52,29 @@ function classify(err: unknown, entry: ServerIsolate, limits: RunLimits, timeout
  * Global name of the call's control function in its own context: random per call (other
  * calls have other contexts anyway), so nothing compiled into the isolate can know it ahead.
  */
-const controlName = () => `__mcpbox_control_${randomBytes(12).toString('hex')}`;
+const controlName = () => `__mcpbox_control_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+
+/**
+ * The call's CallConfig as JSON. The arguments arrive as JSON already (worker-protocol.ts):
+ * they are put in as they are, not encoded a second time.
+ */
+export function callConfigJson(msg: Pick<ExecMessage, 'args' | 'secrets'>, limits: RunLimits, control: string): string {
+  const rest: Omit<CallConfig, 'args' | 'secrets'> = {
+    maxResultSize: limits.maxResultSize,
+    maxStdout: MAX_STDOUT_BYTES,
+    control,
+  };
+  // `args` is one complete JSON value (the pool made it with JSON.stringify), so it can stand as a member value.
+  return `{"args":${msg.args || '{}'},"secrets":${JSON.stringify(msg.secrets ?? {})},${JSON.stringify(rest).slice(1)}`;
+}
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Runs one call in a FRESH context of the server's isolate: the tool's precompiled script
- * (bootstrap, then the module's top-level code and `main`, in one entry), every entry into the isolate bounded
- * by what is left of the call's time (isolated-vm's `timeout` stops runaway synchronous
- * code), and a host timer bounding the whole call (a promise that never settles).
+ * (bootstrap, then the module's top-level code and `main`, in one entry, one round trip),
+ * every entry into the isolate bounded by what is left of the call's time (isolated-vm's
+ * `timeout` stops runaway synchronous code), and a host timer bounding the whole call (a
+ * promise that never settles).
  */
 export async function runCall(
   entry: ServerIsolate,
@@ -106,25 +122,14 @@ export async function runCall(
     });
   try {
     const script = await within(compiled);
-    ctx = await within(entry.freshContext());
-    // The tool script evaluates to a function of (host, cfgJson): isolate-script.ts.
-    const start = (await within(script.run(ctx, { reference: true, timeout: remaining() }))) as ivm.Reference<
-      (host: unknown, cfgJson: string) => Promise<ResultEnvelope>
-    >;
-    refs.push(start);
-    const config: CallConfig = {
-      args: msg.args,
-      secrets: JSON.stringify(msg.secrets ?? {}),
-      maxResultSize: limits.maxResultSize,
-      maxStdout: MAX_STDOUT_BYTES,
-      control: controlId,
-    };
-    const cfg = JSON.stringify(config);
+    const context = await within(entry.freshContext());
+    ctx = context;
+    // One round trip: the bridge and configuration are queued ahead of the run (isolated-vm runs
+    // an isolate's tasks in order), and the script evaluates to the call's result (isolate-script.ts).
+    context.global.setIgnored(HOST_GLOBAL, new ivm.Callback(bridge.handle));
+    context.global.setIgnored(CONFIG_GLOBAL, callConfigJson(msg, limits, controlId));
     const env = (await within(
-      start.apply(undefined, [new ivm.Callback(bridge.handle), cfg], {
-        result: { promise: true, copy: true },
-        timeout: remaining(),
-      }) as Promise<unknown>,
+      script.run(context, { promise: true, copy: true, timeout: remaining() }) as Promise<unknown>,
     )) as ResultEnvelope;
     if (!env || typeof env !== 'object') return failure('the tool returned no result', '', performance.now() - started);
     return mapEnvelope(env, limits.maxResultSize, MAX_STDOUT_BYTES, performance.now() - started);

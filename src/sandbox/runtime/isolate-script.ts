@@ -14,10 +14,23 @@ export function bootstrapSource(): string {
 }
 
 /**
- * The script compiled ONCE per tool per isolate: a function of (host, cfgJson) that runs the
- * bootstrap and then the tool module. The module factory's parameters shadow `host` and
- * `cfgJson`, so tool code cannot name them; the bootstrap's own variables are out of its scope.
+ * Globals through which the host hands a call its bridge and configuration: set (without a
+ * round trip) just before the tool script runs, and taken off by the script before any tool
+ * code runs.
+ */
+export const HOST_GLOBAL = '__mcpbox_host';
+export const CONFIG_GLOBAL = '__mcpbox_cfg';
+
+/**
+ * The script compiled ONCE per tool per isolate and run ONCE per call: it takes the call's
+ * bridge and configuration off the globals, runs the bootstrap and then the tool module, and
+ * evaluates to the call's result (a promise). The module factory's parameters shadow `host`
+ * and `cfgJson`, so tool code cannot name them; the bootstrap's own variables are out of its scope.
  */
 export function toolScriptSource(factorySource: string): string {
-  return `(function (host, cfgJson) {"use strict"; return ${bootstrapSource()}(host, cfgJson, ${factorySource}); })`;
+  return (
+    `(function () {"use strict"; const host = globalThis.${HOST_GLOBAL}, cfgJson = globalThis.${CONFIG_GLOBAL}; ` +
+    `delete globalThis.${HOST_GLOBAL}; delete globalThis.${CONFIG_GLOBAL}; ` +
+    `return ${bootstrapSource()}(host, cfgJson, ${factorySource}); })()`
+  );
 }

@@ -88,7 +88,9 @@ export class WorkerPool {
 
   /** Workers able to take a call now. */
   get liveCount(): number {
-    return this.live().length;
+    let n = 0;
+    for (const w of this.workers) if (w?.ready) n++;
+    return n;
   }
 
   /** Workers that died and were replaced since start. */
@@ -275,7 +277,8 @@ export class WorkerPool {
   private pick(job: WorkerJob): Worker | undefined {
     let best: Worker | undefined;
     const key = codeKeyOf(job);
-    for (const w of this.live()) {
+    for (const w of this.workers) {
+      if (!w?.ready) continue;
       if (
         !best ||
         w.calls.size < best.calls.size ||

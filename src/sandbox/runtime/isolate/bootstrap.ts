@@ -4,9 +4,13 @@
  *
  * This folder is plain ECMAScript (V8 in isolated-vm has no web APIs and nothing of Node):
  * scripts/build.mjs bundles it, from this entry, into ONE script (isolate.bundle.js) that
- * the worker compiles with each tool (isolate-script.ts). The host reaches it through two
- * values only: `host`, the call's bridge (bridge.ts), and `cfgJson`, the call's
- * configuration. Both stay in this closure: tool code sees only the globals.
+ * the worker compiles with each tool (isolate-script.ts), so that a call enters its context
+ * once. The host reaches it through two values only: `host`, the call's bridge (bridge.ts),
+ * and `cfgJson`, the call's configuration. Both stay in this closure: tool code sees only
+ * the globals.
+ *
+ * Every call runs this in a new context, cold (V8 keeps no feedback across contexts): plain,
+ * straight-line code is what keeps it cheap, so the globals are written out one by one.
  */
 import { atob, btoa } from './base64';
 import type { Bootstrap, CallConfig, ControlMessage } from './bridge';
@@ -42,14 +46,18 @@ export const bootstrap: Bootstrap = (host, cfgJson, factory) => {
   G.console = stdout.console;
 
   defineProperty(G, 'secrets', {
-    value: deepFreeze(parse(cfg.secrets)),
+    value: deepFreeze(cfg.secrets),
     enumerable: false,
     configurable: false,
     writable: false,
   });
 
   const timers = timerGlobals(ops, (args) => stdout.write('[error] ', args));
-  for (const name of objectKeys(timers)) G[name] = timers[name];
+  G.setTimeout = timers.setTimeout;
+  G.setInterval = timers.setInterval;
+  G.clearTimeout = timers.clearTimeout;
+  G.clearInterval = timers.clearInterval;
+  G.queueMicrotask = timers.queueMicrotask;
 
   const text = once(makeText);
   lazy('TextEncoder', () => text().TextEncoder);
@@ -89,7 +97,7 @@ export const bootstrap: Bootstrap = (host, cfgJson, factory) => {
       factory.call(undefined, requireModule, mod, mod.exports);
       const main = mod.exports && (mod.exports as { main?: unknown }).main;
       if (typeof main !== 'function') throw new TypeError('the tool code must export an async function main(args)');
-      return envelope(await main(parse(cfg.args)), stdout.text(), cfg.maxResultSize);
+      return envelope(await main(cfg.args), stdout.text(), cfg.maxResultSize);
     } catch (e) {
       return { ok: false, error: errorMessage(e), stdout: stdout.text() };
     }

@@ -91,12 +91,12 @@ export type HostBridge = <N extends OpName>(
 export type ControlMessage = ['deliver', opId: number, ok: boolean, value: unknown] | ['stdout'];
 export type ControlFunction = (...message: ControlMessage) => string | undefined;
 
-/** The configuration of one call, handed to the bootstrap as JSON. */
+/** The configuration of one call, handed to the bootstrap as one JSON text (callConfigJson in call-runner.ts). */
 export interface CallConfig {
-  /** JSON of the call's arguments. */
-  args: string;
-  /** JSON of the server's secrets. */
-  secrets: string;
+  /** The call's arguments (what `main` receives). */
+  args: unknown;
+  /** The server's secrets. */
+  secrets: Record<string, string>;
   maxResultSize: number;
   maxStdout: number;
   /** The global name of the control function. */

@@ -17,7 +17,7 @@ const MAX_TIMERS = 1000;
  * setTimeout/setInterval/clearTimeout/clearInterval and queueMicrotask: each wait is a
  * `sleep` op of the host; an error thrown by a callback is written to stdout.
  */
-export function timerGlobals(ops: Ops, reportError: (args: unknown[]) => void): Record<string, unknown> {
+export function timerGlobals(ops: Ops, reportError: (args: unknown[]) => void) {
   let live = 0;
   let nextId = 1;
   const timers: Record<number, Timer> = Object.create(null) as Record<number, Timer>;

@@ -18,23 +18,23 @@ export function formDecode(s: string): string {
   }
 }
 
-const URL_FIELDS: UrlField[] = [
-  'href',
-  'origin',
-  'protocol',
-  'username',
-  'password',
-  'host',
-  'hostname',
-  'port',
-  'pathname',
-  'search',
-  'hash',
-];
-
 /** URL and URLSearchParams. The WHATWG URL parser is large: the host's own parser answers (strings in, strings out). */
 export function makeUrl(ops: Ops) {
   const host = ops.host;
+  // Made here, on first use of URL, rather than by every call's bootstrap.
+  const URL_FIELDS: UrlField[] = [
+    'href',
+    'origin',
+    'protocol',
+    'username',
+    'password',
+    'host',
+    'hostname',
+    'port',
+    'pathname',
+    'search',
+    'hash',
+  ];
   class URLSearchParams {
     private list: [string, string][] = [];
     onChange: (() => void) | undefined;
