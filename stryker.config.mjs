@@ -2,8 +2,8 @@
 // Each module is mutated; its unit specs are the spec files beside it whose name starts with
 // the module's own (`destination.ts` → `destination*.spec.ts`). To add a module, add its path.
 export const MODULES = [
-  'src/sandbox/guarded-http/address-policy.ts',
-  'src/sandbox/guarded-http/destination.ts',
+  'src/guarded-http/address-policy.ts',
+  'src/guarded-http/destination.ts',
   'src/network-access/host-rules.ts',
   'src/secrets/dto/secret.dto.ts',
   // The rules behind the secret DTOs' own decorators (text, UTF-8 bytes, ids); Stryker does not

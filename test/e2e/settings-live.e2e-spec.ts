@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { checkDestination, type Resolver } from '../../src/sandbox/guarded-http/destination';
+import { checkDestination, type Resolver } from '../../src/guarded-http/destination';
 import { SandboxService } from '../../src/sandbox/sandbox.service';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
 import {

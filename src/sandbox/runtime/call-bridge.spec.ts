@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GuardedHttpClient } from '../guarded-http/guarded-http-client';
+import { GuardedHttpClient } from '../../guarded-http/guarded-http-client';
 import { CallBridge, type AsyncHandlers, type SyncHandlers } from './call-bridge';
 import type { FetchReply, HostBridge } from './isolate/bridge';
 

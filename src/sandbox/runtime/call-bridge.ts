@@ -1,5 +1,5 @@
 import { MAX_CONCURRENT_REQUESTS_PER_CALL } from '../../common/limits';
-import { GuardedHttpClient, GuardedHttpError } from '../guarded-http/guarded-http-client';
+import { GuardedHttpClient, GuardedHttpError } from '../../guarded-http/guarded-http-client';
 import { secretNeedles } from '../output-redaction';
 import { digest, hmac, moduleRefused, random, toBuffer, urlParts, urlSet, uuid } from './bridge-sync-ops';
 import type { NetworkRules } from './contract';

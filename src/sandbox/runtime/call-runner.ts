@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import ivm from 'isolated-vm';
 import { MAX_STDOUT_BYTES } from '../../common/limits';
-import type { GuardedHttpClient } from '../guarded-http/guarded-http-client';
+import type { GuardedHttpClient } from '../../guarded-http/guarded-http-client';
 import { CallBridge } from './call-bridge';
 import type { ExecutionOutcome } from './contract';
 import type { CallConfig, ControlFunction, ControlMessage, ResultEnvelope } from './isolate/bridge';

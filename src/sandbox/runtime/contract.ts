@@ -3,19 +3,10 @@
  * processes running isolated-vm). Everything here crosses a process boundary, so it is
  * plain JSON-serialisable data.
  */
-import type { AllowedHost } from '../../servers/entities/server.entity';
+import type { NetworkRules } from '../../guarded-http/network-rules';
 
-export type NetworkPolicy = 'require_approval' | 'allow_all_public';
-
-/** What a call's outbound HTTP may reach (SPEC §11), read fresh for every call. */
-export interface NetworkRules {
-  /** Approved host records of the server (`servers.allowed_hosts`). */
-  allowedHosts: AllowedHost[];
-  /** `network_access_policy` at the time of the call. */
-  policy: NetworkPolicy;
-  /** `MCPBOX_TEST_ALLOW_LOOPBACK`: lifts the loopback block alone. */
-  allowLoopback: boolean;
-}
+/** The outbound rules of a call are the guarded HTTP client's (src/guarded-http). */
+export type { NetworkPolicy, NetworkRules } from '../../guarded-http/network-rules';
 
 export interface ExecutionRequest {
   serverId: string;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { executionRequest } from '../../../test/support/execution-request';
-import { GuardedHttpClient } from '../guarded-http/guarded-http-client';
+import { GuardedHttpClient } from '../../guarded-http/guarded-http-client';
 import { CallBridge } from './call-bridge';
 import type { NetworkRules } from './contract';
 import { MAX_HOST_BYTES_PER_CALL, MAX_TIMERS_PER_CALL, TIMER_BYTES } from './host-budget';

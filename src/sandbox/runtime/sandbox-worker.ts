@@ -3,8 +3,8 @@
  * V8 can abort a whole process on some heap exhaustion that isolated-vm's memoryLimit does
  * not catch (SPEC §5), and then only this worker's in-flight calls are lost.
  */
-import { systemResolver, limitedResolver } from '../guarded-http/destination';
-import { GuardedHttpClient } from '../guarded-http/guarded-http-client';
+import { systemResolver, limitedResolver } from '../../guarded-http/destination';
+import { GuardedHttpClient } from '../../guarded-http/guarded-http-client';
 import { runCall } from './call-runner';
 import type { ExecutionOutcome } from './contract';
 import { failure } from './result-mapper';

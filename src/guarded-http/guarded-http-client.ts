@@ -4,8 +4,8 @@ import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Transform } from 'node:stream';
-import { MAX_HTTP_RESPONSE_BYTES } from '../../common/limits';
-import type { NetworkRules } from '../runtime/contract';
+import { MAX_HTTP_RESPONSE_BYTES } from '../common/limits';
+import type { NetworkRules } from './network-rules';
 import { checkDestination, systemResolver, type DestinationDecision, type Resolver } from './destination';
 
 export type GuardedHttpErrorCode =

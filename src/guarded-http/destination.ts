@@ -1,5 +1,5 @@
 import { lookup } from 'node:dns/promises';
-import type { NetworkRules } from '../runtime/contract';
+import type { NetworkRules } from './network-rules';
 import { canonicalIp, classifyAddress, METADATA_HOSTNAMES, parseIp, type AddressClass } from './address-policy';
 
 export interface ResolvedAddress {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import type { NetworkRules } from '../runtime/contract';
+import type { NetworkRules } from './network-rules';
 import { GuardedHttpClient, GuardedHttpError } from './guarded-http-client';
 import type { Resolver } from './destination';
 

@@ -2,8 +2,8 @@ import { afterEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import dnsPromises from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { AllowedHost } from '../../servers/entities/server.entity';
-import type { NetworkRules } from '../runtime/contract';
+import type { AllowedHost } from '../servers/entities/server.entity';
+import type { NetworkRules } from './network-rules';
 import { METADATA_HOSTNAMES } from './address-policy';
 import {
   checkDestination,

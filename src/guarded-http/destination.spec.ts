@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { NetworkRules } from '../runtime/contract';
+import type { NetworkRules } from './network-rules';
 import { classifyAddress } from './address-policy';
 import { checkDestination, type Resolver } from './destination';
 
