@@ -1,4 +1,4 @@
-import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
+import type { CallToolResult, InputRequiredResult, Server, ServerContext, Tool } from '@modelcontextprotocol/server';
 
 /**
  * What an MCP endpoint serves: `/mcp` every running server's tools as `{server}__{tool}`
@@ -27,15 +27,30 @@ export function callerLabel(caller: McpCaller): string {
   return caller.email ? `${caller.email} (${client})` : client;
 }
 
+/** The MCP request a tools/call came in: what a tool that talks back to its client needs. */
+export interface McpCallRequest {
+  ctx: ServerContext;
+  server: Server;
+  /** 2026-07-28: answers the tool may use in this run (earlier rounds, the retry's inputResponses). */
+  answers: Record<string, unknown>;
+  /** 2026-07-28: seals the answers so far into the next round's `requestState`. */
+  mintState(answers: Record<string, unknown>): Promise<string>;
+}
+
 export interface ToolCallContext {
   caller: McpCaller;
   signal?: AbortSignal;
+  /** Absent when the call does not come from an MCP client (tests). */
+  request?: McpCallRequest;
 }
+
+/** A tool's answer: its result, or (2026-07-28) the client input it needs before it can answer. */
+export type ToolCallAnswer = CallToolResult | InputRequiredResult;
 
 /** One tool as an endpoint serves it: its definition and how to call it. */
 export interface McpToolEntry {
   definition: Tool;
-  call(args: Record<string, unknown>, ctx: ToolCallContext): Promise<CallToolResult>;
+  call(args: Record<string, unknown>, ctx: ToolCallContext): Promise<ToolCallAnswer>;
 }
 
 /**

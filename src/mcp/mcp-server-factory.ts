@@ -8,7 +8,8 @@ import {
 } from '@modelcontextprotocol/server';
 import { AppConfig } from '../config/app-config';
 import { MANAGEMENT_INSTRUCTIONS } from './management/instructions';
-import type { McpCaller, McpScope } from './mcp-scope';
+import { scopeKey, type McpCallRequest, type McpCaller, type McpScope } from './mcp-scope';
+import { RequestStates } from './request-state';
 import { ToolAvailability } from './tool-availability';
 import { ToolCatalog } from './tool-catalog';
 
@@ -40,11 +41,15 @@ export const GATEWAY_INSTRUCTIONS =
  */
 @Injectable()
 export class McpServerFactory {
+  private readonly states: RequestStates;
+
   constructor(
     private readonly config: AppConfig,
     private readonly catalog: ToolCatalog,
     private readonly availability: ToolAvailability,
-  ) {}
+  ) {
+    this.states = new RequestStates(config.encryptionKey);
+  }
 
   build(scope: McpScope, era: 'modern' | 'legacy'): Server {
     const remote = this.config.mode === 'remote';
@@ -57,7 +62,8 @@ export class McpServerFactory {
         version: this.config.version,
       },
       {
-        capabilities: { tools: { listChanged: true } },
+        // logging: tool code may log to its client (mcp.log), as each era allows.
+        capabilities: { tools: { listChanged: true }, logging: {} },
         instructions:
           scope.kind === 'all'
             ? `${MANAGEMENT_INSTRUCTIONS}\n\n${GATEWAY_INSTRUCTIONS}`
@@ -66,6 +72,8 @@ export class McpServerFactory {
           'tools/list': { ttlMs: 10_000, cacheScope },
           'server/discover': { ttlMs: 60_000, cacheScope },
         },
+        // 2026-07-28: a tool that asks its client runs in rounds; the state between them is signed and checked.
+        ...(era === 'modern' ? { requestState: { verify: this.states.verify } } : {}),
       },
     );
     const callerOf = (ctx: ServerContext): McpCaller => {
@@ -98,7 +106,15 @@ export class McpServerFactory {
       const { name } = request.params;
       const entry = this.catalog.list(scope).byName.get(name);
       if (!entry) throw await this.availability.unknownTool(scope, name);
-      return entry.call(request.params.arguments ?? {}, { caller, signal: ctx.mcpReq.signal });
+      const args = request.params.arguments ?? {};
+      const callKey = RequestStates.callKey(scopeKey(scope), name, args);
+      const mcpRequest: McpCallRequest = {
+        ctx,
+        server,
+        answers: era === 'modern' ? this.states.answersFor(ctx, callKey) : {},
+        mintState: (answers) => this.states.mint(ctx, callKey, answers),
+      };
+      return entry.call(args, { caller, signal: ctx.mcpReq.signal, request: mcpRequest });
     });
     return server;
   }

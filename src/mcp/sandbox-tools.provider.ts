@@ -1,15 +1,25 @@
 import { Injectable } from '@nestjs/common';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
+import { inputRequired, type CallToolResult, type Tool } from '@modelcontextprotocol/server';
 import { DomainError } from '../common/errors';
 import type { ExecutionOutcome } from '../sandbox/runtime/contract';
 import { SandboxService, type RunningServerInfo } from '../sandbox/sandbox.service';
-import { callerLabel, type McpScope, type McpToolEntry, type McpToolProvider, type ToolCallContext } from './mcp-scope';
+import {
+  callerLabel,
+  type McpScope,
+  type McpToolEntry,
+  type McpToolProvider,
+  type ToolCallAnswer,
+  type ToolCallContext,
+} from './mcp-scope';
+import { ToolCallChannel } from './tool-call-channel';
 
 /** `/mcp` names a server's tool `{server}__{tool}`; `/mcp/{server}` by its own name. */
 export const SEPARATOR = '__';
 export const qualifiedName = (serverName: string, toolName: string): string => `${serverName}${SEPARATOR}${toolName}`;
 
 const OBJECT_SCHEMA = { type: 'object' } as const;
+/** tools/list `_meta` key naming what a tool does with `mcp` (progress, log, elicit, sample, roots). */
+export const MCP_FEATURES_META = 'io.mcpbox/mcp-features';
 
 /** A sandbox outcome as an MCP tool result (its content mapping was done in the sandbox, SPEC §5). */
 export function toCallToolResult(outcome: ExecutionOutcome): CallToolResult {
@@ -51,6 +61,8 @@ export class SandboxToolsProvider implements McpToolProvider {
         name: qualified ? qualifiedName(server.serverName, tool.name) : tool.name,
         description: tool.description,
         inputSchema: (tool.inputSchema ?? OBJECT_SCHEMA) as Tool['inputSchema'],
+        // Tells clients (and their users) that the tool reports progress, logs, or asks the user or the model.
+        ...(tool.mcpFeatures.length ? { _meta: { [MCP_FEATURES_META]: tool.mcpFeatures } } : {}),
       };
       return { definition, call: (args, ctx) => this.call(server.serverId, tool.name, args, ctx) };
     });
@@ -61,17 +73,33 @@ export class SandboxToolsProvider implements McpToolProvider {
     toolName: string,
     args: Record<string, unknown>,
     ctx: ToolCallContext,
-  ): Promise<CallToolResult> {
+  ): Promise<ToolCallAnswer> {
+    const request = ctx.request;
+    const channel = request && new ToolCallChannel(ctx.caller.era, request.ctx, request.server, request.answers);
     try {
       const outcome = await this.sandbox.executeTool(serverId, toolName, args, {
         isTest: false,
         executedBy: callerLabel(ctx.caller),
+        channel,
       });
+      if (channel && request) {
+        // 2026-07-28: the tool asked its client; it runs again with the answers.
+        const questions = outcome.interrupted ? channel.inputRequests() : undefined;
+        if (questions)
+          return inputRequired({
+            inputRequests: questions,
+            requestState: await request.mintState(channel.knownAnswers()),
+          });
+        const missing = channel.uncaughtMissingCapability(outcome.error);
+        if (missing) throw missing;
+      }
       return toCallToolResult(outcome);
     } catch (err) {
       // The server stopped or the tool unloaded since the list was read, or the sandbox is full.
       if (err instanceof DomainError) return errorResult(err.message);
       throw err;
+    } finally {
+      channel?.close();
     }
   }
 }

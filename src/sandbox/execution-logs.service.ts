@@ -1,3 +1,4 @@
+import type { McpInteractions } from './runtime/contract';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
@@ -18,6 +19,8 @@ export interface ExecutionRecord {
   success: boolean;
   isTest: boolean;
   executedBy: string | null;
+  /** What passed between the tool and its MCP client (redacted), when anything did. */
+  mcp?: McpInteractions | null;
 }
 
 /** A line of a server's sandbox log: an execution, or a lifecycle/error activity entry. */

@@ -87,6 +87,7 @@ describe('redaction covers every spelling of a secret in every output, at any de
       name: 'leak',
       description: '',
       inputSchema: null,
+      mcpFeatures: [],
       code,
       language: 'javascript',
       codeHash: codeHash('javascript', code),

@@ -36,6 +36,7 @@ describe('redaction of a secret cut by a size limit', () => {
       name: 'leak',
       description: '',
       inputSchema: null,
+      mcpFeatures: [],
       code,
       language: 'javascript',
       codeHash: codeHash('javascript', code),

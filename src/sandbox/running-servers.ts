@@ -15,6 +15,8 @@ export interface LoadedTool {
   /** What the MCP gateway lists: the tool's description and input schema. */
   description: string;
   inputSchema: JsonSchema | null;
+  /** What the tool does with `mcp` (listed to clients in tools/list `_meta`). */
+  mcpFeatures: string[];
   code: string;
   language: ToolLanguage;
   codeHash: string;
@@ -54,6 +56,7 @@ export function loadedTool(tool: Tool, server: Pick<Server, 'defaultTimeoutMs'>)
     name: tool.name,
     description: tool.description,
     inputSchema: tool.inputSchema,
+    mcpFeatures: tool.mcpFeatures ?? [],
     code,
     language: tool.language,
     codeHash: codeHash(tool.language, code),

@@ -23,7 +23,7 @@ import { ToolExecutor, type ExecutionContext } from './tool-executor';
 export interface RunningServerInfo {
   serverId: string;
   serverName: string;
-  tools: Pick<LoadedTool, 'name' | 'description' | 'inputSchema'>[];
+  tools: Pick<LoadedTool, 'name' | 'description' | 'inputSchema' | 'mcpFeatures'>[];
 }
 
 /** Called after a running server was loaded, reloaded or unloaded (its visible tools may differ). */
@@ -151,10 +151,11 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
     return this.registry.ids().flatMap((id) => {
       const entry = this.registry.get(id);
       if (!entry) return [];
-      const tools = [...entry.snapshot.tools.values()].map(({ name, description, inputSchema }) => ({
+      const tools = [...entry.snapshot.tools.values()].map(({ name, description, inputSchema, mcpFeatures }) => ({
         name,
         description,
         inputSchema,
+        mcpFeatures,
       }));
       return [{ serverId: id, serverName: entry.snapshot.serverName, tools }];
     });
@@ -207,6 +208,7 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
       {
         isTest,
         executedBy: ctx.executedBy ?? null,
+        channel: ctx.channel,
       },
     );
     void logged;
@@ -297,7 +299,7 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
 
 function countCall(entry: RunningServer, outcome: ExecutionOutcome): void {
   entry.executions++;
-  if (!outcome.success) entry.errors++;
+  if (!outcome.success && !outcome.interrupted) entry.errors++;
 }
 
 function errMessage(err: unknown): string {

@@ -42,6 +42,7 @@ const target: ExecutionTarget = {
     name: 'echo',
     description: '',
     inputSchema: null,
+    mcpFeatures: [],
     code: 'export async function main(a) { return a }',
     language: 'javascript',
     codeHash: codeHash('javascript', 'x'),

@@ -7,7 +7,8 @@ import type { AllowedHost } from '../servers/entities/server.entity';
 import { ExecutionLogsService, type ExecutionRecord } from './execution-logs.service';
 import { redactCutTail, secretNeedles, truncateUtf8, type Redactor } from './output-redaction';
 import type { LoadedTool } from './running-servers';
-import type { ExecutionOutcome, NetworkRules } from './runtime/contract';
+import { RecordingChannel } from './call-channel';
+import type { CallChannel, ExecutionOutcome, NetworkRules } from './runtime/contract';
 import { SandboxRuntime } from './runtime/sandbox-runtime';
 
 /** The server-side facts one call needs (from a running server's snapshot, or read fresh). */
@@ -23,6 +24,8 @@ export interface ExecutionContext {
   isTest: boolean;
   /** Who asked: the admin's username, the MCP user, or null when unknown. */
   executedBy: string | null;
+  /** The MCP client of the call (a call through /mcp): `mcp.*` in tool code talks to it. */
+  channel?: CallChannel;
 }
 
 export interface ExecutionResult {
@@ -62,19 +65,24 @@ export class ToolExecutor {
     const started = performance.now();
     let outcome: ExecutionOutcome | undefined;
     let logged: Promise<void>;
+    const redactOutput = this.settings.get('redact_secrets_in_output') === 'enabled';
+    const channel = ctx.channel && new RecordingChannel(ctx.channel, target.redact, redactOutput);
     try {
-      outcome = await this.runtime.execute({
-        serverId: target.serverId,
-        toolId: target.tool.id,
-        toolName: target.tool.name,
-        code: target.tool.code,
-        language: target.tool.language,
-        codeHash: target.tool.codeHash,
-        args,
-        secrets: target.secrets,
-        timeoutMs: target.tool.timeoutMs,
-        network: this.networkRules(target.allowedHosts),
-      });
+      outcome = await this.runtime.execute(
+        {
+          serverId: target.serverId,
+          toolId: target.tool.id,
+          toolName: target.tool.name,
+          code: target.tool.code,
+          language: target.tool.language,
+          codeHash: target.tool.codeHash,
+          args,
+          secrets: target.secrets,
+          timeoutMs: target.tool.timeoutMs,
+          network: this.networkRules(target.allowedHosts),
+        },
+        channel,
+      );
     } catch (err) {
       // The runtime resolves tool faults itself; a rejection is the sandbox refusing the call
       // (shutting down, queue full: a domain error with a clear message) or failing outright.
@@ -90,8 +98,8 @@ export class ToolExecutor {
     } finally {
       outcome ??= failedOutcome('Sandbox failure: the call ended without a result', performance.now() - started);
       const redacted = redactOutcome(cutSecretTails(outcome, target.secrets), target.redact);
-      logged = this.logs.record(toRecord(target, args, redacted, ctx));
-      if (this.settings.get('redact_secrets_in_output') === 'enabled') outcome = redacted;
+      logged = this.logs.record({ ...toRecord(target, args, redacted, ctx), mcp: channel?.interactions() ?? null });
+      if (redactOutput) outcome = redacted;
     }
     return { outcome, logged };
   }
@@ -173,11 +181,19 @@ function toRecord(
     serverId: target.serverId,
     toolName: target.tool.name,
     inputArgs: target.redact(args),
-    result: outcome.success ? truncateUtf8(resultJson(outcome), MAX_LOGGED_RESULT_BYTES) : null,
-    error: outcome.success ? null : truncateUtf8(outcome.error ?? 'Tool call failed', MAX_LOGGED_RESULT_BYTES),
+    // A call stopped to ask its client (2026-07-28) is not a failure: it runs again with the answers.
+    result: outcome.interrupted
+      ? '{"input_required":true}'
+      : outcome.success
+        ? truncateUtf8(resultJson(outcome), MAX_LOGGED_RESULT_BYTES)
+        : null,
+    error:
+      outcome.success || outcome.interrupted
+        ? null
+        : truncateUtf8(outcome.error ?? 'Tool call failed', MAX_LOGGED_RESULT_BYTES),
     stdout: outcome.stdout ? truncateUtf8(outcome.stdout, MAX_LOGGED_RESULT_BYTES) : null,
     durationMs: Math.max(0, Math.round(outcome.durationMs)),
-    success: outcome.success,
+    success: outcome.success || outcome.interrupted === true,
     isTest: ctx.isTest,
     executedBy: ctx.executedBy?.slice(0, 128) ?? null,
   };

@@ -34,7 +34,23 @@ export interface CodeAnalysis {
   disallowed_imports: string[];
   /** Derived from `main`'s first parameter; null when the code does not parse or has no main. */
   input_schema: JsonSchema | null;
+  /**
+   * What the code does with the `mcp` global, for the reviewer: reports progress, logs to the
+   * client, or asks the user (elicit), the client's model (sample) or the client's roots.
+   */
+  mcp_features: McpFeature[];
 }
+
+export const MCP_FEATURES = ['progress', 'log', 'elicit', 'sample', 'roots'] as const;
+export type McpFeature = (typeof MCP_FEATURES)[number];
+const MCP_MEMBERS: Record<string, McpFeature> = {
+  progress: 'progress',
+  log: 'log',
+  forwardConsole: 'log',
+  elicit: 'elicit',
+  sample: 'sample',
+  roots: 'roots',
+};
 
 // Prefix-only built-ins (`node:test`, `node:sqlite`) are listed with their prefix; every `node:` specifier is refused anyway.
 const NODE_BUILTINS = new Set(builtinModules);
@@ -124,6 +140,7 @@ const emptyAnalysis = (): CodeAnalysis => ({
   imports: [],
   disallowed_imports: [],
   input_schema: null,
+  mcp_features: [],
 });
 
 /** Runs in a compute worker (see analyzeCode). */
@@ -280,6 +297,11 @@ function functionInit(init: Node | null | undefined, at: Node): MainLookup {
  */
 function collectModuleUse(program: Program, result: CodeAnalysis): Map<string, Node> {
   const seen = new Map<string, Node>();
+  const features = new Set<McpFeature>();
+  /** `mcp` members read through `mcp.x`: any other use of the name (passed on, destructured) may do anything. */
+  const memberReads = new Set<Node>();
+  /** Identifiers that name a property, not a variable (`x.mcp`, `{ mcp: 1 }`). */
+  const propertyNames = new Set<Node>();
   let current: Node = program;
   const add = (spec: string) => {
     if (!seen.has(spec)) {
@@ -311,6 +333,40 @@ function collectModuleUse(program: Program, result: CodeAnalysis): Map<string, N
           });
         break;
       }
+      case 'MemberExpression': {
+        const m = node as unknown as {
+          object: Node & { name?: string };
+          property: Node & { name?: string; value?: unknown };
+          computed: boolean;
+        };
+        if (!m.computed) propertyNames.add(m.property);
+        if (m.object.type === 'Identifier' && m.object.name === 'mcp') {
+          memberReads.add(m.object);
+          const name = m.computed
+            ? typeof m.property.value === 'string'
+              ? m.property.value
+              : ''
+            : (m.property.name ?? '');
+          const feature = MCP_MEMBERS[name];
+          if (feature) features.add(feature);
+          else for (const f of MCP_FEATURES) features.add(f);
+        }
+        break;
+      }
+      case 'Property':
+      case 'MethodDefinition':
+      case 'PropertyDefinition': {
+        const p = node as unknown as { key: Node; computed: boolean; shorthand?: boolean };
+        if (!p.computed && !p.shorthand) propertyNames.add(p.key);
+        break;
+      }
+      case 'Identifier': {
+        // `mcp` used other than as `mcp.x` (its reads were seen first: the walk is pre-order).
+        if ((node as { name?: string }).name === 'mcp' && !memberReads.has(node) && !propertyNames.has(node)) {
+          for (const f of MCP_FEATURES) features.add(f);
+        }
+        break;
+      }
       case 'CallExpression': {
         const callee = (node as CallExpression).callee;
         if (callee.type === 'Identifier' && callee.name === 'require') {
@@ -330,6 +386,7 @@ function collectModuleUse(program: Program, result: CodeAnalysis): Map<string, N
     }
     for (let i = children.length - 1; i >= 0; i--) pending.push(children[i]);
   }
+  result.mcp_features = MCP_FEATURES.filter((f) => features.has(f));
   return seen;
 }
 

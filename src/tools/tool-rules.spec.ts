@@ -15,6 +15,7 @@ describe('checkAnalysis', () => {
     imports: [],
     disallowed_imports: [],
     input_schema: null,
+    mcp_features: [],
   });
 
   it('lets valid code through', () => {

@@ -92,6 +92,7 @@ export class ToolVersionsService {
       const target = await this.versionOrFail(tool, version);
       // A version snapshots the code but not the language: code written for the other
       // language (before a language change) would be stored as code that cannot load.
+      let mcpFeatures = tool.mcpFeatures;
       if (tool.toolType === 'code' && target.code !== null) {
         const analysis = await analyzeCode(target.code, tool.language, await this.tools.allowedModules());
         if (!analysis.valid) {
@@ -99,6 +100,7 @@ export class ToolVersionsService {
             `Cannot roll back to version ${version}: its code is not valid ${tool.language} (${analysis.errors.map((e) => e.message).join('; ')}); if the tool's language changed since, change it back first`,
           );
         }
+        mcpFeatures = analysis.mcp_features;
       }
       if (
         target.name !== tool.name &&
@@ -115,6 +117,7 @@ export class ToolVersionsService {
         enabled: target.enabled,
         timeoutMs: target.timeoutMs,
         code: target.code,
+        mcpFeatures,
         inputSchema: target.inputSchema,
         currentVersion: tool.currentVersion + 1,
       });

@@ -101,6 +101,7 @@ export class ToolsService {
         code: input.code,
         language,
         inputSchema: input.input_schema ?? analysis.input_schema,
+        mcpFeatures: analysis.mcp_features,
         timeoutMs: input.timeout_ms ?? null,
         enabled: input.enabled ?? true,
         toolType: 'code',
@@ -248,6 +249,7 @@ export class ToolsService {
       tool.code = code;
       changed.push('code');
     }
+    if (analysis) tool.mcpFeatures = analysis.mcp_features;
     if (languageChanged) {
       tool.language = language;
       changed.push('language');

@@ -7,6 +7,8 @@ export const MODERN_VERSION = '2026-07-28';
 export interface McpClientOptions {
   headers?: Record<string, string>;
   name?: string;
+  /** Capabilities the client declares (elicitation, sampling, roots...). */
+  capabilities?: Record<string, unknown>;
 }
 
 /**
@@ -16,7 +18,10 @@ export interface McpClientOptions {
 export async function connectMcp(url: string, era: Era, opts: McpClientOptions = {}): Promise<Client> {
   const client = new Client(
     { name: opts.name ?? `test-${era}`, version: '1.0.0' },
-    era === 'modern' ? { versionNegotiation: { mode: { pin: MODERN_VERSION } } } : {},
+    {
+      ...(era === 'modern' ? { versionNegotiation: { mode: { pin: MODERN_VERSION } } } : {}),
+      ...(opts.capabilities ? { capabilities: opts.capabilities } : {}),
+    },
   );
   const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: opts.headers ?? {} } });
   await client.connect(transport);

@@ -1,4 +1,5 @@
 import { InitialSchema1764166000000 } from './1764166000000-initial-schema';
+import { McpFeatures1764900000000 } from './1764900000000-mcp-features';
 
 /** Checked-in migrations, in order; run at start-up. */
-export const MIGRATIONS = [InitialSchema1764166000000];
+export const MIGRATIONS = [InitialSchema1764166000000, McpFeatures1764900000000];

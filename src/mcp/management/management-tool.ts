@@ -1,8 +1,8 @@
 import type { Type } from '@nestjs/common';
-import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/server';
+import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import type { Actor } from '../../common/actor';
 import type { JsonSchemaObject } from '../../common/contract/output-json-schema';
-import type { ToolCallContext } from '../mcp-scope';
+import type { ToolCallAnswer, ToolCallContext } from '../mcp-scope';
 
 /** Where the same operation lives in the Admin API: its controller method (for the one-contract test). */
 export interface RestTwin {
@@ -34,9 +34,9 @@ export interface ManagementTool<I extends object = object> {
 export const defineTool = <I extends object>(tool: ManagementTool<I>): ManagementTool<object> =>
   tool as unknown as ManagementTool<object>;
 
-/** A finished MCP result, passed through as is (mcpbox_call_tool). */
+/** A finished MCP result, passed through as is (mcpbox_call_tool: another tool's answer). */
 export class RawResult {
-  constructor(readonly result: CallToolResult) {}
+  constructor(readonly result: ToolCallAnswer) {}
 }
 
 /** Annotations, said truthfully (MCP tool annotations). */

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
+import type { Tool } from '@modelcontextprotocol/server';
 import { llmActor } from '../../common/actor';
 import { inputJsonSchema } from '../../common/contract/input-json-schema';
 import { validateInput } from '../../common/contract/validate-input';
@@ -20,6 +20,7 @@ import {
   type McpScope,
   type McpToolEntry,
   type McpToolProvider,
+  type ToolCallAnswer,
   type ToolCallContext,
 } from '../mcp-scope';
 import { errorResult } from '../sandbox-tools.provider';
@@ -90,7 +91,7 @@ export class ManagementToolsProvider implements McpToolProvider {
     tool: ManagementTool,
     args: Record<string, unknown>,
     ctx: ToolCallContext,
-  ): Promise<CallToolResult> {
+  ): Promise<ToolCallAnswer> {
     try {
       const input = validateInput(tool.input, args);
       const out = await tool.run(llmActor(callerLabel(ctx.caller)), input, ctx);

@@ -1,5 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, type Relation } from 'typeorm';
 import { BaseRecord } from '../../database/base.entity';
+import type { McpInteractions } from '../runtime/contract';
 import { Server } from '../../servers/entities/server.entity';
 import { Tool } from '../../tools/entities/tool.entity';
 
@@ -22,4 +23,6 @@ export class ToolExecutionLog extends BaseRecord {
   @Column({ type: 'boolean' }) success: boolean;
   @Column({ type: 'boolean', default: false }) isTest: boolean;
   @Column({ type: 'varchar', length: 128, nullable: true }) executedBy: string | null;
+  /** What passed between the tool and its MCP client (progress steps, logs, questions and answers), redacted. */
+  @Column({ type: 'jsonb', nullable: true }) mcp: McpInteractions | null;
 }

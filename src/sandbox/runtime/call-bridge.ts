@@ -4,18 +4,46 @@ import { secretNeedles } from '../output-redaction';
 import { digest, hmac, moduleRefused, random, toBuffer, urlParts, urlSet, uuid } from './bridge-sync-ops';
 import type { NetworkRules } from './contract';
 import { HostBudget, MAX_REQUEST_BODY_BYTES, type HostHold } from './host-budget';
-import type {
-  AsyncOpName,
-  BridgeAnswer,
-  FetchReply,
-  FetchRequest,
-  OpArgs,
-  OpReply,
-  SyncOpName,
+import {
+  MCP_LOG_LEVELS,
+  type AsyncOpName,
+  type BridgeAnswer,
+  type FetchReply,
+  type FetchRequest,
+  type McpNote,
+  type McpQuestion,
+  type OpArgs,
+  type OpReply,
+  type SyncOpName,
 } from './isolate/bridge';
 
 /** Total outbound requests one call may start; beyond it `fetch` rejects at once. */
 export const MAX_REQUESTS_PER_CALL = 1000;
+/** mcp.progress and mcp.log messages one call may send; beyond it they throw. */
+export const MAX_MCP_NOTES_PER_CALL = 1000;
+/** Questions (mcp.elicit, mcp.sample, mcp.roots) one call may ask. */
+export const MAX_MCP_QUESTIONS_PER_CALL = 32;
+/** The largest answer a question may get (JSON text), counted against the call's host budget too. */
+export const MAX_MCP_ANSWER_BYTES = 1024 * 1024;
+
+/**
+ * How a call reaches its MCP client (worker side: messages to the app, which holds the
+ * client's request). A call without one (a test run, a direct runtime call) drops its notes
+ * and gets an error for its questions.
+ */
+export interface McpPort {
+  note(note: McpNote): void;
+  ask(question: McpQuestion): Promise<unknown>;
+}
+
+export const NO_MCP_CLIENT: McpPort = {
+  note: () => undefined,
+  ask: () => Promise.reject(new Error('this call has no MCP client to ask (a test run, or a call outside /mcp)')),
+};
+
+const KINDS = new Set(['elicit', 'sample', 'roots']);
+const LEVELS = new Set<string>(MCP_LOG_LEVELS);
+const KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /**
  * Delivers the outcome of an async op into the isolate (bounded by the call's deadline);
@@ -65,8 +93,10 @@ export class CallBridge {
     hmac: (_b, alg, key, data) => hmac(alg, key, data),
     cancel: (b, opId) => b.cancel(Number(opId)),
     module: (_b, name) => moduleRefused(name),
+    'mcp.note': (b, note) => b.mcpNote(note),
   };
   private static readonly asyncOps: AsyncHandlers = {
+    'mcp.ask': (b, op, question) => b.mcpAsk(op, question),
     sleep: (b, op, ms) => b.sleep(op, Number(ms) || 0),
     fetch: (b, op, request) => b.fetch(op, request),
   };
@@ -82,12 +112,15 @@ export class CallBridge {
   deliver: Deliver = async () => undefined;
   /** The server's secret values in every spelling redaction knows: none follows a redirect (guarded-http-client.ts). */
   private secretValues: string[] | undefined;
+  private notes = 0;
+  private questions = 0;
 
   constructor(
     private readonly http: GuardedHttpClient,
     private readonly network: NetworkRules,
     private readonly deadline: number,
     private readonly secrets: Record<string, string> = {},
+    private readonly mcp: McpPort = NO_MCP_CLIENT,
   ) {}
 
   /** The one function the isolate calls (an ivm.Callback made by the runner): a reply, an op id, or a refusal. */
@@ -170,6 +203,46 @@ export class CallBridge {
       this.budget.giveTimer();
     }
     return null;
+  }
+
+  /** mcp.progress / mcp.log: checked, counted, and handed to the port (which decides whether the client gets it). */
+  private mcpNote(note: McpNote): null {
+    if (this.closed) throw new Error('the call has ended');
+    if (++this.notes > MAX_MCP_NOTES_PER_CALL)
+      throw new Error(`too many mcp.progress/mcp.log messages: at most ${MAX_MCP_NOTES_PER_CALL} per call`);
+    if (note?.kind === 'progress') {
+      const { progress, total, message } = note;
+      if (typeof progress !== 'number' || !Number.isFinite(progress))
+        throw new Error('progress must be a finite number');
+      if (total !== undefined && (typeof total !== 'number' || !Number.isFinite(total)))
+        throw new Error('total must be a finite number');
+      this.mcp.note({
+        kind: 'progress',
+        progress,
+        ...(total === undefined ? {} : { total }),
+        ...(typeof message === 'string' ? { message: message.slice(0, 1000) } : {}),
+      });
+    } else if (note?.kind === 'log') {
+      if (!LEVELS.has(note.level)) throw new Error('unknown log level');
+      if (typeof note.data !== 'string' || note.data.length > 65536) throw new Error('log data is too large');
+      this.mcp.note({ kind: 'log', level: note.level, data: note.data });
+    } else throw new Error('unknown mcp message');
+    return null;
+  }
+
+  /** A question for the client: its answer is copied into the isolate (and counted) like a response body. */
+  private async mcpAsk(op: AsyncOp, question: McpQuestion): Promise<unknown> {
+    if (!question || !KINDS.has(question.kind)) throw new Error('unknown kind of question');
+    if (typeof question.key !== 'string' || !KEY.test(question.key)) throw new Error('bad question key');
+    if (typeof question.params !== 'string' || question.params.length > 65536)
+      throw new Error('the question is too large');
+    if (++this.questions > MAX_MCP_QUESTIONS_PER_CALL)
+      throw new Error(`too many questions: at most ${MAX_MCP_QUESTIONS_PER_CALL} per call`);
+    const answer = await this.mcp.ask({ kind: question.kind, key: question.key, params: question.params });
+    const size = Buffer.byteLength(JSON.stringify(answer) ?? '', 'utf8');
+    if (size > MAX_MCP_ANSWER_BYTES) throw new Error(`the answer is larger than ${MAX_MCP_ANSWER_BYTES} bytes`);
+    op.hold.take(size);
+    return answer;
   }
 
   private fetch(op: AsyncOp, req: FetchRequest): Promise<FetchReply> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import ivm from 'isolated-vm';
 import { MAX_STDOUT_BYTES } from '../../common/limits';
 import type { GuardedHttpClient } from '../../guarded-http/guarded-http-client';
-import { CallBridge } from './call-bridge';
+import { CallBridge, NO_MCP_CLIENT, type McpPort } from './call-bridge';
 import type { ExecutionOutcome } from './contract';
 import type { CallConfig, ControlFunction, ControlMessage, ResultEnvelope } from './isolate/bridge';
 import { failure, mapEnvelope } from './result-mapper';
@@ -17,7 +17,7 @@ import type { ExecMessage } from './worker-protocol';
  */
 class Fault extends Error {
   constructor(
-    readonly kind: 'timeout' | 'memory' | 'reset' | 'lost' | 'error',
+    readonly kind: 'timeout' | 'memory' | 'reset' | 'lost' | 'error' | 'interrupted',
     message: string,
   ) {
     super(message);
@@ -33,6 +33,14 @@ export interface RunLimits {
   memoryMb: number;
   maxResultSize: number;
 }
+
+/** The call's link to its MCP client, and how the worker learns to stop it on the app's word. */
+export interface RunHooks {
+  mcp: McpPort;
+  onInterrupt(interrupt: () => void): void;
+}
+
+const NO_HOOKS: RunHooks = { mcp: NO_MCP_CLIENT, onInterrupt: () => undefined };
 
 function classify(err: unknown, entry: ServerIsolate, limits: RunLimits, timeoutMs: number): Fault {
   if (err instanceof Fault) return err;
@@ -82,12 +90,13 @@ export async function runCall(
   msg: ExecMessage,
   http: GuardedHttpClient,
   limits: RunLimits,
+  hooks: RunHooks = NO_HOOKS,
 ): Promise<ExecutionOutcome> {
   const started = performance.now();
   const controlId = controlName();
   const deadline = Date.now() + msg.timeoutMs;
   const remaining = () => Math.max(1, deadline - Date.now());
-  const bridge = new CallBridge(http, msg.network, deadline, msg.secrets);
+  const bridge = new CallBridge(http, msg.network, deadline, msg.secrets, hooks.mcp);
   let timer: NodeJS.Timeout | undefined;
   let raiseFault: (f: Fault) => void = () => undefined;
   const stop = new Promise<never>((_, reject) => {
@@ -98,6 +107,7 @@ export async function runCall(
     );
   });
   stop.catch(() => undefined);
+  hooks.onInterrupt(() => raiseFault(new Fault('interrupted', 'the call was stopped to ask the MCP client')));
   const within = <T>(p: Promise<T>): Promise<T> => Promise.race([p, stop]);
 
   let ctx: ivm.Context | undefined;
@@ -146,6 +156,8 @@ export async function runCall(
     if (fault.kind === 'timeout' || fault.kind === 'memory') entry.retired = true;
     // V8 has already torn the isolate down: say so to the calls that shared it, at once.
     if (fault.kind === 'memory') entry.dispose();
+    if (fault.kind === 'interrupted')
+      return { ...failure(fault.message, '', performance.now() - started), interrupted: true };
     return failure(fault.message, stdout, performance.now() - started);
   } finally {
     clearTimeout(timer);

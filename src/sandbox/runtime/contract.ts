@@ -4,6 +4,9 @@
  * plain JSON-serialisable data.
  */
 import type { NetworkRules } from '../../guarded-http/network-rules';
+import type { McpNote, McpQuestion } from './isolate/bridge';
+
+export type { McpNote, McpQuestion } from './isolate/bridge';
 
 /** The outbound rules of a call are the guarded HTTP client's (src/guarded-http). */
 export type { NetworkPolicy, NetworkRules } from '../../guarded-http/network-rules';
@@ -48,6 +51,28 @@ export interface ExecutionOutcome {
   durationMs: number;
   /** True when the result was cut to SANDBOX_MAX_RESULT_SIZE. */
   truncated?: boolean;
+  /** True when the call was stopped by its channel (to ask the client, 2026-07-28): no result. */
+  interrupted?: boolean;
+}
+
+/**
+ * How a running call reaches the MCP client that made it (the gateway builds one per
+ * tools/call): notes (progress, logs) go out when the request allows them, questions are
+ * answered by the client — or, in the 2026-07-28 era, end the call (`interrupt`) so that it
+ * answers `input_required` and runs again with the answers.
+ */
+export interface CallChannel {
+  note(note: McpNote): void;
+  ask(question: McpQuestion): Promise<unknown>;
+  /** Called by the runtime when the call starts: how the channel stops it. */
+  attach(interrupt: () => void): void;
+}
+
+/** What passed between a call and its MCP client, for the execution log (redacted there). */
+export interface McpInteractions {
+  progress: number;
+  logs: number;
+  questions: { key: string; kind: McpQuestion['kind']; params: unknown; answer?: unknown; error?: string }[];
 }
 
 export interface RuntimeStats {

@@ -1,6 +1,6 @@
 import { CallScheduler, SandboxUnavailableError } from './call-scheduler';
 import { CodeLoader } from './code-loader';
-import type { ExecutionOutcome, ExecutionRequest, RuntimeEvent, RuntimeStats } from './contract';
+import type { CallChannel, ExecutionOutcome, ExecutionRequest, RuntimeEvent, RuntimeStats } from './contract';
 import { failure } from './result-mapper';
 import { WorkerPool, type WorkerJob } from './worker-pool';
 import type { WorkerInfo } from './worker-protocol';
@@ -52,7 +52,8 @@ export class SandboxRuntime {
     return this.pool.start();
   }
 
-  async execute(req: ExecutionRequest): Promise<ExecutionOutcome> {
+  /** Runs a call; `channel` links it to the MCP client that made it (mcp.* in tool code). */
+  async execute(req: ExecutionRequest, channel?: CallChannel): Promise<ExecutionOutcome> {
     if (this.closing) throw new SandboxUnavailableError('The sandbox is shutting down');
     this.scheduler.admit(req.serverId);
     const started = performance.now();
@@ -66,6 +67,7 @@ export class SandboxRuntime {
       secrets: req.secrets,
       timeoutMs: req.timeoutMs,
       network: req.network,
+      channel,
     };
     return new Promise<ExecutionOutcome>((resolve, reject) => {
       const call: Call = { serverId: req.serverId, job, started, resolve };

@@ -5,6 +5,7 @@
  */
 import { systemResolver, limitedResolver } from '../../guarded-http/destination';
 import { GuardedHttpClient } from '../../guarded-http/guarded-http-client';
+import { NO_MCP_CLIENT, type McpPort } from './call-bridge';
 import { runCall } from './call-runner';
 import type { ExecutionOutcome } from './contract';
 import { failure } from './result-mapper';
@@ -42,6 +43,26 @@ function httpFor(serverId: string): GuardedHttpClient {
   return c;
 }
 
+/** Questions of running calls waiting for the app's answer, by call id and question id. */
+const answers = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+/** How to stop each running call (its channel in the app asked to). */
+const interrupts = new Map<number, () => void>();
+let nextQuestion = 1;
+
+/** A call's way to its MCP client: through the app, which holds the client's request. */
+function mcpPortFor(msg: ExecMessage): McpPort {
+  if (!msg.mcp) return NO_MCP_CLIENT;
+  return {
+    note: (note) => send({ t: 'mcp-note', id: msg.id, note }),
+    ask: (question) =>
+      new Promise((resolve, reject) => {
+        const qid = nextQuestion++;
+        answers.set(`${msg.id}:${qid}`, { resolve, reject });
+        send({ t: 'mcp-ask', id: msg.id, qid, question });
+      }),
+  };
+}
+
 async function exec(msg: ExecMessage): Promise<void> {
   const source = msg.source ?? isolates.source(msg.serverId, msg.codeKey);
   if (source === undefined) return send({ t: 'need-code', id: msg.id });
@@ -49,10 +70,19 @@ async function exec(msg: ExecMessage): Promise<void> {
   const entry = isolates.acquire(msg.serverId);
   let outcome: ExecutionOutcome;
   try {
-    outcome = await runCall(entry, entry.script(msg.codeKey, source), msg, httpFor(msg.serverId), options);
+    outcome = await runCall(entry, entry.script(msg.codeKey, source), msg, httpFor(msg.serverId), options, {
+      mcp: mcpPortFor(msg),
+      onInterrupt: (interrupt) => interrupts.set(msg.id, interrupt),
+    });
   } catch (err) {
     outcome = failure(`the sandbox failed: ${err instanceof Error ? err.message : String(err)}`, '', 0);
   } finally {
+    interrupts.delete(msg.id);
+    for (const key of [...answers.keys()])
+      if (key.startsWith(`${msg.id}:`)) {
+        answers.get(key)?.reject(new Error('the call has ended'));
+        answers.delete(key);
+      }
     if (entry.retired) isolates.retire(entry);
     isolates.release(entry);
   }
@@ -85,6 +115,16 @@ process.on('message', (msg: ToWorker) => {
           scripts: isolates.scriptCount(),
         },
       });
+      break;
+    case 'mcp-answer': {
+      const waiting = answers.get(`${msg.id}:${msg.qid}`);
+      answers.delete(`${msg.id}:${msg.qid}`);
+      if (msg.ok) waiting?.resolve(msg.value);
+      else waiting?.reject(new Error(String(msg.value)));
+      break;
+    }
+    case 'interrupt':
+      interrupts.get(msg.id)?.();
       break;
     case 'shutdown':
       process.exit(0);

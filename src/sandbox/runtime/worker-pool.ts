@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { MAX_TIMEOUT_MS } from '../../common/limits';
-import type { ExecutionOutcome, NetworkRules, RuntimeEvent } from './contract';
+import type { CallChannel, ExecutionOutcome, NetworkRules, RuntimeEvent } from './contract';
 import { failure } from './result-mapper';
 import type { ExecMessage, FromWorker, ToWorker, WorkerInfo, WorkerOptions } from './worker-protocol';
 
@@ -23,6 +23,8 @@ export interface WorkerJob {
   secrets: Record<string, string>;
   timeoutMs: number;
   network: NetworkRules;
+  /** The call's MCP client, when it has one (a call through /mcp). */
+  channel?: CallChannel;
 }
 
 /** Time a worker gets beyond a call's own limit before it is presumed stuck and killed. */
@@ -115,6 +117,7 @@ export class WorkerPool {
         if (w.calls.has(id)) w.child.kill('SIGKILL');
       }, msg.timeoutMs + STUCK_GRACE_MS);
       w.calls.set(id, { job, resolve, timer });
+      job.channel?.attach(() => this.post(w, { t: 'interrupt', id }));
       this.post(w, msg);
     });
   }
@@ -219,6 +222,25 @@ export class WorkerPool {
       case 'event':
         this.opts.onEvent?.(m.event);
         break;
+      case 'mcp-note':
+        w.calls.get(m.id)?.job.channel?.note(m.note);
+        break;
+      case 'mcp-ask': {
+        const channel = w.calls.get(m.id)?.job.channel;
+        const answer = channel ? channel.ask(m.question) : Promise.reject(new Error('the call has no MCP client'));
+        answer.then(
+          (value) => this.post(w, { t: 'mcp-answer', id: m.id, qid: m.qid, ok: true, value }),
+          (err: unknown) =>
+            this.post(w, {
+              t: 'mcp-answer',
+              id: m.id,
+              qid: m.qid,
+              ok: false,
+              value: (err as Error)?.message ?? 'refused',
+            }),
+        );
+        break;
+      }
     }
   }
 
@@ -301,6 +323,7 @@ export class WorkerPool {
       secrets: job.secrets ?? {},
       timeoutMs,
       network: job.network,
+      mcp: job.channel !== undefined,
     };
   }
 

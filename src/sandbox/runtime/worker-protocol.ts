@@ -2,7 +2,7 @@
  * Messages between the app-side pool (sandbox-runtime.ts) and a sandbox worker process
  * (sandbox-worker.ts). Plain data only: it crosses a process boundary.
  */
-import type { ExecutionOutcome, NetworkRules, RuntimeEvent } from './contract';
+import type { ExecutionOutcome, McpNote, McpQuestion, NetworkRules, RuntimeEvent } from './contract';
 
 export interface WorkerOptions {
   memoryMb: number;
@@ -22,6 +22,8 @@ export interface ExecMessage {
   secrets: Record<string, string>;
   timeoutMs: number;
   network: NetworkRules;
+  /** The call has an MCP client (a channel in the app): its mcp.* notes and questions go there. */
+  mcp: boolean;
 }
 
 /** What a worker process reports about itself (health, tests). */
@@ -41,6 +43,10 @@ export type ToWorker =
   | { t: 'evict'; id: number; serverId: string }
   | { t: 'memory'; id: number; serverId: string }
   | { t: 'info'; id: number }
+  /** The client's answer to question `qid` of call `id` (or why there is none). */
+  | { t: 'mcp-answer'; id: number; qid: number; ok: boolean; value: unknown }
+  /** Stop call `id`: its channel answers it otherwise (input_required, 2026-07-28). */
+  | { t: 'interrupt'; id: number }
   | { t: 'shutdown' };
 
 export type FromWorker =
@@ -49,4 +55,6 @@ export type FromWorker =
   /** The worker no longer holds the code of `id` (dropped from its cache): send it again. */
   | { t: 'need-code'; id: number }
   | { t: 'done'; id: number; bytes?: number; info?: WorkerInfo }
-  | { t: 'event'; event: RuntimeEvent };
+  | { t: 'event'; event: RuntimeEvent }
+  | { t: 'mcp-note'; id: number; note: McpNote }
+  | { t: 'mcp-ask'; id: number; qid: number; question: McpQuestion };

@@ -1,3 +1,4 @@
+import { MCP_FEATURES, type McpFeature } from '../code-analysis';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, Max, Min } from 'class-validator';
 import {
@@ -135,6 +136,12 @@ export class ToolSummaryDto {
   @ApiProperty({ nullable: true, type: String }) rejection_reason: string | null;
   @ApiProperty({ nullable: true, type: String }) publish_notes: string | null;
   @ApiProperty({ nullable: true, type: String }) created_by: string | null;
+  @ApiProperty({
+    enum: MCP_FEATURES,
+    isArray: true,
+    description: "What the code does with the mcp global (elicit: asks the user; sample: asks the client's model)",
+  })
+  mcp_features: McpFeature[];
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;
 }
@@ -166,6 +173,7 @@ export function mapToolSummary(t: Tool): ToolSummaryDto {
     rejection_reason: t.rejectionReason,
     publish_notes: t.publishNotes,
     created_by: t.createdBy,
+    mcp_features: t.mcpFeatures ?? [],
     created_at: t.createdAt.toISOString(),
     updated_at: t.updatedAt.toISOString(),
   };

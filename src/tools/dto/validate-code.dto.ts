@@ -1,3 +1,4 @@
+import { MCP_FEATURES, type McpFeature } from '../code-analysis';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
 import { IsText, OptionalNotNull } from '../../common/contract/input-rules';
@@ -39,6 +40,13 @@ export class CodeAnalysisDto {
     description: "Derived from main's destructured parameter",
   })
   input_schema: JsonSchema | null;
+  @ApiProperty({
+    enum: MCP_FEATURES,
+    isArray: true,
+    description:
+      "What the code does with the mcp global: progress, log (to the MCP client), elicit (asks the user), sample (asks the client's model), roots",
+  })
+  mcp_features: McpFeature[];
 }
 
 export const mapCodeAnalysis = (a: CodeAnalysis): CodeAnalysisDto => ({ ...a });

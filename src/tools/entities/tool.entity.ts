@@ -1,5 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, type Relation } from 'typeorm';
 import { BaseRecord } from '../../database/base.entity';
+import type { McpFeature } from '../code-analysis';
 import { Server } from '../../servers/entities/server.entity';
 import { ExternalMcpSource } from '../../external-sources/entities/external-mcp-source.entity';
 
@@ -24,6 +25,8 @@ export class Tool extends BaseRecord {
   @Column({ type: 'varchar', length: 16, default: 'code' }) toolType: ToolType;
   @Column({ type: 'varchar', length: 16, default: 'javascript' }) language: ToolLanguage;
   @Column({ type: 'text', nullable: true }) code: string | null;
+  /** What the code does with the `mcp` global (code analysis), for reviewers and clients. */
+  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" }) mcpFeatures: McpFeature[];
   @Index() @Column({ type: 'uuid', nullable: true }) externalSourceId: string | null;
   @ManyToOne(() => ExternalMcpSource, { onDelete: 'SET NULL' })
   @JoinColumn({ name: 'external_source_id' })

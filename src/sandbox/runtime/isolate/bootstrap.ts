@@ -18,6 +18,7 @@ import { defineProperty, freeze, G, lazy, objectKeys, once, parse } from './buil
 import { createStdout } from './console';
 import { makeCrypto } from './crypto';
 import { makeFetch } from './fetch';
+import { makeMcp } from './mcp';
 import { moduleRequire } from './modules';
 import { createOps } from './ops';
 import { envelope, errorMessage } from './result';
@@ -70,6 +71,7 @@ export const bootstrap: Bootstrap = (host, cfgJson, factory) => {
   lazy('URLSearchParams', () => urls().URLSearchParams);
 
   lazy('crypto', () => makeCrypto(ops));
+  lazy('mcp', () => makeMcp(ops, stdout.forwardTo));
 
   const net = once(() => makeFetch(ops, urls()));
   lazy('fetch', () => net().fetch);

@@ -53,6 +53,34 @@ export interface FetchReply {
   body: ArrayBuffer;
 }
 
+/** The MCP log levels (RFC 5424 severities), lowest first. */
+export const MCP_LOG_LEVELS = [
+  'debug',
+  'info',
+  'notice',
+  'warning',
+  'error',
+  'critical',
+  'alert',
+  'emergency',
+] as const;
+export type McpLogLevel = (typeof MCP_LOG_LEVELS)[number];
+
+/** A one-way message of the tool to its MCP client (mcp.progress, mcp.log). */
+export type McpNote =
+  | { kind: 'progress'; progress: number; total?: number; message?: string }
+  /** `data` is the JSON text of what the tool logged. */
+  | { kind: 'log'; level: McpLogLevel; data: string };
+
+/** A question of the tool to the MCP client: the user (elicit), the client's model (sample) or its roots. */
+export interface McpQuestion {
+  kind: 'elicit' | 'sample' | 'roots';
+  /** Names the question across re-runs (the 2026-07-28 era asks again by re-running the tool). */
+  key: string;
+  /** The request's params as the tool gave them (JSON text; `{}` for roots). */
+  params: string;
+}
+
 export type BridgeOp =
   | { op: 'url'; mode: 'sync'; args: [input: string, base?: string]; reply: UrlParts }
   | { op: 'urlset'; mode: 'sync'; args: [href: string, field: SettableUrlField, value: string]; reply: UrlParts }
@@ -66,6 +94,10 @@ export type BridgeOp =
   | { op: 'cancel'; mode: 'sync'; args: [opId: number]; reply: null }
   /** Seam for approved module bundles (the modules issue): none is installed yet, so it always refuses. */
   | { op: 'module'; mode: 'sync'; args: [name: string]; reply: never }
+  /** mcp.progress / mcp.log: sent to the MCP client when the call's request allows it, else dropped. */
+  | { op: 'mcp.note'; mode: 'sync'; args: [note: McpNote]; reply: null }
+  /** mcp.elicit / mcp.sample / mcp.roots: the client's answer (the spec's result object). */
+  | { op: 'mcp.ask'; mode: 'async'; args: [question: McpQuestion]; reply: unknown }
   | { op: 'sleep'; mode: 'async'; args: [ms: number]; reply: null }
   | { op: 'fetch'; mode: 'async'; args: [request: FetchRequest]; reply: FetchReply };
 

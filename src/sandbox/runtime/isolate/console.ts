@@ -1,3 +1,4 @@
+import type { McpLogLevel } from './bridge';
 import { freeze, isArray, objectKeys, stringify } from './builtins';
 
 /** The call's stdout: `console.*` writes here, up to `maxStdout` characters, then one notice. */
@@ -7,6 +8,8 @@ export interface Stdout {
   write(prefix: string, args: unknown[]): void;
   /** Everything written so far. */
   text(): string;
+  /** Also sends each console line to `send` (mcp.forwardConsole), or stops. */
+  forwardTo(send: ((level: McpLogLevel, line: string) => void) | undefined): void;
 }
 
 /** How a value shows in stdout: strings as they are at the top, JSON-quoted inside, depth 4, 100 items. */
@@ -71,21 +74,26 @@ export function inspect(v: unknown, depth: number, seen: unknown[]): string {
   return s;
 }
 
+function lineOf(args: unknown[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    try {
+      parts.push(inspect(args[i], 0, []));
+    } catch {
+      parts.push('[uninspectable]');
+    }
+  }
+  return parts.join(' ');
+}
+
 export function createStdout(maxStdout: number): Stdout {
   let out = '';
   let outLen = 0;
   let full = false;
+  let forward: ((level: McpLogLevel, line: string) => void) | undefined;
   function write(prefix: string, args: unknown[]): void {
     if (full) return;
-    const parts: string[] = [];
-    for (let i = 0; i < args.length; i++) {
-      try {
-        parts.push(inspect(args[i], 0, []));
-      } catch {
-        parts.push('[uninspectable]');
-      }
-    }
-    const line = prefix + parts.join(' ') + '\n';
+    const line = prefix + lineOf(args) + '\n';
     if (outLen + line.length > maxStdout) {
       out +=
         line.slice(0, Math.max(0, maxStdout - outLen)) +
@@ -99,14 +107,25 @@ export function createStdout(maxStdout: number): Stdout {
     out += line;
     outLen += line.length;
   }
+  function line(prefix: string, level: McpLogLevel, args: unknown[]): void {
+    write(prefix, args);
+    if (forward) forward(level, lineOf(args));
+  }
   // Written out rather than looped over: this runs in every call's fresh context, where plain code is cheapest.
   const console = freeze({
-    log: (...args: unknown[]) => write('', args),
-    info: (...args: unknown[]) => write('', args),
-    debug: (...args: unknown[]) => write('', args),
-    trace: (...args: unknown[]) => write('', args),
-    warn: (...args: unknown[]) => write('[warn] ', args),
-    error: (...args: unknown[]) => write('[error] ', args),
+    log: (...args: unknown[]) => line('', 'info', args),
+    info: (...args: unknown[]) => line('', 'info', args),
+    debug: (...args: unknown[]) => line('', 'debug', args),
+    trace: (...args: unknown[]) => line('', 'debug', args),
+    warn: (...args: unknown[]) => line('[warn] ', 'warning', args),
+    error: (...args: unknown[]) => line('[error] ', 'error', args),
   });
-  return { console, write, text: () => out };
+  return {
+    console,
+    write,
+    text: () => out,
+    forwardTo: (send) => {
+      forward = send;
+    },
+  };
 }
