@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/client';
+import { createRequestStateCodec } from '@modelcontextprotocol/server';
+import { deriveKey } from '../../src/crypto/key-derivation';
+import { RequestStates } from '../../src/mcp/request-state';
 import { ADMIN, startApp, type TestApp } from '../support/app';
 import { connectMcp, ERAS, firstText, type Era } from '../support/mcp';
 import { approveTool, createServerVia, createToolVia, waitForRows } from './sandbox-fixtures';
@@ -148,3 +151,303 @@ for (const era of ERAS) {
     });
   });
 }
+
+describe('logs as each era allows', () => {
+  it('2025: at or above the session level set with logging/setLevel', async () => {
+    const client = await talker('legacy');
+    const logs: { level: string; data: unknown }[] = [];
+    client.setNotificationHandler('notifications/message', (n) => void logs.push(n.params as never));
+    await client.setLoggingLevel('warning');
+    await client.callTool({ name: 'chatty', arguments: {} });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(
+      logs.map((l) => l.level),
+      ['warning', 'error'],
+    );
+    await client.close();
+  });
+
+  it('2026-07-28: only when the request set a log level, at or above it', async () => {
+    const raw = async (meta: Record<string, unknown>) => {
+      const res = await fetch(`${t.url}/mcp/${SERVER}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/call',
+          'mcp-name': 'chatty',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: {
+            name: 'chatty',
+            arguments: {},
+            _meta: {
+              'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+              'io.modelcontextprotocol/clientCapabilities': {},
+              ...meta,
+            },
+          },
+        }),
+      });
+      const text = await res.text();
+      return text
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => JSON.parse(l.slice(6)) as { method?: string; params?: { level: string } });
+    };
+    const none = await raw({});
+    assert.ok(!none.some((m) => m.method === 'notifications/message'), 'no logLevel: no log messages');
+    const some = await raw({ 'io.modelcontextprotocol/logLevel': 'warning' });
+    assert.deepEqual(
+      some.filter((m) => m.method === 'notifications/message').map((m) => m.params?.level),
+      ['warning', 'error'],
+    );
+  });
+});
+
+describe('declined and cancelled questions, and questions without a client', () => {
+  for (const era of ERAS) {
+    it(`${era}: a declined and a cancelled elicitation reach the tool as such`, async () => {
+      for (const action of ['decline', 'cancel'] as const) {
+        const client = await connectMcp(`${t.url}/mcp/${SERVER}`, era, { capabilities: { elicitation: { form: {} } } });
+        client.setRequestHandler('elicitation/create', async () => ({ action }));
+        assert.equal(firstText(await client.callTool({ name: 'confirm', arguments: {} })), `not deployed: ${action}`);
+        await client.close();
+      }
+    });
+  }
+
+  it('test-code has no MCP client: a question fails with a clear error, notes are dropped', async () => {
+    const list = await t.get(`/api/servers`, { token });
+    const serverId = (list.body.items as { id: string; name: string }[]).find((s) => s.name === SERVER)?.id as string;
+    const tools = await t.get(`/api/servers/${serverId}/tools`, { token });
+    const confirm = (tools.body.items as { id: string; name: string }[]).find((x) => x.name === 'confirm') as {
+      id: string;
+    };
+    const steps = (tools.body.items as { id: string; name: string }[]).find((x) => x.name === 'steps') as {
+      id: string;
+    };
+    const asked = await t.post('/api/tools/test-code', { tool_id: confirm.id, arguments: {} }, { token });
+    assert.equal(asked.body.success, false);
+    assert.match(asked.body.error, /no MCP client to ask/);
+    const stepped = await t.post('/api/tools/test-code', { tool_id: steps.id, arguments: { n: 3 } }, { token });
+    assert.equal(stepped.body.result, 'done');
+  });
+});
+
+describe('2026-07-28 requestState: signed, bound to the call, expiring', () => {
+  const endpoint = () => `${t.url}/mcp/${SERVER}`;
+  async function call(name: string, args: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+    const res = await fetch(endpoint(), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/call',
+        'mcp-name': name,
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: {
+          name,
+          arguments: args,
+          ...extra,
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} }, sampling: {} },
+          },
+        },
+      }),
+    });
+    const text = await res.text();
+    const line = text.split('\n').find((l) => l.startsWith('data: '));
+    return { status: res.status, body: JSON.parse(line ? line.slice(6) : text) as any };
+  }
+  const accepted = { action: 'accept', content: { name: 'Ada' } };
+
+  it('a first round asks; the retry with the answer and the state completes', async () => {
+    const r1 = await call('rounds', {});
+    assert.equal(r1.body.result.resultType, 'input_required');
+    assert.deepEqual(Object.keys(r1.body.result.inputRequests), ['name']);
+    const r2 = await call(
+      'rounds',
+      {},
+      { inputResponses: { name: accepted }, requestState: r1.body.result.requestState },
+    );
+    assert.deepEqual(Object.keys(r2.body.result.inputRequests), ['colour']);
+    assert.notEqual(r2.body.result.requestState, r1.body.result.requestState, 'the state carries the answers so far');
+    const r3 = await call(
+      'rounds',
+      {},
+      {
+        inputResponses: { colour: { action: 'accept', content: { colour: 'red' } } },
+        requestState: r2.body.result.requestState,
+      },
+    );
+    assert.equal(r3.body.result.content[0].text, 'Ada likes red');
+  });
+
+  it('inputResponses without a state are accepted on a first call', async () => {
+    const r = await call('confirm', {}, { inputResponses: { confirm: { action: 'accept', content: { ok: true } } } });
+    assert.equal(r.body.result.content[0].text, 'deployed');
+  });
+
+  it('refuses a tampered state, a state made for other arguments or another tool (-32602)', async () => {
+    const first = await call('rounds', {});
+    const state = first.body.result.requestState as string;
+    const [v, body, mac] = state.split('.');
+    const flipped = `${v}.${body}.${mac.slice(0, 5)}${mac[5] === 'A' ? 'B' : 'A'}${mac.slice(6)}`;
+    assert.notEqual(flipped, state);
+    for (const [what, name, args, s] of [
+      ['tampered', 'rounds', {}, flipped],
+      ['garbage', 'rounds', {}, 'not-a-state'],
+      ['other tool', 'confirm', {}, state],
+      ['other arguments', 'rounds', { extra: 1 }, state],
+    ] as const) {
+      const r = await call(name, args, { inputResponses: { name: accepted }, requestState: s });
+      assert.equal(r.body.error?.code, -32602, `${what}: ${JSON.stringify(r.body)}`);
+      assert.match(r.body.error.message, /Invalid or expired requestState/);
+    }
+  });
+});
+
+describe('expiry and slow answers', () => {
+  it('2026-07-28: an expired state is refused (-32602)', async () => {
+    const key = Buffer.from(process.env.MCPBOX_ENCRYPTION_KEY as string, 'hex');
+    // The app's own codec, but with a one-second life.
+    const codec = createRequestStateCodec({
+      key: deriveKey(key, 'mcpbox:mcp-request-state'),
+      ttlSeconds: 1,
+      bind: (ctx) => `${ctx.mcpReq.method}\0${ctx.http?.authInfo?.clientId ?? ''}`,
+    });
+    const ctx = { mcpReq: { method: 'tools/call' }, http: { authInfo: { clientId: '127.0.0.1' } } } as never;
+    const state = await codec.mint(
+      { v: 1, call: RequestStates.callKey(`server:${SERVER}`, 'confirm', {}), answers: {} },
+      ctx,
+    );
+    const send = () =>
+      fetch(`${t.url}/mcp/${SERVER}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/call',
+          'mcp-name': 'confirm',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: {
+            name: 'confirm',
+            arguments: {},
+            requestState: state,
+            inputResponses: { confirm: { action: 'accept', content: { ok: true } } },
+            _meta: {
+              'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+              'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } },
+            },
+          },
+        }),
+      }).then(async (r) => {
+        const text = await r.text();
+        const line = text.split('\n').find((l) => l.startsWith('data: '));
+        return JSON.parse(line ? line.slice(6) : text);
+      });
+    const fresh = await send();
+    assert.equal(
+      fresh.result?.content?.[0]?.text,
+      'deployed',
+      'the same state, still fresh, is good: ' + JSON.stringify(fresh),
+    );
+    await new Promise((r) => setTimeout(r, 2100));
+    const late = await send();
+    assert.equal(late.error?.code, -32602, JSON.stringify(late));
+  });
+
+  it("2025: a question not answered within the call's time limit ends the call with a clear error", async () => {
+    const list = await t.get(`/api/servers`, { token });
+    const serverId = (list.body.items as { id: string; name: string }[]).find((s) => s.name === SERVER)?.id as string;
+    const slow = await createToolVia(t, token, serverId, {
+      name: 'impatient',
+      timeout_ms: 800,
+      code: `export async function main() { const a = await mcp.elicit(${ELICIT_OK}); return a.action; }`,
+    });
+    await approveTool(t, token, slow.id);
+    const client = await connectMcp(`${t.url}/mcp/${SERVER}`, 'legacy', {
+      capabilities: { elicitation: { form: {} } },
+    });
+    client.setRequestHandler('elicitation/create', async () => {
+      await new Promise((r) => setTimeout(r, 2000));
+      return { action: 'accept', content: { ok: true } };
+    });
+    const started = Date.now();
+    const result = await client.callTool({ name: 'impatient', arguments: {} });
+    assert.equal(result.isError, true);
+    assert.match(firstText(result), /Timed out after 800 ms/);
+    assert.ok(Date.now() - started < 1900, 'the call did not wait for the late answer');
+    await client.close();
+  });
+});
+
+describe('question floods and the code analysis', () => {
+  it('a flood of questions is bounded', async () => {
+    const list = await t.get(`/api/servers`, { token });
+    const serverId = (list.body.items as { id: string; name: string }[]).find((s) => s.name === SERVER)?.id as string;
+    const flood = await createToolVia(t, token, serverId, {
+      name: 'flood',
+      code: `export async function main() {
+        const asks = [];
+        for (let i = 0; i < 100; i++) asks.push(mcp.elicit({ message: "q" + i, requestedSchema: { type: "object", properties: {} } }, { key: "k" + i }).then(() => "ok", (e) => e.message));
+        const answers = await Promise.all(asks);
+        return answers.filter((a) => a !== "ok").slice(0, 1).join("") || "all answered";
+      }`,
+    });
+    await approveTool(t, token, flood.id);
+    const legacy = await talker('legacy');
+    const result = await legacy.callTool({ name: 'flood', arguments: {} });
+    assert.match(firstText(result), /too many questions: at most 32 per call/);
+    await legacy.close();
+  });
+
+  it('validate-code and the tool lists say which tools talk back to the client', async () => {
+    const analysis = await t.post(
+      '/api/tools/validate-code',
+      { code: 'export async function main() { mcp.progress(1); const x = await mcp.elicit({}); return x }' },
+      { token },
+    );
+    assert.deepEqual(analysis.body.mcp_features, ['progress', 'elicit']);
+    const indirect = await t.post(
+      '/api/tools/validate-code',
+      { code: 'export async function main() { const m = mcp; return m }' },
+      { token },
+    );
+    assert.deepEqual(
+      indirect.body.mcp_features,
+      ['progress', 'log', 'elicit', 'sample', 'roots'],
+      'mcp passed on: anything',
+    );
+    const plain = await t.post(
+      '/api/tools/validate-code',
+      { code: 'export async function main({ mcp }) { return { mcp: 1 }.mcp }' },
+      { token },
+    );
+    assert.deepEqual(plain.body.mcp_features.length > 0, true, 'a parameter named mcp is still a use of the name');
+    const client = await connectMcp(`${t.url}/mcp/${SERVER}`, 'modern');
+    const tools = (await client.listTools()).tools;
+    assert.deepEqual(tools.find((x) => x.name === 'confirm')?._meta?.['io.mcpbox/mcp-features'], ['elicit']);
+    assert.deepEqual(tools.find((x) => x.name === 'chatty')?._meta?.['io.mcpbox/mcp-features'], ['log']);
+    await client.close();
+    const queue = await t.get('/api/approvals/tools?status=all', { token });
+    const row = (queue.body.items as { name: string; mcp_features: string[] }[]).find((x) => x.name === 'two_at_once');
+    assert.deepEqual(row?.mcp_features, ['elicit', 'sample'], 'the reviewer sees what the tool asks');
+  });
+});
