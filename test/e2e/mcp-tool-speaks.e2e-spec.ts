@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/client';
 import { createRequestStateCodec } from '@modelcontextprotocol/server';
@@ -6,10 +8,37 @@ import { deriveKey } from '../../src/crypto/key-derivation';
 import { RequestStates } from '../../src/mcp/request-state';
 import { ADMIN, startApp, type TestApp } from '../support/app';
 import { connectMcp, ERAS, firstText, type Era } from '../support/mcp';
-import { approveTool, createServerVia, createToolVia, waitForRows } from './sandbox-fixtures';
+import { allowHost, approveTool, createServerVia, createToolVia, waitForRows } from './sandbox-fixtures';
 
 let t: TestApp;
 let token: string;
+const toolIds: Record<string, string> = {};
+/** A file service on 127.0.0.1 that counts the side effects tools cause. */
+let files: Server;
+const effects: string[] = [];
+const FILES = '__FILES__';
+
+/** README's "ask before you act" example, and the pattern it warns against. */
+const SIDE_EFFECTS: Record<string, string> = {
+  delete_file: `export async function main({ path }) {
+  const answer = await mcp.elicit(
+    {
+      mode: "form",
+      message: \`Delete \${path}? This cannot be undone.\`,
+      requestedSchema: { type: "object", properties: { confirm: { type: "boolean" } }, required: ["confirm"] },
+    },
+    { key: "confirm-delete" },
+  );
+  if (answer.action !== "accept" || !answer.content.confirm) return "Nothing deleted.";
+  const res = await http.delete(\`${FILES}/\${encodeURIComponent(path)}\`);
+  return res.ok ? \`Deleted \${path}.\` : \`The file service said \${res.status}.\`;
+}`,
+  act_then_ask: `export async function main({ path }) {
+  await http.post(\`${FILES}/\${encodeURIComponent(path)}\`);
+  const answer = await mcp.elicit({ message: "Also notify?", requestedSchema: { type: "object", properties: { confirm: { type: "boolean" } } } });
+  return answer.action;
+}`,
+};
 const SERVER = 'talk';
 
 const ELICIT_OK = `{ message: "Deploy to production?", requestedSchema: { type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"] } }`;
@@ -45,17 +74,30 @@ const TOOLS: Record<string, string> = {
 };
 
 before(async () => {
-  t = await startApp();
+  files = createServer((req, res) => {
+    effects.push(`${req.method} ${req.url}`);
+    res.end('ok');
+  });
+  await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
+  const filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+  for (const [name, code] of Object.entries(SIDE_EFFECTS)) TOOLS[name] = code.replaceAll(FILES, filesUrl);
+  t = await startApp({ MCPBOX_TEST_ALLOW_LOOPBACK: 'true' });
   await t.post('/auth/setup', ADMIN);
   token = (await t.post('/auth/login', ADMIN)).body.access_token;
   await t.patch('/api/settings/security-policy', { mcp_rate_limit_rpm: 100000 }, { token });
   const serverId = await createServerVia(t, token, SERVER);
-  for (const [name, code] of Object.entries(TOOLS))
-    await approveTool(t, token, (await createToolVia(t, token, serverId, { name, code })).id);
+  await allowHost(t, token, serverId, '127.0.0.1', (files.address() as AddressInfo).port);
+  for (const [name, code] of Object.entries(TOOLS)) {
+    toolIds[name] = (await createToolVia(t, token, serverId, { name, code })).id;
+    await approveTool(t, token, toolIds[name]);
+  }
   const started = await t.post(`/api/sandbox/servers/${serverId}/start`, undefined, { token });
   assert.equal(started.status, 200, started.text);
 });
-after(async () => t.close());
+after(async () => {
+  await t.close();
+  files.close();
+});
 
 const FULL = { elicitation: { form: {} }, sampling: {}, roots: {} };
 
@@ -147,6 +189,17 @@ for (const era of ERAS) {
       };
       assert.equal(last.mcp.questions[0].key, 'confirm');
       assert.equal(last.mcp.questions[0].kind, 'elicit');
+      // The same record over the Admin API (GET /api/tools/{id}/logs).
+      const api = await t.get(`/api/tools/${toolIds.confirm}/logs?limit=50`, { token });
+      assert.equal(api.status, 200, api.text);
+      const mine = (api.body.items as { executed_by: string; mcp: typeof last.mcp | null }[]).find(
+        (i) => i.executed_by.startsWith(`mcp:test-${era}`) && i.mcp !== null,
+      );
+      assert.ok(mine, JSON.stringify(api.body.items));
+      assert.deepEqual(
+        mine.mcp?.questions.map((q) => [q.key, q.kind, q.answer]),
+        [['confirm', 'elicit', { action: 'accept', content: { ok: true } }]],
+      );
       await client.close();
     });
   });
@@ -449,5 +502,36 @@ describe('question floods and the code analysis', () => {
     const queue = await t.get('/api/approvals/tools?status=all', { token });
     const row = (queue.body.items as { name: string; mcp_features: string[] }[]).find((x) => x.name === 'two_at_once');
     assert.deepEqual(row?.mcp_features, ['elicit', 'sample'], 'the reviewer sees what the tool asks');
+  });
+});
+
+describe("README's pattern: ask before you act", () => {
+  for (const era of ERAS) {
+    it(`${era}: a side effect after the question happens once; one before it happens once per round`, async () => {
+      const client = await talker(era, FULL, { confirm: true });
+      effects.length = 0;
+      assert.equal(
+        firstText(await client.callTool({ name: 'delete_file', arguments: { path: 'a b.txt' } })),
+        'Deleted a b.txt.',
+      );
+      assert.deepEqual(effects, ['DELETE /a%20b.txt']);
+      effects.length = 0;
+      await client.callTool({ name: 'act_then_ask', arguments: { path: 'x' } });
+      // 2025: the tool waits on the session; 2026-07-28: it runs again with the answer.
+      assert.deepEqual(effects, era === 'modern' ? ['POST /x', 'POST /x'] : ['POST /x']);
+      await client.close();
+    });
+  }
+
+  it('a declined confirmation deletes nothing', async () => {
+    const client = await connectMcp(`${t.url}/mcp/${SERVER}`, 'modern', { capabilities: FULL });
+    client.setRequestHandler('elicitation/create', async () => ({ action: 'decline' }));
+    effects.length = 0;
+    assert.equal(
+      firstText(await client.callTool({ name: 'delete_file', arguments: { path: 'keep' } })),
+      'Nothing deleted.',
+    );
+    assert.deepEqual(effects, []);
+    await client.close();
   });
 });

@@ -14,6 +14,22 @@ export class ToolLogsQueryDto {
   limit?: number;
 }
 
+/** A question the tool asked its MCP client (mcp.elicit, mcp.sample, mcp.roots). */
+export class McpQuestionLogDto {
+  @ApiProperty({ description: "The question's key (its order in the call unless the code named it)" }) key: string;
+  @ApiProperty({ enum: ['elicit', 'sample', 'roots'] }) kind: 'elicit' | 'sample' | 'roots';
+  @ApiProperty({ description: 'What was asked, secret values redacted' }) params: unknown;
+  @ApiPropertyOptional({ description: "The client's answer, secret values redacted" }) answer?: unknown;
+  @ApiPropertyOptional({ description: 'Why there was no answer' }) error?: string;
+}
+
+/** What the call said to and asked of its MCP client. */
+export class McpInteractionsDto {
+  @ApiProperty({ description: 'Progress notes the code sent' }) progress: number;
+  @ApiProperty({ description: 'Log notes the code sent' }) logs: number;
+  @ApiProperty({ type: [McpQuestionLogDto] }) questions: McpQuestionLogDto[];
+}
+
 /** One call of a tool as its execution log recorded it (secret values redacted). */
 export class ToolExecutionDto {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -28,6 +44,12 @@ export class ToolExecutionDto {
   @ApiProperty({ type: String, nullable: true, description: 'Console output, cut at 10 KB' }) stdout: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'The admin, or the MCP user and client' })
   executed_by: string | null;
+  @ApiProperty({
+    type: McpInteractionsDto,
+    nullable: true,
+    description: 'Progress, logs and questions exchanged with the MCP client; null when there were none',
+  })
+  mcp: McpInteractionsDto | null;
 }
 
 export class ToolExecutionsDto {
@@ -47,4 +69,5 @@ export const mapToolExecution = (r: ToolExecutionLog): ToolExecutionDto => ({
   error: r.error,
   stdout: r.stdout,
   executed_by: r.executedBy,
+  mcp: r.mcp,
 });
