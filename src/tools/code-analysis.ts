@@ -13,7 +13,7 @@ import { stop, transform, type Message } from 'esbuild';
 import { ComputeBusy, ComputeTimeout, computeTask, runCompute } from '../common/compute/compute-pool';
 import { unavailable } from '../common/errors';
 import { MAX_CODE_BYTES } from '../common/limits';
-import type { JsonSchema, ToolLanguage } from './entities/tool.entity';
+import { MCP_FEATURES, type JsonSchema, type McpFeature, type ToolLanguage } from './entities/tool.entity';
 import { deriveInputSchema } from './input-schema';
 
 /** One finding; line and column are 1-based (null when the finding has no place). */
@@ -41,8 +41,6 @@ export interface CodeAnalysis {
   mcp_features: McpFeature[];
 }
 
-export const MCP_FEATURES = ['progress', 'log', 'elicit', 'sample', 'roots'] as const;
-export type McpFeature = (typeof MCP_FEATURES)[number];
 const MCP_MEMBERS: Record<string, McpFeature> = {
   progress: 'progress',
   log: 'log',

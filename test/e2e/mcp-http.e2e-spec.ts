@@ -6,7 +6,7 @@ import { connectMcp, MODERN_VERSION } from '../support/mcp';
 let t: TestApp;
 
 before(async () => {
-  t = await startApp({ MCP_MAX_SESSIONS: '60', MCP_SESSION_IDLE_SECONDS: '2' });
+  t = await startApp({ MCP_MAX_SESSIONS: '60' });
   await t.post('/auth/setup', ADMIN);
   const token = (await t.post('/auth/login', ADMIN)).body.access_token as string;
   await t.patch('/api/settings/security-policy', { mcp_rate_limit_rpm: 100000 }, { token });
@@ -241,16 +241,31 @@ describe('2025 sessions: limits and expiry', () => {
   });
 
   it('expires an idle session (MCP_SESSION_IDLE_SECONDS) and says so with a 404', async () => {
-    const init = await post('/mcp', JSON.stringify(initialize()));
-    const sid = init.headers.get('mcp-session-id') as string;
-    const headers = { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' };
-    await post('/mcp', JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers);
-    const alive = await post('/mcp', JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }), headers);
-    assert.equal(alive.status, 200, alive.text);
-    await new Promise((r) => setTimeout(r, 3500));
-    const expired = await post('/mcp', JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'ping' }), headers);
-    assert.equal(expired.status, 404);
-    assert.match(expired.json?.error?.message ?? '', /expired|not found/i);
+    // An app of its own: a short idle time would expire the busy sessions of the other tests under load.
+    const idle = await startApp({ MCP_SESSION_IDLE_SECONDS: '1' });
+    try {
+      const at = (body: unknown, headers: Record<string, string> = {}) =>
+        fetch(`${idle.url}/mcp`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+          body: JSON.stringify(body),
+        });
+      const init = await at(initialize());
+      const sid = init.headers.get('mcp-session-id') as string;
+      const headers = { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' };
+      await at({ jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
+      const alive = await at({ jsonrpc: '2.0', id: 2, method: 'ping' }, headers);
+      assert.equal(alive.status, 200, await alive.text());
+      await new Promise((r) => setTimeout(r, 2500));
+      const expired = await at({ jsonrpc: '2.0', id: 3, method: 'ping' }, headers);
+      assert.equal(expired.status, 404);
+      assert.match(
+        ((await expired.json()) as { error?: { message?: string } }).error?.message ?? '',
+        /expired|not found/i,
+      );
+    } finally {
+      await idle.close();
+    }
   });
 });
 

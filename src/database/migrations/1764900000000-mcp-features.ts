@@ -5,7 +5,7 @@ export class McpFeatures1764900000000 implements MigrationInterface {
   name = 'McpFeatures1764900000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE "tools" ADD "mcp_features" jsonb NOT NULL DEFAULT '[]'::jsonb`);
+    await q.query(`ALTER TABLE "tools" ADD "mcp_features" jsonb NOT NULL DEFAULT '[]'`);
     await q.query(`ALTER TABLE "tool_execution_logs" ADD "mcp" jsonb`);
   }
 

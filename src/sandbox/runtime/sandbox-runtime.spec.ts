@@ -332,7 +332,9 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
         'export async function main() { await new Promise((r) => setTimeout(r, 300)); return "done"; }',
       );
       const running = [small.execute(slow), small.execute(slow), small.execute(slow)];
-      await new Promise((r) => setTimeout(r, 50));
+      // Each call is compiled before it is scheduled: wait for that rather than for a fixed time (CI may be slow).
+      for (let i = 0; i < 200 && small.stats().inFlight + small.stats().queued < 3; i++)
+        await new Promise((r) => setTimeout(r, 10));
       assert.deepEqual([small.stats().inFlight, small.stats().queued], [2, 1]);
       const t = Date.now();
       await assert.rejects(

@@ -1,4 +1,4 @@
-import { MCP_FEATURES, type McpFeature } from '../code-analysis';
+import { MCP_FEATURES, type McpFeature } from '../entities/tool.entity';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
 import { IsText, OptionalNotNull } from '../../common/contract/input-rules';

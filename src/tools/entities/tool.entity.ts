@@ -1,6 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, type Relation } from 'typeorm';
 import { BaseRecord } from '../../database/base.entity';
-import type { McpFeature } from '../code-analysis';
 import { Server } from '../../servers/entities/server.entity';
 import { ExternalMcpSource } from '../../external-sources/entities/external-mcp-source.entity';
 
@@ -10,6 +9,9 @@ export const TOOL_TYPES = ['code', 'mcp_passthrough'] as const;
 export type ToolType = (typeof TOOL_TYPES)[number];
 export const TOOL_LANGUAGES = ['javascript', 'typescript'] as const;
 export type ToolLanguage = (typeof TOOL_LANGUAGES)[number];
+/** What tool code does with the `mcp` global (code analysis finds it; reviewers and clients see it). */
+export const MCP_FEATURES = ['progress', 'log', 'elicit', 'sample', 'roots'] as const;
+export type McpFeature = (typeof MCP_FEATURES)[number];
 export type JsonSchema = Record<string, unknown>;
 
 @Entity('tools')
@@ -26,7 +28,7 @@ export class Tool extends BaseRecord {
   @Column({ type: 'varchar', length: 16, default: 'javascript' }) language: ToolLanguage;
   @Column({ type: 'text', nullable: true }) code: string | null;
   /** What the code does with the `mcp` global (code analysis), for reviewers and clients. */
-  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" }) mcpFeatures: McpFeature[];
+  @Column({ type: 'jsonb', default: () => "'[]'" }) mcpFeatures: McpFeature[];
   @Index() @Column({ type: 'uuid', nullable: true }) externalSourceId: string | null;
   @ManyToOne(() => ExternalMcpSource, { onDelete: 'SET NULL' })
   @JoinColumn({ name: 'external_source_id' })
