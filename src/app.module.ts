@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AccessModule } from './access/access.module';
 import { ActivityModule } from './activity/activity.module';
+import { ActivityStreamModule } from './activity/stream/activity-stream.module';
 import { AuthModule } from './auth/auth.module';
 import { LoggingModule } from './common/logging.module';
 import { RequestContextModule } from './common/request-context';
@@ -48,6 +49,7 @@ import { McpModule } from './mcp/mcp.module';
     ExportModule,
     SandboxModule,
     McpModule,
+    ActivityStreamModule,
   ],
 })
 export class AppModule {}

@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
+import { ActivityIoAdapter } from './activity/stream/activity-io.adapter';
 import { AppModule } from './app.module';
 import { AuthService } from './auth/auth.service';
 import { jsonElementsOver, maxJsonElements, registerBodyLimit } from './common/body-limit';
@@ -82,6 +83,8 @@ export async function createApp(): Promise<NestFastifyApplication> {
     },
   });
   await app.register(cors, { origin: config.corsOrigins.length ? config.corsOrigins : false, credentials: false });
+  // The activity stream's socket.io, on this same HTTP server, under the same CORS rule.
+  app.useWebSocketAdapter(new ActivityIoAdapter(app, config.corsOrigins));
 
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());

@@ -147,6 +147,11 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
     return this.registry.get(serverId) !== undefined;
   }
 
+  /** The id of the running server of that name (the MCP gateway's activity entries name it). */
+  runningServerId(name: string): string | undefined {
+    return this.registry.ids().find((id) => this.registry.get(id)?.snapshot.serverName === name);
+  }
+
   runningServers(): RunningServerInfo[] {
     return this.registry.ids().flatMap((id) => {
       const entry = this.registry.get(id);

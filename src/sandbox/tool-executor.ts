@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ActivityService, type ActivityEntry } from '../activity/activity.service';
 import { DomainError } from '../common/errors';
 import { MAX_LOGGED_RESULT_BYTES } from '../common/limits';
 import { AppConfig } from '../config/app-config';
@@ -47,6 +48,7 @@ export class ToolExecutor {
     private readonly settings: SettingsService,
     private readonly config: AppConfig,
     private readonly logs: ExecutionLogsService,
+    private readonly activity: ActivityService,
   ) {}
 
   /** The outbound rules of the next call: the policy is read live, per call. */
@@ -90,7 +92,10 @@ export class ToolExecutor {
     } finally {
       outcome ??= failedOutcome('Sandbox failure: the call ended without a result', performance.now() - started);
       const redacted = redactOutcome(cutSecretTails(outcome, target.secrets), target.redact);
-      logged = this.logs.record(toRecord(target, args, redacted, ctx));
+      const record = toRecord(target, args, redacted, ctx);
+      logged = this.logs.record(record);
+      // The call's one `tool_execution` activity entry, written behind like the row.
+      this.activity.enqueue(toolExecutionEntry(record));
       if (this.settings.get('redact_secrets_in_output') === 'enabled') outcome = redacted;
     }
     return { outcome, logged };
@@ -180,6 +185,28 @@ function toRecord(
     success: outcome.success,
     isTest: ctx.isTest,
     executedBy: ctx.executedBy?.slice(0, 128) ?? null,
+  };
+}
+
+/** The activity entry of a call: what ran, for whom, how it ended; never its arguments or result. */
+export function toolExecutionEntry(record: ExecutionRecord): ActivityEntry {
+  const how = record.success ? 'succeeded' : 'failed';
+  const test = record.isTest ? ' (test run)' : '';
+  const error = record.error === null ? null : record.error.slice(0, 500);
+  return {
+    logType: 'tool_execution',
+    level: record.success ? 'info' : 'error',
+    message: `Tool ${record.toolName} ${how} in ${record.durationMs} ms${test}${error ? `: ${error.slice(0, 200)}` : ''}`,
+    serverId: record.serverId,
+    durationMs: record.durationMs,
+    details: {
+      tool_id: record.toolId,
+      tool_name: record.toolName,
+      success: record.success,
+      is_test: record.isTest,
+      executed_by: record.executedBy,
+      ...(error === null ? {} : { error }),
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import { InitialSchema1764166000000 } from './1764166000000-initial-schema';
+import { ActivityIndexes1767225600000 } from './1767225600000-activity-indexes';
 
 /** Checked-in migrations, in order; run at start-up. */
-export const MIGRATIONS = [InitialSchema1764166000000];
+export const MIGRATIONS = [InitialSchema1764166000000, ActivityIndexes1767225600000];
