@@ -8,6 +8,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { ActivityIoAdapter } from './activity/stream/activity-io.adapter';
 import { AppModule } from './app.module';
+import { METRICS_SECURITY } from './metrics/metrics.controller';
 import { AuthService } from './auth/auth.service';
 import { jsonElementsOver, maxJsonElements, registerBodyLimit } from './common/body-limit';
 import { MCP_OPENAPI_PATHS, MCP_OPENAPI_TAG } from './mcp/http/mcp-openapi';
@@ -97,6 +98,14 @@ export async function createApp(): Promise<NestFastifyApplication> {
       .setDescription('Manage servers, tools, secrets, approvals, settings and the sandbox of MCPBox.')
       .setVersion(config.version)
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'METRICS_TOKEN (only /metrics, for callers other than loopback)',
+        },
+        METRICS_SECURITY,
+      )
       .build(),
   );
   // The MCP gateway's routes are Fastify routes of their own (not controllers): listed by hand.

@@ -5,6 +5,7 @@ import { ActivityQueriesService } from './activity-queries.service';
 import { ActivityController } from './activity.controller';
 import { ActivityService } from './activity.service';
 import { ActivityLog } from './entities/activity-log.entity';
+import { LogRetentionService } from './retention/log-retention.service';
 
 /**
  * The activity trail: writing entries (in a transaction, or behind the hot paths), reading
@@ -14,8 +15,8 @@ import { ActivityLog } from './entities/activity-log.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([ActivityLog])],
   controllers: [ActivityController],
-  providers: [ActivityBuffer, ActivityService, ActivityQueriesService],
-  exports: [ActivityService, ActivityQueriesService],
+  providers: [ActivityBuffer, ActivityService, ActivityQueriesService, LogRetentionService],
+  exports: [ActivityService, ActivityQueriesService, LogRetentionService],
 })
 export class ActivityModule implements BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(private readonly activity: ActivityService) {}

@@ -6,6 +6,7 @@ import { ActivityService } from '../activity/activity.service';
 import { clientKey } from '../common/client-key';
 import { NAME_PATTERN } from '../common/limits';
 import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { SandboxService } from '../sandbox/sandbox.service';
 import { ServersService } from '../servers/servers.service';
 import { SettingsService } from '../settings/settings.service';
@@ -70,6 +71,7 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
     private readonly servers: ServersService,
     private readonly sandbox: SandboxService,
     private readonly activity: ActivityService,
+    private readonly metrics: MetricsService,
   ) {
     this.origins = new OriginPolicy({
       bindHost: config.host,
@@ -175,6 +177,7 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
     const result = settleExchange(exchange, res);
     const user = this.config.mode === 'remote' ? header(req, USER_EMAIL_HEADER)?.trim().slice(0, 320) || null : null;
     this.activity.enqueue(exchangeEntry(result, this.serverOf(exchange), user));
+    this.metrics.mcpRequest(exchange.method, exchange.era, result.outcome, result.durationMs / 1000);
   }
 
   /** The running server a request addressed (its endpoint, or the `{server}__` prefix of the tool it called). */

@@ -207,7 +207,14 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
     if (!isPlainObject(callArgs)) throw invalid('arguments must be a JSON object', { fields: ['arguments'] });
     const isTest = ctx.isTest ?? false;
     const { outcome, logged } = await this.executor.run(
-      { serverId, tool, secrets: snapshot.secrets, allowedHosts: snapshot.allowedHosts, redact: snapshot.redact },
+      {
+        serverId,
+        serverName: snapshot.serverName,
+        tool,
+        secrets: snapshot.secrets,
+        allowedHosts: snapshot.allowedHosts,
+        redact: snapshot.redact,
+      },
       callArgs,
       {
         isTest,

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import type { ActivityEntry, ActivityService } from '../activity/activity.service';
 import type { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import type { SettingsService } from '../settings/settings.service';
 import type { ExecutionLogsService, ExecutionRecord } from './execution-logs.service';
 import { createRedactor, REDACTED } from './output-redaction';
@@ -34,12 +35,18 @@ function harness(
   const logs = { record: async (row: ExecutionRecord) => void rows.push(row) } as unknown as ExecutionLogsService;
   const entries: ActivityEntry[] = [];
   const activity = { enqueue: (e: ActivityEntry) => void entries.push(e) } as unknown as ActivityService;
-  return { executor: new ToolExecutor(runtime, settings, config, logs, activity), rows, requests, entries };
+  return {
+    executor: new ToolExecutor(runtime, settings, config, logs, activity, new MetricsService()),
+    rows,
+    requests,
+    entries,
+  };
 }
 
 const secrets = { KEY: SECRET };
 const target: ExecutionTarget = {
   serverId: '00000000-0000-4000-8000-000000000001',
+  serverName: 'srv',
   tool: {
     id: '00000000-0000-4000-8000-000000000002',
     name: 'echo',

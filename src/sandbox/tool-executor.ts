@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ActivityService, type ActivityEntry } from '../activity/activity.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { DomainError } from '../common/errors';
 import { MAX_LOGGED_RESULT_BYTES } from '../common/limits';
 import { AppConfig } from '../config/app-config';
@@ -14,6 +15,8 @@ import { SandboxRuntime } from './runtime/sandbox-runtime';
 /** The server-side facts one call needs (from a running server's snapshot, or read fresh). */
 export interface ExecutionTarget {
   serverId: string;
+  /** For the metrics' tool label (`server__tool`). */
+  serverName: string;
   tool: LoadedTool;
   secrets: Record<string, string>;
   allowedHosts: AllowedHost[];
@@ -49,6 +52,7 @@ export class ToolExecutor {
     private readonly config: AppConfig,
     private readonly logs: ExecutionLogsService,
     private readonly activity: ActivityService,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** The outbound rules of the next call: the policy is read live, per call. */
@@ -96,6 +100,12 @@ export class ToolExecutor {
       logged = this.logs.record(record);
       // The call's one `tool_execution` activity entry, written behind like the row.
       this.activity.enqueue(toolExecutionEntry(record));
+      this.metrics.toolCall(
+        `${target.serverName}__${record.toolName}`,
+        record.success,
+        record.isTest,
+        record.durationMs / 1000,
+      );
       if (this.settings.get('redact_secrets_in_output') === 'enabled') outcome = redacted;
     }
     return { outcome, logged };

@@ -6,6 +6,7 @@ import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
 import { conflict, notFound } from '../common/errors';
 import { isUniqueViolation } from '../common/ids';
+import { countByStatus } from '../common/count-by-status';
 import { containsPattern } from '../common/like';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
@@ -18,7 +19,7 @@ import {
   type ServerDto,
   type UpdateServerDto,
 } from './dto/server.dto';
-import { Server, type AllowedHost, type ServerStatus } from './entities/server.entity';
+import { Server, SERVER_STATUSES, type AllowedHost, type ServerStatus } from './entities/server.entity';
 import type { ServerToolsReader } from './server-tools';
 
 const nameTaken = (name: string) => conflict(`A server named "${name}" already exists`);
@@ -149,6 +150,11 @@ export class ServersService {
   /** Servers in a lifecycle state (the sandbox resumes the running ones at start-up). */
   withStatus(status: ServerStatus): Promise<Pick<Server, 'id' | 'name'>[]> {
     return this.repo.find({ where: { status }, select: { id: true, name: true } });
+  }
+
+  /** Servers per lifecycle state (the dashboard). */
+  countByStatus(): Promise<Record<ServerStatus, number>> {
+    return countByStatus(this.repo, 'status', SERVER_STATUSES);
   }
 
   /** Names by id (views that show a tool with its server's name). */

@@ -10,6 +10,7 @@ import type { Server, Socket } from 'socket.io';
 import { AuthService } from '../../auth/auth.service';
 import type { AuthUser } from '../../common/decorators';
 import { validateInput } from '../../common/contract/validate-input';
+import { MetricsService } from '../../metrics/metrics.service';
 import { DomainError, InputError } from '../../common/errors';
 import { ActivityService } from '../activity.service';
 import { mapActivityLog, StreamHandshakeDto, type ActivityLogDto } from '../dto/activity.dto';
@@ -69,6 +70,7 @@ export class ActivityStreamGateway
   constructor(
     private readonly auth: AuthService,
     private readonly activity: ActivityService,
+    private readonly metrics: MetricsService,
   ) {}
 
   afterInit(server: Server): void {
@@ -79,6 +81,7 @@ export class ActivityStreamGateway
       );
     });
     this.stops.push(this.activity.subscribe((entry) => this.broadcast(entry)));
+    this.metrics.observeStreamClients(() => this.clients.size);
     this.stops.push(this.auth.onTokensRevoked(() => void this.checkAll()));
     this.recheck = setInterval(() => void this.checkAll(), RECHECK_EVERY_MS);
     this.recheck.unref();
