@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
+import { ActivityService } from './activity/activity.service';
 import { ActivityIoAdapter } from './activity/stream/activity-io.adapter';
 import { AppModule } from './app.module';
 import { METRICS_SECURITY } from './metrics/metrics.controller';
@@ -88,7 +89,17 @@ export async function createApp(): Promise<NestFastifyApplication> {
   app.useWebSocketAdapter(new ActivityIoAdapter(app, config.corsOrigins));
 
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new HttpExceptionFilter());
+  const activity = app.get(ActivityService);
+  app.useGlobalFilters(
+    new HttpExceptionFilter((e) =>
+      activity.enqueue({
+        logType: 'error',
+        level: 'error',
+        message: `Internal error answering ${e.method} ${e.route ?? '(no route)'}: ${e.errorType}`,
+        details: { method: e.method, route: e.route, error_type: e.errorType },
+      }),
+    ),
+  );
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(

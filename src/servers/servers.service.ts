@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { AccessPolicy } from '../access/access-policy';
 import { ActivityService } from '../activity/activity.service';
+import { auditChanges } from '../activity/audit-changes';
 import type { Actor } from '../common/actor';
 import { conflict, notFound } from '../common/errors';
 import { isUniqueViolation } from '../common/ids';
@@ -74,6 +75,12 @@ export class ServersService {
     this.access.requireMayChange(actor);
     const server = await this.uow.run(async () => {
       const current = await this.findOrFail(id, { lock: true });
+      const values = (x: Server) => ({
+        name: x.name,
+        description: x.description,
+        default_timeout_ms: x.defaultTimeoutMs,
+      });
+      const before = values(current);
       const changed: string[] = [];
       if (dto.name !== undefined && dto.name !== current.name) {
         if (await this.findByName(dto.name)) throw nameTaken(dto.name);
@@ -94,6 +101,7 @@ export class ServersService {
         });
         await this.audit(actor, current, `Server ${current.name} updated by ${actor.name}: ${changed.join(', ')}`, {
           changed,
+          changes: auditChanges(before, values(current), changed),
         });
       }
       // A rename changes the visible `{server}__{tool}` names; a timeout change applies to the next call.
