@@ -122,8 +122,8 @@ describe('the live activity stream', () => {
       const client = await connectMcp(`${t.url}/mcp`, era, { name: `stream-test-${era}` });
       try {
         const sent = performance.now();
-        const result = await client.callTool({ name: 'streamed__double', arguments: { n: 21 } });
-        assert.deepEqual(result.structuredContent, { n: 42 });
+        const result = await client.callTool({ name: 'streamed__double', arguments: { n: 987654321 } });
+        assert.deepEqual(result.structuredContent, { n: 1975308642 });
         const execution = await events.until((e) => e.log_type === 'tool_execution');
         const request = await events.until((e) => e.log_type === 'mcp_request' && e.details?.method === 'tools/call');
         assert.ok(execution.at - sent < 1000, `tool_execution after ${execution.at - sent} ms`);
@@ -132,7 +132,8 @@ describe('the live activity stream', () => {
         assert.equal(execution.entry.level, 'info');
         assert.equal(execution.entry.details?.tool_name, 'double');
         assert.equal(execution.entry.details?.is_test, false);
-        assert.ok(!JSON.stringify(execution.entry).includes('21'), 'no argument value in the entry');
+        assert.ok(!JSON.stringify(execution.entry).includes('987654321'), 'no argument value in the entry');
+        assert.ok(!JSON.stringify(request.entry).includes('987654321'), 'no argument value in the entry');
         assert.equal(request.entry.server_id, serverId);
         assert.deepEqual(
           {
@@ -213,6 +214,30 @@ describe('the live activity stream', () => {
     await assert.rejects(connect(t, { token }, { origin: 'https://evil.example' }));
     const own = await connect(t, { token }, { origin: t.url });
     own.close();
+  });
+
+  it('drops a connected client when the password changes (every older token dies)', async () => {
+    const login = await t.post('/auth/login', ADMIN);
+    const mine = login.body.access_token as string;
+    const socket = await connect(t, { token: mine });
+    sockets.push(socket);
+    const notice = new Promise<{ reason: string }>((resolve) => socket.once('stream_closed', resolve));
+    const changed = await t.post(
+      '/auth/change-password',
+      { current_password: ADMIN.password, new_password: 'a brand new passphrase' },
+      { token: mine },
+    );
+    assert.equal(changed.status, 200, changed.text);
+    assert.equal((await notice).reason, 'token_revoked');
+    // Back to the fixture's password, with the fresh pair, for the tests that follow.
+    const back = await t.post(
+      '/auth/change-password',
+      { current_password: 'a brand new passphrase', new_password: ADMIN.password },
+      { token: changed.body.access_token },
+    );
+    assert.equal(back.status, 200, back.text);
+    token = back.body.access_token;
+    refresh = back.body.refresh_token;
   });
 
   it('drops a connected client when its login is logged out, with a notice', async () => {
@@ -301,6 +326,30 @@ describe('the live activity stream', () => {
     await waitFor(() => count(ws.received(), 'flood ') + dropped >= FLOOD, 15_000);
     assert.equal(count(ws.received(), 'flood '), FLOOD - dropped, 'every entry was either sent or counted as dropped');
     ws.close();
+  });
+});
+
+// Its own app (passport's strategies are per process: one app with auth at a time).
+describe('the live activity stream under CORS_ORIGINS', () => {
+  it('applies CORS_ORIGINS as the REST API does: a listed origin may connect, over polling too', async () => {
+    const allowed = 'https://admin.example.test';
+    const cors = await startApp({ CORS_ORIGINS: allowed });
+    try {
+      const tk = await setupAdmin(cors);
+      const ws = await connect(cors, { token: tk }, { origin: allowed });
+      ws.close();
+      await assert.rejects(connect(cors, { token: tk }, { origin: 'https://other.example.test' }));
+      // The polling transport's handshake carries the CORS headers of the listed origin only.
+      const poll = await fetch(`${cors.url}${PATH}/?EIO=4&transport=polling`, { headers: { origin: allowed } });
+      assert.equal(poll.status, 200);
+      assert.equal(poll.headers.get('access-control-allow-origin'), allowed);
+      const foreign = await fetch(`${cors.url}${PATH}/?EIO=4&transport=polling`, {
+        headers: { origin: 'https://other.example.test' },
+      });
+      assert.equal(foreign.status, 403);
+    } finally {
+      await cors.close();
+    }
   });
 });
 

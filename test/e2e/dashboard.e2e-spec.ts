@@ -148,8 +148,11 @@ describe('GET /api/dashboard', () => {
       latest.map((r) => r.id),
     );
   });
+});
 
+describe('GET /api/dashboard of a new instance', () => {
   it('answers zeros, not NaN or nulls in counts, when nothing was called', async () => {
+    // An app of its own, once the first is closed (passport's strategies are per process).
     const empty = await startApp();
     try {
       const tk = await setupAdmin(empty);
