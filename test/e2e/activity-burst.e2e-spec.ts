@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ActivityService } from '../../src/activity/activity.service';
+import { ExecutionLogsService } from '../../src/sandbox/execution-logs.service';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
 import { connectMcp, type Era } from '../support/mcp';
 import { approveTool, createServerVia, createToolVia, setPolicy } from './sandbox-fixtures';
@@ -47,6 +48,8 @@ describe('activity entries under a burst of tool calls over /mcp', () => {
       await Promise.all(clients.map((c) => c.close()));
       await t.app.get(ActivityService).drain();
       const writtenMs = performance.now() - started;
+      // The execution log rows are written behind too, by their own writer.
+      await t.app.get(ExecutionLogsService).drain();
       const count = async (sql: string) => (await t.db.query<{ n: number }>(sql, [startedAt, serverId])).rows[0].n;
       const executions = await count(
         `SELECT count(*)::int AS n FROM activity_logs WHERE log_type = 'tool_execution' AND created_at >= $1 AND server_id = $2`,
