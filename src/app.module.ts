@@ -1,13 +1,17 @@
 import { Module } from '@nestjs/common';
 import { AccessModule } from './access/access.module';
 import { ActivityModule } from './activity/activity.module';
+import { ActivityStreamModule } from './activity/stream/activity-stream.module';
 import { AuthModule } from './auth/auth.module';
 import { LoggingModule } from './common/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RequestContextModule } from './common/request-context';
 import { UnitOfWorkModule } from './common/unit-of-work/unit-of-work.module';
 import { ConfigModule } from './config/config.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
+import { HealthChecksModule } from './health/checks/health-checks.module';
 import { HealthModule } from './health/health.module';
 import { ServerChangesModule } from './server-changes/server-changes.module';
 import { SettingsModule } from './settings/settings.module';
@@ -32,6 +36,7 @@ import { McpModule } from './mcp/mcp.module';
     RequestContextModule,
     CryptoModule,
     ActivityModule,
+    MetricsModule,
     ServerChangesModule,
     HealthModule,
     AuthModule,
@@ -48,6 +53,9 @@ import { McpModule } from './mcp/mcp.module';
     ExportModule,
     SandboxModule,
     McpModule,
+    ActivityStreamModule,
+    DashboardModule,
+    HealthChecksModule,
   ],
 })
 export class AppModule {}

@@ -6,7 +6,10 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
+import { ActivityService } from './activity/activity.service';
+import { ActivityIoAdapter } from './activity/stream/activity-io.adapter';
 import { AppModule } from './app.module';
+import { METRICS_SECURITY } from './metrics/metrics.controller';
 import { AuthService } from './auth/auth.service';
 import { jsonElementsOver, maxJsonElements, registerBodyLimit } from './common/body-limit';
 import { MCP_OPENAPI_PATHS, MCP_OPENAPI_TAG } from './mcp/http/mcp-openapi';
@@ -82,9 +85,21 @@ export async function createApp(): Promise<NestFastifyApplication> {
     },
   });
   await app.register(cors, { origin: config.corsOrigins.length ? config.corsOrigins : false, credentials: false });
+  // The activity stream's socket.io, on this same HTTP server, under the same CORS rule.
+  app.useWebSocketAdapter(new ActivityIoAdapter(app, config.corsOrigins));
 
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new HttpExceptionFilter());
+  const activity = app.get(ActivityService);
+  app.useGlobalFilters(
+    new HttpExceptionFilter((e) =>
+      activity.enqueue({
+        logType: 'error',
+        level: 'error',
+        message: `Internal error answering ${e.method} ${e.route ?? '(no route)'}: ${e.errorType}`,
+        details: { method: e.method, route: e.route, error_type: e.errorType },
+      }),
+    ),
+  );
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
@@ -94,6 +109,14 @@ export async function createApp(): Promise<NestFastifyApplication> {
       .setDescription('Manage servers, tools, secrets, approvals, settings and the sandbox of MCPBox.')
       .setVersion(config.version)
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'METRICS_TOKEN (only /metrics, for callers other than loopback)',
+        },
+        METRICS_SECURITY,
+      )
       .build(),
   );
   // The MCP gateway's routes are Fastify routes of their own (not controllers): listed by hand.

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { Actor } from '../common/actor';
 import { currentRequestId } from '../common/request-context';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
+import { ActivityBuffer } from './activity-buffer';
 import { ActivityLog, type LogLevel, type LogType } from './entities/activity-log.entity';
 
 export interface ActivityEntry {
@@ -27,8 +29,10 @@ export interface AuditEntry {
 type Listener = (entry: ActivityLog) => void;
 
 /**
- * The activity trail (SPEC §10). An entry written inside a unit of work commits or rolls
- * back with it, and its listeners (the live stream) hear of it only after the commit.
+ * The activity trail (SPEC §10). An entry written with `record` inside a unit of work
+ * commits or rolls back with it, and its listeners (the live stream) hear of it only after
+ * the commit. Entries of the hot paths that belong to no transaction (MCP requests, tool
+ * executions) go through `enqueue`: written behind in batches, heard of once written.
  * Details must never carry a secret value.
  */
 @Injectable()
@@ -39,7 +43,12 @@ export class ActivityService {
   constructor(
     @InjectRepository(ActivityLog) private readonly logs: Repository<ActivityLog>,
     private readonly uow: UnitOfWork,
-  ) {}
+    private readonly buffer: ActivityBuffer,
+  ) {
+    buffer.onWritten((entries) => {
+      for (const entry of entries) this.notify(entry);
+    });
+  }
 
   async record(entry: ActivityEntry): Promise<ActivityLog> {
     const repo = this.uow.with(this.logs);
@@ -54,6 +63,30 @@ export class ActivityService {
     );
     await this.uow.afterCommit(() => this.notify(saved));
     return saved;
+  }
+
+  /**
+   * An entry of a hot path, outside any transaction: costs the caller an array push; the
+   * entry keeps the time and request id of this moment and is written within milliseconds
+   * (`drain` at shutdown writes what is left).
+   */
+  enqueue(entry: ActivityEntry): void {
+    this.buffer.push({
+      id: randomUUID(),
+      createdAt: new Date(),
+      serverId: entry.serverId ?? null,
+      logType: entry.logType,
+      level: entry.level ?? 'info',
+      message: entry.message,
+      details: entry.details ?? null,
+      requestId: entry.requestId ?? currentRequestId() ?? null,
+      durationMs: entry.durationMs === undefined || entry.durationMs === null ? null : Math.round(entry.durationMs),
+    });
+  }
+
+  /** Resolves when every enqueued entry has been written. */
+  drain(): Promise<void> {
+    return this.buffer.drain();
   }
 
   audit(actor: Actor, entry: AuditEntry): Promise<ActivityLog> {

@@ -10,5 +10,6 @@ import { ApprovalsService } from './approvals.service';
   imports: [ToolsModule, ModulesModule, NetworkAccessModule],
   controllers: [ApprovalsController],
   providers: [ApprovalsService],
+  exports: [ApprovalsService],
 })
 export class ApprovalsModule {}

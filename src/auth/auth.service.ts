@@ -78,7 +78,14 @@ export class AuthService {
     }
     const user = await this.activeUser(claims.sub, claims.pv);
     if (!(await this.tokens.consume(claims))) {
+      // Two uses racing: the loser is a reuse too.
       await this.tokens.revokeFamily(claims.fam);
+      await this.activity.record({
+        logType: 'alert',
+        level: 'warning',
+        message: 'Refresh token reused: token family revoked',
+        details: { username: claims.username },
+      });
       throw unauthorized('Refresh token was already used or revoked');
     }
     return this.tokens.issuePair(user, claims.fam);
@@ -100,13 +107,21 @@ export class AuthService {
   /** Bumps `password_version`: every token issued before dies; a fresh pair is returned. */
   async changePassword(auth: AuthUser, currentPassword: string, newPassword: string): Promise<TokenPair> {
     const user = await this.activeUser(auth.id);
-    if (!(await verifyPassword(user.passwordHash, currentPassword)))
+    if (!(await verifyPassword(user.passwordHash, currentPassword))) {
+      await this.activity.record({
+        logType: 'audit',
+        level: 'warning',
+        message: `Password change refused for ${user.username}: wrong current password`,
+        details: { username: user.username },
+      });
       throw invalid('current_password is wrong', { fields: ['current_password'] });
+    }
     if (currentPassword === newPassword)
       throw invalid('new_password must differ from the current password', { fields: ['new_password'] });
     user.passwordHash = await hashPassword(newPassword);
     user.passwordVersion += 1;
     await this.users.save(user);
+    this.tokens.announceRevocation();
     await this.activity.record({
       logType: 'audit',
       message: `${user.username} changed the password`,
@@ -132,6 +147,11 @@ export class AuthService {
       family: claims.fam,
       expiresAt: new Date(claims.exp * 1000),
     };
+  }
+
+  /** Listens for token revocations (logout, refresh reuse, password change); returns the unsubscribe. */
+  onTokensRevoked(listener: () => void): () => void {
+    return this.tokens.onRevocation(listener);
   }
 
   /** The user behind a token, if it still may act (active, same password version). */

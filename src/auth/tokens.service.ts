@@ -61,6 +61,7 @@ export function hasValidClaims(
 export class TokensService implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger(TokensService.name);
   private purgeTimer?: NodeJS.Timeout;
+  private readonly revocationListeners = new Set<() => void>();
 
   constructor(
     private readonly jwt: JwtService,
@@ -138,10 +139,31 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
   async revokeFamily(family: string): Promise<void> {
     const expiresAt = new Date(Date.now() + this.refreshTtlSeconds * 1000);
     await this.revoked.upsert({ jti: familyKey(family), expiresAt }, ['jti']);
+    this.announceRevocation();
   }
 
   async revokeToken(claims: Pick<TokenClaims, 'jti' | 'exp'>): Promise<void> {
     await this.revoked.upsert({ jti: claims.jti, expiresAt: new Date(claims.exp * 1000) }, ['jti']);
+    this.announceRevocation();
+  }
+
+  /**
+   * Listens for "some tokens died" (logout, refresh reuse, password change), once the change
+   * is stored: connections that outlive a request (the activity stream) check theirs again.
+   */
+  onRevocation(listener: () => void): () => void {
+    this.revocationListeners.add(listener);
+    return () => this.revocationListeners.delete(listener);
+  }
+
+  announceRevocation(): void {
+    for (const listener of this.revocationListeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.log.warn({ err }, 'A revocation listener failed');
+      }
+    }
   }
 
   async purgeExpired(): Promise<number> {

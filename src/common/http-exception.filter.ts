@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, InputError, type DomainErrorKind } from './errors';
 
 const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
@@ -46,16 +46,35 @@ function isJsonSyntaxError(err: unknown): boolean {
   return err instanceof SyntaxError && (err as { statusCode?: number }).statusCode === 400;
 }
 
+/** What the activity trail learns of an unhandled error: where, and its kind — not its message, which may quote data. */
+export interface ServerErrorReport {
+  method: string;
+  /** The route's pattern (`/api/tools/:id`). */
+  route: string | null;
+  errorType: string;
+}
+
 /** The one place errors become HTTP responses: `{statusCode, error, message}`; never a stack. */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly log = new Logger('Errors');
 
+  /** `onServerError` hears of every 500 (bootstrap records it as an `error` activity entry). */
+  constructor(private readonly onServerError?: (report: ServerErrorReport) => void) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body, headers } = this.describe(exception);
     // Name, message and stack only: a driver error's own fields (query parameters) stay out of the log.
-    if (status >= 500) this.log.error({ err: describeForLog(exception) }, 'Unhandled error');
+    if (status >= 500) {
+      this.log.error({ err: describeForLog(exception) }, 'Unhandled error');
+      const request = host.switchToHttp().getRequest<FastifyRequest | undefined>();
+      this.onServerError?.({
+        method: request?.method ?? '?',
+        route: request?.routeOptions?.url ?? null,
+        errorType: exception instanceof Error ? exception.name : typeof exception,
+      });
+    }
     for (const [k, v] of Object.entries(headers ?? {})) reply.header(k, v);
     void reply.status(status).send(body);
   }

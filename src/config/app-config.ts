@@ -47,6 +47,8 @@ export class AppConfig {
   readonly npmRegistry!: string;
   readonly moduleMaxBundleBytes!: number;
   readonly loginRateLimitPerMinute!: number;
+  /** Lets non-loopback callers read /metrics as a bearer token; unset: loopback only. */
+  readonly metricsToken!: string | undefined;
   /** Which proxies may set the client address (X-Forwarded-For): none, N hops, or these addresses. */
   readonly trustProxy!: TrustProxy;
   readonly version!: string;
@@ -112,6 +114,7 @@ export class AppConfig {
       npmRegistry: (env.MCPBOX_NPM_REGISTRY ?? 'https://registry.npmjs.org').replace(/\/$/, ''),
       moduleMaxBundleBytes: env.MCPBOX_MODULE_MAX_BUNDLE_BYTES ?? DEFAULT_MODULE_MAX_BUNDLE_BYTES,
       loginRateLimitPerMinute: env.RATE_LIMIT_LOGIN_PER_MINUTE ?? 5,
+      metricsToken: env.METRICS_TOKEN,
       trustProxy: parseTrustProxy(env.TRUST_PROXY).value,
       version: readVersion(),
       warnings,

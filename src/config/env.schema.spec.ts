@@ -37,6 +37,13 @@ describe('validateEnvironment', () => {
     assert.equal(validateEnvironment({ MCPBOX_TEST_ALLOW_LOOPBACK: 'false' }).MCPBOX_TEST_ALLOW_LOOPBACK, false);
   });
 
+  it('takes METRICS_TOKEN of 16 to 512 printable characters, and refuses others without echoing them', () => {
+    assert.equal(validateEnvironment({ METRICS_TOKEN: 'x'.repeat(16) }).METRICS_TOKEN, 'x'.repeat(16));
+    assertRefused({ METRICS_TOKEN: 'short-token' }, 'METRICS_TOKEN', 'short-token');
+    assertRefused({ METRICS_TOKEN: 'with a space in the token' }, 'METRICS_TOKEN', 'with a space in the token');
+    assertRefused({ METRICS_TOKEN: 'y'.repeat(513) }, 'METRICS_TOKEN');
+  });
+
   it('refuses a bad PORT', () => {
     for (const PORT of ['notaport', '70000', '-1', '80.5', '8000abc']) assertRefused({ PORT }, 'PORT');
   });

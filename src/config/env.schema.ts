@@ -73,6 +73,13 @@ export class EnvironmentVariables {
   MCPBOX_MODULE_MAX_BUNDLE_BYTES?: number;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) RATE_LIMIT_LOGIN_PER_MINUTE?: number;
+  /** Bearer token that lets callers other than loopback read /metrics (unset: loopback only). */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  @MaxLength(512)
+  @Matches(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces (it is sent as a bearer token)' })
+  METRICS_TOKEN?: string;
   /** false, a hop count, or proxy addresses/CIDRs: checked by parseTrustProxy below. */
   @IsOptional() @IsString() TRUST_PROXY?: string;
 }

@@ -4,11 +4,16 @@ import { In, Repository } from 'typeorm';
 import { AccessPolicy } from '../access/access-policy';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
+import { countByStatus } from '../common/count-by-status';
 import { conflict } from '../common/errors';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServersService } from '../servers/servers.service';
 import type { CreateExternalSourceDto } from './dto/external-source.dto';
 import { ExternalMcpSource } from './entities/external-mcp-source.entity';
+
+/** Every state a source can be in (SPEC §3). */
+export const SOURCE_STATUSES = ['active', 'error', 'disabled', 'needs_auth'] as const;
+export type SourceStatus = (typeof SOURCE_STATUSES)[number];
 
 /**
  * External MCP sources of servers (SPEC §9): their records and rules. Discovery, the
@@ -61,6 +66,11 @@ export class ExternalSourcesService {
   async ofServers(serverIds: string[]): Promise<ExternalMcpSource[]> {
     if (!serverIds.length) return [];
     return this.repo.find({ where: { serverId: In(serverIds) }, order: { name: 'ASC' } });
+  }
+
+  /** Sources per status (health). */
+  countByStatus(): Promise<Record<SourceStatus, number>> {
+    return countByStatus(this.repo, 'status', SOURCE_STATUSES);
   }
 
   private get repo(): Repository<ExternalMcpSource> {

@@ -2,9 +2,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { isLegacyRequest, type AuthInfo } from '@modelcontextprotocol/server';
+import { ActivityService } from '../activity/activity.service';
 import { clientKey } from '../common/client-key';
 import { NAME_PATTERN } from '../common/limits';
 import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { SandboxService } from '../sandbox/sandbox.service';
 import { ServersService } from '../servers/servers.service';
 import { SettingsService } from '../settings/settings.service';
@@ -14,10 +16,11 @@ import { RateLimiter } from './http/rate-limiter';
 import { LegacySessions } from './legacy-sessions';
 import { ManagementToolsProvider } from './management/management-tools.provider';
 import { McpEvents } from './mcp-events';
+import { exchangeEntry, openExchange, runInExchange, settleExchange, type McpExchange } from './mcp-exchange';
 import type { McpScope } from './mcp-scope';
 import { identityAuthInfo } from './mcp-server-factory';
 import { ModernEndpoints } from './modern-endpoints';
-import { SandboxToolsProvider } from './sandbox-tools.provider';
+import { SandboxToolsProvider, SEPARATOR } from './sandbox-tools.provider';
 import { ToolCatalog } from './tool-catalog';
 
 export const SERVICE_TOKEN_HEADER = 'x-mcpbox-service-token';
@@ -67,6 +70,8 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
     private readonly modern: ModernEndpoints,
     private readonly servers: ServersService,
     private readonly sandbox: SandboxService,
+    private readonly activity: ActivityService,
+    private readonly metrics: MetricsService,
   ) {
     this.origins = new OriginPolicy({
       bindHost: config.host,
@@ -89,7 +94,14 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
     this.unsubscribe?.();
   }
 
-  async handle({ req, res, body, scope, address }: GatewayRequest): Promise<void> {
+  /** Every request, refused or served, ends as one `mcp_request` activity entry (written behind). */
+  handle(request: GatewayRequest): Promise<void> {
+    const exchange = openExchange(request.req, request.body, request.scope);
+    request.res.once('close', () => this.record(exchange, request));
+    return runInExchange(exchange, () => this.route(request, exchange));
+  }
+
+  private async route({ req, res, body, scope, address }: GatewayRequest, exchange: McpExchange): Promise<void> {
     const id = requestIdOf(body);
     const refused = this.origins.refusal(req.headers.host, header(req, 'origin'));
     if (refused) return writeJsonRpcError(res, 403, JSON_RPC.serverError, `Forbidden: ${refused}`, { id });
@@ -155,8 +167,28 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
     }
 
     req.auth = identityAuthInfo({ email, address });
-    if (await this.isLegacy(req, body)) return this.legacy.handle({ req, res, body, scope });
+    const legacy = await this.isLegacy(req, body);
+    exchange.era = legacy ? 'legacy' : 'modern';
+    if (legacy) return this.legacy.handle({ req, res, body, scope });
     return this.modern.handle(req, res, body, scope);
+  }
+
+  private record(exchange: McpExchange, { req, res }: GatewayRequest): void {
+    const result = settleExchange(exchange, res);
+    const user = this.config.mode === 'remote' ? header(req, USER_EMAIL_HEADER)?.trim().slice(0, 320) || null : null;
+    this.activity.enqueue(exchangeEntry(result, this.serverOf(exchange), user));
+    this.metrics.mcpRequest(exchange.method, exchange.era, result.outcome, result.durationMs / 1000);
+  }
+
+  /** The running server a request addressed (its endpoint, or the `{server}__` prefix of the tool it called). */
+  private serverOf(exchange: McpExchange): string | null {
+    const name =
+      exchange.scope.kind === 'server'
+        ? exchange.scope.serverName
+        : exchange.tool?.includes(SEPARATOR)
+          ? exchange.tool.slice(0, exchange.tool.indexOf(SEPARATOR))
+          : null;
+    return name ? (this.sandbox.runningServerId(name) ?? null) : null;
   }
 
   private validServiceToken(given: string | undefined): boolean {

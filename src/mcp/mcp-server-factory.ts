@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import {
   ProtocolError,
   ProtocolErrorCode,
-  Server,
   type AuthInfo,
+  type Server,
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import { AppConfig } from '../config/app-config';
 import { MANAGEMENT_INSTRUCTIONS } from './management/instructions';
+import { ObservedServer } from './mcp-exchange';
 import { scopeKey, type McpCallRequest, type McpCaller, type McpScope } from './mcp-scope';
 import { RequestStates } from './request-state';
 import { ToolAvailability } from './tool-availability';
@@ -55,7 +56,7 @@ export class McpServerFactory {
     const remote = this.config.mode === 'remote';
     // In remote mode answers are per user: no shared cache may keep them.
     const cacheScope = remote ? 'private' : 'public';
-    const server = new Server(
+    const server = new ObservedServer(
       {
         name: scope.kind === 'all' ? 'mcpbox' : `mcpbox-${scope.serverName}`,
         title: 'MCPBox',

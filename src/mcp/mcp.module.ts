@@ -1,6 +1,7 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { MetricsService } from '../metrics/metrics.service';
 import { SandboxModule } from '../sandbox/sandbox.module';
 import { SecretsModule } from '../secrets/secrets.module';
 import { ServersModule } from '../servers/servers.module';
@@ -40,9 +41,12 @@ export class McpModule implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly gateway: McpGateway,
+    private readonly sessions: LegacySessions,
+    private readonly metrics: MetricsService,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    this.metrics.observeMcpSessions(() => this.sessions.size);
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     await fastify.register(mcpRoutes(this.gateway));
   }

@@ -151,6 +151,16 @@ export class ExecutionLogsService {
     }
   }
 
+  /** Deletes up to `limit` of the oldest rows written before `cutoff` (the log retention job); answers how many went. */
+  async purgeBefore(cutoff: Date, limit: number): Promise<number> {
+    const [, affected] = (await this.db.query(
+      `DELETE FROM tool_execution_logs
+        WHERE id IN (SELECT id FROM tool_execution_logs WHERE created_at < $1 ORDER BY created_at LIMIT $2)`,
+      [cutoff, limit],
+    )) as [unknown, number];
+    return affected;
+  }
+
   /** The latest calls of one tool, newest first (test runs included). */
   ofTool(toolId: string, limit: number): Promise<ToolExecutionLog[]> {
     return this.logs.find({ where: { toolId }, order: { createdAt: 'DESC', id: 'ASC' }, take: limit });

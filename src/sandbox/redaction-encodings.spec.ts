@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { ActivityService } from '../activity/activity.service';
 import type { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import type { SettingsService } from '../settings/settings.service';
 import type { ExecutionLogsService, ExecutionRecord } from './execution-logs.service';
 import { createRedactor, REDACTED } from './output-redaction';
@@ -78,10 +80,12 @@ describe('redaction covers every spelling of a secret in every output, at any de
   const settings = { get: (k: string) => policy[k] } as unknown as SettingsService;
   const config = { sandbox: { allowLoopback: false } } as unknown as AppConfig;
   const logs = { record: async (row: ExecutionRecord) => void rows.push(row) } as unknown as ExecutionLogsService;
-  const executor = new ToolExecutor(runtime, settings, config, logs);
+  const activity = { enqueue: () => undefined } as unknown as ActivityService;
+  const executor = new ToolExecutor(runtime, settings, config, logs, activity, new MetricsService());
   const secrets = { SERVICE_ACCOUNT: SA };
   const target = (code: string): ExecutionTarget => ({
     serverId: '00000000-0000-4000-8000-000000000001',
+    serverName: 'srv',
     tool: {
       id: '00000000-0000-4000-8000-000000000002',
       name: 'leak',

@@ -1,13 +1,16 @@
 import { Logger, Module, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ActivityService } from '../activity/activity.service';
+import { LogRetentionService } from '../activity/retention/log-retention.service';
 import { AppConfig } from '../config/app-config';
 import { HealthService } from '../health/health.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { SecretsModule } from '../secrets/secrets.module';
 import { ServersModule } from '../servers/servers.module';
 import { ToolsModule } from '../tools/tools.module';
 import { ToolExecutionLog } from './entities/tool-execution-log.entity';
 import { ExecutionLogsService } from './execution-logs.service';
+import { ExecutionStatsService } from './execution-stats.service';
 import { ServerSnapshots } from './running-servers';
 import type { RuntimeEvent } from './runtime/contract';
 import { SandboxRuntime } from './runtime/sandbox-runtime';
@@ -60,22 +63,31 @@ function recordRuntimeEvent(activity: ActivityService, e: RuntimeEvent): void {
     },
     ServerSnapshots,
     ExecutionLogsService,
+    ExecutionStatsService,
     ToolExecutor,
     SandboxService,
     TestCodeService,
     ToolLogsService,
   ],
-  exports: [SandboxService, TestCodeService, ToolLogsService],
+  exports: [SandboxService, TestCodeService, ToolLogsService, ExecutionStatsService],
 })
 export class SandboxModule implements OnModuleInit, BeforeApplicationShutdown {
   constructor(
     private readonly runtime: SandboxRuntime,
     private readonly health: HealthService,
     private readonly logs: ExecutionLogsService,
+    private readonly retention: LogRetentionService,
+    private readonly activity: ActivityService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.runtime.start();
+    this.metrics.observeSandboxPool(() => this.runtime.stats());
+    this.retention.register({
+      table: 'tool_execution_logs',
+      purgeBatch: (cutoff, n) => this.logs.purgeBefore(cutoff, n),
+    });
     this.health.register('sandbox', async () => {
       const s = this.runtime.stats();
       const status = s.workers === 0 ? 'down' : s.queued >= s.queueSize ? 'degraded' : 'ok';
@@ -98,5 +110,7 @@ export class SandboxModule implements OnModuleInit, BeforeApplicationShutdown {
     // Calls failed by the close write their rows in the next turns of the event loop.
     await new Promise((r) => setImmediate(r));
     await this.logs.drain();
+    // Their tool_execution activity entries too.
+    await this.activity.drain();
   }
 }

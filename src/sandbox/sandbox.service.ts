@@ -147,6 +147,11 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
     return this.registry.get(serverId) !== undefined;
   }
 
+  /** The id of the running server of that name (the MCP gateway's activity entries name it). */
+  runningServerId(name: string): string | undefined {
+    return this.registry.ids().find((id) => this.registry.get(id)?.snapshot.serverName === name);
+  }
+
   runningServers(): RunningServerInfo[] {
     return this.registry.ids().flatMap((id) => {
       const entry = this.registry.get(id);
@@ -203,7 +208,14 @@ export class SandboxService implements OnModuleInit, OnApplicationBootstrap, OnM
     if (!isPlainObject(callArgs)) throw invalid('arguments must be a JSON object', { fields: ['arguments'] });
     const isTest = ctx.isTest ?? false;
     const { outcome, logged } = await this.executor.run(
-      { serverId, tool, secrets: snapshot.secrets, allowedHosts: snapshot.allowedHosts, redact: snapshot.redact },
+      {
+        serverId,
+        serverName: snapshot.serverName,
+        tool,
+        secrets: snapshot.secrets,
+        allowedHosts: snapshot.allowedHosts,
+        redact: snapshot.redact,
+      },
       callArgs,
       {
         isTest,

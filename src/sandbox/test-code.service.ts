@@ -38,6 +38,7 @@ export class TestCodeService {
     const { outcome, logged } = await this.executor.run(
       {
         serverId: server.id,
+        serverName: server.name,
         tool: loadedTool(tool, server),
         secrets,
         allowedHosts: server.allowedHosts ?? [],

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
+import type { ActivityEntry, ActivityService } from '../activity/activity.service';
 import type { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import type { SettingsService } from '../settings/settings.service';
 import type { ExecutionLogsService, ExecutionRecord } from './execution-logs.service';
 import { createRedactor, REDACTED } from './output-redaction';
@@ -31,12 +33,20 @@ function harness(
   const settings = { get: (k: string) => policy[k] } as unknown as SettingsService;
   const config = { sandbox: { allowLoopback: true } } as unknown as AppConfig;
   const logs = { record: async (row: ExecutionRecord) => void rows.push(row) } as unknown as ExecutionLogsService;
-  return { executor: new ToolExecutor(runtime, settings, config, logs), rows, requests };
+  const entries: ActivityEntry[] = [];
+  const activity = { enqueue: (e: ActivityEntry) => void entries.push(e) } as unknown as ActivityService;
+  return {
+    executor: new ToolExecutor(runtime, settings, config, logs, activity, new MetricsService()),
+    rows,
+    requests,
+    entries,
+  };
 }
 
 const secrets = { KEY: SECRET };
 const target: ExecutionTarget = {
   serverId: '00000000-0000-4000-8000-000000000001',
+  serverName: 'srv',
   tool: {
     id: '00000000-0000-4000-8000-000000000002',
     name: 'echo',
@@ -80,6 +90,40 @@ describe('ToolExecutor', () => {
     assert.deepEqual(rows[0].inputArgs, { q: REDACTED }, 'arguments are always redacted in the log');
     assert.equal(rows[0].executedBy, 'someone');
     assert.equal(rows[0].isTest, false);
+  });
+
+  it('enqueues exactly one tool_execution activity entry per call, without arguments, result or secret', async () => {
+    const { executor, entries } = harness(async () => {
+      throw new Error(`upstream refused key ${SECRET}`);
+    });
+    await executor.run(target, { q: SECRET, other: 'visible-arg' }, { isTest: true, executedBy: 'admin' });
+    assert.equal(entries.length, 1);
+    const [entry] = entries;
+    assert.equal(entry.logType, 'tool_execution');
+    assert.equal(entry.level, 'error');
+    assert.equal(entry.serverId, target.serverId);
+    assert.match(entry.message, /^Tool echo failed in \d+ ms \(test run\): Sandbox failure: upstream refused key/);
+    assert.deepEqual(
+      { ...entry.details, error: undefined },
+      {
+        tool_id: target.tool.id,
+        tool_name: 'echo',
+        success: false,
+        is_test: true,
+        executed_by: 'admin',
+        error: undefined,
+      },
+    );
+    const text = JSON.stringify(entry);
+    assert.ok(!text.includes(SECRET), 'the secret is redacted in the entry');
+    assert.ok(!text.includes('visible-arg'), 'no argument value reaches the activity log');
+
+    const second = harness(async () => ok({ fine: true }));
+    await second.executor.run(target, {}, { isTest: false, executedBy: null });
+    assert.equal(second.entries.length, 1);
+    assert.equal(second.entries[0].level, 'info');
+    assert.equal(second.entries[0].durationMs, 3);
+    assert.equal(second.entries[0].message, 'Tool echo succeeded in 3 ms');
   });
 
   it('passes the network rules of the call: allowed hosts, the live policy and the loopback flag', async () => {

@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ActivityService, type ActivityEntry } from '../activity/activity.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { DomainError } from '../common/errors';
 import { MAX_LOGGED_RESULT_BYTES } from '../common/limits';
 import { AppConfig } from '../config/app-config';
@@ -14,6 +16,8 @@ import { SandboxRuntime } from './runtime/sandbox-runtime';
 /** The server-side facts one call needs (from a running server's snapshot, or read fresh). */
 export interface ExecutionTarget {
   serverId: string;
+  /** For the metrics' tool label (`server__tool`). */
+  serverName: string;
   tool: LoadedTool;
   secrets: Record<string, string>;
   allowedHosts: AllowedHost[];
@@ -50,6 +54,8 @@ export class ToolExecutor {
     private readonly settings: SettingsService,
     private readonly config: AppConfig,
     private readonly logs: ExecutionLogsService,
+    private readonly activity: ActivityService,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** The outbound rules of the next call: the policy is read live, per call. */
@@ -98,7 +104,16 @@ export class ToolExecutor {
     } finally {
       outcome ??= failedOutcome('Sandbox failure: the call ended without a result', performance.now() - started);
       const redacted = redactOutcome(cutSecretTails(outcome, target.secrets), target.redact);
-      logged = this.logs.record({ ...toRecord(target, args, redacted, ctx), mcp: channel?.interactions() ?? null });
+      const record = toRecord(target, args, redacted, ctx);
+      logged = this.logs.record({ ...record, mcp: channel?.interactions() ?? null });
+      // The call's one `tool_execution` activity entry, written behind like the row.
+      this.activity.enqueue(toolExecutionEntry(record));
+      this.metrics.toolCall(
+        `${target.serverName}__${record.toolName}`,
+        record.success,
+        record.isTest,
+        record.durationMs / 1000,
+      );
       if (redactOutput) outcome = redacted;
     }
     return { outcome, logged };
@@ -196,6 +211,28 @@ function toRecord(
     success: outcome.success || outcome.interrupted === true,
     isTest: ctx.isTest,
     executedBy: ctx.executedBy?.slice(0, 128) ?? null,
+  };
+}
+
+/** The activity entry of a call: what ran, for whom, how it ended; never its arguments or result. */
+export function toolExecutionEntry(record: ExecutionRecord): ActivityEntry {
+  const how = record.success ? 'succeeded' : 'failed';
+  const test = record.isTest ? ' (test run)' : '';
+  const error = record.error === null ? null : record.error.slice(0, 500);
+  return {
+    logType: 'tool_execution',
+    level: record.success ? 'info' : 'error',
+    message: `Tool ${record.toolName} ${how} in ${record.durationMs} ms${test}${error ? `: ${error.slice(0, 200)}` : ''}`,
+    serverId: record.serverId,
+    durationMs: record.durationMs,
+    details: {
+      tool_id: record.toolId,
+      tool_name: record.toolName,
+      success: record.success,
+      is_test: record.isTest,
+      executed_by: record.executedBy,
+      ...(error === null ? {} : { error }),
+    },
   };
 }
 

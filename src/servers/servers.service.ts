@@ -3,9 +3,11 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { AccessPolicy } from '../access/access-policy';
 import { ActivityService } from '../activity/activity.service';
+import { auditChanges } from '../activity/audit-changes';
 import type { Actor } from '../common/actor';
 import { conflict, notFound } from '../common/errors';
 import { isUniqueViolation } from '../common/ids';
+import { countByStatus } from '../common/count-by-status';
 import { containsPattern } from '../common/like';
 import { pageRequest, toPage, type Page, type PaginationQueryDto } from '../common/pagination';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
@@ -18,7 +20,7 @@ import {
   type ServerDto,
   type UpdateServerDto,
 } from './dto/server.dto';
-import { Server, type AllowedHost, type ServerStatus } from './entities/server.entity';
+import { Server, SERVER_STATUSES, type AllowedHost, type ServerStatus } from './entities/server.entity';
 import type { ServerToolsReader } from './server-tools';
 
 const nameTaken = (name: string) => conflict(`A server named "${name}" already exists`);
@@ -73,6 +75,12 @@ export class ServersService {
     this.access.requireMayChange(actor);
     const server = await this.uow.run(async () => {
       const current = await this.findOrFail(id, { lock: true });
+      const values = (x: Server) => ({
+        name: x.name,
+        description: x.description,
+        default_timeout_ms: x.defaultTimeoutMs,
+      });
+      const before = values(current);
       const changed: string[] = [];
       if (dto.name !== undefined && dto.name !== current.name) {
         if (await this.findByName(dto.name)) throw nameTaken(dto.name);
@@ -93,6 +101,7 @@ export class ServersService {
         });
         await this.audit(actor, current, `Server ${current.name} updated by ${actor.name}: ${changed.join(', ')}`, {
           changed,
+          changes: auditChanges(before, values(current), changed),
         });
       }
       // A rename changes the visible `{server}__{tool}` names; a timeout change applies to the next call.
@@ -149,6 +158,11 @@ export class ServersService {
   /** Servers in a lifecycle state (the sandbox resumes the running ones at start-up). */
   withStatus(status: ServerStatus): Promise<Pick<Server, 'id' | 'name'>[]> {
     return this.repo.find({ where: { status }, select: { id: true, name: true } });
+  }
+
+  /** Servers per lifecycle state (the dashboard). */
+  countByStatus(): Promise<Record<ServerStatus, number>> {
+    return countByStatus(this.repo, 'status', SERVER_STATUSES);
   }
 
   /** Names by id (views that show a tool with its server's name). */

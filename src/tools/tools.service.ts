@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Not, Repository } from 'typeorm';
 import { AccessPolicy } from '../access/access-policy';
 import { ActivityService } from '../activity/activity.service';
+import { auditChanges } from '../activity/audit-changes';
 import { returnToReviewAfterEdit, setInitialApproval } from './tool-approval-state';
 import type { Actor } from '../common/actor';
 import { conflict, invalid, notFound } from '../common/errors';
@@ -144,6 +145,14 @@ export class ToolsService {
       ) {
         throw invalid(`Tool ${tool.name} is an external (mcp_passthrough) tool and has no code`, { fields: ['code'] });
       }
+      const values = (x: Tool) => ({
+        name: x.name,
+        description: x.description,
+        enabled: x.enabled,
+        timeout_ms: x.timeoutMs,
+        language: x.language,
+      });
+      const before = { ...values(tool), version: tool.currentVersion };
       const changed: string[] = [];
       if (input.name !== undefined && input.name !== tool.name) {
         if (await repo.findOneBy({ serverId: tool.serverId, name: input.name, id: Not(tool.id) }))
@@ -168,7 +177,7 @@ export class ToolsService {
 
       const now = new Date();
       const reviewable = changed.some((f) => f === 'name' || f === 'code' || f === 'language' || f === 'input_schema');
-      const before = tool.approvalStatus;
+      const statusBefore = tool.approvalStatus;
       if (reviewable) {
         tool.currentVersion += 1;
         returnToReviewAfterEdit(tool, now);
@@ -179,12 +188,18 @@ export class ToolsService {
       const source = sourceFor(actor);
       if (reviewable)
         await writeVersion(this.uow.manager, saved, source, input.change_summary ?? `Changed ${changed.join(', ')}`);
-      const moved = before !== saved.approvalStatus ? `; ${before} → ${saved.approvalStatus}` : '';
+      const moved = statusBefore !== saved.approvalStatus ? `; ${statusBefore} → ${saved.approvalStatus}` : '';
       await this.audit(actor, saved, `Tool ${saved.name} updated by ${actor.name}: ${changed.join(', ')}${moved}`, {
         changed,
+        // Code and input schema live in the versions: their change is the version's.
+        changes: auditChanges(
+          before,
+          { ...values(saved), version: saved.currentVersion },
+          reviewable ? [...changed, 'version'] : changed,
+        ),
         change_source: source,
         version: saved.currentVersion,
-        approval_status: { from: before, to: saved.approvalStatus },
+        approval_status: { from: statusBefore, to: saved.approvalStatus },
       });
       await this.changes.publish({ serverId: saved.serverId, kind: 'tools', toolId: saved.id });
       return mapTool(saved);

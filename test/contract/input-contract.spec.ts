@@ -31,6 +31,12 @@ import { CreateToolDto, UpdateToolDto } from '../../src/tools/dto/tool.dto';
 import { ValidateCodeDto } from '../../src/tools/dto/validate-code.dto';
 import { CallToolDto, PendingRequestsQueryDto, SearchToolsDto } from '../../src/mcp/management/dto/management.dto';
 import { ToolLogsQueryDto } from '../../src/sandbox/dto/tool-logs.dto';
+import {
+  ActivityLogsQueryDto,
+  ActivityStatsQueryDto,
+  RecentActivityQueryDto,
+  StreamHandshakeDto,
+} from '../../src/activity/dto/activity.dto';
 
 /**
  * For every input DTO of a service operation (what the Admin API validates and what the MCP
@@ -363,6 +369,71 @@ const CASES: Record<string, Case> = {
       { query: 'w', limit: 51 },
       { query: 1 },
       { query: 'w', limit: null },
+    ],
+  },
+  ActivityLogsQueryDto: {
+    dto: ActivityLogsQueryDto,
+    good: [
+      {},
+      { page: 2, page_size: 100 },
+      { search: "50% off_the 'x' \\ OR 1=1" },
+      { search: '' },
+      { log_type: 'tool_execution', level: 'error', server_id: ID },
+      { from: '2026-01-31T08:00:00Z', to: '2026-01-31T11:00:00.123+02:00' },
+      { from: '2026-01-31T08:00:00Z', to: '2026-01-31T08:00:00Z' },
+      { to: '2020-02-29T23:59:59Z' },
+    ],
+    bad: [
+      { log_type: 'everything' },
+      { level: 'loud' },
+      { level: 'ERROR' },
+      { server_id: 'x' },
+      { server_id: null },
+      { search: 's'.repeat(201) },
+      { search: 5 },
+      { from: 'yesterday' },
+      { from: '2026-01-31' },
+      { to: 1767225600000 },
+      { page_size: 101 },
+      { page_size: 0 },
+      { page: 0 },
+      { other: 1 },
+      { search: 'a\u0000b' },
+    ],
+    stricter: [
+      { from: '2026-01-31T09:00:00Z', to: '2026-01-31T08:00:00Z' },
+      { from: '2026-01-31t08:00:00z' },
+      { from: '2026-01-31 08:00:00Z' },
+      { from: '2026-01-31T08:00:00+0200' },
+    ],
+  },
+  ActivityStatsQueryDto: {
+    dto: ActivityStatsQueryDto,
+    good: [{}, { window_minutes: 1 }, { window_minutes: 10080 }],
+    bad: [
+      { window_minutes: 0 },
+      { window_minutes: 10081 },
+      { window_minutes: 1.5 },
+      { window_minutes: null },
+      { x: 1 },
+    ],
+  },
+  RecentActivityQueryDto: {
+    dto: RecentActivityQueryDto,
+    good: [{}, { limit: 1 }, { limit: 100 }],
+    bad: [{ limit: 0 }, { limit: 101 }, { limit: '5' }, { limit: null }, { x: 1 }],
+  },
+  StreamHandshakeDto: {
+    dto: StreamHandshakeDto,
+    good: [{ token: 'a.b.c' }, { token: 't', server_id: ID, log_type: 'audit', level: 'info' }],
+    bad: [
+      {},
+      { token: 5 },
+      { token: 't'.repeat(4097) },
+      { token: 't', log_type: 'x' },
+      { token: 't', level: 'x' },
+      { token: 't', server_id: 'x' },
+      { token: 't', password: 'p' },
     ],
   },
 };

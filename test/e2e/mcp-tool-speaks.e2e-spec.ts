@@ -200,6 +200,19 @@ for (const era of ERAS) {
         mine.mcp?.questions.map((q) => [q.key, q.kind, q.answer]),
         [['confirm', 'elicit', { action: 'accept', content: { ok: true } }]],
       );
+      // The activity log tells a round that stopped for input from a finished call.
+      const outcomes = async (): Promise<string[]> =>
+        (
+          await t.db.query<{ outcome: string }>(
+            `SELECT details->>'outcome' AS outcome FROM activity_logs
+              WHERE log_type = 'mcp_request' AND details->>'tool' = 'confirm' AND details->>'era' = $1`,
+            [era],
+          )
+        ).rows.map((r) => r.outcome);
+      for (let i = 0; i < 100 && !(await outcomes()).includes('ok'); i++) await new Promise((r) => setTimeout(r, 20));
+      const seen = new Set(await outcomes());
+      assert.ok(seen.has('ok'), [...seen].join());
+      assert.equal(seen.has('input_required'), era === 'modern', [...seen].join());
       await client.close();
     });
   });

@@ -13,6 +13,8 @@ const PUBLIC_ROUTES = new Set([
   'GET /health',
   'GET /health/detail',
   'GET /health/services',
+  // Open to loopback callers (the tests are); others need METRICS_TOKEN, proved in metrics.e2e-spec.ts.
+  'GET /metrics',
 ]);
 const isPublic = (route: string) => PUBLIC_ROUTES.has(route);
 const isMcp = (route: string) => / \/mcp(\/|$)/.test(route);

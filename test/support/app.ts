@@ -76,6 +76,7 @@ export async function startApp(
     'MCPBOX_SERVICE_TOKEN',
     'MCPBOX_TEST_ALLOW_LOOPBACK',
     'CORS_ORIGINS',
+    'METRICS_TOKEN',
   ])
     delete process.env[key];
   Object.assign(process.env, defaults);

@@ -7,6 +7,7 @@ import { Tool } from '../../tools/entities/tool.entity';
 @Entity('tool_execution_logs')
 @Index(['toolId', 'createdAt'])
 @Index(['serverId', 'createdAt'])
+@Index(['createdAt'])
 export class ToolExecutionLog extends BaseRecord {
   @Column({ type: 'uuid', nullable: true }) toolId: string | null;
   @ManyToOne(() => Tool, { onDelete: 'SET NULL' }) @JoinColumn({ name: 'tool_id' }) tool?: Relation<Tool>;

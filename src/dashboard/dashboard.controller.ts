@@ -1,0 +1,22 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../common/actor';
+import { Authenticated, CurrentActor } from '../common/decorators';
+import { DashboardService } from './dashboard.service';
+import { DashboardDto } from './dto/dashboard.dto';
+
+@ApiTags('dashboard')
+@Authenticated()
+@Controller('api/dashboard')
+export class DashboardController {
+  constructor(private readonly dashboard: DashboardService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Servers, tools, pending approvals, tool calls of the last 24 hours (test runs excluded), recent activity',
+  })
+  @ApiOkResponse({ type: DashboardDto })
+  get(@CurrentActor() actor: Actor): Promise<DashboardDto> {
+    return this.dashboard.get(actor);
+  }
+}
