@@ -76,7 +76,7 @@ describe('AppConfig.fromEnvironment', () => {
     );
   });
 
-  describe('encryption key (SPEC §1)', () => {
+  describe('encryption key (docs/architecture.md#encryption-key)', () => {
     it('generates a key once into DATA_DIR/encryption.key with mode 0600 and reuses it', () => {
       const dir = join(tempDir(), 'nested', 'data');
       const first = AppConfig.fromEnvironment({ DATA_DIR: dir });
