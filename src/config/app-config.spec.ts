@@ -26,7 +26,7 @@ describe('AppConfig.fromEnvironment', () => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('applies the SPEC defaults', () => {
+  it('applies the documented defaults (.env.example)', () => {
     const c = AppConfig.fromEnvironment({ DATA_DIR: tempDir(), MCPBOX_ENCRYPTION_KEY: 'cd'.repeat(32) });
     assert.equal(c.env, 'development');
     assert.equal(c.port, 8000);
