@@ -10,7 +10,7 @@ import { LoginRateLimiter } from './login-rate-limiter';
 import { hashPassword, verifyPassword } from './passwords';
 import { TokensService, type TokenPair } from './tokens.service';
 
-/** Setup, login, refresh rotation, logout and password changes (SPEC §4, §11). */
+/** Setup, login, refresh rotation, logout and password changes (docs/architecture.md#auth-and-tokens). */
 @Injectable()
 export class AuthService {
   constructor(
