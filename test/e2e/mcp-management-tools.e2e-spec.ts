@@ -81,6 +81,8 @@ describe('the management tools and their contract', () => {
       'mcpbox_get_tool_status', // a view over tools, servers and the sandbox for the LLM
       'mcpbox_list_pending_requests', // the LLM's view of the approval queues
       'mcpbox_get_server_modules', // the LLM's view of the module allow-list and the tools' imports
+      'mcpbox_request_module', // an LLM's request; the admin's side is the queue (GET /api/approvals/modules)
+      'mcpbox_request_network_access', // an LLM's request; the admin's side is the queue (GET /api/approvals/network)
       'mcpbox_call_tool', // the gateway's own tools
       'mcpbox_search_tools',
     ]);
