@@ -350,6 +350,8 @@ describe('remote mode: changes are refused unless remote_tool_editing=enabled', 
       ['mcpbox_start_server', { server_id: server.body.id }],
       ['mcpbox_delete_server', { server_id: server.body.id }],
       ['mcpbox_create_server_secret', { server_id: server.body.id, key_name: 'K' }],
+      ['mcpbox_request_module', { tool_id: randomUUID(), module_name: 'yaml', justification: 'j' }],
+      ['mcpbox_request_network_access', { tool_id: randomUUID(), host: 'api.example.com', justification: 'j' }],
     ] as const) {
       const res = await llm.callTool({ name, arguments: args });
       assert.equal(res.isError, true, name);
