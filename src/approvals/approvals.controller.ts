@@ -18,8 +18,16 @@ import { ApprovalStatsDto } from './dto/approval-stats.dto';
 import { ApprovalsService } from './approvals.service';
 import { RevokeToolDto, ToolActionDto, ToolApprovalDto, ToolQueueQueryDto } from '../tools/dto/tool-approval.dto';
 import { ToolApprovalsService } from '../tools/tool-approvals.service';
+import { ModuleRequestActionDto, RequestActionDto, RequestQueueQueryDto } from '../common/request-queue.dto';
+import { ModuleRequestDto } from '../modules/dto/module-request.dto';
+import { ModuleRequestsService } from '../modules/module-requests.service';
+import { NetworkRequestDto } from '../network-access/dto/network-request.dto';
+import { NetworkRequestsService } from '../network-access/network-requests.service';
 
 const TOOL_ID = { name: 'id', format: 'uuid', description: 'Tool id' } as const;
+const REQUEST_ID = { name: 'id', format: 'uuid', description: 'Request id' } as const;
+const QUEUE_BAD = 'Unknown status; search longer than 200; page or page_size out of range; unknown parameter';
+const ACTION_BAD = 'id is not a UUID; unknown action; reject without a reason; reason given to approve; unknown field';
 
 @ApiTags('approvals')
 @Authenticated()
@@ -28,10 +36,16 @@ export class ApprovalsController {
   constructor(
     private readonly approvals: ApprovalsService,
     private readonly tools: ToolApprovalsService,
+    private readonly moduleRequests: ModuleRequestsService,
+    private readonly networkRequests: NetworkRequestsService,
   ) {}
 
   @Get('stats')
-  @ApiOperation({ summary: 'Counts per queue and status' })
+  @ApiOperation({
+    summary: 'Counts per queue and status',
+    description:
+      'tools by approval status (draft, pending_review, approved, rejected); module and network requests by status (pending, approved, rejected), admin records included.',
+  })
   @ApiOkResponse({ type: ApprovalStatsDto })
   stats(@CurrentActor() actor: Actor): Promise<ApprovalStatsDto> {
     return this.approvals.stats(actor);
@@ -85,5 +99,74 @@ export class ApprovalsController {
     @CurrentActor() actor: Actor,
   ): Promise<ToolDto> {
     return this.tools.revoke(actor, id, dto);
+  }
+
+  @Get('modules')
+  @ApiOperation({
+    summary: 'The module request queue',
+    description:
+      'Requests for npm modules (default status pending, or approved, rejected, all), oldest first, each with its tool, server, justification and decision. search matches the module name, justification, requester or server name.',
+  })
+  @ApiPageResponse(ModuleRequestDto)
+  @ApiBadRequestResponse({ description: QUEUE_BAD })
+  moduleQueue(@Query() query: RequestQueueQueryDto, @CurrentActor() actor: Actor): Promise<Page<ModuleRequestDto>> {
+    return this.moduleRequests.listQueue(actor, query);
+  }
+
+  @Post('modules/:id/action')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Approve or reject a module request',
+    description:
+      'approve installs the module first (registry, integrity, bundle; install scripts never run): when the install is refused the approval is too (409 with the reason) and the request stays pending; allow_critical overrides a critical advisory (recorded in the audit entry). Once approved the module is allowed for every tool and running servers get it without a restart. reject needs a reason. The reviewer is the caller; every decision is audited.',
+  })
+  @ApiParam(REQUEST_ID)
+  @ApiOkResponse({ type: ModuleRequestDto, description: 'The request after the decision' })
+  @ApiBadRequestResponse({ description: `${ACTION_BAD}; allow_critical given to reject` })
+  @ApiNotFoundResponse({ description: 'No such request; or the package (or a version) does not exist on the registry' })
+  @ApiConflictResponse({
+    description:
+      'The request was decided already; or the installer refused the package (details.reason: node_builtin, native_code, integrity_mismatch, critical_advisory, ...)',
+  })
+  @ApiForbiddenResponse({ description: 'Only an admin may decide' })
+  moduleAction(
+    @Param('id', uuidParam('id')) id: string,
+    @Body() dto: ModuleRequestActionDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<ModuleRequestDto> {
+    return this.moduleRequests.act(actor, id, dto);
+  }
+
+  @Get('network')
+  @ApiOperation({
+    summary: 'The network request queue',
+    description:
+      'Requests for outbound hosts (default status pending, or approved, rejected, all), oldest first, each with its tool, server, host, port (null = any) and justification. search matches the host, justification, requester or server name.',
+  })
+  @ApiPageResponse(NetworkRequestDto)
+  @ApiBadRequestResponse({ description: QUEUE_BAD })
+  networkQueue(@Query() query: RequestQueueQueryDto, @CurrentActor() actor: Actor): Promise<Page<NetworkRequestDto>> {
+    return this.networkRequests.listQueue(actor, query);
+  }
+
+  @Post('network/:id/action')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Approve or reject a network request',
+    description:
+      "approve allows the host (and port) for the request's server: its allowed_hosts are recomputed from the approved records and running servers follow without a restart. reject needs a reason. The reviewer is the caller; every decision is audited.",
+  })
+  @ApiParam(REQUEST_ID)
+  @ApiOkResponse({ type: NetworkRequestDto, description: 'The request after the decision' })
+  @ApiBadRequestResponse({ description: ACTION_BAD })
+  @ApiNotFoundResponse({ description: 'No such request' })
+  @ApiConflictResponse({ description: 'The request was decided already' })
+  @ApiForbiddenResponse({ description: 'Only an admin may decide' })
+  networkAction(
+    @Param('id', uuidParam('id')) id: string,
+    @Body() dto: RequestActionDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<NetworkRequestDto> {
+    return this.networkRequests.act(actor, id, dto);
   }
 }

@@ -8,6 +8,7 @@ import { ToolExecutionLog } from '../sandbox/entities/tool-execution-log.entity'
 import { ServerSecret } from '../secrets/entities/server-secret.entity';
 import { Server } from '../servers/entities/server.entity';
 import { GlobalConfig } from '../modules/entities/global-config.entity';
+import { InstalledModuleRecord } from '../modules/entities/installed-module.entity';
 import { Setting } from '../settings/entities/setting.entity';
 import { ToolVersion } from '../tools/entities/tool-version.entity';
 import { Tool } from '../tools/entities/tool.entity';
@@ -24,6 +25,7 @@ export const ENTITIES = [
   ModuleRequest,
   NetworkAccessRequest,
   GlobalConfig,
+  InstalledModuleRecord,
   Setting,
   ActivityLog,
   ToolExecutionLog,

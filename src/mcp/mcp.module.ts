@@ -2,6 +2,8 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { MetricsService } from '../metrics/metrics.service';
+import { ModulesModule } from '../modules/modules.module';
+import { NetworkAccessModule } from '../network-access/network-access.module';
 import { SandboxModule } from '../sandbox/sandbox.module';
 import { SecretsModule } from '../secrets/secrets.module';
 import { ServersModule } from '../servers/servers.module';
@@ -23,7 +25,15 @@ import { ToolCatalog } from './tool-catalog';
  * the tool catalog's providers. Mounted on the app's own Fastify instance.
  */
 @Module({
-  imports: [SandboxModule, ServersModule, ToolsModule, SettingsModule, SecretsModule],
+  imports: [
+    SandboxModule,
+    ServersModule,
+    ToolsModule,
+    SettingsModule,
+    SecretsModule,
+    ModulesModule,
+    NetworkAccessModule,
+  ],
   providers: [
     McpEvents,
     ToolCatalog,

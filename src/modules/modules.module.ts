@@ -1,13 +1,40 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config';
+import { moduleStoreDir } from '../health/checks/module-store.check';
+import { ServersModule } from '../servers/servers.module';
 import { GlobalConfig } from './entities/global-config.entity';
+import { InstalledModuleRecord } from './entities/installed-module.entity';
 import { ModuleRequest } from './entities/module-request.entity';
+import { ModuleInstallsService } from './module-installs.service';
+import { ModuleRequestsService } from './module-requests.service';
+import { ModulesController } from './modules.controller';
 import { ModulesService } from './modules.service';
+import { PackageInstaller } from './packages/package-installer';
 
-/** The home of allowed npm modules: records and the derived cache (routes and installs come with the modules issue). */
+/**
+ * Allowed npm modules: records, the derived cache, the module requests and their queue,
+ * and the module store (`<DATA_DIR>/modules`, bundles the sandbox imports) with the
+ * `/api/settings/modules` routes.
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([ModuleRequest, GlobalConfig])],
-  providers: [ModulesService],
-  exports: [ModulesService],
+  imports: [TypeOrmModule.forFeature([ModuleRequest, GlobalConfig, InstalledModuleRecord]), ServersModule],
+  controllers: [ModulesController],
+  providers: [
+    {
+      provide: PackageInstaller,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) =>
+        new PackageInstaller({
+          registryUrl: config.npmRegistry,
+          storeDir: moduleStoreDir(config.dataDir),
+          limits: { maxBundleBytes: config.moduleMaxBundleBytes },
+        }),
+    },
+    ModuleInstallsService,
+    ModulesService,
+    ModuleRequestsService,
+  ],
+  exports: [ModulesService, ModuleRequestsService, PackageInstaller],
 })
 export class ModulesModule {}

@@ -5,18 +5,37 @@ import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
 import { countByStatus } from '../common/count-by-status';
+import { conflict, invalid } from '../common/errors';
 import { REQUEST_STATUSES, type RequestStatus } from '../common/request-status';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
-import type { ModuleNameDto, UpdateAllowedModulesDto } from './dto/module.dto';
+import { AppConfig } from '../config/app-config';
+import { ServerChangesService } from '../server-changes/server-changes.service';
+import type { InstallModuleDto, ModuleNameDto, UpdateAllowedModulesDto } from './dto/module.dto';
+import {
+  mapAdvisory,
+  mapInstalledModule,
+  mapLookup,
+  type EnhancedModuleDto,
+  type InstalledModuleDto,
+  type ModuleLookupDto,
+  type ModulesConfigDto,
+  type ModulesEnhancedDto,
+  type ModulesSyncDto,
+} from './dto/module-settings.dto';
 import { GlobalConfig } from './entities/global-config.entity';
 import { ModuleRequest } from './entities/module-request.entity';
+import { ModuleInstallsService } from './module-installs.service';
+import { validatePackageName } from './packages/package-name';
+import { PackageRefused } from './packages/package-refused';
+import type { InstalledModule } from './packages/package-types';
 
 /**
  * Allowed npm modules (docs/approvals.md#module-allowances), modelled on network access: the `module_requests`
  * rows are the truth, `global_config.allowed_modules` a cache that only
- * `recomputeAllowedModules` writes, from every approved record. An admin's own addition is
- * a record too (`source: admin`, approved). The request queue, the install and bundling of
- * approved modules, and the `/api/settings/modules` routes arrive with the modules issue.
+ * `recomputeAllowedModules` writes, from every approved record; each recompute announces a
+ * `ModulesChange` after the commit. An admin's own addition is a record too (`source:
+ * admin`, approved). Allowing a module installs it first: a refused install allows nothing.
+ * The LLM's requests and their queue are ModuleRequestsService.
  */
 @Injectable()
 export class ModulesService {
@@ -25,6 +44,9 @@ export class ModulesService {
     @InjectRepository(GlobalConfig) private readonly config: Repository<GlobalConfig>,
     private readonly uow: UnitOfWork,
     private readonly activity: ActivityService,
+    private readonly changes: ServerChangesService,
+    private readonly installs: ModuleInstallsService,
+    private readonly appConfig: AppConfig,
   ) {}
 
   /** The derived cache of approved modules; an empty list until one is approved. */
@@ -33,13 +55,33 @@ export class ModulesService {
     return row?.allowedModules ?? [];
   }
 
-  /** The admin's allow-list edit: added modules get an approved admin record; removed ones are revoked for every tool. */
-  async updateAllowList(actor: Actor, dto: UpdateAllowedModulesDto): Promise<string[]> {
+  /** `GET /api/settings/modules`. */
+  async settings(_actor: Actor): Promise<ModulesConfigDto> {
+    return this.configView(await this.allowedModules());
+  }
+
+  /**
+   * `PATCH /api/settings/modules`: added modules are installed, then get an approved admin
+   * record; removed ones are revoked for every tool (their records stay, as rejected
+   * history) and their bundles dropped after the commit.
+   */
+  async updateAllowList(actor: Actor, dto: UpdateAllowedModulesDto): Promise<ModulesConfigDto> {
     requireAdmin(actor, 'change the allowed modules');
-    return this.uow.run(async () => {
+    const add = [...new Set(dto.add_modules ?? [])];
+    const removed = [...new Set(dto.remove_modules ?? [])];
+    const both = add.filter((m) => removed.includes(m));
+    if (both.length)
+      throw invalid(`${both.join(', ')} cannot be both added and removed`, {
+        fields: ['add_modules', 'remove_modules'],
+      });
+    const allowedBefore = await this.allowedModules();
+    const installed: InstalledModule[] = [];
+    for (const name of add.filter((m) => !allowedBefore.includes(m)))
+      installed.push((await this.installs.ensureInstalled(name, { allowCritical: dto.allow_critical })).module);
+    const allowed = await this.uow.run(async () => {
       const repo = this.repo;
       const now = new Date();
-      for (const name of dto.add_modules ?? []) {
+      for (const name of add) {
         if (await repo.exists({ where: { moduleName: name, status: 'approved' } })) continue;
         await repo.save(
           repo.create({
@@ -55,8 +97,8 @@ export class ModulesService {
           }),
         );
       }
-      const removed = dto.remove_modules ?? [];
-      if (removed.length)
+      for (const module of installed) await this.installs.record(actor, module);
+      if (removed.length) {
         await repo.update(
           { moduleName: In(removed), status: 'approved' },
           {
@@ -66,12 +108,129 @@ export class ModulesService {
             rejectionReason: 'removed from the allowed modules',
           },
         );
+        await this.installs.forget(removed);
+        await this.uow.afterCommit(async () => void (await this.installs.dropBundles(removed)));
+      }
       await this.activity.audit(actor, {
         message: `Allowed modules changed by ${actor.name}`,
-        details: { added: dto.add_modules ?? [], removed },
+        details: {
+          added: add,
+          removed,
+          reviewer: actor.name,
+          installed: installed.map((m) => ({ name: m.name, version: m.version, integrity: m.integrity })),
+          critical_override: installed.some((m) => m.criticalAllowed),
+        },
       });
       return this.recomputeAllowedModules();
     });
+    return this.configView(allowed);
+  }
+
+  /** `GET /api/settings/modules/enhanced`: every allowed module and every installed bundle, with their provenance. */
+  async enhanced(_actor: Actor): Promise<ModulesEnhancedDto> {
+    const allowed = await this.allowedModules();
+    const [onDisk, rows, approved] = await Promise.all([
+      this.installs.installed(),
+      this.installs.recordsByName(),
+      this.repo.find({ where: { status: 'approved' }, order: { reviewedAt: 'ASC' } }),
+    ]);
+    const disk = new Map(onDisk.map((m) => [m.name, m]));
+    const grant = new Map(approved.map((r) => [r.moduleName, r]));
+    const names = [...new Set([...allowed, ...disk.keys()])].sort();
+    const modules = names.map((name): EnhancedModuleDto => {
+      const m = disk.get(name);
+      const row = rows.get(name);
+      const record = grant.get(name);
+      return {
+        name,
+        allowed: allowed.includes(name),
+        installed: m !== undefined,
+        version: m?.version ?? null,
+        bundle_bytes: m?.bytes ?? null,
+        bundle_sha256: m?.bundleSha256 ?? null,
+        integrity: m?.integrity ?? null,
+        source: record?.source ?? null,
+        approved_by: record?.reviewedBy ?? null,
+        approved_at: record?.reviewedAt?.toISOString() ?? null,
+        installed_by: row?.installedBy ?? null,
+        installed_at: m?.installedAt ?? null,
+        critical_override: m?.criticalAllowed ?? false,
+        advisories: (m?.advisories ?? []).map(mapAdvisory),
+      };
+    });
+    return { ...this.configView(allowed), modules };
+  }
+
+  /** `GET /api/settings/modules/npm/{name}`: what the registry says, and a trial bundle (nothing stored). */
+  async lookup(_actor: Actor, name: string): Promise<ModuleLookupDto> {
+    const valid = validatePackageName(name);
+    const found = await this.installs.lookup(valid);
+    const present = await this.installs.installer.get(valid);
+    return mapLookup(found, (await this.allowedModules()).includes(valid), present?.version ?? null);
+  }
+
+  /** `POST /api/settings/modules/{name}/install`: (re)installs an allowed module, at a version if given. */
+  async install(actor: Actor, dto: ModuleNameDto & InstallModuleDto): Promise<InstalledModuleDto> {
+    requireAdmin(actor, 'install a module');
+    const name = dto.module_name;
+    if (!(await this.allowedModules()).includes(name))
+      throw conflict(
+        `${name} is not an allowed module: allow it first (PATCH /api/settings/modules {"add_modules": ["${name}"]}, which installs it) or approve a request for it`,
+      );
+    const { module } = await this.installs.ensureInstalled(name, {
+      version: dto.version,
+      allowCritical: dto.allow_critical,
+      force: true,
+    });
+    await this.uow.run(async () => {
+      await this.installs.record(actor, module);
+      await this.activity.audit(actor, {
+        message: `Module ${name}@${module.version} installed by ${actor.name}`,
+        details: {
+          module: name,
+          version: module.version,
+          integrity: module.integrity,
+          bundle_sha256: module.bundleSha256,
+          critical_override: module.criticalAllowed,
+        },
+      });
+      await this.recomputeAllowedModules([name]);
+    });
+    return mapInstalledModule(module);
+  }
+
+  /** `POST /api/settings/modules/sync`: installs allowed-but-missing modules and drops bundles no longer allowed. */
+  async sync(actor: Actor): Promise<ModulesSyncDto> {
+    requireAdmin(actor, 'sync the installed modules');
+    const allowed = await this.allowedModules();
+    const present = new Set((await this.installs.installed()).map((m) => m.name));
+    const result: ModulesSyncDto = { installed: [], removed: [], unchanged: [], failed: [] };
+    const fresh: InstalledModule[] = [];
+    for (const name of allowed) {
+      if (present.has(name)) {
+        result.unchanged.push(name);
+        continue;
+      }
+      try {
+        fresh.push((await this.installs.ensureInstalled(name)).module);
+        result.installed.push(name);
+      } catch (err) {
+        if (!(err instanceof PackageRefused)) throw err;
+        result.failed.push({ name, reason: err.reason, message: err.message });
+      }
+    }
+    const stale = [...present].filter((n) => !allowed.includes(n));
+    result.removed = await this.installs.dropBundles(stale);
+    await this.uow.run(async () => {
+      for (const module of fresh) await this.installs.record(actor, module);
+      await this.installs.forget(stale);
+      await this.activity.audit(actor, {
+        message: `Module store synced by ${actor.name}: ${result.installed.length} installed, ${result.removed.length} removed, ${result.failed.length} failed`,
+        details: { ...result },
+      });
+      await this.recomputeAllowedModules(result.installed);
+    });
+    return result;
   }
 
   /**
@@ -119,14 +278,36 @@ export class ModulesService {
     return countByStatus(this.repo, 'status', REQUEST_STATUSES);
   }
 
-  /** Rewrites `global_config.allowed_modules` (the singleton row) from every approved record; the one writer of that cache. */
-  private async recomputeAllowedModules(): Promise<string[]> {
+  /**
+   * Rewrites `global_config.allowed_modules` (the singleton row) from every approved record
+   * — the one writer of that cache — and, when the list or a bundle changed (`updated`:
+   * modules whose bundle was replaced), publishes a ModulesChange after the commit.
+   * Call it inside the unit of work that changed the records.
+   */
+  async recomputeAllowedModules(updated: string[] = []): Promise<string[]> {
     const rows = await this.repo.find({ where: { status: 'approved' }, select: { moduleName: true } });
     const names = [...new Set(rows.map((r) => r.moduleName))].sort();
     const config = this.uow.with(this.config);
-    const [row] = await config.find({ take: 1 });
+    const [row] = await config.find({ take: 1, lock: this.uow.active ? { mode: 'pessimistic_write' } : undefined });
+    const before = row?.allowedModules ?? [];
     await config.save(row ? Object.assign(row, { allowedModules: names }) : config.create({ allowedModules: names }));
+    const change = {
+      allowed: names,
+      added: names.filter((n) => !before.includes(n)),
+      removed: before.filter((n) => !names.includes(n)),
+      updated: updated.filter((n) => names.includes(n) && before.includes(n)),
+    };
+    if (change.added.length || change.removed.length || change.updated.length)
+      await this.changes.publishModules(change);
     return names;
+  }
+
+  private configView(allowed: string[]): ModulesConfigDto {
+    return {
+      allowed_modules: allowed,
+      registry_url: this.appConfig.npmRegistry,
+      max_bundle_bytes: this.appConfig.moduleMaxBundleBytes,
+    };
   }
 
   private get repo(): Repository<ModuleRequest> {

@@ -132,8 +132,9 @@ export class NetworkAccessService {
    * Rewrites `servers.allowed_hosts` from every approved record of the server (the one
    * writer of that cache) and announces the change after the commit. Distinct (host, port)
    * pairs, by host then port (any-port first), so the cache is stable for equal record sets.
+   * Call it inside the unit of work that changed the records (NetworkRequestsService too).
    */
-  private async recomputeAllowedHosts(serverId: string): Promise<AllowedHost[]> {
+  async recomputeAllowedHosts(serverId: string): Promise<AllowedHost[]> {
     const rows = await this.repo.find({ where: { serverId, status: 'approved' }, select: { host: true, port: true } });
     const seen = new Map<string, AllowedHost>();
     for (const r of rows) seen.set(`${r.host}|${r.port ?? ''}`, { host: r.host, port: r.port ?? null });

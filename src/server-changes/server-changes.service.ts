@@ -18,6 +18,25 @@ export interface ServerChange {
 type Listener = (change: ServerChange) => void | Promise<void>;
 
 /**
+ * The allowed modules changed (they are global, not a server's): published by ModulesService
+ * after every recompute of `global_config.allowed_modules` whose outcome or bundles changed,
+ * after the commit. The sandbox drops modules no longer allowed and loads new or updated
+ * bundles from the module store (`<DATA_DIR>/modules`) in every running server.
+ */
+export interface ModulesChange {
+  /** `global_config.allowed_modules` after the change, sorted. */
+  allowed: string[];
+  /** Newly allowed. */
+  added: string[];
+  /** No longer allowed (revoked for every tool). */
+  removed: string[];
+  /** Still allowed, with a new bundle in the store (a reinstall or another version). */
+  updated: string[];
+}
+
+type ModulesListener = (change: ModulesChange) => void | Promise<void>;
+
+/**
  * Services publish where the change happens; inside a unit of work the event waits for
  * the commit (and is dropped on rollback), so a listener never sees a change that did not
  * happen. Listeners must not throw.
@@ -26,6 +45,7 @@ type Listener = (change: ServerChange) => void | Promise<void>;
 export class ServerChangesService {
   private readonly log = new Logger(ServerChangesService.name);
   private readonly listeners = new Set<Listener>();
+  private readonly modulesListeners = new Set<ModulesListener>();
 
   constructor(private readonly uow: UnitOfWork) {}
 
@@ -40,6 +60,28 @@ export class ServerChangesService {
    */
   publish(change: ServerChange): Promise<void> {
     return this.uow.afterCommit(() => this.deliver(change));
+  }
+
+  subscribeModules(listener: ModulesListener): () => void {
+    this.modulesListeners.add(listener);
+    return () => this.modulesListeners.delete(listener);
+  }
+
+  /** As `publish`, for the global allowed-modules list. */
+  publishModules(change: ModulesChange): Promise<void> {
+    return this.uow.afterCommit(() => this.deliverModules(change));
+  }
+
+  private async deliverModules(change: ModulesChange): Promise<void> {
+    await Promise.all(
+      [...this.modulesListeners].map(async (listener) => {
+        try {
+          await listener(change);
+        } catch (err) {
+          this.log.error({ err, change }, 'Modules change listener failed');
+        }
+      }),
+    );
   }
 
   private async deliver(change: ServerChange): Promise<void> {

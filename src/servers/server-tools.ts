@@ -10,4 +10,14 @@ export interface ServerToolsReader {
   countsByServer(serverIds: string[]): Promise<Map<string, number>>;
   /** The server's tools by name, without their code. */
   summariesOf(serverId: string): Promise<ToolSummaryDto[]>;
+  /** A tool's id, name and server, or null (requests name the tool they are for). */
+  toolRef(toolId: string): Promise<ToolRef | null>;
+  /** Tool names by id (views of requests). */
+  toolNamesOf(toolIds: string[]): Promise<Map<string, string>>;
+}
+
+export interface ToolRef {
+  id: string;
+  name: string;
+  serverId: string;
 }

@@ -21,7 +21,7 @@ import {
   type UpdateServerDto,
 } from './dto/server.dto';
 import { Server, SERVER_STATUSES, type AllowedHost, type ServerStatus } from './entities/server.entity';
-import type { ServerToolsReader } from './server-tools';
+import type { ServerToolsReader, ToolRef } from './server-tools';
 
 const nameTaken = (name: string) => conflict(`A server named "${name}" already exists`);
 
@@ -144,6 +144,18 @@ export class ServersService {
     });
     if (!server) throw notFound('Server', id);
     return server;
+  }
+
+  /** A tool's id, name and server (through the tools feature's reader), or a 404-kind error. */
+  async toolOrFail(toolId: string): Promise<ToolRef> {
+    const tool = await this.toolsReader.toolRef(toolId);
+    if (!tool) throw notFound('Tool', toolId);
+    return tool;
+  }
+
+  /** Tool names by id. */
+  async toolNamesOf(toolIds: string[]): Promise<Map<string, string>> {
+    return this.toolsReader.toolNamesOf(toolIds);
   }
 
   async findByName(name: string): Promise<Server | null> {

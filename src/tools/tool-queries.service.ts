@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { countByStatus } from '../common/count-by-status';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
-import type { ServerToolsReader } from '../servers/server-tools';
+import type { ServerToolsReader, ToolRef } from '../servers/server-tools';
 import { ServersService } from '../servers/servers.service';
 import { mapToolSummary, type ToolSummaryDto } from './dto/tool.dto';
 import { APPROVAL_STATUSES, Tool, type ApprovalStatus } from './entities/tool.entity';
@@ -38,6 +38,17 @@ export class ToolQueriesService implements ServerToolsReader, OnModuleInit {
 
   async summariesOf(serverId: string): Promise<ToolSummaryDto[]> {
     return (await this.repo.find({ where: { serverId }, order: { name: 'ASC' } })).map(mapToolSummary);
+  }
+
+  async toolRef(toolId: string): Promise<ToolRef | null> {
+    const tool = await this.repo.findOne({ where: { id: toolId }, select: { id: true, name: true, serverId: true } });
+    return tool ? { id: tool.id, name: tool.name, serverId: tool.serverId } : null;
+  }
+
+  async toolNamesOf(toolIds: string[]): Promise<Map<string, string>> {
+    if (!toolIds.length) return new Map();
+    const rows = await this.repo.find({ where: { id: In([...new Set(toolIds)]) }, select: { id: true, name: true } });
+    return new Map(rows.map((r) => [r.id, r.name]));
   }
 
   /** What the sandbox loads: approved + enabled code tools (docs/approvals.md#tool-states). */

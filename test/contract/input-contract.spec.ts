@@ -20,7 +20,14 @@ import { validateInput } from '../../src/common/contract/validate-input';
 import { PaginationQueryDto } from '../../src/common/pagination';
 import { ImportQueryDto } from '../../src/export/dto/export.dto';
 import { CreateExternalSourceDto } from '../../src/external-sources/dto/external-source.dto';
-import { ModuleNameDto, UpdateAllowedModulesDto } from '../../src/modules/dto/module.dto';
+import {
+  InstallModuleDto,
+  ModuleNameDto,
+  RequestModuleDto,
+  UpdateAllowedModulesDto,
+} from '../../src/modules/dto/module.dto';
+import { ModuleRequestActionDto, RequestActionDto, RequestQueueQueryDto } from '../../src/common/request-queue.dto';
+import { RequestNetworkAccessDto } from '../../src/network-access/dto/network-request.dto';
 import { AllowedHostInputDto } from '../../src/network-access/dto/allowed-host.dto';
 import { TestCodeDto } from '../../src/sandbox/dto/sandbox.dto';
 import { CreateSecretDto, SecretKeyDto, SetSecretValueDto } from '../../src/secrets/dto/secret.dto';
@@ -314,6 +321,7 @@ const CASES: Record<string, Case> = {
     ],
     bad: [
       {},
+      { allow_critical: true },
       { add_modules: 'dayjs' },
       { add_modules: ['Dayjs'] },
       { add_modules: [5] },
@@ -325,7 +333,71 @@ const CASES: Record<string, Case> = {
   ModuleNameDto: {
     dto: ModuleNameDto,
     good: [{ module_name: 'lodash-es' }, { module_name: '@types/node' }],
-    bad: [{}, { module_name: '../etc' }, { module_name: 'UPPER' }, { module_name: '' }],
+    bad: [
+      {},
+      { module_name: '../etc' },
+      { module_name: '@scope/../x' },
+      { module_name: 'https://example.com/x.tgz' },
+      { module_name: 'github:user/repo' },
+      { module_name: 'UPPER' },
+      { module_name: '' },
+    ],
+    // Names the pattern allows but the installer's name rule refuses: Node built-ins, reserved names.
+    stricter: [{ module_name: 'fs' }, { module_name: 'node_modules' }, { module_name: 'x.tgz' }],
+  },
+  RequestModuleDto: {
+    dto: IntersectionType(ToolIdDto, RequestModuleDto),
+    good: [{ tool_id: ID, module_name: 'yaml', justification: 'parse YAML' }],
+    bad: [
+      { tool_id: ID, module_name: 'yaml' },
+      { tool_id: ID, justification: 'j' },
+      { tool_id: ID, module_name: 'file:../x', justification: 'j' },
+      { tool_id: ID, module_name: 'yaml', justification: 'j'.repeat(2001) },
+      { tool_id: ID, module_name: 'yaml', justification: 'j', version: '1' },
+    ],
+  },
+  InstallModuleDto: {
+    dto: InstallModuleDto,
+    good: [{}, { version: '^2.3.0' }, { version: 'latest', allow_critical: true }],
+    bad: [{ version: 2 }, { version: null }, { allow_critical: 'yes' }, { force: true }],
+  },
+  RequestNetworkAccessDto: {
+    dto: IntersectionType(ToolIdDto, RequestNetworkAccessDto),
+    good: [
+      { tool_id: ID, host: 'api.example.com', justification: 'j' },
+      { tool_id: ID, host: '10.0.0.1', port: 8443, justification: 'j' },
+      { tool_id: ID, host: 'api.example.com', port: null, justification: 'j' },
+    ],
+    bad: [
+      { tool_id: ID, host: 'api.example.com' },
+      { tool_id: ID, host: '*.example.com', justification: 'j' },
+      { tool_id: ID, host: 'https://api.example.com', justification: 'j' },
+      { tool_id: ID, host: 'api.example.com', port: 0, justification: 'j' },
+      { tool_id: ID, host: 'api.example.com', port: 65536, justification: 'j' },
+      { tool_id: ID, host: '', justification: 'j' },
+    ],
+    stricter: [{ tool_id: ID, host: '-bad.example', justification: 'j' }],
+  },
+  RequestQueueQueryDto: {
+    dto: RequestQueueQueryDto,
+    good: [{}, { status: 'all', search: 'yaml', page: 2, page_size: 10 }, { status: 'rejected' }],
+    bad: [{ status: 'pending_review' }, { status: null }, { search: 'x'.repeat(201) }, { page_size: 101 }],
+  },
+  RequestActionDto: {
+    dto: RequestActionDto,
+    good: [{ action: 'approve' }, { action: 'reject', reason: 'no' }, { action: 'approve', reason: null }],
+    bad: [{}, { action: 'submit_for_review' }, { action: 'reject', reason: 5 }, { action: 'approve', x: 1 }],
+  },
+  ModuleRequestActionDto: {
+    dto: ModuleRequestActionDto,
+    good: [
+      { action: 'approve', allow_critical: true },
+      { action: 'reject', reason: 'no' },
+    ],
+    bad: [
+      { action: 'approve', allow_critical: 'true' },
+      { action: 'approve', allow_critical: null },
+    ],
   },
   ToolLogsQueryDto: {
     dto: IntersectionType(ToolIdDto, ToolLogsQueryDto),

@@ -25,6 +25,10 @@ import { ValidateCodeDto } from '../../src/tools/dto/validate-code.dto';
 import { ToolVersionsService } from '../../src/tools/tool-versions.service';
 import { ToolsService } from '../../src/tools/tools.service';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
+import { publishTinyPackage, TestNpmRegistry } from '../support/npm-registry';
+import { ModuleRequestsService } from '../../src/modules/module-requests.service';
+import { NetworkRequestsService } from '../../src/network-access/network-requests.service';
+import { ModuleRequestActionDto, RequestActionDto } from '../../src/common/request-queue.dto';
 
 const CODE = 'export async function main({ city }) {\n  return city;\n}\n';
 const LLM = llmActor('claude@example.com');
@@ -71,13 +75,20 @@ describe('access: only an admin decides', () => {
   let t: TestApp;
   let token: string;
   let ids: { serverId: string; toolId: string };
+  let registry: TestNpmRegistry;
 
   before(async () => {
-    t = await startApp();
+    registry = await TestNpmRegistry.start();
+    publishTinyPackage(registry, 'dayjs');
+    publishTinyPackage(registry, '@scope/pkg');
+    t = await startApp({ MCPBOX_NPM_REGISTRY: registry.url });
     token = await setupAdmin(t);
     ids = await fixture(t, token, 'weather');
   });
-  after(() => t.close());
+  after(async () => {
+    await t.close();
+    await registry.close();
+  });
 
   it('refuses an LLM to approve, reject, revoke, change the policy, allow hosts, set secrets or import, writing nothing', async () => {
     const approvals = t.app.get(ToolApprovalsService);
@@ -114,6 +125,22 @@ describe('access: only an admin decides', () => {
             .get(ModulesService)
             .updateAllowList(LLM, validateInput(UpdateAllowedModulesDto, { add_modules: ['dayjs'] })),
       ],
+      ['module install', () => t.app.get(ModulesService).install(LLM, { module_name: 'dayjs' })],
+      ['module sync', () => t.app.get(ModulesService).sync(LLM)],
+      [
+        'decide a module request',
+        () =>
+          t.app
+            .get(ModuleRequestsService)
+            .act(LLM, ids.toolId, validateInput(ModuleRequestActionDto, { action: 'approve' })),
+      ],
+      [
+        'decide a network request',
+        () =>
+          t.app
+            .get(NetworkRequestsService)
+            .act(LLM, ids.toolId, validateInput(RequestActionDto, { action: 'approve' })),
+      ],
     ];
     for (const [label, call] of refusals) {
       await assert.rejects(
@@ -131,11 +158,11 @@ describe('access: only an admin decides', () => {
   it('lets an admin edit the module allow-list: records first, the derived cache after', async () => {
     const modules = t.app.get(ModulesService);
     const edit = (body: unknown) => modules.updateAllowList(ADMIN, validateInput(UpdateAllowedModulesDto, body));
-    assert.deepEqual(await edit({ add_modules: ['dayjs', '@scope/pkg'] }), ['@scope/pkg', 'dayjs']);
+    assert.deepEqual((await edit({ add_modules: ['dayjs', '@scope/pkg'] })).allowed_modules, ['@scope/pkg', 'dayjs']);
     assert.deepEqual(await modules.allowedModules(), ['@scope/pkg', 'dayjs']);
     const validated = await t.post('/api/tools/validate-code', { code: `import d from 'dayjs';\n${CODE}` }, { token });
     assert.deepEqual(validated.body.disallowed_imports, [], 'tools see the allowed module');
-    assert.deepEqual(await edit({ remove_modules: ['dayjs'] }), ['@scope/pkg']);
+    assert.deepEqual((await edit({ remove_modules: ['dayjs'] })).allowed_modules, ['@scope/pkg']);
     const rows = await t.db.query(`SELECT status FROM module_requests WHERE module_name = 'dayjs'`);
     assert.deepEqual(rows.rows, [{ status: 'rejected' }], 'the record stays as history');
   });

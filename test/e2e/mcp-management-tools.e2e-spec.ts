@@ -81,6 +81,8 @@ describe('the management tools and their contract', () => {
       'mcpbox_get_tool_status', // a view over tools, servers and the sandbox for the LLM
       'mcpbox_list_pending_requests', // the LLM's view of the approval queues
       'mcpbox_get_server_modules', // the LLM's view of the module allow-list and the tools' imports
+      'mcpbox_request_module', // an LLM's request; the admin's side is the queue (GET /api/approvals/modules)
+      'mcpbox_request_network_access', // an LLM's request; the admin's side is the queue (GET /api/approvals/network)
       'mcpbox_call_tool', // the gateway's own tools
       'mcpbox_search_tools',
     ]);
@@ -348,6 +350,8 @@ describe('remote mode: changes are refused unless remote_tool_editing=enabled', 
       ['mcpbox_start_server', { server_id: server.body.id }],
       ['mcpbox_delete_server', { server_id: server.body.id }],
       ['mcpbox_create_server_secret', { server_id: server.body.id, key_name: 'K' }],
+      ['mcpbox_request_module', { tool_id: randomUUID(), module_name: 'yaml', justification: 'j' }],
+      ['mcpbox_request_network_access', { tool_id: randomUUID(), host: 'api.example.com', justification: 'j' }],
     ] as const) {
       const res = await llm.callTool({ name, arguments: args });
       assert.equal(res.isError, true, name);

@@ -224,3 +224,23 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': data.length });
   res.end(data);
 }
+
+/** Publishes a one-file CommonJS package (hand-made tarball, no `npm pack`): enough for tests that only need something installable. */
+export function publishTinyPackage(
+  registry: TestNpmRegistry,
+  name: string,
+  code = 'exports.ok = true;\n',
+  version = '1.0.0',
+): void {
+  // Loaded here so that the registry stays usable without the tar writer.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { tarball } = require('./tar-writer') as typeof import('./tar-writer');
+  const manifest = { name, version, main: 'index.js', license: 'MIT', description: `tiny ${name}` };
+  registry.publish(
+    manifest,
+    tarball([
+      { name: 'package/package.json', data: JSON.stringify(manifest) },
+      { name: 'package/index.js', data: code },
+    ]),
+  );
+}

@@ -5,6 +5,8 @@ import { inputJsonSchema } from '../../common/contract/input-json-schema';
 import { validateInput } from '../../common/contract/validate-input';
 import { DomainError } from '../../common/errors';
 import { toolErrorText } from '../../common/mcp-errors';
+import { ModuleRequestsService } from '../../modules/module-requests.service';
+import { NetworkRequestsService } from '../../network-access/network-requests.service';
 import { SandboxService } from '../../sandbox/sandbox.service';
 import { TestCodeService } from '../../sandbox/test-code.service';
 import { ToolLogsService } from '../../sandbox/tool-logs.service';
@@ -62,13 +64,15 @@ export class ManagementToolsProvider implements McpToolProvider {
     logs: ToolLogsService,
     catalog: ToolCatalog,
     availability: ToolAvailability,
+    moduleRequests: ModuleRequestsService,
+    networkRequests: NetworkRequestsService,
   ) {
     this.all = [
       ...serverTools(servers, sandbox, modules),
       ...toolTools(tools),
       ...developmentTools(tools, versions, testCode),
       ...secretTools(secrets),
-      ...approvalTools(approvals, tools, queries, servers, sandbox),
+      ...approvalTools(approvals, tools, queries, servers, sandbox, moduleRequests, networkRequests),
       ...observabilityTools(logs),
       ...discoveryTools(catalog, availability),
     ];

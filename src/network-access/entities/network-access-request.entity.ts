@@ -6,6 +6,11 @@ import type { RequestSource, RequestStatus } from '../../common/request-status';
 
 @Entity('network_access_requests')
 @Index('uq_network_requests_pending', ['toolId', 'host', 'port'], { unique: true, where: "status = 'pending'" })
+// NULL ports are distinct in a unique index: "any port" needs its own, or two could be pending at once.
+@Index('uq_network_requests_pending_any_port', ['toolId', 'host'], {
+  unique: true,
+  where: "status = 'pending' AND port IS NULL",
+})
 export class NetworkAccessRequest extends BaseRecord {
   @Index() @Column({ type: 'uuid', nullable: true }) toolId: string | null;
   @ManyToOne(() => Tool, { onDelete: 'SET NULL' }) @JoinColumn({ name: 'tool_id' }) tool?: Relation<Tool>;

@@ -2,6 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsObject, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsEntityId, OptionalNotNull } from '../../../common/contract/input-rules';
 import { SERVER_STATUSES, type ServerStatus } from '../../../servers/entities/server.entity';
+import { ModuleRequestDto } from '../../../modules/dto/module-request.dto';
+import { NetworkRequestDto } from '../../../network-access/dto/network-request.dto';
 import { ToolSummaryDto } from '../../../tools/dto/tool.dto';
 import { APPROVAL_STATUSES, type ApprovalStatus } from '../../../tools/entities/tool.entity';
 
@@ -29,6 +31,16 @@ export class ToolStatusDto {
   @ApiProperty({ type: String, nullable: true, description: 'Its name on /mcp when served: {server}__{tool}' })
   call_name: string | null;
   @ApiProperty({ description: 'What to do next' }) next_step: string;
+  @ApiProperty({
+    type: [ModuleRequestDto],
+    description: "The tool's module requests, newest first: pending, approved or rejected (with the reason)",
+  })
+  module_requests: ModuleRequestDto[];
+  @ApiProperty({
+    type: [NetworkRequestDto],
+    description: "The tool's network requests, newest first: pending, approved or rejected (with the reason)",
+  })
+  network_requests: NetworkRequestDto[];
 }
 
 export class CallToolDto {
@@ -89,4 +101,14 @@ export class PendingRequestsDto {
     description: 'Tools an admin rejected: change them and request publication again',
   })
   tools_rejected: ToolSummaryDto[];
+  @ApiProperty({
+    type: [ModuleRequestDto],
+    description: 'Module requests waiting for an admin, and rejected ones (with the reason), newest first',
+  })
+  module_requests: ModuleRequestDto[];
+  @ApiProperty({
+    type: [NetworkRequestDto],
+    description: 'Network requests waiting for an admin, and rejected ones (with the reason), newest first',
+  })
+  network_requests: NetworkRequestDto[];
 }

@@ -2,6 +2,8 @@ import { IntersectionType } from '@nestjs/swagger';
 import { ServerIdDto, ToolIdDto } from '../../../common/contract/ids.dto';
 import { PaginationQueryDto } from '../../../common/pagination';
 import { ToolLogsQueryDto } from '../../../sandbox/dto/tool-logs.dto';
+import { RequestModuleDto } from '../../../modules/dto/module.dto';
+import { RequestNetworkAccessDto } from '../../../network-access/dto/network-request.dto';
 import { CreateSecretDto } from '../../../secrets/dto/secret.dto';
 import { RequestPublishDto } from '../../../tools/dto/tool-approval.dto';
 import { ToolVersionNumberDto } from '../../../tools/dto/tool-version.dto';
@@ -20,3 +22,5 @@ export class RollbackInput extends IntersectionType(ToolIdDto, ToolVersionNumber
 export class CreateSecretInput extends IntersectionType(ServerIdDto, CreateSecretDto) {}
 export class RequestPublishInput extends IntersectionType(ToolIdDto, RequestPublishDto) {}
 export class ToolLogsInput extends IntersectionType(ToolIdDto, ToolLogsQueryDto) {}
+export class RequestModuleInput extends IntersectionType(ToolIdDto, RequestModuleDto) {}
+export class RequestNetworkAccessInput extends IntersectionType(ToolIdDto, RequestNetworkAccessDto) {}

@@ -1,0 +1,251 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, In, Repository } from 'typeorm';
+import { AccessPolicy } from '../access/access-policy';
+import { requireAdmin } from '../access/require-admin';
+import { ActivityService } from '../activity/activity.service';
+import type { Actor } from '../common/actor';
+import { conflict, DomainError, invalid, notFound } from '../common/errors';
+import { isUniqueViolation } from '../common/ids';
+import { containsPattern } from '../common/like';
+import { pageRequest, toPage, type Page } from '../common/pagination';
+import { checkRequestAction, decidedAlready } from '../common/request-decisions';
+import type { ModuleRequestActionDto, RequestQueueQueryDto } from '../common/request-queue.dto';
+import type { RequestStatus } from '../common/request-status';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
+import { ServersService } from '../servers/servers.service';
+import { SettingsService } from '../settings/settings.service';
+import { mapModuleRequest, type ModuleRequestDto } from './dto/module-request.dto';
+import type { RequestModuleDto } from './dto/module.dto';
+import { ModuleRequest } from './entities/module-request.entity';
+import { ModuleInstallsService } from './module-installs.service';
+import { ModulesService } from './modules.service';
+
+/** Who approved under module_approval_mode=auto_approve (as for tools). */
+export const AUTO_APPROVER = 'auto_approve';
+
+/**
+ * A tool's requests for npm modules and their queue (SPEC §4, §8). An LLM asks
+ * (`mcpbox_request_module`); an admin approves — which installs the module first, so a
+ * refused install refuses the approval and the request stays pending — or rejects with a
+ * reason. At most one pending request per (tool, module): the database's partial unique
+ * index says so, and its violation is the 409.
+ */
+@Injectable()
+export class ModuleRequestsService {
+  constructor(
+    @InjectRepository(ModuleRequest) private readonly requests: Repository<ModuleRequest>,
+    private readonly uow: UnitOfWork,
+    private readonly servers: ServersService,
+    private readonly modules: ModulesService,
+    private readonly installs: ModuleInstallsService,
+    private readonly settings: SettingsService,
+    private readonly activity: ActivityService,
+    private readonly access: AccessPolicy,
+  ) {}
+
+  /** `mcpbox_request_module`: a pending request; under auto_approve it is approved (and installed) at once. */
+  async request(actor: Actor, toolId: string, dto: RequestModuleDto): Promise<ModuleRequestDto> {
+    this.access.requireMayChange(actor);
+    const justification = dto.justification.trim();
+    if (!justification)
+      throw invalid('justification is required: say why the tool needs this module', { fields: ['justification'] });
+    const tool = await this.servers.toolOrFail(toolId);
+    const name = dto.module_name;
+    if ((await this.modules.allowedModules()).includes(name))
+      throw conflict(`${name} is already allowed (modules are global): import it in the tool's code`);
+    const created = await this.uow.run(async () => {
+      let row: ModuleRequest;
+      try {
+        row = await this.repo.save(
+          this.repo.create({
+            toolId: tool.id,
+            serverId: tool.serverId,
+            moduleName: name,
+            justification,
+            requestedBy: actor.name,
+            status: 'pending',
+            source: actor.kind === 'llm' ? 'llm' : 'admin',
+          }),
+        );
+      } catch (err) {
+        if (isUniqueViolation(err))
+          throw conflict(
+            `A request for ${name} by tool ${tool.name} is already pending; follow it with mcpbox_list_pending_requests`,
+          );
+        throw err;
+      }
+      await this.activity.audit(actor, {
+        message: `Module ${name} requested by ${actor.name} for tool ${tool.name}`,
+        details: { request_id: row.id, tool_id: tool.id, module: name, justification },
+        serverId: tool.serverId,
+      });
+      return row;
+    });
+    if (this.settings.get('module_approval_mode') !== 'auto_approve') return this.view(created);
+    try {
+      return await this.approveAs({ kind: 'system', name: AUTO_APPROVER }, created.id, {}, actor);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return this.view(
+        (await this.repo.findOneBy({ id: created.id })) ?? created,
+        `module_approval_mode=auto_approve could not approve it, so it waits for an admin: ${err.message}`,
+      );
+    }
+  }
+
+  /** `POST /api/approvals/modules/{id}/action`. */
+  async act(actor: Actor, id: string, dto: ModuleRequestActionDto): Promise<ModuleRequestDto> {
+    requireAdmin(actor, 'decide a module request');
+    checkRequestAction(dto, ['allow_critical']);
+    if (dto.action === 'reject') return this.reject(actor, id, dto.reason ?? '');
+    return this.approveAs(actor, id, { allowCritical: dto.allow_critical });
+  }
+
+  /** The queue: oldest request first. */
+  async listQueue(_actor: Actor, query: RequestQueueQueryDto): Promise<Page<ModuleRequestDto>> {
+    const status = query.status ?? 'pending';
+    const req = pageRequest(query);
+    const qb = this.repo.createQueryBuilder('r');
+    if (status !== 'all') qb.andWhere('r.status = :status', { status });
+    const search = query.search?.trim();
+    if (search) {
+      const like = containsPattern(search);
+      const serverIds = await this.servers.idsNamedLike(search);
+      qb.andWhere(
+        new Brackets((w) => {
+          w.where('r.moduleName ILIKE :like', { like })
+            .orWhere('r.justification ILIKE :like', { like })
+            .orWhere('r.requestedBy ILIKE :like', { like });
+          if (serverIds.length) w.orWhere('r.serverId IN (:...serverIds)', { serverIds });
+        }),
+      );
+    }
+    const [rows, total] = await qb
+      .orderBy('r.createdAt', 'ASC')
+      .addOrderBy('r.id', 'ASC')
+      .skip(req.skip)
+      .take(req.take)
+      .getManyAndCount();
+    return toPage(await this.views(rows), total, req);
+  }
+
+  /** A tool's requests, or a server's (or every) request in these states, newest first (the LLM's views). */
+  async find(
+    where: { toolId?: string; serverId?: string; statuses?: RequestStatus[] },
+    limit = 100,
+  ): Promise<ModuleRequestDto[]> {
+    const rows = await this.repo.find({
+      where: {
+        ...(where.toolId ? { toolId: where.toolId } : {}),
+        ...(where.serverId ? { serverId: where.serverId } : {}),
+        ...(where.statuses ? { status: In(where.statuses) } : {}),
+      },
+      order: { createdAt: 'DESC' },
+      take: limit,
+    });
+    return this.views(rows);
+  }
+
+  /**
+   * Installs the module (unless present), then — in one transaction with the request locked
+   * and still pending — approves, records the install, audits and recomputes the allowed
+   * list. A refused install throws before anything is written.
+   */
+  private async approveAs(
+    reviewer: Actor,
+    id: string,
+    opts: { allowCritical?: boolean },
+    requester?: Actor,
+  ): Promise<ModuleRequestDto> {
+    const found = await this.repo.findOneBy({ id });
+    if (!found) throw notFound('Module request', id);
+    if (found.status !== 'pending') throw decidedAlready('module', found);
+    const { module, fresh } = await this.installs.ensureInstalled(found.moduleName, {
+      allowCritical: opts.allowCritical,
+    });
+    const saved = await this.uow.run(async () => {
+      const row = await this.locked(id);
+      if (row.status !== 'pending') throw decidedAlready('module', row);
+      Object.assign(row, {
+        status: 'approved',
+        reviewedBy: reviewer.name,
+        reviewedAt: new Date(),
+        rejectionReason: null,
+      });
+      await this.repo.save(row);
+      if (fresh) await this.installs.record(reviewer, module);
+      await this.activity.audit(requester ?? reviewer, {
+        message: `Module request ${row.moduleName} approved by ${reviewer.name}${
+          reviewer.name === AUTO_APPROVER ? ' (module_approval_mode=auto_approve)' : ''
+        }`,
+        details: {
+          request_id: row.id,
+          tool_id: row.toolId,
+          module: row.moduleName,
+          decision: 'approve',
+          reviewer: reviewer.name,
+          version: module.version,
+          integrity: module.integrity,
+          critical_override: module.criticalAllowed,
+        },
+        serverId: row.serverId,
+      });
+      await this.modules.recomputeAllowedModules(fresh ? [row.moduleName] : []);
+      return row;
+    });
+    return this.view(saved);
+  }
+
+  private async reject(actor: Actor, id: string, reason: string): Promise<ModuleRequestDto> {
+    const saved = await this.uow.run(async () => {
+      const row = await this.locked(id);
+      if (row.status !== 'pending') throw decidedAlready('module', row);
+      Object.assign(row, {
+        status: 'rejected',
+        reviewedBy: actor.name,
+        reviewedAt: new Date(),
+        rejectionReason: reason.trim(),
+      });
+      await this.repo.save(row);
+      await this.activity.audit(actor, {
+        message: `Module request ${row.moduleName} rejected by ${actor.name}: ${reason.trim()}`,
+        details: {
+          request_id: row.id,
+          tool_id: row.toolId,
+          module: row.moduleName,
+          decision: 'reject',
+          reviewer: actor.name,
+          reason: reason.trim(),
+        },
+        serverId: row.serverId,
+      });
+      await this.modules.recomputeAllowedModules();
+      return row;
+    });
+    return this.view(saved);
+  }
+
+  private async locked(id: string): Promise<ModuleRequest> {
+    const row = await this.repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!row) throw notFound('Module request', id);
+    return row;
+  }
+
+  private async view(row: ModuleRequest, note: string | null = null): Promise<ModuleRequestDto> {
+    const [dto] = await this.views([row]);
+    return { ...dto, note };
+  }
+
+  private async views(rows: ModuleRequest[]): Promise<ModuleRequestDto[]> {
+    const [tools, servers] = await Promise.all([
+      this.servers.toolNamesOf(rows.flatMap((r) => (r.toolId ? [r.toolId] : []))),
+      this.servers.namesOf(rows.flatMap((r) => (r.serverId ? [r.serverId] : []))),
+    ]);
+    return rows.map((r) => mapModuleRequest(r, { tools, servers }));
+  }
+
+  private get repo(): Repository<ModuleRequest> {
+    return this.uow.with(this.requests);
+  }
+}

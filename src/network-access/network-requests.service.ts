@@ -1,0 +1,197 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, In, IsNull, Repository } from 'typeorm';
+import { AccessPolicy } from '../access/access-policy';
+import { requireAdmin } from '../access/require-admin';
+import { ActivityService } from '../activity/activity.service';
+import type { Actor } from '../common/actor';
+import { conflict, invalid, notFound } from '../common/errors';
+import { isUniqueViolation } from '../common/ids';
+import { containsPattern } from '../common/like';
+import { pageRequest, toPage, type Page } from '../common/pagination';
+import { checkRequestAction, decidedAlready } from '../common/request-decisions';
+import type { RequestActionDto, RequestQueueQueryDto } from '../common/request-queue.dto';
+import type { RequestStatus } from '../common/request-status';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
+import { ServersService } from '../servers/servers.service';
+import { SettingsService } from '../settings/settings.service';
+import { mapNetworkRequest, type NetworkRequestDto, type RequestNetworkAccessDto } from './dto/network-request.dto';
+import { NetworkAccessRequest } from './entities/network-access-request.entity';
+import { formatHost, normalizeHost, normalizePort } from './host-rules';
+import { NetworkAccessService } from './network-access.service';
+
+/**
+ * A tool's requests for network hosts and their queue (SPEC §8, §11). An LLM asks
+ * (`mcpbox_request_network_access`); an admin approves — the server's `allowed_hosts`
+ * cache is recomputed and running servers follow at once — or rejects with a reason. At
+ * most one pending request per (tool, host, port): two partial unique indexes (one for a
+ * given port, one for "any port", since NULLs are distinct) say so; their violation is the 409.
+ */
+@Injectable()
+export class NetworkRequestsService {
+  constructor(
+    @InjectRepository(NetworkAccessRequest) private readonly records: Repository<NetworkAccessRequest>,
+    private readonly uow: UnitOfWork,
+    private readonly servers: ServersService,
+    private readonly network: NetworkAccessService,
+    private readonly settings: SettingsService,
+    private readonly activity: ActivityService,
+    private readonly access: AccessPolicy,
+  ) {}
+
+  /** `mcpbox_request_network_access`: a pending request for the tool's server. */
+  async request(actor: Actor, toolId: string, dto: RequestNetworkAccessDto): Promise<NetworkRequestDto> {
+    this.access.requireMayChange(actor);
+    const host = normalizeHost(dto.host);
+    const port = normalizePort(dto.port);
+    const justification = dto.justification.trim();
+    if (!justification)
+      throw invalid('justification is required: say why the tool needs this host', { fields: ['justification'] });
+    const tool = await this.servers.toolOrFail(toolId);
+    const where = formatHost(host, port);
+    const covered = await this.repo.exists({
+      where: [
+        { serverId: tool.serverId, host, port: IsNull(), status: 'approved' },
+        ...(port === null ? [] : [{ serverId: tool.serverId, host, port, status: 'approved' as const }]),
+      ],
+    });
+    if (covered) throw conflict(`${where} is already allowed for this tool's server: the code may call it`);
+    const row = await this.uow.run(async () => {
+      let saved: NetworkAccessRequest;
+      try {
+        saved = await this.repo.save(
+          this.repo.create({
+            toolId: tool.id,
+            serverId: tool.serverId,
+            host,
+            port,
+            justification,
+            requestedBy: actor.name,
+            status: 'pending',
+            source: actor.kind === 'llm' ? 'llm' : 'admin',
+          }),
+        );
+      } catch (err) {
+        if (isUniqueViolation(err))
+          throw conflict(
+            `A request for ${where} by tool ${tool.name} is already pending; follow it with mcpbox_list_pending_requests`,
+          );
+        throw err;
+      }
+      await this.activity.audit(actor, {
+        message: `Network access to ${where} requested by ${actor.name} for tool ${tool.name}`,
+        details: { request_id: saved.id, tool_id: tool.id, host, port, justification },
+        serverId: tool.serverId,
+      });
+      return saved;
+    });
+    return this.view(row, this.policyNote());
+  }
+
+  /** `POST /api/approvals/network/{id}/action`. */
+  async act(actor: Actor, id: string, dto: RequestActionDto): Promise<NetworkRequestDto> {
+    requireAdmin(actor, 'decide a network request');
+    checkRequestAction(dto);
+    const reason = dto.reason?.trim() ?? '';
+    const saved = await this.uow.run(async () => {
+      const row = await this.repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!row) throw notFound('Network request', id);
+      if (row.status !== 'pending') throw decidedAlready('network', row);
+      const approve = dto.action === 'approve';
+      Object.assign(row, {
+        status: approve ? 'approved' : 'rejected',
+        reviewedBy: actor.name,
+        reviewedAt: new Date(),
+        rejectionReason: approve ? null : reason,
+      });
+      await this.repo.save(row);
+      const where = formatHost(row.host, row.port);
+      await this.activity.audit(actor, {
+        message: approve
+          ? `Network access to ${where} approved by ${actor.name}`
+          : `Network access to ${where} rejected by ${actor.name}: ${reason}`,
+        details: {
+          request_id: row.id,
+          tool_id: row.toolId,
+          host: row.host,
+          port: row.port,
+          decision: dto.action,
+          reviewer: actor.name,
+          ...(approve ? {} : { reason }),
+        },
+        serverId: row.serverId,
+      });
+      await this.network.recomputeAllowedHosts(row.serverId);
+      return row;
+    });
+    return this.view(saved);
+  }
+
+  /** The queue: oldest request first. */
+  async listQueue(_actor: Actor, query: RequestQueueQueryDto): Promise<Page<NetworkRequestDto>> {
+    const status = query.status ?? 'pending';
+    const req = pageRequest(query);
+    const qb = this.repo.createQueryBuilder('r');
+    if (status !== 'all') qb.andWhere('r.status = :status', { status });
+    const search = query.search?.trim();
+    if (search) {
+      const like = containsPattern(search);
+      const serverIds = await this.servers.idsNamedLike(search);
+      qb.andWhere(
+        new Brackets((w) => {
+          w.where('r.host ILIKE :like', { like })
+            .orWhere('r.justification ILIKE :like', { like })
+            .orWhere('r.requestedBy ILIKE :like', { like });
+          if (serverIds.length) w.orWhere('r.serverId IN (:...serverIds)', { serverIds });
+        }),
+      );
+    }
+    const [rows, total] = await qb
+      .orderBy('r.createdAt', 'ASC')
+      .addOrderBy('r.id', 'ASC')
+      .skip(req.skip)
+      .take(req.take)
+      .getManyAndCount();
+    return toPage(await this.views(rows), total, req);
+  }
+
+  /** A tool's requests, or a server's (or every) request in these states, newest first (the LLM's views). */
+  async find(
+    where: { toolId?: string; serverId?: string; statuses?: RequestStatus[] },
+    limit = 100,
+  ): Promise<NetworkRequestDto[]> {
+    const rows = await this.repo.find({
+      where: {
+        ...(where.toolId ? { toolId: where.toolId } : {}),
+        ...(where.serverId ? { serverId: where.serverId } : {}),
+        ...(where.statuses ? { status: In(where.statuses) } : {}),
+      },
+      order: { createdAt: 'DESC' },
+      take: limit,
+    });
+    return this.views(rows);
+  }
+
+  private policyNote(): string | null {
+    return this.settings.get('network_access_policy') === 'allow_all_public'
+      ? 'network_access_policy=allow_all_public: public addresses are reachable now without approval; an approval is still needed for private addresses (and if the policy returns to require_approval)'
+      : null;
+  }
+
+  private async view(row: NetworkAccessRequest, note: string | null = null): Promise<NetworkRequestDto> {
+    const [dto] = await this.views([row]);
+    return { ...dto, note };
+  }
+
+  private async views(rows: NetworkAccessRequest[]): Promise<NetworkRequestDto[]> {
+    const [tools, servers] = await Promise.all([
+      this.servers.toolNamesOf(rows.flatMap((r) => (r.toolId ? [r.toolId] : []))),
+      this.servers.namesOf(rows.map((r) => r.serverId)),
+    ]);
+    return rows.map((r) => mapNetworkRequest(r, { tools, servers }));
+  }
+
+  private get repo(): Repository<NetworkAccessRequest> {
+    return this.uow.with(this.records);
+  }
+}
