@@ -16,6 +16,8 @@ export interface ServerChange {
 }
 
 type Listener = (change: ServerChange) => void | Promise<void>;
+/** Told that the allowed modules changed: global, for every server at once. */
+type ModulesListener = () => void | Promise<void>;
 
 /**
  * Services publish where the change happens; inside a unit of work the event waits for
@@ -26,6 +28,7 @@ type Listener = (change: ServerChange) => void | Promise<void>;
 export class ServerChangesService {
   private readonly log = new Logger(ServerChangesService.name);
   private readonly listeners = new Set<Listener>();
+  private readonly modulesListeners = new Set<ModulesListener>();
 
   constructor(private readonly uow: UnitOfWork) {}
 
@@ -40,6 +43,30 @@ export class ServerChangesService {
    */
   publish(change: ServerChange): Promise<void> {
     return this.uow.afterCommit(() => this.deliver(change));
+  }
+
+  /** Listens for "modules changed" (the sandbox reloads the modules tool code may import). */
+  subscribeModules(listener: ModulesListener): () => void {
+    this.modulesListeners.add(listener);
+    return () => this.modulesListeners.delete(listener);
+  }
+
+  /**
+   * "Modules changed": `global_config.allowed_modules` was recomputed, or a module was
+   * installed, replaced or removed. Delivered like `publish` (after the commit inside a unit of work).
+   */
+  publishModulesChanged(): Promise<void> {
+    return this.uow.afterCommit(async () => {
+      await Promise.all(
+        [...this.modulesListeners].map(async (listener) => {
+          try {
+            await listener();
+          } catch (err) {
+            this.log.error({ err }, 'Modules change listener failed');
+          }
+        }),
+      );
+    });
   }
 
   private async deliver(change: ServerChange): Promise<void> {
