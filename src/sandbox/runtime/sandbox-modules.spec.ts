@@ -265,6 +265,22 @@ describe('SandboxRuntime: module code has nothing more than tool code', () => {
     assert.match(o.error ?? '', /Memory limit exceeded|worker running this call stopped/);
   });
 
+  it('a worker that replaces a dead one is sent the bundles again', async () => {
+    await allow('yaml');
+    assert.equal((await run('s-respawn', YAML_TOOL, { args: { text: 'a: 1' } })).success, true);
+    const [info] = await rt.workerInfo();
+    const restarts = rt.stats().workerRestarts;
+    process.kill(info.pid, 'SIGKILL');
+    while (rt.stats().workerRestarts === restarts || rt.stats().workers === 0)
+      await new Promise((r) => setTimeout(r, 20));
+    const o = await run('s-respawn', YAML_TOOL, { args: { text: 'b: 2' } });
+    assert.equal(o.success, true, o.error);
+    assert.deepEqual((o.value as { parsed: unknown }).parsed, { b: 2 });
+    const [fresh] = await rt.workerInfo();
+    assert.notEqual(fresh.pid, info.pid);
+    assert.equal(fresh.moduleScripts, 1);
+  });
+
   it("a package whose top level throws fails the import with the package's message", async () => {
     await allow('throws-on-load');
     const o = await run('s-throw', 'import "throws-on-load"; export async function main() { return 1; }');
