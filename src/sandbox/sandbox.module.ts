@@ -4,7 +4,12 @@ import { ActivityService } from '../activity/activity.service';
 import { LogRetentionService } from '../activity/retention/log-retention.service';
 import { AppConfig } from '../config/app-config';
 import { HealthService } from '../health/health.service';
+import { moduleStoreDir } from '../health/checks/module-store.check';
 import { MetricsService } from '../metrics/metrics.service';
+import { ModuleStore } from '../modules/packages/module-store';
+import { ModulesModule } from '../modules/modules.module';
+import { ModulesService } from '../modules/modules.service';
+import { ServerChangesService } from '../server-changes/server-changes.service';
 import { SecretsModule } from '../secrets/secrets.module';
 import { ServersModule } from '../servers/servers.module';
 import { ToolsModule } from '../tools/tools.module';
@@ -12,6 +17,7 @@ import { ToolExecutionLog } from './entities/tool-execution-log.entity';
 import { ExecutionLogsService } from './execution-logs.service';
 import { ExecutionStatsService } from './execution-stats.service';
 import { ServerSnapshots } from './running-servers';
+import { SandboxModules } from './sandbox-modules';
 import type { RuntimeEvent } from './runtime/contract';
 import { SandboxRuntime } from './runtime/sandbox-runtime';
 import { SandboxController } from './sandbox.controller';
@@ -45,13 +51,20 @@ function recordRuntimeEvent(activity: ActivityService, e: RuntimeEvent): void {
  * their log rows are written.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([ToolExecutionLog]), ServersModule, ToolsModule, SecretsModule],
+  imports: [TypeOrmModule.forFeature([ToolExecutionLog]), ServersModule, ToolsModule, SecretsModule, ModulesModule],
   controllers: [SandboxController, TestCodeController, ToolLogsController],
   providers: [
     {
+      // The modules tool code may import: the allowed list and the store under <DATA_DIR>/modules.
+      provide: SandboxModules,
+      inject: [ModulesService, AppConfig],
+      useFactory: (modules: ModulesService, config: AppConfig) =>
+        new SandboxModules(() => modules.allowedModules(), new ModuleStore(moduleStoreDir(config.dataDir))),
+    },
+    {
       provide: SandboxRuntime,
-      inject: [AppConfig, ActivityService],
-      useFactory: (config: AppConfig, activity: ActivityService) =>
+      inject: [AppConfig, ActivityService, SandboxModules],
+      useFactory: (config: AppConfig, activity: ActivityService, modules: SandboxModules) =>
         new SandboxRuntime({
           workers: config.sandbox.workers,
           memoryMb: config.sandbox.memoryMb,
@@ -59,6 +72,7 @@ function recordRuntimeEvent(activity: ActivityService, e: RuntimeEvent): void {
           maxConcurrency: config.sandbox.maxConcurrency,
           queueSize: config.sandbox.queueSize,
           onEvent: (e) => recordRuntimeEvent(activity, e),
+          modules,
         }),
     },
     ServerSnapshots,
@@ -69,10 +83,14 @@ function recordRuntimeEvent(activity: ActivityService, e: RuntimeEvent): void {
     TestCodeService,
     ToolLogsService,
   ],
-  exports: [SandboxService, TestCodeService, ToolLogsService, ExecutionStatsService],
+  exports: [SandboxService, TestCodeService, ToolLogsService, ExecutionStatsService, SandboxModules],
 })
 export class SandboxModule implements OnModuleInit, BeforeApplicationShutdown {
+  private unsubscribeModules?: () => void;
+
   constructor(
+    private readonly modules: SandboxModules,
+    private readonly changes: ServerChangesService,
     private readonly runtime: SandboxRuntime,
     private readonly health: HealthService,
     private readonly logs: ExecutionLogsService,
@@ -82,6 +100,8 @@ export class SandboxModule implements OnModuleInit, BeforeApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    // A change of the allowed modules counts for every server, running or not, from the next call on.
+    this.unsubscribeModules = this.changes.subscribeModules(() => this.modules.reloadAllowedModules());
     await this.runtime.start();
     this.metrics.observeSandboxPool(() => this.runtime.stats());
     this.retention.register({
@@ -106,6 +126,7 @@ export class SandboxModule implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.unsubscribeModules?.();
     await this.runtime.close();
     // Calls failed by the close write their rows in the next turns of the event loop.
     await new Promise((r) => setImmediate(r));

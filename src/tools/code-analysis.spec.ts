@@ -69,9 +69,19 @@ describe('analyzeCode', () => {
     ].join('\n');
     const a = await analyzeCode(code, 'javascript', ['lodash', '@scope/pkg']);
     assert.deepEqual(a.imports, ['lodash/fp', 'node:fs', 'fs/promises', './helper.js', '@scope/pkg/sub', 'dayjs']);
-    assert.deepEqual(a.disallowed_imports, ['node:fs', 'fs/promises', './helper.js', 'dayjs']);
+    assert.deepEqual(a.disallowed_imports, [
+      'lodash/fp',
+      'node:fs',
+      'fs/promises',
+      './helper.js',
+      '@scope/pkg/sub',
+      'dayjs',
+    ]);
     assert.equal(a.valid, false);
-    assert.equal(a.errors.length, 3);
+    assert.equal(a.errors.length, 5);
+    // An approved package's subpath cannot load: the installed bundle is its main entry.
+    assert.ok(a.errors.some((e) => e.message.includes('"lodash/fp" is a subpath') && e.message.includes('"lodash"')));
+    assert.ok(a.errors.some((e) => e.message.includes('"@scope/pkg/sub" is a subpath') && e.line === 5));
     assert.ok(a.errors.some((e) => e.message.includes('"node:fs" is a Node built-in') && e.line === 2));
     assert.ok(a.errors.some((e) => e.message.includes('"fs/promises" is a Node built-in')));
     assert.ok(a.errors.some((e) => e.message.includes('./helper.js')));

@@ -200,6 +200,13 @@ export async function analyzeCodeInWorker(
         message: `"${spec}" is not an npm package name; tool code is one file and may import only approved npm packages`,
         ...at,
       });
+    } else if (packageName(spec) !== spec) {
+      // The installed bundle is the package's main entry (the sandbox refuses a subpath at run time too).
+      result.disallowed_imports.push(spec);
+      result.errors.push({
+        message: `"${spec}" is a subpath of a package; only a package's main entry is installed: import from "${packageName(spec)}"`,
+        ...at,
+      });
     } else if (!allowed.has(packageName(spec))) {
       result.disallowed_imports.push(spec);
       result.warnings.push({

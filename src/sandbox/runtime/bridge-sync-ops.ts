@@ -72,8 +72,3 @@ export function digest(alg: string, data: unknown): string {
 export function hmac(alg: string, key: unknown, data: unknown): string {
   return createHmac(algorithm(alg), toBuffer(key)).update(toBuffer(data)).digest('hex');
 }
-
-/** Seam for approved module bundles (the modules issue): none is installed yet. */
-export function moduleRefused(name: string): never {
-  throw new Error(`module "${String(name).slice(0, 200)}" is not approved/installed`);
-}

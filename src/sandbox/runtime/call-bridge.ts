@@ -1,7 +1,7 @@
 import { MAX_CONCURRENT_REQUESTS_PER_CALL } from '../../common/limits';
 import { GuardedHttpClient, GuardedHttpError } from '../../guarded-http/guarded-http-client';
 import { secretNeedles } from '../output-redaction';
-import { digest, hmac, moduleRefused, random, toBuffer, urlParts, urlSet, uuid } from './bridge-sync-ops';
+import { digest, hmac, random, toBuffer, urlParts, urlSet, uuid } from './bridge-sync-ops';
 import type { NetworkRules } from './contract';
 import { HostBudget, MAX_REQUEST_BODY_BYTES, type HostHold } from './host-budget';
 import {
@@ -92,7 +92,6 @@ export class CallBridge {
     digest: (_b, alg, data) => digest(alg, data),
     hmac: (_b, alg, key, data) => hmac(alg, key, data),
     cancel: (b, opId) => b.cancel(Number(opId)),
-    module: (_b, name) => moduleRefused(name),
     'mcp.note': (b, note) => b.mcpNote(note),
   };
   private static readonly asyncOps: AsyncHandlers = {

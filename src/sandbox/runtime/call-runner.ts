@@ -66,27 +66,42 @@ const controlName = () => `__mcpbox_control_${randomUUID().replace(/-/g, '').sli
  * The call's CallConfig as JSON. The arguments arrive as JSON already (worker-protocol.ts):
  * they are put in as they are, not encoded a second time.
  */
-export function callConfigJson(msg: Pick<ExecMessage, 'args' | 'secrets'>, limits: RunLimits, control: string): string {
+export function callConfigJson(
+  msg: Pick<ExecMessage, 'args' | 'secrets'> & Partial<Pick<ExecMessage, 'modules'>>,
+  limits: RunLimits,
+  control: string,
+): string {
   const rest: Omit<CallConfig, 'args' | 'secrets'> = {
     maxResultSize: limits.maxResultSize,
     maxStdout: MAX_STDOUT_BYTES,
     control,
+    // fromEntries defines own properties, whatever the names.
+    modules: Object.fromEntries(
+      (msg.modules ?? []).map((m) => [m.name, m.sha256 !== undefined ? { sha256: m.sha256 } : { error: m.error }]),
+    ),
   };
   // `args` is one complete JSON value (the pool made it with JSON.stringify), so it can stand as a member value.
   return `{"args":${msg.args || '{}'},"secrets":${JSON.stringify(msg.secrets ?? {})},${JSON.stringify(rest).slice(1)}`;
 }
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** A call's compiled scripts: the tool's (bootstrap included), and those of the module bundles it imports. */
+export interface CompiledCall {
+  tool: Promise<ivm.Script>;
+  modules: Promise<ivm.Script>[];
+}
+
 /**
  * Runs one call in a FRESH context of the server's isolate: the tool's precompiled script
  * (bootstrap, then the module's top-level code and `main`, in one entry, one round trip),
+ * preceded by the scripts of the module bundles it imports (each only defines its factory),
  * every entry into the isolate bounded by what is left of the call's time (isolated-vm's
  * `timeout` stops runaway synchronous code), and a host timer bounding the whole call (a
  * promise that never settles).
  */
 export async function runCall(
   entry: ServerIsolate,
-  compiled: Promise<ivm.Script>,
+  compiled: CompiledCall,
   msg: ExecMessage,
   http: GuardedHttpClient,
   limits: RunLimits,
@@ -131,11 +146,14 @@ export async function runCall(
       }
     });
   try {
-    const script = await within(compiled);
+    const script = await within(compiled.tool);
+    const modules = compiled.modules.length ? await within(Promise.all(compiled.modules)) : [];
     const context = await within(entry.freshContext());
     ctx = context;
-    // One round trip: the bridge and configuration are queued ahead of the run (isolated-vm runs
-    // an isolate's tasks in order), and the script evaluates to the call's result (isolate-script.ts).
+    // One round trip: the module definitions, the bridge and the configuration are queued ahead
+    // of the run (isolated-vm runs an isolate's tasks in order), and the script evaluates to the
+    // call's result (isolate-script.ts). A module script runs no package code: it defines a factory.
+    for (const m of modules) m.runIgnored(context, { timeout: remaining() });
     context.global.setIgnored(HOST_GLOBAL, new ivm.Callback(bridge.handle));
     context.global.setIgnored(CONFIG_GLOBAL, callConfigJson(msg, limits, controlId));
     const env = (await within(

@@ -1,8 +1,17 @@
 import { createHash } from 'node:crypto';
 import { transform, type Message } from 'esbuild';
 import { LruCache } from './lru-cache';
+import { requiredModules } from './module-imports';
 
-export type PreparedCode = { ok: true; codeKey: string; source: string } | { ok: false; error: string };
+export type PreparedCode =
+  | {
+      ok: true;
+      codeKey: string;
+      source: string;
+      /** The module specifiers the code imports (module-imports.ts). */
+      imports: string[];
+    }
+  | { ok: false; error: string };
 
 const MAX_CACHED = 1000;
 
@@ -49,11 +58,12 @@ export class CodeLoader {
         logLevel: 'silent',
         supported: { 'dynamic-import': false },
       });
-      // `host` and `cfgJson` are parameters only to shadow the enclosing script's (see toolScriptSource).
+      // `host`, `cfgJson` and `modules` are parameters only to shadow the enclosing script's (see toolScriptSource).
       return {
         ok: true,
         codeKey,
-        source: `function (require, module, exports, host, cfgJson) {"use strict";\n${out.code}\n}`,
+        imports: requiredModules(out.code),
+        source: `function (require, module, exports, host, cfgJson, modules) {"use strict";\n${out.code}\n}`,
       };
     } catch (err) {
       const errors = (err as { errors?: Message[] }).errors;

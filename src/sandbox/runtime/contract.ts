@@ -28,6 +28,21 @@ export interface ExecutionRequest {
   network: NetworkRules;
 }
 
+/**
+ * A module a call imports, as the host resolved it before the call: the approved, installed
+ * bundle (bundle-contract.ts) by its sha256, or the message its import fails with.
+ */
+export type ModuleBinding = { name: string; sha256: string; source: string } | { name: string; error: string };
+
+/**
+ * Where the runtime learns, per call, what the tool's imports may load: the allowed list
+ * and the module store (SandboxModules in the app). Given package names only (a Node
+ * built-in, a path or a subpath is refused before it is asked).
+ */
+export interface ModuleResolver {
+  resolve(names: string[]): Promise<ModuleBinding[]>;
+}
+
 export type McpContentBlock =
   | { type: 'text'; text: string }
   | { type: 'image'; data: string; mimeType: string }

@@ -121,12 +121,12 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
     assert.equal(syntax.isError, true);
     assert.match(syntax.error ?? '', /^SyntaxError: .*line 1/);
     const imp = await run('srv-a', 'import _ from "lodash";\nexport async function main() { return _.VERSION; }');
-    assert.match(imp.error ?? '', /module "lodash" is not approved\/installed/);
+    assert.match(imp.error ?? '', /module "lodash" is not approved: ask for it with mcpbox_request_module/);
     const dyn = await run(
       'srv-a',
       'export async function main() { const fs = await import("node:fs"); return Object.keys(fs); }',
     );
-    assert.match(dyn.error ?? '', /module "node:fs" is not approved\/installed/);
+    assert.match(dyn.error ?? '', /module "node:fs" is a Node built-in module; Node built-ins are never available/);
     const noMain = await run('srv-a', 'export const notMain = 1;');
     assert.match(noMain.error ?? '', /must export an async function main/);
   });

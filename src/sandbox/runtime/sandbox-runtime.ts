@@ -1,6 +1,15 @@
 import { CallScheduler, SandboxUnavailableError } from './call-scheduler';
 import { CodeLoader } from './code-loader';
-import type { CallChannel, ExecutionOutcome, ExecutionRequest, RuntimeEvent, RuntimeStats } from './contract';
+import type {
+  CallChannel,
+  ExecutionOutcome,
+  ExecutionRequest,
+  ModuleBinding,
+  ModuleResolver,
+  RuntimeEvent,
+  RuntimeStats,
+} from './contract';
+import { notApprovedMessage, unimportable } from './module-imports';
 import { failure } from './result-mapper';
 import { WorkerPool, type WorkerJob } from './worker-pool';
 import type { WorkerInfo } from './worker-protocol';
@@ -12,7 +21,13 @@ export interface SandboxRuntimeOptions {
   maxConcurrency: number;
   queueSize: number;
   onEvent?: (e: RuntimeEvent) => void;
+  /** What imports may load (the allowed, installed modules); without it every import is refused as not approved. */
+  modules?: ModuleResolver;
 }
+
+const NO_MODULES: ModuleResolver = {
+  resolve: (names) => Promise.resolve(names.map((name) => ({ name, error: notApprovedMessage(name) }))),
+};
 
 /** A call on its way through the runtime: its job for a worker, and who waits for the outcome. */
 interface Call {
@@ -59,6 +74,15 @@ export class SandboxRuntime {
     const started = performance.now();
     const prepared = await this.loader.prepare(req.code, req.language, req.codeHash);
     if (!prepared.ok) return failure(prepared.error, '', performance.now() - started);
+    let modules: ModuleBinding[] = [];
+    if (prepared.imports.length) {
+      try {
+        modules = await this.resolveModules(prepared.imports);
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        return failure(`The sandbox could not read the installed modules: ${why}`, '', performance.now() - started);
+      }
+    }
     const job: WorkerJob = {
       serverId: req.serverId,
       codeKey: prepared.codeKey,
@@ -67,6 +91,7 @@ export class SandboxRuntime {
       secrets: req.secrets,
       timeoutMs: req.timeoutMs,
       network: req.network,
+      modules,
       channel,
     };
     return new Promise<ExecutionOutcome>((resolve, reject) => {
@@ -83,6 +108,23 @@ export class SandboxRuntime {
         reject(err as Error);
       }
     });
+  }
+
+  /**
+   * The tool's imports as this call may load them, read per call (an approval or a revocation
+   * counts from the next call on): refusals that hold whatever the admin allows, then the
+   * resolver's answer for the package names.
+   */
+  private async resolveModules(specifiers: string[]): Promise<ModuleBinding[]> {
+    const refused: ModuleBinding[] = [];
+    const names: string[] = [];
+    for (const spec of specifiers) {
+      const why = unimportable(spec);
+      if (why) refused.push({ name: spec, error: why });
+      else names.push(spec);
+    }
+    const resolved = names.length ? await (this.opts.modules ?? NO_MODULES).resolve(names) : [];
+    return [...refused, ...resolved];
   }
 
   evictServer(serverId: string): Promise<void> {

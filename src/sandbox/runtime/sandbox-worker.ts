@@ -65,12 +65,24 @@ function mcpPortFor(msg: ExecMessage): McpPort {
 
 async function exec(msg: ExecMessage): Promise<void> {
   const source = msg.source ?? isolates.source(msg.serverId, msg.codeKey);
+  for (const [sha256, bundle] of Object.entries(msg.moduleSources ?? {})) isolates.keepBundle(sha256, bundle);
+  const bundles: [string, string][] = [];
+  for (const m of msg.modules ?? []) {
+    if (m.sha256 === undefined) continue;
+    const bundle = msg.moduleSources?.[m.sha256] ?? isolates.bundle(m.sha256);
+    if (bundle === undefined) return send({ t: 'need-code', id: msg.id });
+    bundles.push([m.sha256, bundle]);
+  }
   if (source === undefined) return send({ t: 'need-code', id: msg.id });
   if (msg.source !== undefined) isolates.keepSource(msg.serverId, msg.codeKey, msg.source);
   const entry = isolates.acquire(msg.serverId);
   let outcome: ExecutionOutcome;
   try {
-    outcome = await runCall(entry, entry.script(msg.codeKey, source), msg, httpFor(msg.serverId), options, {
+    const compiled = {
+      tool: entry.script(msg.codeKey, source),
+      modules: bundles.map(([sha256, bundle]) => entry.moduleScript(sha256, bundle)),
+    };
+    outcome = await runCall(entry, compiled, msg, httpFor(msg.serverId), options, {
       mcp: mcpPortFor(msg),
       onInterrupt: (interrupt) => interrupts.set(msg.id, interrupt),
     });
@@ -113,6 +125,7 @@ process.on('message', (msg: ToWorker) => {
           maxRss: process.resourceUsage().maxRSS * 1024,
           safetyNet: (globalThis as { __mcpboxLoopbackOnly?: boolean }).__mcpboxLoopbackOnly === true,
           scripts: isolates.scriptCount(),
+          moduleScripts: isolates.moduleScriptCount(),
         },
       });
       break;

@@ -1,11 +1,15 @@
 import ivm from 'isolated-vm';
-import { toolScriptSource } from './isolate-script';
+import { moduleScriptSource, toolScriptSource } from './isolate-script';
 import { LruCache } from './lru-cache';
 
 /** Prepared sources a worker keeps per server; beyond this the least recently used is dropped (and re-sent on demand). */
 const MAX_SOURCES_PER_SERVER = 256;
 /** Compiled tool scripts an isolate keeps (each holds the bootstrap and the tool); beyond this the least recently used is dropped. */
 export const MAX_SCRIPTS_PER_ISOLATE = 64;
+/** Compiled module bundles an isolate keeps, by sha256; beyond this the least recently used is dropped. */
+export const MAX_MODULE_SCRIPTS_PER_ISOLATE = 32;
+/** Module bundle sources a worker keeps, by sha256 (the pool sends one again when the worker dropped it). */
+const MAX_BUNDLE_SOURCES = 32;
 
 /**
  * One server's isolate in this worker: its own heap (SANDBOX_MEMORY_MB), each tool's script
@@ -18,6 +22,7 @@ export class ServerIsolate {
   /** Set after a call overran a limit: no new calls; disposed when the last one ends. */
   retired = false;
   private readonly scripts = new LruCache<string, Promise<ivm.Script>>(MAX_SCRIPTS_PER_ISOLATE);
+  private readonly moduleScripts = new LruCache<string, Promise<ivm.Script>>(MAX_MODULE_SCRIPTS_PER_ISOLATE);
   /** One empty context made while the isolate is idle between calls (never used by any code yet). */
   private spare: Promise<ivm.Context> | undefined;
   private signalReset: () => void = () => undefined;
@@ -44,16 +49,40 @@ export class ServerIsolate {
     return this.scripts.size;
   }
 
+  /** Compiled module bundle scripts held by this isolate. */
+  get moduleScriptCount(): number {
+    return this.moduleScripts.size;
+  }
+
   /** The tool's script, bootstrap included (compiled on first use; a failed compile is not cached). */
   script(codeKey: string, factorySource: string): Promise<ivm.Script> {
-    let s = this.scripts.get(codeKey);
+    return this.compileOnce(this.scripts, codeKey, () => toolScriptSource(factorySource), 'tool.js');
+  }
+
+  /** A module bundle's script, compiled ONCE per isolate and shared by its calls (keyed by the bundle's sha256). */
+  moduleScript(sha256: string, bundle: string): Promise<ivm.Script> {
+    return this.compileOnce(
+      this.moduleScripts,
+      sha256,
+      () => moduleScriptSource(sha256, bundle),
+      `module-${sha256}.js`,
+    );
+  }
+
+  private compileOnce(
+    cache: LruCache<string, Promise<ivm.Script>>,
+    key: string,
+    source: () => string,
+    filename: string,
+  ): Promise<ivm.Script> {
+    let s = cache.get(key);
     if (!s) {
-      const compiled = this.isolate.compileScript(toolScriptSource(factorySource), { filename: 'tool.js' });
+      const compiled = this.isolate.compileScript(source(), { filename });
       s = compiled;
       // A dropped script is freed in the isolate once no running call holds it.
-      this.scripts.set(codeKey, compiled);
+      cache.set(key, compiled);
       compiled.catch(() => {
-        if (this.scripts.get(codeKey) === compiled) this.scripts.delete(codeKey);
+        if (cache.get(key) === compiled) cache.delete(key);
       });
     }
     return s;
@@ -81,6 +110,7 @@ export class ServerIsolate {
   dispose(): void {
     this.spare = undefined;
     this.scripts.clear();
+    this.moduleScripts.clear();
     if (!this.isolate.isDisposed) {
       try {
         this.isolate.dispose();
@@ -107,6 +137,8 @@ export class ServerIsolates {
   private readonly live = new Map<string, ServerIsolate>();
   private readonly retiring = new Set<ServerIsolate>();
   private readonly sources = new Map<string, LruCache<string, string>>();
+  /** Module bundle sources by sha256, shared by every server of this worker (a bundle is global). */
+  private readonly bundles = new LruCache<string, string>(MAX_BUNDLE_SOURCES);
 
   constructor(
     private readonly memoryMb: number,
@@ -123,11 +155,27 @@ export class ServerIsolates {
     m.set(codeKey, source);
   }
 
+  bundle(sha256: string): string | undefined {
+    return this.bundles.get(sha256);
+  }
+
+  keepBundle(sha256: string, source: string): void {
+    this.bundles.set(sha256, source);
+  }
+
   /** Compiled scripts held by every isolate of this worker. */
   scriptCount(): number {
     let n = 0;
     for (const e of this.live.values()) n += e.scriptCount;
     for (const e of this.retiring) n += e.scriptCount;
+    return n;
+  }
+
+  /** Compiled module bundle scripts held by every isolate of this worker. */
+  moduleScriptCount(): number {
+    let n = 0;
+    for (const e of this.live.values()) n += e.moduleScriptCount;
+    for (const e of this.retiring) n += e.moduleScriptCount;
     return n;
   }
 

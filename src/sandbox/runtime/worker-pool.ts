@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { MAX_TIMEOUT_MS } from '../../common/limits';
-import type { CallChannel, ExecutionOutcome, NetworkRules, RuntimeEvent } from './contract';
+import type { CallChannel, ExecutionOutcome, ModuleBinding, NetworkRules, RuntimeEvent } from './contract';
 import { failure } from './result-mapper';
 import type { ExecMessage, FromWorker, ToWorker, WorkerInfo, WorkerOptions } from './worker-protocol';
 
@@ -23,6 +23,8 @@ export interface WorkerJob {
   secrets: Record<string, string>;
   timeoutMs: number;
   network: NetworkRules;
+  /** The modules the code imports, resolved for this call (a bundle's source goes only to a worker that lacks it). */
+  modules?: ModuleBinding[];
   /** The call's MCP client, when it has one (a call through /mcp). */
   channel?: CallChannel;
 }
@@ -59,6 +61,8 @@ interface Worker {
   ready: boolean;
   /** serverId + codeKey the worker has been sent (it may still drop one: it then asks again). */
   codes: Set<string>;
+  /** sha256 of the module bundles the worker has been sent (it may drop one too: it then asks again). */
+  bundles: Set<string>;
   calls: Map<number, Running>;
   control: Map<number, (reply?: Extract<FromWorker, { t: 'done' }>) => void>;
   stderrTail: string;
@@ -109,7 +113,7 @@ export class WorkerPool {
     if (!w) return undefined;
     const id = this.nextId++;
     const key = codeKeyOf(job);
-    const msg = this.message(id, job, !w.codes.has(key));
+    const msg = this.message(id, job, !w.codes.has(key), w.bundles);
     w.codes.add(key);
     return new Promise((resolve) => {
       // A worker that does not answer well after the call's own limit is stuck: kill it (its exit fails the call).
@@ -178,6 +182,7 @@ export class WorkerPool {
       index,
       ready: false,
       codes: new Set(),
+      bundles: new Set(),
       calls: new Map(),
       control: new Map(),
       stderrTail: '',
@@ -311,8 +316,21 @@ export class WorkerPool {
     return best;
   }
 
-  private message(id: number, job: WorkerJob, withSource: boolean): ExecMessage {
+  /** The exec message of a job: the sources the worker is not known to hold (`held` undefined: every source). */
+  private message(id: number, job: WorkerJob, withSource: boolean, held?: Set<string>): ExecMessage {
     const timeoutMs = Math.min(MAX_TIMEOUT_MS, Math.max(1, Math.floor(job.timeoutMs) || 30_000));
+    const modules: ExecMessage['modules'] = [];
+    let moduleSources: Record<string, string> | undefined;
+    for (const m of job.modules ?? []) {
+      if ('error' in m) {
+        modules.push({ name: m.name, error: m.error });
+        continue;
+      }
+      modules.push({ name: m.name, sha256: m.sha256 });
+      if (held?.has(m.sha256)) continue;
+      (moduleSources ??= {})[m.sha256] = m.source;
+      held?.add(m.sha256);
+    }
     return {
       t: 'exec',
       id,
@@ -324,6 +342,8 @@ export class WorkerPool {
       timeoutMs,
       network: job.network,
       mcp: job.channel !== undefined,
+      modules,
+      moduleSources,
     };
   }
 

@@ -24,6 +24,10 @@ export interface ExecMessage {
   network: NetworkRules;
   /** The call has an MCP client (a channel in the app): its mcp.* notes and questions go there. */
   mcp: boolean;
+  /** The modules the code imports: an installed bundle by sha256, or the message its import fails with. */
+  modules: { name: string; sha256?: string; error?: string }[];
+  /** Bundle sources by sha256, for the bundles the worker is not known to hold. */
+  moduleSources?: Record<string, string>;
 }
 
 /** What a worker process reports about itself (health, tests). */
@@ -36,6 +40,8 @@ export interface WorkerInfo {
   safetyNet: boolean;
   /** Compiled tool scripts held by the worker's isolates. */
   scripts: number;
+  /** Compiled module bundle scripts held by the worker's isolates. */
+  moduleScripts: number;
 }
 
 export type ToWorker =
@@ -52,7 +58,7 @@ export type ToWorker =
 export type FromWorker =
   | { t: 'ready'; pid: number }
   | { t: 'result'; id: number; outcome: ExecutionOutcome }
-  /** The worker no longer holds the code of `id` (dropped from its cache): send it again. */
+  /** The worker no longer holds the code of `id`, or one of its module bundles (dropped from its cache): send them again. */
   | { t: 'need-code'; id: number }
   | { t: 'done'; id: number; bytes?: number; info?: WorkerInfo }
   | { t: 'event'; event: RuntimeEvent }

@@ -5,9 +5,9 @@
  * This folder is plain ECMAScript (V8 in isolated-vm has no web APIs and nothing of Node):
  * scripts/build.mjs bundles it, from this entry, into ONE script (isolate.bundle.js) that
  * the worker compiles with each tool (isolate-script.ts), so that a call enters its context
- * once. The host reaches it through two values only: `host`, the call's bridge (bridge.ts),
- * and `cfgJson`, the call's configuration. Both stay in this closure: tool code sees only
- * the globals.
+ * once. The host reaches it through three values only: `host`, the call's bridge (bridge.ts),
+ * `cfgJson`, the call's configuration, and the factories of the module bundles the tool
+ * imports (modules.ts). They stay in this closure: tool code sees only the globals.
  *
  * Every call runs this in a new context, cold (V8 keeps no feedback across contexts): plain,
  * straight-line code is what keeps it cheap, so the globals are written out one by one.
@@ -34,7 +34,7 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-export const bootstrap: Bootstrap = (host, cfgJson, factory) => {
+export const bootstrap: Bootstrap = (host, cfgJson, factory, modules) => {
   const cfg = parse(cfgJson) as CallConfig;
   const ops = createOps(host);
 
@@ -92,7 +92,7 @@ export const bootstrap: Bootstrap = (host, cfgJson, factory) => {
     },
   });
 
-  const requireModule = moduleRequire(ops);
+  const requireModule = moduleRequire(cfg.modules ?? {}, modules);
   return (async () => {
     try {
       const mod: { exports: unknown } = { exports: {} };

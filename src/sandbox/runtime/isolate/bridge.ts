@@ -10,7 +10,7 @@
  * the call's control function), and the types of its arguments and reply. Both sides are
  * typed from this one union, so a mismatch is a type error.
  *
- * Adding a bridge (an `mcp.elicit`, a module import...) is a member here, a handler in
+ * Adding a bridge (an `mcp.elicit`...) is a member here, a handler in
  * call-bridge.ts (the compiler asks for it) and the global that calls it in this folder.
  */
 
@@ -92,8 +92,6 @@ export type BridgeOp =
   | { op: 'hmac'; mode: 'sync'; args: [algorithm: string, key: BridgeBytes, data: BridgeBytes]; reply: string }
   /** Stops a pending async op (a timer) of this call: its reply never comes. */
   | { op: 'cancel'; mode: 'sync'; args: [opId: number]; reply: null }
-  /** Seam for approved module bundles (the modules issue): none is installed yet, so it always refuses. */
-  | { op: 'module'; mode: 'sync'; args: [name: string]; reply: never }
   /** mcp.progress / mcp.log: sent to the MCP client when the call's request allows it, else dropped. */
   | { op: 'mcp.note'; mode: 'sync'; args: [note: McpNote]; reply: null }
   /** mcp.elicit / mcp.sample / mcp.roots: the client's answer (the spec's result object). */
@@ -133,7 +131,19 @@ export interface CallConfig {
   maxStdout: number;
   /** The global name of the control function. */
   control: string;
+  /** What the host decided for each module the tool imports (modules.ts). */
+  modules: ModuleTable;
 }
+
+/**
+ * Each module specifier the tool imports, as the host resolved it before the call: the
+ * sha256 of the approved, installed bundle whose factory the host defined in the context,
+ * or the message the import fails with (not approved, not installed, a Node built-in...).
+ */
+export type ModuleTable = Record<string, { sha256?: string; error?: string }>;
+
+/** A module bundle's factory (bundle-contract.ts): runs the package's top-level code into `module.exports`. */
+export type ModuleFactory = (module: { exports: unknown }, exports: unknown, require: undefined) => void;
 
 /** What the in-isolate runner hands back (strings and flags only; the host checks every field again). */
 export type ResultEnvelope =
@@ -153,5 +163,13 @@ export type ResultEnvelope =
 /** A tool module turned into a factory (code-loader.ts): CommonJS parameters, `require` limited to approved modules. */
 export type ToolFactory = (require: (name: string) => unknown, module: { exports: unknown }, exports: unknown) => void;
 
-/** The bootstrap: installs the globals (docs/sandbox.md#globals) in a fresh context, runs the tool, returns its envelope. */
-export type Bootstrap = (host: HostBridge, cfgJson: string, factory: ToolFactory) => Promise<ResultEnvelope>;
+/**
+ * The bootstrap: installs the globals (docs/sandbox.md#globals) in a fresh context, runs the tool, returns its
+ * envelope. `modules` holds the factories of the bundles the host defined in the context, by sha256.
+ */
+export type Bootstrap = (
+  host: HostBridge,
+  cfgJson: string,
+  factory: ToolFactory,
+  modules: Record<string, ModuleFactory> | undefined,
+) => Promise<ResultEnvelope>;
