@@ -133,9 +133,32 @@ describe('output redaction', () => {
     assert.equal(out, '[not shown]');
   });
 
+  it('hides two secrets that overlap together, whichever is longer (no rest of one is left)', () => {
+    // LONG ends with the start of SHORT: replacing LONG first would cut SHORT and leave `-tail-9876`.
+    const redact = createRedactor({ LONG: 'lead-0123-overlap', SHORT: 'overlap-tail-9876' });
+    assert.equal(redact('x lead-0123-overlap-tail-9876 y'), `x ${REDACTED} y`);
+    assert.equal(redact('x overlap-tail-9876 lead-0123-overlap y'), `x ${REDACTED} ${REDACTED} y`);
+    const other = createRedactor({ A: 'lead-01', B: 'd-0123-overlap-tail' });
+    assert.equal(other('lead-0123-overlap-tail!'), `${REDACTED}!`);
+    // Adjacent secrets are one hidden run.
+    assert.equal(other('lead-01lead-01|lead-01'), `${REDACTED}|${REDACTED}`);
+  });
+
   it('redactText replaces every occurrence of every needle, and nothing else', () => {
     assert.equal(redactText('a-xyzw-b-xyzw-abcd', ['xyzw', 'abcd']), `a-${REDACTED}-b-${REDACTED}-${REDACTED}`);
     assert.equal(redactText('nothing here', ['xyzw']), 'nothing here');
+    assert.equal(redactText('xyzw', ['xyzw']), REDACTED);
+    assert.equal(redactText('xyzwxyzwxyz', ['xyzw']), `${REDACTED}xyz`);
+    assert.equal(redactText('a xyzw b', ['abcd', 'xyzw']), `a ${REDACTED} b`);
+  });
+
+  it('redactText stays linear for a long text full of secrets', () => {
+    const t = performance.now();
+    const text = 'sk-live-12345 '.repeat(100_000);
+    assert.equal(redactText(text, secretNeedles({ K: 'sk-live-12345' })), `${REDACTED} `.repeat(100_000));
+    const periodic = 'k'.repeat(1024 * 1024);
+    assert.equal(redactText(periodic, ['k'.repeat(64 * 1024)]), REDACTED);
+    assert.ok(performance.now() - t < 2000, `${performance.now() - t} ms`);
   });
 
   it('is the identity without secrets', () => {

@@ -71,11 +71,26 @@ export function secretNeedles(secrets: Record<string, string>): string[] {
   return [...needles].sort((a, b) => b.length - a.length);
 }
 
-/** Replaces every secret value in a string. */
+/**
+ * Replaces every secret value in a string. Where each needle occurs is found in the text as
+ * given, and every character of an occurrence is hidden: two secrets that overlap (one ends
+ * with the start of the other) go together, where replacing one first would cut the other and
+ * leave its rest. A run of hidden characters becomes one REDACTED.
+ */
 export function redactText(text: string, needles: readonly string[]): string {
-  let out = text;
-  // The needle is matched as plain text; REDACTED holds no `$` replacement pattern.
-  for (const needle of needles) out = out.replaceAll(needle, REDACTED);
+  let hidden: Uint8Array | undefined;
+  for (const needle of needles)
+    for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length))
+      (hidden ??= new Uint8Array(text.length)).fill(1, at, at + needle.length);
+  if (!hidden) return text;
+  let out = '';
+  for (let start = 0; start < text.length;) {
+    const shown = hidden[start] === 0;
+    const next = hidden.indexOf(shown ? 1 : 0, start);
+    const end = next < 0 ? text.length : next;
+    out += shown ? text.slice(start, end) : REDACTED;
+    start = end;
+  }
   return out;
 }
 
