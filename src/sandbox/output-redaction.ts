@@ -3,13 +3,14 @@
  *
  * Values shorter than MIN_REDACTED_LENGTH are not redacted: replacing every "1" or "abc"
  * in a result would wreck legitimate output while protecting nothing worth the name.
- * Longer values are replaced longest first (so a secret containing another is removed
- * whole), in every spelling that returning or logging a string can give it (secretSpellings):
- * raw, URL-encoded (also as form data), JSON-escaped once and twice — and once more, since
- * the sandbox itself JSON-encodes what it shows (a result object as text, a thrown object,
- * a nested string in console output) — also as ASCII-only JSON (`\u00e9`), and the
- * URL-encoded JSON text (a JSON document in a query string). This is a safety net against accidents, not a barrier
- * against tool code that deliberately encodes a secret (base64, reversed, split...).
+ * Longer values are replaced in every spelling that returning or logging a string can give
+ * them (secretSpellings): raw, URL-encoded (also as form data), JSON-escaped once and twice —
+ * and once more, since the sandbox itself JSON-encodes what it shows (a result object as text,
+ * a thrown object, a nested string in console output) — also as ASCII-only JSON (`\u00e9`),
+ * and the URL-encoded JSON text (a JSON document in a query string). Every character of every
+ * occurrence is hidden (redactText), so a secret containing another, or two that overlap, go
+ * whole. This is a safety net against accidents, not a barrier against tool code that
+ * deliberately encodes a secret (base64, reversed, split...).
  */
 export const REDACTED = '[REDACTED]';
 export const MIN_REDACTED_LENGTH = 4;
