@@ -88,7 +88,7 @@ export function redactText(text: string, needles: readonly string[]): string {
   for (let start = 0; start < text.length;) {
     const shown = hidden[start] === 0;
     const next = hidden.indexOf(shown ? 1 : 0, start);
-    const end = next < 0 ? text.length : next;
+    const end = next === -1 ? text.length : next;
     out += shown ? text.slice(start, end) : REDACTED;
     start = end;
   }
@@ -127,10 +127,8 @@ export function redactCutTail(text: string, needles: readonly string[]): string 
 export function createRedactor(secrets: Record<string, string>): Redactor {
   const needles = secretNeedles(secrets);
   if (!needles.length) return identity;
-  // Needles are sorted longest first: a string shorter than the last cannot hold any.
-  const shortest = needles[needles.length - 1].length;
   const walk = (value: unknown, depth: number): unknown => {
-    if (typeof value === 'string') return value.length < shortest ? value : redactText(value, needles);
+    if (typeof value === 'string') return redactText(value, needles);
     if (value === null || typeof value !== 'object') return value;
     if (depth >= MAX_REDACTED_DEPTH) return redactText(flatten(value), needles);
     if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1));
