@@ -12,6 +12,7 @@ export const MODULES = [
   'src/crypto/secret-box.ts',
   'src/crypto/key-derivation.ts',
   'src/tools/tool-approval-state.ts',
+  'src/sandbox/output-redaction.ts',
 ];
 
 /** At least this mutation score on every module (scripts/mutation.mjs checks it per module). */

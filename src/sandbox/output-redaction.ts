@@ -3,12 +3,14 @@
  *
  * Values shorter than MIN_REDACTED_LENGTH are not redacted: replacing every "1" or "abc"
  * in a result would wreck legitimate output while protecting nothing worth the name.
- * Longer values are replaced longest first (so a secret containing another is removed
- * whole), in every spelling that returning or logging a string can give it (secretSpellings):
- * raw, URL-encoded (also as form data), JSON-escaped once and twice — and once more, since
- * the sandbox itself JSON-encodes what it shows (a result object as text, a thrown object,
- * a nested string in console output). This is a safety net against accidents, not a barrier
- * against tool code that deliberately encodes a secret (base64, reversed, split...).
+ * Longer values are replaced in every spelling that returning or logging a string can give
+ * them (secretSpellings): raw, URL-encoded (also as form data), JSON-escaped once and twice —
+ * and once more, since the sandbox itself JSON-encodes what it shows (a result object as text,
+ * a thrown object, a nested string in console output) — also as ASCII-only JSON (`\u00e9`),
+ * and the URL-encoded JSON text (a JSON document in a query string). Every character of every
+ * occurrence is hidden (redactText), so a secret containing another, or two that overlap, go
+ * whole. This is a safety net against accidents, not a barrier against tool code that
+ * deliberately encodes a secret (base64, reversed, split...).
  */
 export const REDACTED = '[REDACTED]';
 export const MIN_REDACTED_LENGTH = 4;
@@ -46,16 +48,18 @@ export function secretSpellings(value: string): string[] {
     out.add(url.replace(/%20/g, '+'));
     out.add(new URLSearchParams({ k: value }).toString().slice(2));
   }
+  // JSON-escaped once, twice, three times; the ASCII-only spelling too (an upstream's reply
+  // that the tool returns or logs is escaped again like any string).
   let json = value;
+  let ascii = jsonAsciiEscaped(value);
   for (let level = 1; level <= 3; level++) {
     json = jsonEscaped(json);
     out.add(json);
-    if (level === 1) {
-      out.add(jsonAsciiEscaped(value));
-      const urlJson = urlEncoded(json);
-      if (urlJson !== undefined) out.add(urlJson);
-    }
+    out.add(ascii);
+    ascii = jsonEscaped(ascii);
   }
+  // JSON escapes a lone surrogate (`\ud800`), so the URL encoding of its text cannot fail.
+  out.add(encodeURIComponent(jsonEscaped(value)));
   return [...out];
 }
 
@@ -68,25 +72,41 @@ export function secretNeedles(secrets: Record<string, string>): string[] {
   return [...needles].sort((a, b) => b.length - a.length);
 }
 
-/** Replaces every secret value in a string. */
+/**
+ * Replaces every secret value in a string. Where each needle occurs is found in the text as
+ * given, and every character of an occurrence is hidden: two secrets that overlap (one ends
+ * with the start of the other) go together, where replacing one first would cut the other and
+ * leave its rest. A run of hidden characters becomes one REDACTED.
+ */
 export function redactText(text: string, needles: readonly string[]): string {
-  let out = text;
-  for (const needle of needles) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
+  let hidden: Uint8Array | undefined;
+  for (const needle of needles)
+    for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length))
+      (hidden ??= new Uint8Array(text.length)).fill(1, at, at + needle.length);
+  if (!hidden) return text;
+  let out = '';
+  for (let start = 0; start < text.length;) {
+    const shown = hidden[start] === 0;
+    const next = hidden.indexOf(shown ? 1 : 0, start);
+    const end = next === -1 ? text.length : next;
+    out += shown ? text.slice(start, end) : REDACTED;
+    start = end;
+  }
   return out;
 }
 
 /**
  * A size limit can cut a string inside a secret: what is left of it no longer matches any
  * needle. A tail of `text` that is the start of a secret (MIN_REDACTED_LENGTH characters or
- * more) is replaced too.
+ * more, up to the whole secret) is replaced, the longest such tail of any secret.
  */
 export function redactCutTail(text: string, needles: readonly string[]): string {
   let cut = 0;
   for (const needle of needles) {
-    // Candidates are where the secret's first characters appear in the last (length - 1) characters, longest tail first.
+    // Candidates are where the secret's first characters appear in the last (length) characters, longest tail first.
     const head = needle.slice(0, MIN_REDACTED_LENGTH);
     for (
-      let at = text.indexOf(head, Math.max(0, text.length - needle.length + 1));
+      let at = text.indexOf(head, Math.max(0, text.length - needle.length));
       at >= 0 && text.length - at > cut;
       at = text.indexOf(head, at + 1)
     ) {
@@ -107,17 +127,13 @@ export function redactCutTail(text: string, needles: readonly string[]): string 
 export function createRedactor(secrets: Record<string, string>): Redactor {
   const needles = secretNeedles(secrets);
   if (!needles.length) return identity;
-  // Needles are sorted longest first: a string shorter than the last cannot hold any.
-  const shortest = needles[needles.length - 1].length;
   const walk = (value: unknown, depth: number): unknown => {
-    if (typeof value === 'string') return value.length < shortest ? value : redactText(value, needles);
+    if (typeof value === 'string') return redactText(value, needles);
     if (value === null || typeof value !== 'object') return value;
     if (depth >= MAX_REDACTED_DEPTH) return redactText(flatten(value), needles);
     if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1));
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>))
-      out[redactText(k, needles)] = walk(v, depth + 1);
-    return out;
+    // fromEntries defines every key as an own property, `__proto__` (from JSON.parse) included.
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redactText(k, needles), walk(v, depth + 1)]));
   };
   return <T>(value: T) => walk(value, 0) as T;
 }
@@ -132,19 +148,11 @@ function flatten(value: object): string {
 
 /** Cuts a string to at most `maxBytes` of UTF-8 (never inside a character) with a notice. */
 export function truncateUtf8(text: string, maxBytes: number): string {
-  const bytes = Buffer.byteLength(text, 'utf8');
+  const bytes = Buffer.byteLength(text);
   if (bytes <= maxBytes) return text;
   const notice = `\n…[truncated: ${bytes} bytes in total]`;
-  const buf = Buffer.from(text, 'utf8').subarray(0, Math.max(0, maxBytes - Buffer.byteLength(notice, 'utf8')));
-  return buf.subarray(0, completeCharsEnd(buf)).toString('utf8') + notice;
-}
-
-/** The length of `buf` without a trailing, incomplete UTF-8 sequence. */
-function completeCharsEnd(buf: Buffer): number {
-  let i = buf.length - 1;
-  while (i >= 0 && (buf[i] & 0xc0) === 0x80) i--; // continuation bytes
-  if (i < 0) return 0;
-  const lead = buf[i];
-  const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-  return buf.length - i >= need ? buf.length : i;
+  const kept = Buffer.from(text).subarray(0, Math.max(0, maxBytes - Buffer.byteLength(notice)));
+  // A streaming decode keeps back an incomplete character at the end (a new decoder: no state
+  // carried over); a leading byte order mark is text like any other.
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(kept, { stream: true }) + notice;
 }
