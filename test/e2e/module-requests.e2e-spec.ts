@@ -436,4 +436,24 @@ describe('module requests and the module store', () => {
       await t.patch('/api/settings/security-policy', { module_approval_mode: 'require_approval' }, { token });
     }
   });
+
+  it("deleting a server deletes its tools' requests, and the allowed list follows the records", async () => {
+    const doomed = await createServerVia(t, token, 'doomed');
+    const tool = await createToolVia(t, token, doomed, {
+      name: 'uses_optional',
+      code: 'export async function main() {}',
+    });
+    const id = await requested('optional-guarded', tool.id);
+    assert.equal((await act(id, { action: 'approve' })).status, 200);
+    assert.ok((await allowed()).includes('optional-guarded'));
+    events.length = 0;
+    assert.equal((await t.delete(`/api/servers/${doomed}`, { token })).status, 204);
+    assert.ok(!(await allowed()).includes('optional-guarded'));
+    assert.deepEqual(
+      events.map((e) => e.removed),
+      [['optional-guarded']],
+    );
+    assert.equal(await installer().get('optional-guarded'), null, 'its bundle is dropped');
+    assert.ok((await allowed()).includes('tiny-greet'), 'modules allowed by other records stay');
+  });
 });
