@@ -456,4 +456,26 @@ describe('module requests and the module store', () => {
     assert.equal(await installer().get('optional-guarded'), null, 'its bundle is dropped');
     assert.ok((await allowed()).includes('tiny-greet'), 'modules allowed by other records stay');
   });
+
+  it('a package the registry does not have is a 404, an unreachable registry a 503; the request stays pending', async () => {
+    const id = await requested('no-such-package-here');
+    const missing = await act(id, { action: 'approve' });
+    assert.equal(missing.status, 404, missing.text);
+    assert.equal(missing.body.details.reason, 'not_found');
+    assert.equal((await rowOf(id)).status, 'pending');
+    world.registry.fault = (_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end('{"error":"down"}');
+      return true;
+    };
+    try {
+      const down = await t.get('/api/settings/modules/npm/tiny-greet', { token });
+      assert.equal(down.status, 503, down.text);
+      assert.equal(down.body.details.reason, 'registry_unavailable');
+      assert.equal((await act(id, { action: 'approve' })).status, 503);
+      assert.equal((await rowOf(id)).status, 'pending');
+    } finally {
+      world.registry.fault = undefined;
+    }
+  });
 });
