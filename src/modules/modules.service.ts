@@ -25,6 +25,8 @@ import type { InstalledModule } from './packages/package-types';
  * admin`, approved). Allowing a module installs it first: a refused install allows nothing.
  * The LLM's requests and their queue are ModuleRequestsService.
  */
+const RECOMPUTE_LOCK = 'mcpbox:global_config.allowed_modules';
+
 @Injectable()
 export class ModulesService implements OnModuleInit {
   private readonly log = new Logger(ModulesService.name);
@@ -66,7 +68,7 @@ export class ModulesService implements OnModuleInit {
 
   /** The derived cache of approved modules; an empty list until one is approved. */
   async allowedModules(): Promise<string[]> {
-    const [row] = await this.uow.with(this.config).find({ take: 1 });
+    const [row] = await this.uow.with(this.config).find({ take: 1, order: { createdAt: 'ASC' } });
     return row?.allowedModules ?? [];
   }
 
@@ -193,10 +195,13 @@ export class ModulesService implements OnModuleInit {
    * Call it inside the unit of work that changed the records.
    */
   async recomputeAllowedModules(updated: string[] = []): Promise<string[]> {
+    // One recompute at a time: a concurrent one waits for this commit, then reads the records
+    // with it (no lost update of the cache; no second singleton row on the first write).
+    if (this.uow.active) await this.uow.manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [RECOMPUTE_LOCK]);
     const rows = await this.repo.find({ where: { status: 'approved' }, select: { moduleName: true } });
     const names = [...new Set(rows.map((r) => r.moduleName))].sort();
     const config = this.uow.with(this.config);
-    const [row] = await config.find({ take: 1, lock: this.uow.active ? { mode: 'pessimistic_write' } : undefined });
+    const [row] = await config.find({ take: 1, order: { createdAt: 'ASC' } });
     const before = row?.allowedModules ?? [];
     await config.save(row ? Object.assign(row, { allowedModules: names }) : config.create({ allowedModules: names }));
     const change = {

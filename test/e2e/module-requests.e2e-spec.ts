@@ -478,4 +478,19 @@ describe('module requests and the module store', () => {
       world.registry.fault = undefined;
     }
   });
+
+  it('concurrent approvals of different modules: the allowed list holds every one (no lost update)', async () => {
+    const names = ['esm-util', 'uses-dep', 'optional-guarded'];
+    const ids = await Promise.all(names.map((n) => requested(n)));
+    const results = await Promise.all(ids.map((id) => act(id, { action: 'approve' })));
+    for (const r of results) assert.equal(r.status, 200, r.text);
+    const list = await allowed();
+    for (const n of names) assert.ok(list.includes(n), `${n} in ${list.join()}`);
+    const rows = await t.db.query('SELECT allowed_modules FROM global_config');
+    assert.equal(rows.rows.length, 1, 'one singleton row');
+    const approved = await t.db.query(
+      `SELECT DISTINCT module_name FROM module_requests WHERE status = 'approved' ORDER BY 1`,
+    );
+    assert.deepEqual(rows.rows[0].allowed_modules, approved.rows.map((r) => r.module_name).sort());
+  });
 });

@@ -263,4 +263,22 @@ describe('network requests', () => {
     const strict = await rules();
     assert.equal((await checkDestination('http://public.example.net/', strict, resolver)).allowed, false);
   });
+
+  it('concurrent approvals for one server: its allowed_hosts holds every one (no lost update)', async () => {
+    const hosts = ['a.example.org', 'b.example.org', 'c.example.org'];
+    const asked = await Promise.all(hosts.map((h) => request(h, 443)));
+    const results = await Promise.all(asked.map((a) => act(a.value.id, { action: 'approve' })));
+    for (const r of results) assert.equal(r.status, 200, r.text);
+    const allowedHosts = (await t.get(`/api/servers/${serverId}`, { token })).body.allowed_hosts;
+    for (const h of hosts)
+      assert.ok(
+        allowedHosts.some((a: { host: string }) => a.host === h),
+        JSON.stringify(allowedHosts),
+      );
+    const approved = await t.db.query(
+      `SELECT DISTINCT host, port FROM network_access_requests WHERE server_id = $1 AND status = 'approved' ORDER BY host, port`,
+      [serverId],
+    );
+    assert.equal(allowedHosts.length, approved.rows.length, 'the cache is the approved records');
+  });
 });
