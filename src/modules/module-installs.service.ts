@@ -55,6 +55,11 @@ export class ModuleInstallsService {
     await repo.save(row);
   }
 
+  /** As `record`, unless the module has a record already (a bundle installed before, e.g. by another approval). */
+  async recordIfMissing(actor: Actor, module: InstalledModule): Promise<void> {
+    if (!(await this.repo.exists({ where: { moduleName: module.name } }))) await this.record(actor, module);
+  }
+
   /** Deletes the records of these modules (in the current unit of work). */
   async forget(names: string[]): Promise<void> {
     for (const moduleName of names) await this.repo.delete({ moduleName });

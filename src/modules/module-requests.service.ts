@@ -175,6 +175,7 @@ export class ModuleRequestsService {
       });
       await this.repo.save(row);
       if (fresh) await this.installs.record(reviewer, module);
+      else await this.installs.recordIfMissing(reviewer, module);
       await this.activity.audit(requester ?? reviewer, {
         message: `Module request ${row.moduleName} approved by ${reviewer.name}${
           reviewer.name === AUTO_APPROVER ? ' (module_approval_mode=auto_approve)' : ''

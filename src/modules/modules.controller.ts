@@ -20,6 +20,7 @@ import {
   ModulesSyncDto,
 } from './dto/module-settings.dto';
 import { ModuleNameParamPipe } from './module-name-param';
+import { ModuleStoreService } from './module-store.service';
 import { ModulesService } from './modules.service';
 
 const NAME = {
@@ -37,7 +38,10 @@ const REGISTRY_DOWN = 'The registry (MCPBOX_NPM_REGISTRY) could not be reached o
 @Authenticated()
 @Controller('api/settings/modules')
 export class ModulesController {
-  constructor(private readonly modules: ModulesService) {}
+  constructor(
+    private readonly modules: ModulesService,
+    private readonly store: ModuleStoreService,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -73,7 +77,7 @@ export class ModulesController {
   })
   @ApiOkResponse({ type: ModulesEnhancedDto })
   enhanced(@CurrentActor() actor: Actor): Promise<ModulesEnhancedDto> {
-    return this.modules.enhanced(actor);
+    return this.store.enhanced(actor);
   }
 
   @Get('npm/:name')
@@ -88,7 +92,7 @@ export class ModulesController {
   @ApiNotFoundResponse({ description: 'The registry does not know the package, or it has no latest version' })
   @ApiServiceUnavailableResponse({ description: REGISTRY_DOWN })
   lookupNpm(@Param('name', ModuleNameParamPipe) name: string, @CurrentActor() actor: Actor): Promise<ModuleLookupDto> {
-    return this.modules.lookup(actor, name);
+    return this.store.lookup(actor, name);
   }
 
   @Get('pypi/:name')
@@ -103,7 +107,7 @@ export class ModulesController {
   @ApiNotFoundResponse({ description: 'The registry does not know the package, or it has no latest version' })
   @ApiServiceUnavailableResponse({ description: REGISTRY_DOWN })
   lookupSeed(@Param('name', ModuleNameParamPipe) name: string, @CurrentActor() actor: Actor): Promise<ModuleLookupDto> {
-    return this.modules.lookup(actor, name);
+    return this.store.lookup(actor, name);
   }
 
   @Post('sync')
@@ -116,7 +120,7 @@ export class ModulesController {
   @ApiOkResponse({ type: ModulesSyncDto })
   @ApiServiceUnavailableResponse({ description: REGISTRY_DOWN })
   sync(@CurrentActor() actor: Actor): Promise<ModulesSyncDto> {
-    return this.modules.sync(actor);
+    return this.store.sync(actor);
   }
 
   @Post(':name/install')
@@ -139,6 +143,6 @@ export class ModulesController {
     @Body() dto: InstallModuleDto,
     @CurrentActor() actor: Actor,
   ): Promise<InstalledModuleDto> {
-    return this.modules.install(actor, { module_name: name, ...dto });
+    return this.store.install(actor, { module_name: name, ...dto });
   }
 }

@@ -8,6 +8,7 @@ import { InstalledModuleRecord } from './entities/installed-module.entity';
 import { ModuleRequest } from './entities/module-request.entity';
 import { ModuleInstallsService } from './module-installs.service';
 import { ModuleRequestsService } from './module-requests.service';
+import { ModuleStoreService } from './module-store.service';
 import { ModulesController } from './modules.controller';
 import { ModulesService } from './modules.service';
 import { PackageInstaller } from './packages/package-installer';
@@ -34,7 +35,8 @@ import { PackageInstaller } from './packages/package-installer';
     ModuleInstallsService,
     ModulesService,
     ModuleRequestsService,
+    ModuleStoreService,
   ],
-  exports: [ModulesService, ModuleRequestsService, PackageInstaller],
+  exports: [ModulesService, ModuleRequestsService, ModuleStoreService, PackageInstaller],
 })
 export class ModulesModule {}

@@ -1,32 +1,20 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
 import { countByStatus } from '../common/count-by-status';
-import { conflict, invalid } from '../common/errors';
+import { invalid } from '../common/errors';
 import { REQUEST_STATUSES, type RequestStatus } from '../common/request-status';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { AppConfig } from '../config/app-config';
 import { ServerChangesService } from '../server-changes/server-changes.service';
-import type { InstallModuleDto, ModuleNameDto, UpdateAllowedModulesDto } from './dto/module.dto';
-import {
-  mapAdvisory,
-  mapInstalledModule,
-  mapLookup,
-  type EnhancedModuleDto,
-  type InstalledModuleDto,
-  type ModuleLookupDto,
-  type ModulesConfigDto,
-  type ModulesEnhancedDto,
-  type ModulesSyncDto,
-} from './dto/module-settings.dto';
+import type { ModuleNameDto, UpdateAllowedModulesDto } from './dto/module.dto';
+import type { ModulesConfigDto } from './dto/module-settings.dto';
 import { GlobalConfig } from './entities/global-config.entity';
 import { ModuleRequest } from './entities/module-request.entity';
 import { ModuleInstallsService } from './module-installs.service';
-import { validatePackageName } from './packages/package-name';
-import { PackageRefused } from './packages/package-refused';
 import type { InstalledModule } from './packages/package-types';
 
 /**
@@ -37,8 +25,12 @@ import type { InstalledModule } from './packages/package-types';
  * admin`, approved). Allowing a module installs it first: a refused install allows nothing.
  * The LLM's requests and their queue are ModuleRequestsService.
  */
+const RECOMPUTE_LOCK = 'mcpbox:global_config.allowed_modules';
+
 @Injectable()
-export class ModulesService {
+export class ModulesService implements OnModuleInit {
+  private readonly log = new Logger(ModulesService.name);
+
   constructor(
     @InjectRepository(ModuleRequest) private readonly requests: Repository<ModuleRequest>,
     @InjectRepository(GlobalConfig) private readonly config: Repository<GlobalConfig>,
@@ -49,9 +41,34 @@ export class ModulesService {
     private readonly appConfig: AppConfig,
   ) {}
 
+  /**
+   * Deleting a server deletes its tools' module requests (SPEC §3), approved ones included:
+   * the cache follows the records, and bundles no longer allowed are dropped.
+   */
+  onModuleInit(): void {
+    this.changes.subscribe(async (change) => {
+      if (change.kind !== 'deleted') return;
+      try {
+        const before = await this.allowedModules();
+        const gone = await this.uow.run(async () => {
+          const after = await this.recomputeAllowedModules();
+          const removed = before.filter((n) => !after.includes(n));
+          await this.installs.forget(removed);
+          return removed;
+        });
+        await this.installs.dropBundles(gone);
+      } catch (err) {
+        this.log.error(
+          { err, serverId: change.serverId },
+          'Recomputing the allowed modules after a server deletion failed',
+        );
+      }
+    });
+  }
+
   /** The derived cache of approved modules; an empty list until one is approved. */
   async allowedModules(): Promise<string[]> {
-    const [row] = await this.uow.with(this.config).find({ take: 1 });
+    const [row] = await this.uow.with(this.config).find({ take: 1, order: { createdAt: 'ASC' } });
     return row?.allowedModules ?? [];
   }
 
@@ -126,113 +143,6 @@ export class ModulesService {
     return this.configView(allowed);
   }
 
-  /** `GET /api/settings/modules/enhanced`: every allowed module and every installed bundle, with their provenance. */
-  async enhanced(_actor: Actor): Promise<ModulesEnhancedDto> {
-    const allowed = await this.allowedModules();
-    const [onDisk, rows, approved] = await Promise.all([
-      this.installs.installed(),
-      this.installs.recordsByName(),
-      this.repo.find({ where: { status: 'approved' }, order: { reviewedAt: 'ASC' } }),
-    ]);
-    const disk = new Map(onDisk.map((m) => [m.name, m]));
-    const grant = new Map(approved.map((r) => [r.moduleName, r]));
-    const names = [...new Set([...allowed, ...disk.keys()])].sort();
-    const modules = names.map((name): EnhancedModuleDto => {
-      const m = disk.get(name);
-      const row = rows.get(name);
-      const record = grant.get(name);
-      return {
-        name,
-        allowed: allowed.includes(name),
-        installed: m !== undefined,
-        version: m?.version ?? null,
-        bundle_bytes: m?.bytes ?? null,
-        bundle_sha256: m?.bundleSha256 ?? null,
-        integrity: m?.integrity ?? null,
-        source: record?.source ?? null,
-        approved_by: record?.reviewedBy ?? null,
-        approved_at: record?.reviewedAt?.toISOString() ?? null,
-        installed_by: row?.installedBy ?? null,
-        installed_at: m?.installedAt ?? null,
-        critical_override: m?.criticalAllowed ?? false,
-        advisories: (m?.advisories ?? []).map(mapAdvisory),
-      };
-    });
-    return { ...this.configView(allowed), modules };
-  }
-
-  /** `GET /api/settings/modules/npm/{name}`: what the registry says, and a trial bundle (nothing stored). */
-  async lookup(_actor: Actor, name: string): Promise<ModuleLookupDto> {
-    const valid = validatePackageName(name);
-    const found = await this.installs.lookup(valid);
-    const present = await this.installs.installer.get(valid);
-    return mapLookup(found, (await this.allowedModules()).includes(valid), present?.version ?? null);
-  }
-
-  /** `POST /api/settings/modules/{name}/install`: (re)installs an allowed module, at a version if given. */
-  async install(actor: Actor, dto: ModuleNameDto & InstallModuleDto): Promise<InstalledModuleDto> {
-    requireAdmin(actor, 'install a module');
-    const name = dto.module_name;
-    if (!(await this.allowedModules()).includes(name))
-      throw conflict(
-        `${name} is not an allowed module: allow it first (PATCH /api/settings/modules {"add_modules": ["${name}"]}, which installs it) or approve a request for it`,
-      );
-    const { module } = await this.installs.ensureInstalled(name, {
-      version: dto.version,
-      allowCritical: dto.allow_critical,
-      force: true,
-    });
-    await this.uow.run(async () => {
-      await this.installs.record(actor, module);
-      await this.activity.audit(actor, {
-        message: `Module ${name}@${module.version} installed by ${actor.name}`,
-        details: {
-          module: name,
-          version: module.version,
-          integrity: module.integrity,
-          bundle_sha256: module.bundleSha256,
-          critical_override: module.criticalAllowed,
-        },
-      });
-      await this.recomputeAllowedModules([name]);
-    });
-    return mapInstalledModule(module);
-  }
-
-  /** `POST /api/settings/modules/sync`: installs allowed-but-missing modules and drops bundles no longer allowed. */
-  async sync(actor: Actor): Promise<ModulesSyncDto> {
-    requireAdmin(actor, 'sync the installed modules');
-    const allowed = await this.allowedModules();
-    const present = new Set((await this.installs.installed()).map((m) => m.name));
-    const result: ModulesSyncDto = { installed: [], removed: [], unchanged: [], failed: [] };
-    const fresh: InstalledModule[] = [];
-    for (const name of allowed) {
-      if (present.has(name)) {
-        result.unchanged.push(name);
-        continue;
-      }
-      try {
-        fresh.push((await this.installs.ensureInstalled(name)).module);
-        result.installed.push(name);
-      } catch (err) {
-        if (!(err instanceof PackageRefused)) throw err;
-        result.failed.push({ name, reason: err.reason, message: err.message });
-      }
-    }
-    const stale = [...present].filter((n) => !allowed.includes(n));
-    result.removed = await this.installs.dropBundles(stale);
-    await this.uow.run(async () => {
-      for (const module of fresh) await this.installs.record(actor, module);
-      await this.installs.forget(stale);
-      await this.activity.audit(actor, {
-        message: `Module store synced by ${actor.name}: ${result.installed.length} installed, ${result.removed.length} removed, ${result.failed.length} failed`,
-        details: { ...result },
-      });
-      await this.recomputeAllowedModules(result.installed);
-    });
-    return result;
-  }
-
   /**
    * A module record of a document that could not be trusted (unsigned import): a pending
    * request for the admin, unless the module is already allowed or already requested.
@@ -285,10 +195,13 @@ export class ModulesService {
    * Call it inside the unit of work that changed the records.
    */
   async recomputeAllowedModules(updated: string[] = []): Promise<string[]> {
+    // One recompute at a time: a concurrent one waits for this commit, then reads the records
+    // with it (no lost update of the cache; no second singleton row on the first write).
+    if (this.uow.active) await this.uow.manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [RECOMPUTE_LOCK]);
     const rows = await this.repo.find({ where: { status: 'approved' }, select: { moduleName: true } });
     const names = [...new Set(rows.map((r) => r.moduleName))].sort();
     const config = this.uow.with(this.config);
-    const [row] = await config.find({ take: 1, lock: this.uow.active ? { mode: 'pessimistic_write' } : undefined });
+    const [row] = await config.find({ take: 1, order: { createdAt: 'ASC' } });
     const before = row?.allowedModules ?? [];
     await config.save(row ? Object.assign(row, { allowedModules: names }) : config.create({ allowedModules: names }));
     const change = {
@@ -302,7 +215,13 @@ export class ModulesService {
     return names;
   }
 
-  private configView(allowed: string[]): ModulesConfigDto {
+  /** The approved records, oldest decision first (which record allows a module, and who approved it). */
+  approvedRecords(): Promise<ModuleRequest[]> {
+    return this.repo.find({ where: { status: 'approved' }, order: { reviewedAt: 'ASC' } });
+  }
+
+  /** The allowed list with where modules come from (the answer of GET and PATCH). */
+  configView(allowed: string[]): ModulesConfigDto {
     return {
       allowed_modules: allowed,
       registry_url: this.appConfig.npmRegistry,

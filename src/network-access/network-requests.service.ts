@@ -97,6 +97,9 @@ export class NetworkRequestsService {
       const row = await this.repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!row) throw notFound('Network request', id);
       if (row.status !== 'pending') throw decidedAlready('network', row);
+      // The server's lock, taken before any write, serialises the recomputes of its cache: a
+      // concurrent decision reads the records after this commit (and no two wait on each other).
+      await this.servers.findOrFail(row.serverId, { lock: true });
       const approve = dto.action === 'approve';
       Object.assign(row, {
         status: approve ? 'approved' : 'rejected',

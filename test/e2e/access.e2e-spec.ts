@@ -11,6 +11,7 @@ import { PaginationQueryDto } from '../../src/common/pagination';
 import { ImportService } from '../../src/export/import.service';
 import { UpdateAllowedModulesDto } from '../../src/modules/dto/module.dto';
 import { ModulesService } from '../../src/modules/modules.service';
+import { ModuleStoreService } from '../../src/modules/module-store.service';
 import { AllowedHostInputDto } from '../../src/network-access/dto/allowed-host.dto';
 import { NetworkAccessService } from '../../src/network-access/network-access.service';
 import { SandboxService } from '../../src/sandbox/sandbox.service';
@@ -125,8 +126,8 @@ describe('access: only an admin decides', () => {
             .get(ModulesService)
             .updateAllowList(LLM, validateInput(UpdateAllowedModulesDto, { add_modules: ['dayjs'] })),
       ],
-      ['module install', () => t.app.get(ModulesService).install(LLM, { module_name: 'dayjs' })],
-      ['module sync', () => t.app.get(ModulesService).sync(LLM)],
+      ['module install', () => t.app.get(ModuleStoreService).install(LLM, { module_name: 'dayjs' })],
+      ['module sync', () => t.app.get(ModuleStoreService).sync(LLM)],
       [
         'decide a module request',
         () =>

@@ -436,4 +436,61 @@ describe('module requests and the module store', () => {
       await t.patch('/api/settings/security-policy', { module_approval_mode: 'require_approval' }, { token });
     }
   });
+
+  it("deleting a server deletes its tools' requests, and the allowed list follows the records", async () => {
+    const doomed = await createServerVia(t, token, 'doomed');
+    const tool = await createToolVia(t, token, doomed, {
+      name: 'uses_optional',
+      code: 'export async function main() {}',
+    });
+    const id = await requested('optional-guarded', tool.id);
+    assert.equal((await act(id, { action: 'approve' })).status, 200);
+    assert.ok((await allowed()).includes('optional-guarded'));
+    events.length = 0;
+    assert.equal((await t.delete(`/api/servers/${doomed}`, { token })).status, 204);
+    assert.ok(!(await allowed()).includes('optional-guarded'));
+    assert.deepEqual(
+      events.map((e) => e.removed),
+      [['optional-guarded']],
+    );
+    assert.equal(await installer().get('optional-guarded'), null, 'its bundle is dropped');
+    assert.ok((await allowed()).includes('tiny-greet'), 'modules allowed by other records stay');
+  });
+
+  it('a package the registry does not have is a 404, an unreachable registry a 503; the request stays pending', async () => {
+    const id = await requested('no-such-package-here');
+    const missing = await act(id, { action: 'approve' });
+    assert.equal(missing.status, 404, missing.text);
+    assert.equal(missing.body.details.reason, 'not_found');
+    assert.equal((await rowOf(id)).status, 'pending');
+    world.registry.fault = (_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end('{"error":"down"}');
+      return true;
+    };
+    try {
+      const down = await t.get('/api/settings/modules/npm/tiny-greet', { token });
+      assert.equal(down.status, 503, down.text);
+      assert.equal(down.body.details.reason, 'registry_unavailable');
+      assert.equal((await act(id, { action: 'approve' })).status, 503);
+      assert.equal((await rowOf(id)).status, 'pending');
+    } finally {
+      world.registry.fault = undefined;
+    }
+  });
+
+  it('concurrent approvals of different modules: the allowed list holds every one (no lost update)', async () => {
+    const names = ['esm-util', 'uses-dep', 'optional-guarded'];
+    const ids = await Promise.all(names.map((n) => requested(n)));
+    const results = await Promise.all(ids.map((id) => act(id, { action: 'approve' })));
+    for (const r of results) assert.equal(r.status, 200, r.text);
+    const list = await allowed();
+    for (const n of names) assert.ok(list.includes(n), `${n} in ${list.join()}`);
+    const rows = await t.db.query('SELECT allowed_modules FROM global_config');
+    assert.equal(rows.rows.length, 1, 'one singleton row');
+    const approved = await t.db.query(
+      `SELECT DISTINCT module_name FROM module_requests WHERE status = 'approved' ORDER BY 1`,
+    );
+    assert.deepEqual(rows.rows[0].allowed_modules, approved.rows.map((r) => r.module_name).sort());
+  });
 });

@@ -179,6 +179,18 @@ describe('network requests', () => {
     assert.equal(rejected.body.rejection_reason, 'not a host we trust');
     assert.equal((await act(id, { action: 'approve' })).status, 409);
 
+    const race = await request('race.example.com');
+    const decisions = await Promise.all([
+      act(race.value.id, { action: 'approve' }),
+      act(race.value.id, { action: 'reject', reason: 'no' }),
+      act(race.value.id, { action: 'approve' }),
+    ]);
+    assert.deepEqual(
+      decisions.map((d) => d.status).sort(),
+      [200, 409, 409],
+      'concurrent decisions: one wins, the others find the request decided',
+    );
+
     const status = await mcp('mcpbox_get_tool_status', { tool_id: toolId });
     const mine = status.value.network_requests.map((r: { host: string; status: string }) => `${r.host}:${r.status}`);
     assert.ok(mine.includes('evil.example.com:rejected'), mine.join());
@@ -195,8 +207,17 @@ describe('network requests', () => {
     assert.equal(all.body.items.length, 1);
     assert.equal(all.body.page, 2);
     const rejected = await t.get('/api/approvals/network?status=rejected', { token });
+    const expected = (
+      await t.db.query(`SELECT host FROM network_access_requests WHERE status = 'rejected' ORDER BY created_at, id`)
+    ).rows.map((r) => r.host);
+    assert.ok(expected.includes('evil.example.com'));
     assert.deepEqual(
-      rejected.body.items.map((r: { host: string }) => r.host),
+      rejected.body.items.map((r: { host: string; status: string }) => `${r.host}:${r.status}`),
+      expected.map((h) => `${h}:rejected`),
+    );
+    const evil = await t.get('/api/approvals/network?status=all&search=evil', { token });
+    assert.deepEqual(
+      evil.body.items.map((r: { host: string }) => r.host),
       ['evil.example.com'],
     );
     const search = await t.get('/api/approvals/network?status=all&search=weather', { token });
@@ -241,5 +262,23 @@ describe('network requests', () => {
     }
     const strict = await rules();
     assert.equal((await checkDestination('http://public.example.net/', strict, resolver)).allowed, false);
+  });
+
+  it('concurrent approvals for one server: its allowed_hosts holds every one (no lost update)', async () => {
+    const hosts = ['a.example.org', 'b.example.org', 'c.example.org'];
+    const asked = await Promise.all(hosts.map((h) => request(h, 443)));
+    const results = await Promise.all(asked.map((a) => act(a.value.id, { action: 'approve' })));
+    for (const r of results) assert.equal(r.status, 200, r.text);
+    const allowedHosts = (await t.get(`/api/servers/${serverId}`, { token })).body.allowed_hosts;
+    for (const h of hosts)
+      assert.ok(
+        allowedHosts.some((a: { host: string }) => a.host === h),
+        JSON.stringify(allowedHosts),
+      );
+    const approved = await t.db.query(
+      `SELECT DISTINCT host, port FROM network_access_requests WHERE server_id = $1 AND status = 'approved' ORDER BY host, port`,
+      [serverId],
+    );
+    assert.equal(allowedHosts.length, approved.rows.length, 'the cache is the approved records');
   });
 });
