@@ -193,6 +193,20 @@ describe('SandboxRuntime: tool code imports approved, installed modules', () => 
     assert.match(revoked.error ?? '', /module "tiny-greet" is not approved/);
   });
 
+  it('serves TypeScript tools the same way (type-only imports are erased, not resolved)', async () => {
+    await allow('yaml');
+    const code = `import { parse } from "yaml";
+import type { Document } from "yaml";
+import type { Nothing } from "not-a-module-at-all";
+export async function main({ text }: { text: string }): Promise<unknown> {
+  const doc: Document | null = null;
+  return { parsed: parse(text), doc };
+}`;
+    const o = await run('s-ts', code, { language: 'typescript', args: { text: 'x: [1]' } });
+    assert.equal(o.success, true, o.error);
+    assert.deepEqual(o.value, { parsed: { x: [1] }, doc: null });
+  });
+
   it('serves scoped packages', async () => {
     await allow('@mcpbox-test/scoped');
     const o = await run(
