@@ -9,7 +9,7 @@ interface ModuleSet {
 }
 
 /**
- * The sandbox's view of the approved modules (SPEC §4): the allowed list
+ * The sandbox's view of the approved modules (docs/approvals.md#module-allowances): the allowed list
  * (`global_config.allowed_modules`, read through ModulesService) and, for each allowed name,
  * its installed bundle from the module store (`<DATA_DIR>/modules`, checked against its
  * sha256). Every call asks it, through the runtime, for the modules its code imports — so
