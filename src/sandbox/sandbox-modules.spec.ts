@@ -1,42 +1,18 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { BUNDLE_FORMAT, wrapFactory } from '../modules/packages/bundle-contract';
+import { saveModule } from '../../test/support/module-records';
+import { wrapFactory } from '../modules/packages/bundle-contract';
 import { ModuleStore } from '../modules/packages/module-store';
-import type { InstalledModule } from '../modules/packages/package-types';
 import { SandboxModules } from './sandbox-modules';
 
 const root = mkdtempSync(join(tmpdir(), 'mcpbox-sandbox-modules-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let stores = 0;
 
-/** A module record and bundle as the installer leaves them (the store's own writer). */
-async function install(store: ModuleStore, name: string, body: string): Promise<InstalledModule> {
-  const code = wrapFactory(body, `${name}@1.0.0`);
-  return store.save(
-    {
-      name,
-      version: '1.0.0',
-      integrity: 'sha512-x',
-      verifiedWith: 'sha512',
-      license: 'MIT',
-      ignoredInstallScripts: [],
-      format: BUNDLE_FORMAT,
-      bundleSha256: createHash('sha256').update(code).digest('hex'),
-      bytes: Buffer.byteLength(code),
-      dependencies: [],
-      advisories: [],
-      advisoriesChecked: true,
-      criticalAllowed: false,
-      optionalImports: [],
-      installedAt: new Date().toISOString(),
-    },
-    code,
-  );
-}
+const install = saveModule;
 
 function world() {
   const store = new ModuleStore(join(root, `store-${++stores}`));

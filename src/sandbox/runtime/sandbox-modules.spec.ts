@@ -12,11 +12,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { executionRequest } from '../../../test/support/execution-request';
 import { npmPack, startFixtureWorld, type FixtureWorld } from '../../../test/support/npm-fixtures';
+import { saveModule } from '../../../test/support/module-records';
 import { ModuleStore } from '../../modules/packages/module-store';
 import type { PackageInstaller } from '../../modules/packages/package-installer';
 import { SandboxModules } from '../sandbox-modules';
 import type { ExecutionRequest } from './contract';
 import { SandboxRuntime } from './sandbox-runtime';
+import { MAX_MODULE_SCRIPTS_PER_ISOLATE } from './server-isolates';
 
 /** Small packages of this file, published on the fixture registry next to the installer's. */
 const PACKAGES: Record<string, string> = {
@@ -193,6 +195,20 @@ describe('SandboxRuntime: tool code imports approved, installed modules', () => 
     assert.match(revoked.error ?? '', /module "tiny-greet" is not approved/);
   });
 
+  it('serves TypeScript tools the same way (type-only imports are erased, not resolved)', async () => {
+    await allow('yaml');
+    const code = `import { parse } from "yaml";
+import type { Document } from "yaml";
+import type { Nothing } from "not-a-module-at-all";
+export async function main({ text }: { text: string }): Promise<unknown> {
+  const doc: Document | null = null;
+  return { parsed: parse(text), doc };
+}`;
+    const o = await run('s-ts', code, { language: 'typescript', args: { text: 'x: [1]' } });
+    assert.equal(o.success, true, o.error);
+    assert.deepEqual(o.value, { parsed: { x: [1] }, doc: null });
+  });
+
   it('serves scoped packages', async () => {
     await allow('@mcpbox-test/scoped');
     const o = await run(
@@ -286,5 +302,38 @@ describe('SandboxRuntime: module code has nothing more than tool code', () => {
     const o = await run('s-throw', 'import "throws-on-load"; export async function main() { return 1; }');
     assert.equal(o.success, false);
     assert.match(o.error ?? '', /broken package top level/);
+  });
+});
+
+describe('SandboxRuntime: more modules than a worker keeps', () => {
+  const count = MAX_MODULE_SCRIPTS_PER_ISOLATE + 2;
+  const names = Array.from({ length: count }, (_, i) => `many-${i}`);
+  let many: SandboxRuntime;
+  before(async () => {
+    const store = new ModuleStore(join(world.root, 'store-many'));
+    for (const [i, name] of names.entries()) await saveModule(store, name, `exports.id = ${i};`);
+    many = new SandboxRuntime({
+      workers: 1,
+      memoryMb: 64,
+      maxResultSize: 1024 * 1024,
+      maxConcurrency: 4,
+      queueSize: 20,
+      modules: new SandboxModules(() => Promise.resolve(names), store),
+    });
+    await many.start();
+  });
+  after(() => many?.close());
+
+  it('drops the least recently used bundles, and a dropped one is sent and compiled again when imported', async () => {
+    const tool = (name: string) => `import { id } from "${name}"; export async function main() { return id; }`;
+    for (const [i, name] of names.entries())
+      assert.equal((await many.execute(executionRequest('s-many', tool(name)))).value, i);
+    const [info] = await many.workerInfo();
+    assert.equal(info.moduleScripts, MAX_MODULE_SCRIPTS_PER_ISOLATE);
+    // many-0 left the worker's bundle sources and its isolate's scripts: the worker asks for it again.
+    const again = await many.execute(executionRequest('s-many', tool('many-0')));
+    assert.equal(again.success, true, again.error);
+    assert.equal(again.value, 0);
+    assert.equal((await many.workerInfo())[0].pid, info.pid, 'the same worker');
   });
 });

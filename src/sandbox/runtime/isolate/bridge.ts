@@ -164,8 +164,9 @@ export type ResultEnvelope =
 export type ToolFactory = (require: (name: string) => unknown, module: { exports: unknown }, exports: unknown) => void;
 
 /**
- * The bootstrap: installs the globals (docs/sandbox.md#globals) in a fresh context, runs the tool, returns its
- * envelope. `modules` holds the factories of the bundles the host defined in the context, by sha256.
+ * The bootstrap: installs the globals (docs/sandbox.md#globals) in a fresh context, runs the
+ * tool, returns its envelope. `modules` holds the factories of the bundles the host defined
+ * in the context, by sha256.
  */
 export type Bootstrap = (
   host: HostBridge,
