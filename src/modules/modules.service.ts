@@ -42,7 +42,7 @@ export class ModulesService implements OnModuleInit {
   ) {}
 
   /**
-   * Deleting a server deletes its tools' module requests (SPEC §3), approved ones included:
+   * Deleting a server deletes its tools' module requests (docs/architecture.md#deletion), approved ones included:
    * the cache follows the records, and bundles no longer allowed are dropped.
    */
   onModuleInit(): void {
