@@ -25,7 +25,7 @@ import { ModulesService } from './modules.service';
 export const AUTO_APPROVER = 'auto_approve';
 
 /**
- * A tool's requests for npm modules and their queue (SPEC §4, §8). An LLM asks
+ * A tool's requests for npm modules and their queue (docs/approvals.md#module-allowances). An LLM asks
  * (`mcpbox_request_module`); an admin approves — which installs the module first, so a
  * refused install refuses the approval and the request stays pending — or rejects with a
  * reason. At most one pending request per (tool, module): the database's partial unique

@@ -18,7 +18,7 @@ import { ModuleInstallsService } from './module-installs.service';
 import type { InstalledModule } from './packages/package-types';
 
 /**
- * Allowed npm modules (SPEC §4, §8), modelled on network access: the `module_requests`
+ * Allowed npm modules (docs/approvals.md#module-allowances), modelled on network access: the `module_requests`
  * rows are the truth, `global_config.allowed_modules` a cache that only
  * `recomputeAllowedModules` writes, from every approved record; each recompute announces a
  * `ModulesChange` after the commit. An admin's own addition is a record too (`source:
@@ -42,7 +42,7 @@ export class ModulesService implements OnModuleInit {
   ) {}
 
   /**
-   * Deleting a server deletes its tools' module requests (SPEC §3), approved ones included:
+   * Deleting a server deletes its tools' module requests (docs/architecture.md#deletion), approved ones included:
    * the cache follows the records, and bundles no longer allowed are dropped.
    */
   onModuleInit(): void {

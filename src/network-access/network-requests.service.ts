@@ -21,7 +21,7 @@ import { formatHost, normalizeHost, normalizePort } from './host-rules';
 import { NetworkAccessService } from './network-access.service';
 
 /**
- * A tool's requests for network hosts and their queue (SPEC §8, §11). An LLM asks
+ * A tool's requests for network hosts and their queue (docs/approvals.md#network-allowances). An LLM asks
  * (`mcpbox_request_network_access`); an admin approves — the server's `allowed_hosts`
  * cache is recomputed and running servers follow at once — or rejects with a reason. At
  * most one pending request per (tool, host, port): two partial unique indexes (one for a

@@ -2,7 +2,7 @@ import { Column, Entity, Index } from 'typeorm';
 import { BaseRecord } from '../../database/base.entity';
 
 /**
- * The database record of a module installed in the store (SPEC §4: the bundle on disk
+ * The database record of a module installed in the store (docs/approvals.md#module-allowances: the bundle on disk
  * under the data folder, its record here): which version, checked against which integrity,
  * bundled to which hash, installed by whom, and whether a critical advisory was overridden.
  * The store on disk stays what the sandbox loads; this row is the account of it.
