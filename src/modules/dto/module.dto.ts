@@ -38,8 +38,9 @@ const ALLOW_CRITICAL_DOC = {
 };
 
 /**
- * `modules.updateAllowList`: the body of `PATCH /api/settings/modules` (docs/approvals.md#module-allowances). Admins
- * only. Added modules are installed first: a refused install refuses the whole edit (409).
+ * `modules.updateAllowList`: the body of `PATCH /api/settings/modules`
+ * (docs/approvals.md#module-allowances). Admins only. Added modules are installed first: a
+ * refused install refuses the whole edit (409).
  */
 @AtLeastOneOf(['add_modules', 'remove_modules'], 'at least one of add_modules, remove_modules is required')
 export class UpdateAllowedModulesDto {
