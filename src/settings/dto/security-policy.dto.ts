@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { anyJsonValue } from '../../common/openapi/json-value';
 import { AtLeastOneOf, defineInputRule, OptionalNotNull } from '../../common/contract/input-rules';
 import { checkSettingValue, POLICY_KEYS, SETTING_DEFINITIONS, type SettingKey } from '../setting-definitions';
 
@@ -69,10 +70,20 @@ export class UpdateSecurityPolicyDto {
 
 export class SettingDto {
   @ApiProperty() key: string;
-  @ApiProperty({ description: 'The value; "********" for an encrypted setting' }) value: unknown;
+  @ApiProperty(
+    anyJsonValue(
+      'The value: a string (enum settings) or an integer for a policy key; any JSON value for another setting; "********" for an encrypted one',
+    ),
+  )
+  value: unknown;
   @ApiProperty() encrypted: boolean;
   @ApiProperty({ nullable: true, type: String }) description: string | null;
-  @ApiProperty({ nullable: true, description: 'The default (the strictest value)' }) default: unknown;
+  @ApiProperty({
+    oneOf: [{ type: 'string' }, { type: 'integer' }],
+    nullable: true,
+    description: 'The default of a policy key (its strictest value); null for another setting',
+  })
+  default: string | number | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'null while the default is in force' })
   updated_at: string | null;
 }
