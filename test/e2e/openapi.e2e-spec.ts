@@ -2,6 +2,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { RequestMethod, type Type } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
+import { ModulesContainer } from '@nestjs/core';
+import { inputJsonSchema } from '../../src/common/contract/input-json-schema';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
 import {
   BODY_METHODS,
@@ -232,6 +237,46 @@ describe('every operation of the OpenAPI document', () => {
     );
   });
 
+  it('documents each input field with the type, nullability and requiredness its validation has', () => {
+    const wrong: string[] = [];
+    for (const { route, dto, where } of inputDtos(t.app)) {
+      let rules: { properties: Record<string, JsonSchemaLike>; required?: string[] };
+      try {
+        rules = inputJsonSchema(dto) as typeof rules;
+      } catch (err) {
+        if (!(dto.name in NO_JSON_SCHEMA)) wrong.push(`${route}: ${dto.name}: ${(err as Error).message.slice(0, 160)}`);
+        continue;
+      }
+      const documented = documentedFields(doc, route, dto, where);
+      if (!documented) {
+        wrong.push(`${route}: ${dto.name} (${where}) is not in the document`);
+        continue;
+      }
+      for (const [name, rule] of Object.entries(rules.properties)) {
+        const field = documented.fields[name];
+        if (!field) {
+          wrong.push(`${route} ${dto.name}.${name}: validated, not documented`);
+          continue;
+        }
+        const types = [rule.type ?? []].flat().filter((x) => x !== 'null');
+        if (types.length === 1 && field.type !== types[0])
+          wrong.push(`${route} ${dto.name}.${name}: documented ${String(field.type)}, validated ${types[0]}`);
+        // A query string cannot say null: only a body's nullability is compared.
+        const nullable = [rule.type ?? []].flat().includes('null');
+        if (where === 'body' && nullable !== (field.nullable === true))
+          wrong.push(
+            `${route} ${dto.name}.${name}: nullable documented ${field.nullable === true}, validated ${nullable}`,
+          );
+        const required = (rules.required ?? []).includes(name);
+        if (required !== documented.required.has(name))
+          wrong.push(`${route} ${dto.name}.${name}: required documented ${!required}, validated ${required}`);
+      }
+      for (const name of Object.keys(documented.fields))
+        if (!(name in rules.properties)) wrong.push(`${route} ${dto.name}.${name}: documented, refused by validation`);
+    }
+    failIf(wrong, 'input fields whose documentation disagrees with their validation');
+  });
+
   it('never gives a schema keywords of another type (e.g. maxLength on an object)', () => {
     const STRING_ONLY = ['maxLength', 'minLength', 'pattern'];
     const NUMBER_ONLY = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'];
@@ -279,6 +324,71 @@ describe('every non-public route refuses a request without a token', () => {
     assert.deepEqual(await counts(t), before, 'no table changed');
   });
 });
+
+/** Input DTOs whose rules `inputJsonSchema` cannot state (inputs of the Admin API only, never of an MCP tool). */
+const NO_JSON_SCHEMA: Record<string, string> = {
+  RefreshDto: 'refresh_token is checked with @IsJWT, which has no JSON Schema fragment',
+};
+
+interface JsonSchemaLike {
+  type?: string | string[];
+}
+
+/** The body and query DTO classes of every route of the app's controllers, with the route in the document's terms. */
+function inputDtos(app: TestApp['app']): { route: string; dto: Type<object>; where: 'body' | 'query' }[] {
+  const out: { route: string; dto: Type<object>; where: 'body' | 'query' }[] = [];
+  for (const module of app.get(ModulesContainer).values())
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as Type<object> | null;
+      if (!controller) continue;
+      const base = [Reflect.getMetadata(PATH_METADATA, controller) as string | string[]].flat()[0] ?? '';
+      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+        const handler = (controller.prototype as Record<string, unknown>)[name];
+        if (name === 'constructor' || typeof handler !== 'function') continue;
+        const sub = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+        if (sub === undefined) continue;
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+        const path = `/${[base, [sub].flat()[0]].filter((x) => x && x !== '/').join('/')}`
+          .replace(/\/+/g, '/')
+          .replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+        const types = (Reflect.getMetadata('design:paramtypes', controller.prototype, name) ?? []) as unknown[];
+        const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, name) ?? {}) as Record<
+          string,
+          { index: number; data?: unknown }
+        >;
+        for (const [key, arg] of Object.entries(args)) {
+          const kind = Number(key.split(':')[0]);
+          const where = kind === RouteParamtypes.BODY ? 'body' : kind === RouteParamtypes.QUERY ? 'query' : undefined;
+          const dto = types[arg.index];
+          if (!where || arg.data !== undefined || typeof dto !== 'function' || dto === Object) continue;
+          out.push({ route: `${method} ${path}`, dto: dto as Type<object>, where });
+        }
+      }
+    }
+  return out;
+}
+
+/** The fields of a body DTO (its component schema) or of a query DTO (the operation's query parameters). */
+function documentedFields(
+  doc: OpenApiDocument,
+  route: string,
+  dto: Type<object>,
+  where: 'body' | 'query',
+): { fields: Record<string, { type?: unknown; nullable?: unknown }>; required: Set<string> } | undefined {
+  if (where === 'body') {
+    const schema = doc.components?.schemas?.[dto.name] as
+      { properties?: Record<string, { type?: unknown; nullable?: unknown }>; required?: string[] } | undefined;
+    return schema && { fields: schema.properties ?? {}, required: new Set(schema.required ?? []) };
+  }
+  const [method, path] = route.split(' ');
+  const op = doc.paths[path]?.[method.toLowerCase() as (typeof METHODS)[number]];
+  if (!op) return undefined;
+  const query = (op.parameters ?? []).filter((p) => p.in === 'query');
+  return {
+    fields: Object.fromEntries(query.map((p) => [p.name, p.schema ?? {}])),
+    required: new Set(query.filter((p) => p.required).map((p) => p.name)),
+  };
+}
 
 /** Row counts of every table, to prove refused requests wrote nothing. */
 async function counts(t: TestApp): Promise<Record<string, number>> {

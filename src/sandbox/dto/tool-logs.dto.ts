@@ -7,7 +7,13 @@ import type { ToolExecutionLog } from '../entities/tool-execution-log.entity';
 export const MAX_TOOL_LOGS = 50;
 
 export class ToolLogsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_TOOL_LOGS, default: 10, description: 'How many of the latest calls' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_TOOL_LOGS,
+    default: 10,
+    description: 'How many of the latest calls',
+  })
   @OptionalNotNull()
   @IsInt()
   @Min(1)

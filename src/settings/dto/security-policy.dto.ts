@@ -12,7 +12,7 @@ const isSettingValue = defineInputRule<[SettingKey]>({
     const def = SETTING_DEFINITIONS[key];
     return def.kind === 'enum'
       ? { type: 'string', enum: [...def.values] }
-      : { type: 'integer', minimum: def.min, maximum: def.max };
+      : { type: 'integer' as const, minimum: def.min, maximum: def.max };
   },
 });
 const IsSettingValue = (key: SettingKey) => isSettingValue([key]);
@@ -22,7 +22,13 @@ const enumDoc = (k: keyof typeof d) => {
   const def = d[k];
   return def.kind === 'enum'
     ? { enum: [...def.values], default: def.default, description: def.description }
-    : { type: Number, minimum: def.min, maximum: def.max, default: def.default, description: def.description };
+    : {
+        type: 'integer' as const,
+        minimum: def.min,
+        maximum: def.max,
+        default: def.default,
+        description: def.description,
+      };
 };
 
 export class SecurityPolicyDto {
