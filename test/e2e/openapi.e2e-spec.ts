@@ -2,15 +2,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { RequestMethod, type Type } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
-import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
-import { ModulesContainer } from '@nestjs/core';
 import { inputJsonSchema } from '../../src/common/contract/input-json-schema';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
 import {
   BODY_METHODS,
+  documentedFields,
+  inputDtos,
   isMcpPath,
+  type JsonSchemaLike,
   METHODS,
   operations,
   schemasIn,
@@ -329,66 +328,6 @@ describe('every non-public route refuses a request without a token', () => {
 const NO_JSON_SCHEMA: Record<string, string> = {
   RefreshDto: 'refresh_token is checked with @IsJWT, which has no JSON Schema fragment',
 };
-
-interface JsonSchemaLike {
-  type?: string | string[];
-}
-
-/** The body and query DTO classes of every route of the app's controllers, with the route in the document's terms. */
-function inputDtos(app: TestApp['app']): { route: string; dto: Type<object>; where: 'body' | 'query' }[] {
-  const out: { route: string; dto: Type<object>; where: 'body' | 'query' }[] = [];
-  for (const module of app.get(ModulesContainer).values())
-    for (const wrapper of module.controllers.values()) {
-      const controller = wrapper.metatype as Type<object> | null;
-      if (!controller) continue;
-      const base = [Reflect.getMetadata(PATH_METADATA, controller) as string | string[]].flat()[0] ?? '';
-      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
-        const handler = (controller.prototype as Record<string, unknown>)[name];
-        if (name === 'constructor' || typeof handler !== 'function') continue;
-        const sub = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
-        if (sub === undefined) continue;
-        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
-        const path = `/${[base, [sub].flat()[0]].filter((x) => x && x !== '/').join('/')}`
-          .replace(/\/+/g, '/')
-          .replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-        const types = (Reflect.getMetadata('design:paramtypes', controller.prototype, name) ?? []) as unknown[];
-        const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, name) ?? {}) as Record<
-          string,
-          { index: number; data?: unknown }
-        >;
-        for (const [key, arg] of Object.entries(args)) {
-          const kind = Number(key.split(':')[0]);
-          const where = kind === RouteParamtypes.BODY ? 'body' : kind === RouteParamtypes.QUERY ? 'query' : undefined;
-          const dto = types[arg.index];
-          if (!where || arg.data !== undefined || typeof dto !== 'function' || dto === Object) continue;
-          out.push({ route: `${method} ${path}`, dto: dto as Type<object>, where });
-        }
-      }
-    }
-  return out;
-}
-
-/** The fields of a body DTO (its component schema) or of a query DTO (the operation's query parameters). */
-function documentedFields(
-  doc: OpenApiDocument,
-  route: string,
-  dto: Type<object>,
-  where: 'body' | 'query',
-): { fields: Record<string, { type?: unknown; nullable?: unknown }>; required: Set<string> } | undefined {
-  if (where === 'body') {
-    const schema = doc.components?.schemas?.[dto.name] as
-      { properties?: Record<string, { type?: unknown; nullable?: unknown }>; required?: string[] } | undefined;
-    return schema && { fields: schema.properties ?? {}, required: new Set(schema.required ?? []) };
-  }
-  const [method, path] = route.split(' ');
-  const op = doc.paths[path]?.[method.toLowerCase() as (typeof METHODS)[number]];
-  if (!op) return undefined;
-  const query = (op.parameters ?? []).filter((p) => p.in === 'query');
-  return {
-    fields: Object.fromEntries(query.map((p) => [p.name, p.schema ?? {}])),
-    required: new Set(query.filter((p) => p.required).map((p) => p.name)),
-  };
-}
 
 /** Row counts of every table, to prove refused requests wrote nothing. */
 async function counts(t: TestApp): Promise<Record<string, number>> {
