@@ -11,12 +11,12 @@ import { ServersService } from '../servers/servers.service';
 import type { CreateExternalSourceDto } from './dto/external-source.dto';
 import { ExternalMcpSource } from './entities/external-mcp-source.entity';
 
-/** Every state a source can be in (SPEC §3). */
+/** Every state a source can be in (docs/architecture.md#external-source-records). */
 export const SOURCE_STATUSES = ['active', 'error', 'disabled', 'needs_auth'] as const;
 export type SourceStatus = (typeof SOURCE_STATUSES)[number];
 
 /**
- * External MCP sources of servers (SPEC §9): their records and rules. Discovery, the
+ * External MCP sources of servers (docs/architecture.md#external-sources): their records and rules. Discovery, the
  * passthrough tools and the sources API arrive with the external sources issue; today the
  * import creates sources here and the export reads them here.
  */

@@ -80,7 +80,7 @@ export class HealthController {
     };
   }
 
-  /** The list shape of every list (SPEC §2). */
+  /** The list shape of every list (docs/architecture.md#lists). */
   @Get('services')
   @ApiOperation({
     summary: 'The service checks, as a list',

@@ -22,7 +22,7 @@ import {
 const openapi = () => require('../../src/openapi') as typeof import('../../src/openapi');
 
 const REGENERATE = 'run `npm run openapi` and commit docs/openapi.json';
-/** Routes a client may call without a token (SPEC §2); `/mcp` has its own gate (SPEC §6). */
+/** Routes a client may call without a token (docs/architecture.md#api-conventions); `/mcp` has its own gate (docs/architecture.md#modes-and-the-front-door). */
 const PUBLIC_ROUTES = new Set([
   'POST /auth/setup',
   'POST /auth/login',
