@@ -4,21 +4,20 @@ import cors from '@fastify/cors';
 import { Logger, PayloadTooLargeException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { ActivityService } from './activity/activity.service';
 import { ActivityIoAdapter } from './activity/stream/activity-io.adapter';
 import { AppModule } from './app.module';
-import { METRICS_SECURITY } from './metrics/metrics.controller';
 import { AuthService } from './auth/auth.service';
 import { jsonElementsOver, maxJsonElements, registerBodyLimit } from './common/body-limit';
-import { MCP_OPENAPI_PATHS, MCP_OPENAPI_TAG } from './mcp/http/mcp-openapi';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
 import { requestId } from './common/request-id';
 import { AppConfig } from './config/app-config';
 import { ConfigurationError } from './config/env.schema';
 import { loadEnvironment } from './config/environment';
+import { buildOpenApiDocument } from './openapi';
 import { fastifyTrustProxy, parseTrustProxy } from './config/trust-proxy';
 
 export { BODY_LIMIT_BYTES } from './common/limits';
@@ -102,26 +101,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
   );
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('MCPBox Admin API')
-      .setDescription('Manage servers, tools, secrets, approvals, settings and the sandbox of MCPBox.')
-      .setVersion(config.version)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .addBearerAuth(
-        {
-          type: 'http',
-          scheme: 'bearer',
-          description: 'METRICS_TOKEN (only /metrics, for callers other than loopback)',
-        },
-        METRICS_SECURITY,
-      )
-      .build(),
-  );
-  // The MCP gateway's routes are Fastify routes of their own (not controllers): listed by hand.
-  Object.assign(document.paths, MCP_OPENAPI_PATHS);
-  document.tags = [...(document.tags ?? []), MCP_OPENAPI_TAG];
+  const document = buildOpenApiDocument(app, config.version);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
   return app;
 }

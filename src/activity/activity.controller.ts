@@ -1,7 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../common/actor';
 import { Authenticated, CurrentActor } from '../common/decorators';
+import { ApiErrors } from '../common/openapi/api-errors';
 import { ApiPageResponse, type Page } from '../common/pagination';
 import { ActivityQueriesService } from './activity-queries.service';
 import {
@@ -29,25 +30,33 @@ export class ActivityController {
       `Live entries: socket.io at path ${ACTIVITY_STREAM_PATH} (see the README).`,
   })
   @ApiPageResponse(ActivityLogDto)
-  @ApiBadRequestResponse({
-    description: 'Unknown log_type or level, server_id not a UUID, malformed or reversed time range, page out of range',
+  @ApiErrors({
+    400: 'Unknown log_type or level, server_id not a UUID, malformed or reversed time range, page out of range, unknown query parameter',
   })
   logs(@Query() query: ActivityLogsQueryDto, @CurrentActor() actor: Actor): Promise<Page<ActivityLogDto>> {
     return this.activity.list(actor, query);
   }
 
   @Get('stats')
-  @ApiOperation({ summary: 'Counts by type and level, error rate and duration percentiles over the last window' })
+  @ApiOperation({
+    summary: 'Counts by type and level, error rate and duration percentiles over the last window',
+    description:
+      'The window is the last `window_minutes` (1 to 10080, default 60) up to now. `error_rate` is the share of entries at level error; ' +
+      'the percentiles (p50, p95, p99, in ms) are over the entries that carry a duration (MCP requests, tool executions), null without any.',
+  })
   @ApiOkResponse({ type: ActivityStatsDto })
-  @ApiBadRequestResponse({ description: 'window_minutes out of 1..10080' })
+  @ApiErrors({ 400: 'window_minutes out of 1..10080 or not an integer; unknown query parameter' })
   stats(@Query() query: ActivityStatsQueryDto, @CurrentActor() actor: Actor): Promise<ActivityStatsDto> {
     return this.activity.stats(actor, query);
   }
 
   @Get('recent')
-  @ApiOperation({ summary: 'The latest entries, newest first' })
+  @ApiOperation({
+    summary: 'The latest entries, newest first',
+    description: `The \`limit\` (1 to 100, default 20) newest entries of every kind, without paging. Live entries: socket.io at path ${ACTIVITY_STREAM_PATH}.`,
+  })
   @ApiOkResponse({ type: RecentActivityDto })
-  @ApiBadRequestResponse({ description: 'limit out of 1..100' })
+  @ApiErrors({ 400: 'limit out of 1..100 or not an integer; unknown query parameter' })
   recent(@Query() query: RecentActivityQueryDto, @CurrentActor() actor: Actor): Promise<RecentActivityDto> {
     return this.activity.recent(actor, query);
   }

@@ -1,19 +1,18 @@
 import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth } from '@nestjs/swagger';
 import { adminActor, type Actor } from './actor';
+import { ApiErrors } from './openapi/api-errors';
 
 export const IS_PUBLIC = 'mcpbox:public';
 
 /** Marks a route as open: the global JWT guard lets it through without a token. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
-/** Swagger: the route needs the bearer token (the guard is global; this documents it). */
-export const Authenticated = () =>
-  applyDecorators(
-    ApiBearerAuth(),
-    ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked access token' }),
-    ApiForbiddenResponse({ description: 'Forbidden by policy' }),
-  );
+/**
+ * Swagger: the route needs the bearer token (the guard is global; this documents it), so it
+ * may answer 401; and 413, as every route may (see ApiErrors).
+ */
+export const Authenticated = () => applyDecorators(ApiBearerAuth(), ApiErrors(401, 413));
 
 /** The authenticated admin as the JWT guard found it. */
 export interface AuthUser {

@@ -11,14 +11,14 @@ export const MAX_PAGE = 1_000_000;
  * validation pipe turns plain decimal digits into numbers (common/validation.ts).
  */
 export class PaginationQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE, default: 1 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 1 })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(MAX_PAGE)
   page?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
   @IsOptional()
   @IsInt()
   @Min(1)

@@ -14,6 +14,10 @@ export class DashboardController {
   @Get()
   @ApiOperation({
     summary: 'Servers, tools, pending approvals, tool calls of the last 24 hours (test runs excluded), recent activity',
+    description:
+      'One read for the dashboard, each figure from the feature that owns it: server and tool counts, the pending requests of every ' +
+      'approval queue, the calls of the last 24 hours (test runs excluded) with their error rate, duration percentiles, ' +
+      'hourly buckets and the 10 most called tools, and the 10 latest activity entries.',
   })
   @ApiOkResponse({ type: DashboardDto })
   get(@CurrentActor() actor: Actor): Promise<DashboardDto> {

@@ -1,16 +1,9 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../common/decorators';
 import { forbidden, unauthorized } from '../common/errors';
+import { ApiErrors } from '../common/openapi/api-errors';
 import { AppConfig } from '../config/app-config';
 import { metricsAccess } from './metrics-access';
 import { MetricsService } from './metrics.service';
@@ -33,10 +26,13 @@ export class MetricsController {
       'Open to loopback callers that did not come through a proxy; anyone else presents METRICS_TOKEN as a bearer token (not an admin access token). Without METRICS_TOKEN: loopback only.',
   })
   @ApiBearerAuth(METRICS_SECURITY)
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'The metrics', schema: { type: 'string' } })
-  @ApiUnauthorizedResponse({ description: 'Not loopback, and no or a wrong METRICS_TOKEN' })
-  @ApiForbiddenResponse({ description: 'Not loopback, and METRICS_TOKEN is not set' })
+  // The metrics are text; the error answers are JSON like every other.
+  @ApiOkResponse({ description: 'The metrics', content: { 'text/plain': { schema: { type: 'string' } } } })
+  @ApiErrors(
+    { 401: 'Not loopback, and no or a wrong METRICS_TOKEN (WWW-Authenticate: Bearer realm="metrics")' },
+    { 403: 'Not loopback, and METRICS_TOKEN is not set' },
+    413,
+  )
   async scrape(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const decision = metricsAccess(request.ip, request.headers, this.config.metricsToken);
     if (!decision.allowed) {

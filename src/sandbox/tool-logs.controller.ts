@@ -1,14 +1,9 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../common/actor';
 import { Authenticated, CurrentActor } from '../common/decorators';
+import { ApiErrors } from '../common/openapi/api-errors';
+import { ApiIdParam } from '../common/openapi/api-id-param';
 import { uuidParam } from '../common/uuid-param';
 import { ToolExecutionsDto, ToolLogsQueryDto } from './dto/tool-logs.dto';
 import { ToolLogsService } from './tool-logs.service';
@@ -24,10 +19,9 @@ export class ToolLogsController {
     summary: "A tool's latest calls from its execution log, newest first (secret values redacted)",
     description: 'Both calls through /mcp and test runs; `limit` is 1 to 50 (default 10).',
   })
-  @ApiParam({ name: 'id', format: 'uuid', description: 'Tool id' })
+  @ApiIdParam('Tool')
   @ApiOkResponse({ type: ToolExecutionsDto })
-  @ApiBadRequestResponse({ description: 'id is not a UUID; limit out of 1..50' })
-  @ApiNotFoundResponse({ description: 'No such tool' })
+  @ApiErrors({ 400: 'id is not a UUID; limit out of 1..50; unknown query parameter', 404: 'No such tool' })
   list(
     @Param('id', uuidParam('id')) id: string,
     @Query() query: ToolLogsQueryDto,

@@ -1,15 +1,9 @@
 import { Controller, Get, HttpCode, Param, Post, Query, type PipeTransform } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../common/actor';
 import { Authenticated, CurrentActor } from '../common/decorators';
+import { ApiErrors } from '../common/openapi/api-errors';
+import { ApiIdParam } from '../common/openapi/api-id-param';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
 import { validateInput } from '../common/contract/validate-input';
 import { uuidParam } from '../common/uuid-param';
@@ -24,10 +18,9 @@ import {
 import { MAX_VERSION_NUMBER } from './tool-version-snapshot';
 import { ToolVersionsService } from './tool-versions.service';
 
-const TOOL_ID = { name: 'id', format: 'uuid', description: 'Tool id' } as const;
 const VERSION = {
   name: 'version',
-  type: Number,
+  type: 'integer',
   minimum: 1,
   maximum: MAX_VERSION_NUMBER,
   description: 'Version number (1 = as created)',
@@ -39,16 +32,23 @@ const versionParam: PipeTransform<unknown, number> = {
 
 @ApiTags('tools')
 @Authenticated()
+@ApiIdParam('Tool')
 @Controller('api/tools/:id/versions')
 export class ToolVersionsController {
   constructor(private readonly versions: ToolVersionsService) {}
 
   @Get()
-  @ApiOperation({ summary: "A tool's versions, newest first (without code)" })
-  @ApiParam(TOOL_ID)
+  @ApiOperation({
+    summary: "A tool's versions, newest first (without code)",
+    description:
+      'A version is written by every change of code, language, input schema or name, and by a rollback; each records who ' +
+      'changed it (`change_source`: manual, llm, import or rollback) and a change summary.',
+  })
   @ApiPageResponse(ToolVersionSummaryDto)
-  @ApiBadRequestResponse({ description: 'id is not a UUID; page or page_size out of range' })
-  @ApiNotFoundResponse({ description: 'No such tool' })
+  @ApiErrors({
+    400: 'id is not a UUID; page or page_size out of range; unknown query parameter',
+    404: 'No such tool',
+  })
   list(
     @Param('id', uuidParam('id')) id: string,
     @Query() query: PaginationQueryDto,
@@ -58,11 +58,18 @@ export class ToolVersionsController {
   }
 
   @Get('compare')
-  @ApiOperation({ summary: 'Compare two versions: both snapshots, the changed fields and a unified diff of the code' })
-  @ApiParam(TOOL_ID)
+  @ApiOperation({
+    summary: 'Compare two versions: both snapshots, the changed fields and a unified diff of the code',
+    description:
+      'The diff is line by line, computed off the event loop; when it would cost too much (more than 5000 changed lines or 1 s ' +
+      'of work, or the server is busy) it comes back as a replacement of the whole file with `diff_mode: "whole_file"` and a ' +
+      '`diff_note` saying why.',
+  })
   @ApiOkResponse({ type: VersionComparisonDto })
-  @ApiBadRequestResponse({ description: 'id is not a UUID; from or to missing or not a positive integer' })
-  @ApiNotFoundResponse({ description: 'No such tool, or no such version' })
+  @ApiErrors({
+    400: 'id is not a UUID; from or to missing or not a positive integer; unknown query parameter',
+    404: 'No such tool, or no such version',
+  })
   compare(
     @Param('id', uuidParam('id')) id: string,
     @Query() query: CompareVersionsQueryDto,
@@ -72,12 +79,14 @@ export class ToolVersionsController {
   }
 
   @Get(':version')
-  @ApiOperation({ summary: 'One version with its code' })
-  @ApiParam(TOOL_ID)
+  @ApiOperation({
+    summary: 'One version with its code',
+    description:
+      'The snapshot of that version: name, description, code, input schema, timeout, enabled, and who wrote it.',
+  })
   @ApiParam(VERSION)
   @ApiOkResponse({ type: ToolVersionDto })
-  @ApiBadRequestResponse({ description: 'id is not a UUID; version is not a positive integer' })
-  @ApiNotFoundResponse({ description: 'No such tool, or no such version' })
+  @ApiErrors({ 400: 'id is not a UUID; version is not a positive integer', 404: 'No such tool, or no such version' })
   get(
     @Param('id', uuidParam('id')) id: string,
     @Param('version', versionParam) version: number,
@@ -91,15 +100,24 @@ export class ToolVersionsController {
   @ApiOperation({
     summary:
       "Roll back: writes a new version copied from this one (change_source 'rollback') and resets approval to pending_review",
+    description:
+      'Nothing is rewritten: the current version + 1 is a copy of the chosen one, which must be an earlier version. Whatever the ' +
+      'approval status, the tool goes to pending_review (a running server unloads it until it is approved). The copied code is ' +
+      'analysed again. Takes no body. Audited.',
   })
-  @ApiParam(TOOL_ID)
   @ApiParam(VERSION)
   @ApiOkResponse({ type: ToolDto, description: 'The tool after the rollback' })
-  @ApiBadRequestResponse({
-    description: 'id is not a UUID; version is not a positive integer, or is the current version',
-  })
-  @ApiNotFoundResponse({ description: 'No such tool, or no such version (e.g. a future one)' })
-  @ApiConflictResponse({ description: "The version's name is now used by another tool of the server" })
+  @ApiErrors(
+    {
+      400: 'Malformed JSON in a body (none is needed); id is not a UUID; version is not a positive integer, or is the current version',
+    },
+    415,
+    {
+      404: 'No such tool, or no such version (e.g. a future one)',
+      409: "The version's name is now used by another tool of the server, or its code is not valid in the tool's language",
+      503: 'The server is busy with other CPU-heavy requests (code analysis); try again in a moment',
+    },
+  )
   rollback(
     @Param('id', uuidParam('id')) id: string,
     @Param('version', versionParam) version: number,

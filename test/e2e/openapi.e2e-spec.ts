@@ -1,9 +1,27 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { inputJsonSchema } from '../../src/common/contract/input-json-schema';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
+import {
+  BODY_METHODS,
+  documentedFields,
+  inputDtos,
+  isMcpPath,
+  type JsonSchemaLike,
+  METHODS,
+  operations,
+  schemasIn,
+  type OpenApiDocument,
+  type Operation,
+} from '../support/openapi';
 
-const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+/** Loaded when used: it loads the app's modules, which read the environment startApp sets. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const openapi = () => require('../../src/openapi') as typeof import('../../src/openapi');
+
+const REGENERATE = 'run `npm run openapi` and commit docs/openapi.json';
 /** Routes a client may call without a token (docs/architecture.md#api-conventions); `/mcp` has its own gate (docs/architecture.md#modes-and-the-front-door). */
 const PUBLIC_ROUTES = new Set([
   'POST /auth/setup',
@@ -18,16 +36,6 @@ const PUBLIC_ROUTES = new Set([
 ]);
 const isPublic = (route: string) => PUBLIC_ROUTES.has(route);
 const isMcp = (route: string) => / \/mcp(\/|$)/.test(route);
-
-interface OpenApiOperation {
-  security?: Record<string, string[]>[];
-  responses?: Record<string, unknown>;
-}
-interface OpenApiDocument {
-  openapi: string;
-  paths: Record<string, Partial<Record<(typeof METHODS)[number], OpenApiOperation>>>;
-  components?: { securitySchemes?: Record<string, { type: string; scheme?: string; bearerFormat?: string }> };
-}
 
 describe('OpenAPI document', () => {
   let t: TestApp;
@@ -109,6 +117,180 @@ describe('OpenAPI document', () => {
   });
 });
 
+describe('the committed OpenAPI document (docs/openapi.json)', () => {
+  let t: TestApp;
+  let served: OpenApiDocument;
+  before(async () => {
+    t = await startApp();
+    served = (await t.get('/docs-json')).body as OpenApiDocument;
+  });
+  after(() => t.close());
+
+  it('is the document the app serves at /docs-json', () => {
+    const { OPENAPI_FILE, serializeOpenApi } = openapi();
+    const committed = readFileSync(OPENAPI_FILE, 'utf8');
+    // Compared as text, as written: a stale file is a diff in review, not a surprise.
+    assert.ok(
+      committed === serializeOpenApi(served as never),
+      `docs/openapi.json is stale (it differs from what the app serves): ${REGENERATE}`,
+    );
+  });
+
+  it('is what `npm run openapi` writes, without a database', async () => {
+    const { generateOpenApiDocument, serializeOpenApi } = openapi();
+    const generated = serializeOpenApi(await generateOpenApiDocument());
+    assert.ok(
+      generated === serializeOpenApi(served as never),
+      'the document generated in preview mode differs from the one the app serves: look at src/openapi.ts',
+    );
+  });
+});
+
+/**
+ * Rules every operation follows, whoever adds it. They read the document the app serves
+ * (equal to the committed file, above), so a failure names the route to fix.
+ */
+describe('every operation of the OpenAPI document', () => {
+  let t: TestApp;
+  let doc: OpenApiDocument;
+  let ops: Operation[];
+  before(async () => {
+    t = await startApp();
+    doc = (await t.get('/docs-json')).body as OpenApiDocument;
+    ops = operations(doc);
+  });
+  after(() => t.close());
+
+  const failIf = (wrong: string[], what: string) =>
+    assert.deepEqual(wrong, [], `${what}:\n  ${wrong.join('\n  ')}\nFix the decorators, then ${REGENERATE}.`);
+
+  it('has a summary and a description of its rules', () => {
+    assert.ok(ops.length >= 50, `${ops.length} operations`);
+    failIf(
+      ops.filter(({ op }) => !op.summary?.trim() || !op.description?.trim()).map((o) => o.route),
+      'operations without a summary or a description (@ApiOperation({ summary, description }))',
+    );
+  });
+
+  it('answers every error with the error schema (JSON-RPC errors on /mcp)', () => {
+    const schemas = doc.components?.schemas ?? {};
+    assert.deepEqual(Object.keys(schemas.ErrorResponseDto?.properties ?? {}), [
+      'statusCode',
+      'error',
+      'message',
+      'details',
+    ]);
+    assert.deepEqual(schemas.ErrorResponseDto?.required, ['statusCode', 'error', 'message']);
+    // The one error status whose body is not an error: /health/detail answers its own body with 503.
+    const ownBody = new Set(['GET /health/detail 503']);
+    const wrong: string[] = [];
+    for (const { route, path, op } of ops)
+      for (const [status, response] of Object.entries(op.responses ?? {})) {
+        if (!/^[45]\d\d$/.test(status) || ownBody.has(`${route} ${status}`)) continue;
+        const ref = response.content?.['application/json']?.schema?.$ref;
+        const expected = isMcpPath(path) ? 'JsonRpcErrorResponse' : 'ErrorResponseDto';
+        if (ref !== `#/components/schemas/${expected}`) wrong.push(`${route} ${status}: ${String(ref)}`);
+      }
+    failIf(wrong, 'error responses without the error schema (use @ApiErrors)');
+  });
+
+  it('documents the errors any request of its kind can meet, and no 400 or 415 where none can happen', () => {
+    const wrong: string[] = [];
+    for (const { route, method, op } of ops) {
+      const codes = new Set(Object.keys(op.responses ?? {}));
+      const hasBody = BODY_METHODS.includes(method);
+      const takesInput = hasBody || (op.parameters ?? []).length > 0;
+      // The body limit holds for every request, whatever its method.
+      if (!codes.has('413')) wrong.push(`${route}: no 413`);
+      // Malformed JSON or a wrong content type can only meet a method whose body is parsed.
+      if (hasBody !== codes.has('415')) wrong.push(`${route}: 415 ${hasBody ? 'missing' : 'cannot happen'}`);
+      if (takesInput !== codes.has('400')) wrong.push(`${route}: 400 ${takesInput ? 'missing' : 'cannot happen'}`);
+    }
+    failIf(wrong, 'operations whose error statuses do not match what can happen');
+  });
+
+  it('does not document errors the issue found impossible (403 on /auth/me, 400 on /auth/status)', () => {
+    assert.equal(doc.paths['/auth/me']?.get?.responses?.['403'], undefined);
+    assert.equal(doc.paths['/auth/status']?.get?.responses?.['400'], undefined);
+  });
+
+  it('gives every id-like path parameter format uuid', () => {
+    const wrong: string[] = [];
+    for (const { route, op } of ops)
+      for (const p of op.parameters ?? [])
+        if (p.in === 'path' && /(^id$|_id$|Id$)/.test(p.name) && p.schema?.format !== 'uuid')
+          wrong.push(`${route} {${p.name}}: ${JSON.stringify(p.schema)}`);
+    failIf(wrong, 'id path parameters without format uuid (use @ApiIdParam)');
+  });
+
+  it('describes every tag it uses, in the top-level tag list', () => {
+    const described = new Map((doc.tags ?? []).map((tag) => [tag.name, tag.description ?? '']));
+    const used = new Set(ops.flatMap(({ op }) => op.tags ?? []));
+    failIf(
+      [...used].filter((tag) => !described.get(tag)?.trim()),
+      'tags without a description (add them to TAGS in src/openapi.ts)',
+    );
+    failIf(
+      [...described.keys()].filter((tag) => !used.has(tag)),
+      'described tags no operation uses (remove them from TAGS in src/openapi.ts)',
+    );
+  });
+
+  it('documents each input field with the type, nullability and requiredness its validation has', () => {
+    const wrong: string[] = [];
+    for (const { route, dto, where } of inputDtos(t.app)) {
+      let rules: { properties: Record<string, JsonSchemaLike>; required?: string[] };
+      try {
+        rules = inputJsonSchema(dto) as typeof rules;
+      } catch (err) {
+        if (!(dto.name in NO_JSON_SCHEMA)) wrong.push(`${route}: ${dto.name}: ${(err as Error).message.slice(0, 160)}`);
+        continue;
+      }
+      const documented = documentedFields(doc, route, dto, where);
+      if (!documented) {
+        wrong.push(`${route}: ${dto.name} (${where}) is not in the document`);
+        continue;
+      }
+      for (const [name, rule] of Object.entries(rules.properties)) {
+        const field = documented.fields[name];
+        if (!field) {
+          wrong.push(`${route} ${dto.name}.${name}: validated, not documented`);
+          continue;
+        }
+        const types = [rule.type ?? []].flat().filter((x) => x !== 'null');
+        if (types.length === 1 && field.type !== types[0])
+          wrong.push(`${route} ${dto.name}.${name}: documented ${String(field.type)}, validated ${types[0]}`);
+        // A query string cannot say null: only a body's nullability is compared.
+        const nullable = [rule.type ?? []].flat().includes('null');
+        if (where === 'body' && nullable !== (field.nullable === true))
+          wrong.push(
+            `${route} ${dto.name}.${name}: nullable documented ${field.nullable === true}, validated ${nullable}`,
+          );
+        const required = (rules.required ?? []).includes(name);
+        if (required !== documented.required.has(name))
+          wrong.push(`${route} ${dto.name}.${name}: required documented ${!required}, validated ${required}`);
+      }
+      for (const name of Object.keys(documented.fields))
+        if (!(name in rules.properties)) wrong.push(`${route} ${dto.name}.${name}: documented, refused by validation`);
+    }
+    failIf(wrong, 'input fields whose documentation disagrees with their validation');
+  });
+
+  it('never gives a schema keywords of another type (e.g. maxLength on an object)', () => {
+    const STRING_ONLY = ['maxLength', 'minLength', 'pattern'];
+    const NUMBER_ONLY = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'];
+    const wrong: string[] = [];
+    for (const { at, schema } of schemasIn({ paths: doc.paths, components: doc.components })) {
+      const type = schema.type;
+      if (typeof type !== 'string') continue;
+      for (const k of STRING_ONLY) if (k in schema && type !== 'string') wrong.push(`${at}: ${k} on type ${type}`);
+      for (const k of NUMBER_ONLY)
+        if (k in schema && type !== 'number' && type !== 'integer') wrong.push(`${at}: ${k} on type ${type}`);
+    }
+    failIf(wrong, 'schemas with keywords of another type');
+  });
+});
+
 // The guard is global: prove it on every route the app serves, whoever added it.
 describe('every non-public route refuses a request without a token', () => {
   let t: TestApp;
@@ -141,6 +323,11 @@ describe('every non-public route refuses a request without a token', () => {
     assert.deepEqual(await counts(t), before, 'no table changed');
   });
 });
+
+/** Input DTOs whose rules `inputJsonSchema` cannot state (inputs of the Admin API only, never of an MCP tool). */
+const NO_JSON_SCHEMA: Record<string, string> = {
+  RefreshDto: 'refresh_token is checked with @IsJWT, which has no JSON Schema fragment',
+};
 
 /** Row counts of every table, to prove refused requests wrote nothing. */
 async function counts(t: TestApp): Promise<Record<string, number>> {

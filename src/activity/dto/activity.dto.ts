@@ -100,7 +100,7 @@ export class ActivityLogsQueryDto extends PaginationQueryDto {
 }
 
 export class ActivityStatsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_WINDOW_MINUTES, default: DEFAULT_WINDOW_MINUTES })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_WINDOW_MINUTES, default: DEFAULT_WINDOW_MINUTES })
   @OptionalNotNull()
   @IsInt()
   @Min(1)
@@ -109,7 +109,7 @@ export class ActivityStatsQueryDto {
 }
 
 export class RecentActivityQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_RECENT, default: DEFAULT_RECENT })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_RECENT, default: DEFAULT_RECENT })
   @OptionalNotNull()
   @IsInt()
   @Min(1)

@@ -3,7 +3,8 @@
  * controllers), so Swagger cannot see them: the app adds these to its document, so the
  * document lists every route the app serves.
  */
-const JSON_RPC_ERROR = {
+const JSON_RPC_ERROR_SCHEMA = {
+  description: 'A JSON-RPC 2.0 error response: what every error answer of the MCP gateway carries',
   type: 'object',
   required: ['jsonrpc', 'error', 'id'],
   properties: {
@@ -17,6 +18,10 @@ const JSON_RPC_ERROR = {
   },
 };
 
+/** Schemas the MCP routes refer to, for the document's components. */
+export const MCP_OPENAPI_SCHEMAS = { JsonRpcErrorResponse: JSON_RPC_ERROR_SCHEMA };
+const JSON_RPC_ERROR = { $ref: '#/components/schemas/JsonRpcErrorResponse' };
+
 const errors = (codes: Record<string, string>) =>
   Object.fromEntries(
     Object.entries(codes).map(([code, description]) => [
@@ -28,8 +33,11 @@ const errors = (codes: Record<string, string>) =>
 const COMMON_ERRORS = errors({
   '401': 'Remote mode: X-MCPbox-Service-Token missing or wrong',
   '403': 'Host or Origin not allowed (DNS-rebinding protection)',
+  '413': 'The body is over 1 MiB (any request, whatever its method)',
   '429': 'mcp_rate_limit_rpm exceeded (Retry-After says when to retry)',
 });
+/** A DELETE may carry a body too: it is parsed like a POST's. */
+const BODY_ERRORS = errors({ '415': 'The body is not application/json' });
 
 const SERVER_PARAM = {
   name: 'server',
@@ -64,10 +72,9 @@ function item(scoped: boolean) {
         ...errors({
           '400':
             'Parse error (-32700), invalid request, header mismatch (-32020), unsupported protocol version (-32022), missing session',
-          '413': 'The body is over 1 MiB',
-          '415': 'The body is not application/json',
           '503': 'Too many open 2025 sessions (MCP_MAX_SESSIONS)',
         }),
+        ...BODY_ERRORS,
         ...notFound,
         ...COMMON_ERRORS,
       },
@@ -75,6 +82,8 @@ function item(scoped: boolean) {
     get: {
       tags: ['mcp'],
       summary: "2025 session's notification stream (SSE): notifications/tools/list_changed and others",
+      description:
+        'Protocol 2025-11-25 only: the server-to-client stream of a session opened by `initialize`, named by the Mcp-Session-Id header. The same access rules as POST.',
       parameters: [...parameters, { name: 'mcp-session-id', in: 'header', required: true, schema: { type: 'string' } }],
       responses: {
         '200': { description: 'text/event-stream' },
@@ -86,8 +95,16 @@ function item(scoped: boolean) {
     delete: {
       tags: ['mcp'],
       summary: 'Ends a 2025 session',
+      description:
+        'Protocol 2025-11-25 only: closes the session named by the Mcp-Session-Id header and its stream. The same access rules as POST.',
       parameters: [...parameters, { name: 'mcp-session-id', in: 'header', required: true, schema: { type: 'string' } }],
-      responses: { '200': { description: 'The session is closed' }, ...notFound, ...COMMON_ERRORS },
+      responses: {
+        '200': { description: 'The session is closed' },
+        ...errors({ '400': 'Mcp-Session-Id header missing, or a body that is not valid JSON (-32700)' }),
+        ...BODY_ERRORS,
+        ...notFound,
+        ...COMMON_ERRORS,
+      },
     },
   };
 }

@@ -37,7 +37,7 @@ export class AllowedHostInputDto {
     minimum: 1,
     maximum: 65535,
     nullable: true,
-    type: Number,
+    type: 'integer',
     description: 'Absent or null = any port',
   })
   @IsOptional()

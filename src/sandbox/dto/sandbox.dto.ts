@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { anyJsonValue } from '../../common/openapi/json-value';
 import { IsObject } from 'class-validator';
 import { IsEntityId, OptionalNotNull } from '../../common/contract/input-rules';
 import { SERVER_STATUSES, type ServerStatus } from '../../servers/entities/server.entity';
@@ -126,11 +127,11 @@ export interface TestCodeResultView {
 
 export class TestCodeResultDto implements TestCodeResultView {
   @ApiProperty({ description: 'False when main threw, a limit was hit or the sandbox failed' }) success: boolean;
-  @ApiProperty({
-    nullable: true,
-    description:
-      'What main returned (JSON); null on failure. Secret values are [REDACTED] while redact_secrets_in_output is enabled',
-  })
+  @ApiProperty(
+    anyJsonValue(
+      'What main returned, any JSON value; null on failure (or when main returned nothing). Secret values are [REDACTED] while redact_secrets_in_output is enabled',
+    ),
+  )
   result: unknown;
   @ApiProperty({ type: String, nullable: true, description: 'The error message only, never a host stack trace' })
   error: string | null;

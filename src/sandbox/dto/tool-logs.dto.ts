@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { anyJsonValue } from '../../common/openapi/json-value';
 import { IsInt, Max, Min } from 'class-validator';
 import { OptionalNotNull } from '../../common/contract/input-rules';
 import type { ToolExecutionLog } from '../entities/tool-execution-log.entity';
@@ -6,7 +7,13 @@ import type { ToolExecutionLog } from '../entities/tool-execution-log.entity';
 export const MAX_TOOL_LOGS = 50;
 
 export class ToolLogsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_TOOL_LOGS, default: 10, description: 'How many of the latest calls' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_TOOL_LOGS,
+    default: 10,
+    description: 'How many of the latest calls',
+  })
   @OptionalNotNull()
   @IsInt()
   @Min(1)
@@ -18,8 +25,8 @@ export class ToolLogsQueryDto {
 export class McpQuestionLogDto {
   @ApiProperty({ description: "The question's key (its order in the call unless the code named it)" }) key: string;
   @ApiProperty({ enum: ['elicit', 'sample', 'roots'] }) kind: 'elicit' | 'sample' | 'roots';
-  @ApiProperty({ description: 'What was asked, secret values redacted' }) params: unknown;
-  @ApiPropertyOptional({ description: "The client's answer, secret values redacted" }) answer?: unknown;
+  @ApiProperty(anyJsonValue('What was asked, secret values redacted')) params: unknown;
+  @ApiPropertyOptional(anyJsonValue("The client's answer, secret values redacted")) answer?: unknown;
   @ApiPropertyOptional({ description: 'Why there was no answer' }) error?: string;
 }
 
@@ -38,7 +45,7 @@ export class ToolExecutionDto {
   @ApiProperty() success: boolean;
   @ApiProperty({ description: 'A test run (test-code), not a call through /mcp' }) is_test: boolean;
   @ApiProperty() duration_ms: number;
-  @ApiProperty({ description: 'The arguments, secret values redacted' }) input_args: unknown;
+  @ApiProperty(anyJsonValue('The arguments (an object), secret values redacted')) input_args: unknown;
   @ApiProperty({ type: String, nullable: true, description: 'The result as JSON, cut at 10 KB' }) result: string | null;
   @ApiProperty({ type: String, nullable: true }) error: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'Console output, cut at 10 KB' }) stdout: string | null;

@@ -15,6 +15,7 @@ const NAME_DOC = {
 };
 const DESCRIPTION_DOC = { nullable: true, type: String, description: 'What the server is for' };
 const TIMEOUT_DOC = {
+  type: 'integer' as const,
   minimum: MIN_SERVER_TIMEOUT_MS,
   maximum: MAX_TIMEOUT_MS,
   description: 'Per-call limit in ms for tools without their own timeout_ms',

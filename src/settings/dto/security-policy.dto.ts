@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { anyJsonValue } from '../../common/openapi/json-value';
 import { AtLeastOneOf, defineInputRule, OptionalNotNull } from '../../common/contract/input-rules';
 import { checkSettingValue, POLICY_KEYS, SETTING_DEFINITIONS, type SettingKey } from '../setting-definitions';
 
@@ -11,7 +12,7 @@ const isSettingValue = defineInputRule<[SettingKey]>({
     const def = SETTING_DEFINITIONS[key];
     return def.kind === 'enum'
       ? { type: 'string', enum: [...def.values] }
-      : { type: 'integer', minimum: def.min, maximum: def.max };
+      : { type: 'integer' as const, minimum: def.min, maximum: def.max };
   },
 });
 const IsSettingValue = (key: SettingKey) => isSettingValue([key]);
@@ -21,7 +22,13 @@ const enumDoc = (k: keyof typeof d) => {
   const def = d[k];
   return def.kind === 'enum'
     ? { enum: [...def.values], default: def.default, description: def.description }
-    : { type: Number, minimum: def.min, maximum: def.max, default: def.default, description: def.description };
+    : {
+        type: 'integer' as const,
+        minimum: def.min,
+        maximum: def.max,
+        default: def.default,
+        description: def.description,
+      };
 };
 
 export class SecurityPolicyDto {
@@ -69,10 +76,20 @@ export class UpdateSecurityPolicyDto {
 
 export class SettingDto {
   @ApiProperty() key: string;
-  @ApiProperty({ description: 'The value; "********" for an encrypted setting' }) value: unknown;
+  @ApiProperty(
+    anyJsonValue(
+      'The value: a string (enum settings) or an integer for a policy key; any JSON value for another setting; "********" for an encrypted one',
+    ),
+  )
+  value: unknown;
   @ApiProperty() encrypted: boolean;
   @ApiProperty({ nullable: true, type: String }) description: string | null;
-  @ApiProperty({ nullable: true, description: 'The default (the strictest value)' }) default: unknown;
+  @ApiProperty({
+    oneOf: [{ type: 'string' }, { type: 'integer' }],
+    nullable: true,
+    description: 'The default of a policy key (its strictest value); null for another setting',
+  })
+  default: string | number | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'null while the default is in force' })
   updated_at: string | null;
 }

@@ -37,6 +37,8 @@ export class ToolActionDto {
   @IsIn(TOOL_ACTIONS, { message: `action must be one of ${TOOL_ACTIONS.join(', ')}` })
   action: ToolAction;
   @ApiPropertyOptional({
+    type: String,
+    nullable: true,
     maxLength: MAX_REVIEW_TEXT,
     description: 'Required for reject: what the author should change',
   })
@@ -44,13 +46,15 @@ export class ToolActionDto {
   @IsText({ maxLength: MAX_REVIEW_TEXT })
   reason?: string | null;
   @ApiPropertyOptional({
+    type: String,
+    nullable: true,
     maxLength: MAX_REVIEW_TEXT,
     description: 'submit_for_review: publish notes for the reviewer; approve: review notes (audited)',
   })
   @IsOptional()
   @IsText({ maxLength: MAX_REVIEW_TEXT })
   notes?: string | null;
-  @ApiPropertyOptional(VERSION_DOC)
+  @ApiPropertyOptional({ type: 'integer', ...VERSION_DOC })
   @OptionalNotNull()
   @IsInt(VERSION_MESSAGE)
   @Min(1, VERSION_MESSAGE)
@@ -59,7 +63,12 @@ export class ToolActionDto {
 
 /** `toolApprovals.requestPublish`: `mcpbox_request_publish` (with tool_id); submit_for_review of the action route. */
 export class RequestPublishDto {
-  @ApiPropertyOptional({ maxLength: MAX_REVIEW_TEXT, description: 'What the reviewer should know' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: MAX_REVIEW_TEXT,
+    description: 'What the reviewer should know',
+  })
   @IsOptional()
   @IsText({ maxLength: MAX_REVIEW_TEXT })
   notes?: string | null;
@@ -67,7 +76,7 @@ export class RequestPublishDto {
 
 /** `toolApprovals.revoke`: `POST /api/approvals/tools/{id}/revoke`. */
 export class RevokeToolDto {
-  @ApiPropertyOptional({ maxLength: MAX_REVIEW_TEXT, description: 'Why (audited)' })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_REVIEW_TEXT, description: 'Why (audited)' })
   @IsOptional()
   @IsText({ maxLength: MAX_REVIEW_TEXT })
   reason?: string | null;

@@ -13,12 +13,12 @@ const VERSION_MESSAGE = { message: `$property must be a positive integer (at mos
 
 /** `toolVersions.compare`: `GET /api/tools/{id}/versions/compare?from=&to=`. */
 export class CompareVersionsQueryDto {
-  @ApiProperty({ minimum: 1, maximum: MAX_VERSION_NUMBER, description: 'The older version number' })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_VERSION_NUMBER, description: 'The older version number' })
   @IsInt(VERSION_MESSAGE)
   @Min(1, VERSION_MESSAGE)
   @Max(MAX_VERSION_NUMBER, VERSION_MESSAGE)
   from: number;
-  @ApiProperty({ minimum: 1, maximum: MAX_VERSION_NUMBER, description: 'The newer version number' })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_VERSION_NUMBER, description: 'The newer version number' })
   @IsInt(VERSION_MESSAGE)
   @Min(1, VERSION_MESSAGE)
   @Max(MAX_VERSION_NUMBER, VERSION_MESSAGE)
@@ -31,7 +31,12 @@ export class CompareVersionsQueryDto {
  * `mcpbox_rollback_tool` (composed with ToolIdDto).
  */
 export class ToolVersionNumberDto {
-  @ApiProperty({ minimum: 1, maximum: MAX_VERSION_NUMBER, description: 'Version number (1 = as created)' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_VERSION_NUMBER,
+    description: 'Version number (1 = as created)',
+  })
   @IsInt(VERSION_MESSAGE)
   @Min(1, VERSION_MESSAGE)
   @Max(MAX_VERSION_NUMBER, VERSION_MESSAGE)

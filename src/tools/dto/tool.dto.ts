@@ -69,7 +69,7 @@ export class CreateToolDto {
   @IsObject()
   @IsToolInputSchema()
   input_schema?: JsonSchema | null;
-  @ApiPropertyOptional({ ...TIMEOUT_DOC, nullable: true, type: Number })
+  @ApiPropertyOptional({ ...TIMEOUT_DOC, nullable: true, type: 'integer' })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -101,7 +101,7 @@ export class UpdateToolDto {
   @IsObject()
   @IsToolInputSchema()
   input_schema?: JsonSchema | null;
-  @ApiPropertyOptional({ ...TIMEOUT_DOC, nullable: true, type: Number })
+  @ApiPropertyOptional({ ...TIMEOUT_DOC, nullable: true, type: 'integer' })
   @IsOptional()
   @IsInt()
   @Min(1)
