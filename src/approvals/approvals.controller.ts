@@ -17,8 +17,6 @@ import { ModuleRequestsService } from '../modules/module-requests.service';
 import { NetworkRequestDto } from '../network-access/dto/network-request.dto';
 import { NetworkRequestsService } from '../network-access/network-requests.service';
 
-const TOOL_ID = { name: 'id', format: 'uuid', description: 'Tool id' } as const;
-const REQUEST_ID = { name: 'id', format: 'uuid', description: 'Request id' } as const;
 const QUEUE_BAD = 'Unknown status; search longer than 200; page or page_size out of range; unknown parameter';
 const ACTION_BAD = 'id is not a UUID; unknown action; reject without a reason; reason given to approve; unknown field';
 
@@ -119,7 +117,7 @@ export class ApprovalsController {
       'Requests for npm modules (default status pending, or approved, rejected, all), oldest first, each with its tool, server, justification and decision. search matches the module name, justification, requester or server name.',
   })
   @ApiPageResponse(ModuleRequestDto)
-  @ApiBadRequestResponse({ description: QUEUE_BAD })
+  @ApiErrors({ 400: QUEUE_BAD })
   moduleQueue(@Query() query: RequestQueueQueryDto, @CurrentActor() actor: Actor): Promise<Page<ModuleRequestDto>> {
     return this.moduleRequests.listQueue(actor, query);
   }
@@ -131,15 +129,14 @@ export class ApprovalsController {
     description:
       'approve installs the module first (registry, integrity, bundle; install scripts never run): when the install is refused the approval is too (409 with the reason) and the request stays pending; allow_critical overrides a critical advisory (recorded in the audit entry). Once approved the module is allowed for every tool and running servers get it without a restart. reject needs a reason. The reviewer is the caller; every decision is audited.',
   })
-  @ApiParam(REQUEST_ID)
+  @ApiIdParam('Request')
   @ApiOkResponse({ type: ModuleRequestDto, description: 'The request after the decision' })
-  @ApiBadRequestResponse({ description: `${ACTION_BAD}; allow_critical given to reject` })
-  @ApiNotFoundResponse({ description: 'No such request; or the package (or a version) does not exist on the registry' })
-  @ApiConflictResponse({
-    description:
-      'The request was decided already; or the installer refused the package (details.reason: node_builtin, native_code, integrity_mismatch, critical_advisory, ...)',
+  @ApiErrors({ 400: `${ACTION_BAD}; allow_critical given to reject` }, 415, {
+    403: 'Only an admin may decide',
+    404: 'No such request; or the package (or a version) does not exist on the registry',
+    409: 'The request was decided already; or the installer refused the package (details.reason: node_builtin, native_code, integrity_mismatch, critical_advisory, ...)',
+    503: 'The registry could not be reached: the request stays pending',
   })
-  @ApiForbiddenResponse({ description: 'Only an admin may decide' })
   moduleAction(
     @Param('id', uuidParam('id')) id: string,
     @Body() dto: ModuleRequestActionDto,
@@ -155,7 +152,7 @@ export class ApprovalsController {
       'Requests for outbound hosts (default status pending, or approved, rejected, all), oldest first, each with its tool, server, host, port (null = any) and justification. search matches the host, justification, requester or server name.',
   })
   @ApiPageResponse(NetworkRequestDto)
-  @ApiBadRequestResponse({ description: QUEUE_BAD })
+  @ApiErrors({ 400: QUEUE_BAD })
   networkQueue(@Query() query: RequestQueueQueryDto, @CurrentActor() actor: Actor): Promise<Page<NetworkRequestDto>> {
     return this.networkRequests.listQueue(actor, query);
   }
@@ -167,12 +164,13 @@ export class ApprovalsController {
     description:
       "approve allows the host (and port) for the request's server: its allowed_hosts are recomputed from the approved records and running servers follow without a restart. reject needs a reason. The reviewer is the caller; every decision is audited.",
   })
-  @ApiParam(REQUEST_ID)
+  @ApiIdParam('Request')
   @ApiOkResponse({ type: NetworkRequestDto, description: 'The request after the decision' })
-  @ApiBadRequestResponse({ description: ACTION_BAD })
-  @ApiNotFoundResponse({ description: 'No such request' })
-  @ApiConflictResponse({ description: 'The request was decided already' })
-  @ApiForbiddenResponse({ description: 'Only an admin may decide' })
+  @ApiErrors({ 400: ACTION_BAD }, 415, {
+    403: 'Only an admin may decide',
+    404: 'No such request',
+    409: 'The request was decided already',
+  })
   networkAction(
     @Param('id', uuidParam('id')) id: string,
     @Body() dto: RequestActionDto,

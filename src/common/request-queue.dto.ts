@@ -34,6 +34,8 @@ export class RequestActionDto {
   action: RequestAction;
 
   @ApiPropertyOptional({
+    type: String,
+    nullable: true,
     maxLength: MAX_REQUEST_TEXT,
     description: 'Required for reject: why (the requester reads it)',
   })

@@ -1,16 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../common/actor';
 import { Authenticated, CurrentActor } from '../common/decorators';
+import { ApiErrors } from '../common/openapi/api-errors';
 import { InstallModuleDto, UpdateAllowedModulesDto } from './dto/module.dto';
 import {
   InstalledModuleDto,
@@ -61,10 +53,11 @@ export class ModulesController {
       'add_modules: each is installed (fetched from the registry, integrity-checked, bundled; install scripts never run), then gets an approved admin record; a refused install refuses the whole edit (409) and nothing changes. remove_modules: revoked for every tool at once (records stay as rejected history; running servers lose it), bundles dropped. Admins only.',
   })
   @ApiOkResponse({ type: ModulesConfigDto, description: 'The allowed list after the change' })
-  @ApiBadRequestResponse({ description: `Empty body, unknown field, a module both added and removed; ${BAD_NAME}` })
-  @ApiNotFoundResponse({ description: 'A package to add does not exist on the registry' })
-  @ApiConflictResponse({ description: REFUSED })
-  @ApiServiceUnavailableResponse({ description: REGISTRY_DOWN })
+  @ApiErrors({ 400: `Empty body, unknown field, a module both added and removed; ${BAD_NAME}` }, 415, {
+    404: 'A package to add does not exist on the registry',
+    409: REFUSED,
+    503: REGISTRY_DOWN,
+  })
   update(@Body() dto: UpdateAllowedModulesDto, @CurrentActor() actor: Actor): Promise<ModulesConfigDto> {
     return this.modules.updateAllowList(actor, dto);
   }
@@ -88,9 +81,11 @@ export class ModulesController {
   })
   @ApiParam(NAME)
   @ApiOkResponse({ type: ModuleLookupDto })
-  @ApiBadRequestResponse({ description: BAD_NAME })
-  @ApiNotFoundResponse({ description: 'The registry does not know the package, or it has no latest version' })
-  @ApiServiceUnavailableResponse({ description: REGISTRY_DOWN })
+  @ApiErrors({
+    400: BAD_NAME,
+    404: 'The registry does not know the package, or it has no latest version',
+    503: REGISTRY_DOWN,
+  })
   lookupNpm(@Param('name', ModuleNameParamPipe) name: string, @CurrentActor() actor: Actor): Promise<ModuleLookupDto> {
     return this.store.lookup(actor, name);
   }
@@ -103,9 +98,11 @@ export class ModulesController {
   })
   @ApiParam(NAME)
   @ApiOkResponse({ type: ModuleLookupDto })
-  @ApiBadRequestResponse({ description: BAD_NAME })
-  @ApiNotFoundResponse({ description: 'The registry does not know the package, or it has no latest version' })
-  @ApiServiceUnavailableResponse({ description: REGISTRY_DOWN })
+  @ApiErrors({
+    400: BAD_NAME,
+    404: 'The registry does not know the package, or it has no latest version',
+    503: REGISTRY_DOWN,
+  })
   lookupSeed(@Param('name', ModuleNameParamPipe) name: string, @CurrentActor() actor: Actor): Promise<ModuleLookupDto> {
     return this.store.lookup(actor, name);
   }
@@ -118,7 +115,7 @@ export class ModulesController {
       'Installs every allowed module whose bundle is missing (refusals are listed, not thrown) and drops bundles no longer allowed.',
   })
   @ApiOkResponse({ type: ModulesSyncDto })
-  @ApiServiceUnavailableResponse({ description: REGISTRY_DOWN })
+  @ApiErrors(400, 415, { 503: REGISTRY_DOWN })
   sync(@CurrentActor() actor: Actor): Promise<ModulesSyncDto> {
     return this.store.sync(actor);
   }
@@ -132,12 +129,11 @@ export class ModulesController {
   })
   @ApiParam(NAME)
   @ApiOkResponse({ type: InstalledModuleDto })
-  @ApiBadRequestResponse({
-    description: `${BAD_NAME}; a version that is not a semver range or dist-tag; unknown field`,
+  @ApiErrors({ 400: `${BAD_NAME}; a version that is not a semver range or dist-tag; unknown field` }, 415, {
+    404: 'No such package, or no version matches the range',
+    409: `The module is not allowed; or: ${REFUSED}`,
+    503: REGISTRY_DOWN,
   })
-  @ApiNotFoundResponse({ description: 'No such package, or no version matches the range' })
-  @ApiConflictResponse({ description: `The module is not allowed; or: ${REFUSED}` })
-  @ApiServiceUnavailableResponse({ description: REGISTRY_DOWN })
   install(
     @Param('name', ModuleNameParamPipe) name: string,
     @Body() dto: InstallModuleDto,
