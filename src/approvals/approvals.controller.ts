@@ -26,7 +26,7 @@ export class ApprovalsController {
     summary: 'Counts per queue and status',
     description: 'The tool, module and network request queues, each counted by status, with the pending total.',
   })
-  @ApiOkResponse({ type: ApprovalStatsDto })
+  @ApiOkResponse({ type: ApprovalStatsDto, description: 'Counts per queue and status' })
   stats(@CurrentActor() actor: Actor): Promise<ApprovalStatsDto> {
     return this.approvals.stats(actor);
   }
