@@ -44,7 +44,7 @@ export class ActivityController {
       'The window is the last `window_minutes` (1 to 10080, default 60) up to now. `error_rate` is the share of entries at level error; ' +
       'the percentiles (p50, p95, p99, in ms) are over the entries that carry a duration (MCP requests, tool executions), null without any.',
   })
-  @ApiOkResponse({ type: ActivityStatsDto })
+  @ApiOkResponse({ type: ActivityStatsDto, description: 'The figures of the window' })
   @ApiErrors({ 400: 'window_minutes out of 1..10080 or not an integer; unknown query parameter' })
   stats(@Query() query: ActivityStatsQueryDto, @CurrentActor() actor: Actor): Promise<ActivityStatsDto> {
     return this.activity.stats(actor, query);
@@ -55,7 +55,7 @@ export class ActivityController {
     summary: 'The latest entries, newest first',
     description: `The \`limit\` (1 to 100, default 20) newest entries of every kind, without paging. Live entries: socket.io at path ${ACTIVITY_STREAM_PATH}.`,
   })
-  @ApiOkResponse({ type: RecentActivityDto })
+  @ApiOkResponse({ type: RecentActivityDto, description: 'The latest entries, newest first' })
   @ApiErrors({ 400: 'limit out of 1..100 or not an integer; unknown query parameter' })
   recent(@Query() query: RecentActivityQueryDto, @CurrentActor() actor: Actor): Promise<RecentActivityDto> {
     return this.activity.recent(actor, query);

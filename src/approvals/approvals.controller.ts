@@ -37,7 +37,7 @@ export class ApprovalsController {
     description:
       'tools by approval status (draft, pending_review, approved, rejected); module and network requests by status (pending, approved, rejected), admin records included.',
   })
-  @ApiOkResponse({ type: ApprovalStatsDto })
+  @ApiOkResponse({ type: ApprovalStatsDto, description: 'Counts per queue and status' })
   stats(@CurrentActor() actor: Actor): Promise<ApprovalStatsDto> {
     return this.approvals.stats(actor);
   }

@@ -28,7 +28,7 @@ export class AuthController {
     description:
       'No token needed. `setup_required` is true while no admin account exists: then `POST /auth/setup` creates one.',
   })
-  @ApiOkResponse({ type: AuthStatusDto })
+  @ApiOkResponse({ type: AuthStatusDto, description: 'Whether setup is still required' })
   status(): Promise<AuthStatusDto> {
     return this.auth.status();
   }
@@ -60,7 +60,7 @@ export class AuthController {
       'sliding window; behind a proxy the address TRUST_PROXY allows); every attempt counts, successful or not. ' +
       'A failed login is audited in the activity log.',
   })
-  @ApiOkResponse({ type: TokenPairDto })
+  @ApiOkResponse({ type: TokenPairDto, description: 'An access token and a refresh token' })
   @ApiErrors(
     { 400: 'Malformed JSON; username or password missing, empty or too long; unknown field' },
     415,
@@ -111,7 +111,7 @@ export class AuthController {
     summary: 'The admin account of the access token',
     description: 'Never includes the password hash.',
   })
-  @ApiOkResponse({ type: AdminUserDto })
+  @ApiOkResponse({ type: AdminUserDto, description: 'The account, without its password hash' })
   async me(@CurrentUser() user: AuthUser): Promise<AdminUserDto> {
     return mapAdminUser(await this.auth.me(user));
   }

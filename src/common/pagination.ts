@@ -61,10 +61,14 @@ export class PageMetaDto {
 }
 
 /** Swagger: a 200 response holding the envelope around `model`. */
-export function ApiPageResponse(model: Type<unknown>) {
+export function ApiPageResponse(
+  model: Type<unknown>,
+  description = 'One page of the list: `items` and where they stand',
+) {
   return applyDecorators(
     ApiExtraModels(PageMetaDto, model),
     ApiOkResponse({
+      description,
       schema: {
         allOf: [
           { $ref: getSchemaPath(PageMetaDto) },

@@ -19,7 +19,7 @@ export class DashboardController {
       'approval queue, the calls of the last 24 hours (test runs excluded) with their error rate, duration percentiles, ' +
       'hourly buckets and the 10 most called tools, and the 10 latest activity entries.',
   })
-  @ApiOkResponse({ type: DashboardDto })
+  @ApiOkResponse({ type: DashboardDto, description: 'The figures of the dashboard' })
   get(@CurrentActor() actor: Actor): Promise<DashboardDto> {
     return this.dashboard.get(actor);
   }

@@ -50,7 +50,7 @@ export class HealthController {
     summary: 'Liveness: the process answers',
     description: 'No token needed. Always `{"status":"ok"}` while the app serves requests; it checks nothing else.',
   })
-  @ApiOkResponse({ type: HealthDto })
+  @ApiOkResponse({ type: HealthDto, description: 'The process answers' })
   check(): HealthDto {
     return { status: 'ok' };
   }
@@ -62,7 +62,7 @@ export class HealthController {
       'No token needed. Runs every registered check (database, sandbox pool, module store, external sources…), each within 5 s. ' +
       'The status is `down` (and the answer 503) when the database check fails, `degraded` when any other check is not ok, else `ok`.',
   })
-  @ApiOkResponse({ type: HealthDetailDto })
+  @ApiOkResponse({ type: HealthDetailDto, description: 'The database answers: status ok or degraded' })
   @ApiServiceUnavailableResponse({
     type: HealthDetailDto,
     description: 'The database is unreachable: the same body, with status down',

@@ -29,7 +29,7 @@ export class SandboxController {
       'stays running across restarts of MCPBox. Takes no body. Recorded in the activity log.',
   })
   @ApiErrors({ 400: 'Malformed JSON in a body (none is needed); id is not a UUID' }, 415)
-  @ApiOkResponse({ type: SandboxStatusDto })
+  @ApiOkResponse({ type: SandboxStatusDto, description: 'The status after the start' })
   start(@ServerId() id: string, @CurrentActor() actor: Actor): Promise<SandboxStatusDto> {
     return this.sandbox.start(actor, id);
   }
@@ -42,7 +42,7 @@ export class SandboxController {
       'Its tools disappear from the MCP gateway at once and its isolate is released. Takes no body. Recorded in the activity log.',
   })
   @ApiErrors({ 400: 'Malformed JSON in a body (none is needed); id is not a UUID' }, 415)
-  @ApiOkResponse({ type: SandboxStatusDto })
+  @ApiOkResponse({ type: SandboxStatusDto, description: 'The status after the stop' })
   stop(@ServerId() id: string, @CurrentActor() actor: Actor): Promise<SandboxStatusDto> {
     return this.sandbox.stop(actor, id);
   }
@@ -55,7 +55,7 @@ export class SandboxController {
       'Unload and load in one step, serialised with the other lifecycle changes of the server. Takes no body.',
   })
   @ApiErrors({ 400: 'Malformed JSON in a body (none is needed); id is not a UUID' }, 415)
-  @ApiOkResponse({ type: SandboxStatusDto })
+  @ApiOkResponse({ type: SandboxStatusDto, description: 'The status after the restart' })
   restart(@ServerId() id: string, @CurrentActor() actor: Actor): Promise<SandboxStatusDto> {
     return this.sandbox.restart(actor, id);
   }
@@ -67,7 +67,7 @@ export class SandboxController {
       'Calls and errors count since the current run started (test runs excluded); memory is the heap the sandbox holds for this ' +
       'server. A stopped server reports zeros.',
   })
-  @ApiOkResponse({ type: SandboxStatusDto })
+  @ApiOkResponse({ type: SandboxStatusDto, description: 'The status now' })
   status(@ServerId() id: string, @CurrentActor() actor: Actor): Promise<SandboxStatusDto> {
     return this.sandbox.status(actor, id);
   }

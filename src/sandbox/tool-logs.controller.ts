@@ -20,7 +20,7 @@ export class ToolLogsController {
     description: 'Both calls through /mcp and test runs; `limit` is 1 to 50 (default 10).',
   })
   @ApiIdParam('Tool')
-  @ApiOkResponse({ type: ToolExecutionsDto })
+  @ApiOkResponse({ type: ToolExecutionsDto, description: 'The latest calls, newest first' })
   @ApiErrors({ 400: 'id is not a UUID; limit out of 1..50; unknown query parameter', 404: 'No such tool' })
   list(
     @Param('id', uuidParam('id')) id: string,

@@ -34,7 +34,7 @@ export class ServersController {
       '`{name}__{tool}` on `/mcp`). `default_timeout_ms` (1000 to 300000, default 30000) limits each call of a tool without ' +
       'its own timeout. A new server is stopped, with no tools and no allowed hosts. Audited.',
   })
-  @ApiCreatedResponse({ type: ServerDto })
+  @ApiCreatedResponse({ type: ServerDto, description: 'The new server, stopped' })
   @ApiErrors(
     {
       400: 'Malformed JSON; name breaks the pattern or is longer than 64; default_timeout_ms out of 1000..300000; unknown field',
@@ -52,7 +52,7 @@ export class ServersController {
     description: 'The server and each of its tools, by name, without their code.',
   })
   @ApiIdParam('Server')
-  @ApiOkResponse({ type: ServerDetailDto })
+  @ApiOkResponse({ type: ServerDetailDto, description: 'The server with its tools' })
   @ApiErrors({ 400: 'id is not a UUID', 404: 'No such server' })
   get(@Param('id', uuidParam('id')) id: string, @CurrentActor() actor: Actor): Promise<ServerDetailDto> {
     return this.servers.get(actor, id);
@@ -66,7 +66,7 @@ export class ServersController {
       '`/mcp/{name}`); a running server follows at once. Audited with the old and new values.',
   })
   @ApiIdParam('Server')
-  @ApiOkResponse({ type: ServerDto })
+  @ApiOkResponse({ type: ServerDto, description: 'The server after the change' })
   @ApiErrors({ 400: 'Malformed JSON; id is not a UUID; empty body; a field is invalid; unknown field' }, 415, {
     404: 'No such server',
     409: 'Another server has this name',

@@ -33,7 +33,7 @@ export class SettingsController {
       'tool_approval_mode, network_access_policy, module_approval_mode, remote_tool_editing, redact_secrets_in_output, ' +
       'log_retention_days and mcp_rate_limit_rpm, as in force now (read per call by the sandbox and the gateway).',
   })
-  @ApiOkResponse({ type: SecurityPolicyDto })
+  @ApiOkResponse({ type: SecurityPolicyDto, description: 'The whole policy in force' })
   policy(@CurrentActor() actor: Actor): SecurityPolicyDto {
     return this.settings.policy(actor);
   }

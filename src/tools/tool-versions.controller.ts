@@ -65,7 +65,7 @@ export class ToolVersionsController {
       'of work, or the server is busy) it comes back as a replacement of the whole file with `diff_mode: "whole_file"` and a ' +
       '`diff_note` saying why.',
   })
-  @ApiOkResponse({ type: VersionComparisonDto })
+  @ApiOkResponse({ type: VersionComparisonDto, description: 'Both versions, the changed fields and the diff' })
   @ApiErrors({
     400: 'id is not a UUID; from or to missing or not a positive integer; unknown query parameter',
     404: 'No such tool, or no such version',
@@ -85,7 +85,7 @@ export class ToolVersionsController {
       'The snapshot of that version: name, description, code, input schema, timeout, enabled, and who wrote it.',
   })
   @ApiParam(VERSION)
-  @ApiOkResponse({ type: ToolVersionDto })
+  @ApiOkResponse({ type: ToolVersionDto, description: 'The version with its code' })
   @ApiErrors({ 400: 'id is not a UUID; version is not a positive integer', 404: 'No such tool, or no such version' })
   get(
     @Param('id', uuidParam('id')) id: string,

@@ -33,7 +33,7 @@ export class ToolsController {
       'unique within the server. The tool starts as draft, or approved under tool_approval_mode=auto_approve. Audited.',
   })
   @ApiIdParam('Server')
-  @ApiCreatedResponse({ type: ToolDto })
+  @ApiCreatedResponse({ type: ToolDto, description: 'The new tool at version 1' })
   @ApiErrors({ 400: BAD_TOOL }, 415, {
     404: 'No such server',
     409: 'The server already has a tool with this name',
@@ -76,7 +76,7 @@ export class ToolsController {
       "input schema derived from main's parameter. Invalid code is a 200 with `valid: false`; code that cannot be analysed within " +
       '5 s is invalid, saying so. Changes nothing.',
   })
-  @ApiOkResponse({ type: CodeAnalysisDto })
+  @ApiOkResponse({ type: CodeAnalysisDto, description: 'The analysis; valid false lists the errors' })
   @ApiErrors(
     { 400: 'Malformed JSON; code missing or not a string; unknown language; unknown field' },
     415,
@@ -92,7 +92,7 @@ export class ToolsController {
     description: 'The current version of the tool: code, input schema, approval state and who decided it.',
   })
   @ApiIdParam('Tool')
-  @ApiOkResponse({ type: ToolDto })
+  @ApiOkResponse({ type: ToolDto, description: 'The tool with its code' })
   @ApiErrors({ 400: 'id is not a UUID', 404: 'No such tool' })
   get(@Param('id', uuidParam('id')) id: string, @CurrentActor() actor: Actor): Promise<ToolDto> {
     return this.tools.get(actor, id);
@@ -108,7 +108,7 @@ export class ToolsController {
       'An external (mcp_passthrough) tool has no code. Audited with the old and new values.',
   })
   @ApiIdParam('Tool')
-  @ApiOkResponse({ type: ToolDto })
+  @ApiOkResponse({ type: ToolDto, description: 'The tool after the change' })
   @ApiErrors({ 400: `${BAD_TOOL}; empty body; code for an external tool` }, 415, {
     404: 'No such tool',
     409: 'Another tool of the server has this name',

@@ -172,6 +172,17 @@ describe('every operation of the OpenAPI document', () => {
     );
   });
 
+  it('describes every response', () => {
+    failIf(
+      ops.flatMap(({ route, op }) =>
+        Object.entries(op.responses ?? {})
+          .filter(([, response]) => !response.description?.trim())
+          .map(([status]) => `${route} ${status}`),
+      ),
+      'responses without a description (ApiOkResponse({ type, description }))',
+    );
+  });
+
   it('answers every error with the error schema (JSON-RPC errors on /mcp)', () => {
     const schemas = doc.components?.schemas ?? {};
     assert.deepEqual(Object.keys(schemas.ErrorResponseDto?.properties ?? {}), [
