@@ -273,7 +273,7 @@ describe('redactCutTail (a secret cut by a size limit)', () => {
     // The tail `ABCDEFGHIJ` starts the long secret; its last five characters start the short one.
     const ns = secretNeedles({ LONG: 'ABCDEFGHIJKLMNOPQRST', SHORT: 'FGHIJ-xyz' });
     assert.equal(redactCutTail('zz ABCDEFGHIJ', ns), `zz ${REDACTED}`);
-    // And the other way round: the short secret's needle sorts first.
+    // And the other way round: the needle that starts inside the cut is looked at first.
     const other = secretNeedles({ LONG: 'FGHIJ-0123456789-abcdefgh', SHORT: 'ABCDEFGHIJKL' });
     assert.equal(redactCutTail('zz ABCDEFGHIJ', other), `zz ${REDACTED}`);
   });

@@ -69,7 +69,8 @@ export function secretNeedles(secrets: Record<string, string>): string[] {
     if (typeof value !== 'string' || value.length < MIN_REDACTED_LENGTH) continue;
     for (const spelling of secretSpellings(value)) needles.add(spelling);
   }
-  return [...needles].sort((a, b) => b.length - a.length);
+  // In no particular order: redactText and redactCutTail look for every needle in the text as given.
+  return [...needles];
 }
 
 /**
