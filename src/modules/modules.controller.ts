@@ -41,7 +41,7 @@ export class ModulesController {
     description:
       'Modules tool code may import (global: one approval serves every tool), derived from the approved module records, with the registry they install from and the bundle size limit.',
   })
-  @ApiOkResponse({ type: ModulesConfigDto })
+  @ApiOkResponse({ type: ModulesConfigDto, description: 'The allowed modules and where they install from' })
   get(@CurrentActor() actor: Actor): Promise<ModulesConfigDto> {
     return this.modules.settings(actor);
   }
@@ -68,7 +68,7 @@ export class ModulesController {
     description:
       'Per module: allowed, installed (an intact bundle in the store), version, bundle size and sha256, tarball integrity, the source and reviewer of the record that allows it, who installed it, the critical-advisory override and known advisories. Installed bundles no longer allowed are listed too (sync drops them).',
   })
-  @ApiOkResponse({ type: ModulesEnhancedDto })
+  @ApiOkResponse({ type: ModulesEnhancedDto, description: 'Every allowed or installed module with its state' })
   enhanced(@CurrentActor() actor: Actor): Promise<ModulesEnhancedDto> {
     return this.store.enhanced(actor);
   }
@@ -80,7 +80,7 @@ export class ModulesController {
       'Name, latest version, description, license, homepage, weekly downloads (when the registry says), known advisories of the latest version, and from a trial bundle (nothing stored) whether it needs Node built-ins and whether it can be installed.',
   })
   @ApiParam(NAME)
-  @ApiOkResponse({ type: ModuleLookupDto })
+  @ApiOkResponse({ type: ModuleLookupDto, description: 'What the registry says about the package' })
   @ApiErrors({
     400: BAD_NAME,
     404: 'The registry does not know the package, or it has no latest version',
@@ -97,7 +97,7 @@ export class ModulesController {
       "Kept at the seed's path: tool code is JavaScript, so this answers from the npm registry modules install from, exactly as GET /api/settings/modules/npm/{name}.",
   })
   @ApiParam(NAME)
-  @ApiOkResponse({ type: ModuleLookupDto })
+  @ApiOkResponse({ type: ModuleLookupDto, description: 'What the registry says about the package' })
   @ApiErrors({
     400: BAD_NAME,
     404: 'The registry does not know the package, or it has no latest version',
@@ -114,7 +114,7 @@ export class ModulesController {
     description:
       'Installs every allowed module whose bundle is missing (refusals are listed, not thrown) and drops bundles no longer allowed.',
   })
-  @ApiOkResponse({ type: ModulesSyncDto })
+  @ApiOkResponse({ type: ModulesSyncDto, description: 'What was installed, refused and dropped' })
   @ApiErrors(400, 415, { 503: REGISTRY_DOWN })
   sync(@CurrentActor() actor: Actor): Promise<ModulesSyncDto> {
     return this.store.sync(actor);
@@ -128,7 +128,7 @@ export class ModulesController {
       "Fetches the package (version: a semver range or dist-tag, default latest) and its dependencies from the registry, checks each tarball against the registry's dist.integrity, never runs install scripts, bundles the tree into one ES module for the isolate (esbuild) and stores it with its version and hash; running servers get the new bundle. A package needing Node built-ins or native code, over the bundle size limit, or with a critical advisory (unless allow_critical, recorded in the audit) is refused.",
   })
   @ApiParam(NAME)
-  @ApiOkResponse({ type: InstalledModuleDto })
+  @ApiOkResponse({ type: InstalledModuleDto, description: 'The installed module' })
   @ApiErrors({ 400: `${BAD_NAME}; a version that is not a semver range or dist-tag; unknown field` }, 415, {
     404: 'No such package, or no version matches the range',
     409: `The module is not allowed; or: ${REFUSED}`,
