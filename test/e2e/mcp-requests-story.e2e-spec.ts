@@ -85,6 +85,9 @@ describe('an LLM asks for a module and a host, an admin approves both, the runni
     assert.equal(blocked.isError, true);
     assert.match(firstText(blocked), /not in this server's allowed hosts|not approved/);
     assert.equal(hits.length, 0, 'nothing reached the peer');
+    const unparsed = await client.callTool({ name: 'configs__parse_config', arguments: { text: 'a: 1' } });
+    assert.equal(unparsed.isError, true);
+    assert.match(firstText(unparsed), /module "yaml" is not approved: ask for it with mcpbox_request_module/);
 
     const hostRequest = await use(client, 'mcpbox_request_network_access', {
       tool_id: fetcher.id,
@@ -140,5 +143,13 @@ describe('an LLM asks for a module and a host, an admin approves both, the runni
     assert.deepEqual((await use(client, 'mcpbox_validate_code', { code: parseCode })).disallowed_imports, []);
     const bundle = await t.app.get(PackageInstaller).readBundle('yaml');
     assert.equal(bundle?.module.version, world.yaml.version, 'the real yaml is in the module store for the sandbox');
+
+    // The running parser imports the real yaml now, without a restart.
+    const config = (served.structuredContent as { config: string }).config;
+    const parsed = await client.callTool({ name: 'configs__parse_config', arguments: { text: config } });
+    assert.notEqual(parsed.isError, true, firstText(parsed));
+    assert.deepEqual(JSON.parse(firstText(parsed)), { city: 'Lisbon', units: 'metric' });
+    const after = (await t.get(`/api/sandbox/servers/${server.id}/status`, { token })).body;
+    assert.equal(after.started_at, started.started_at, 'still no restart');
   });
 });
