@@ -1,6 +1,7 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { ExternalSourcesModule } from '../external-sources/external-sources.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { SandboxModule } from '../sandbox/sandbox.module';
 import { SecretsModule } from '../secrets/secrets.module';
@@ -14,6 +15,7 @@ import { ManagementToolsProvider } from './management/management-tools.provider'
 import { McpGateway } from './mcp-gateway.service';
 import { McpServerFactory } from './mcp-server-factory';
 import { ModernEndpoints } from './modern-endpoints';
+import { PassthroughToolsProvider } from './passthrough-tools.provider';
 import { SandboxToolsProvider } from './sandbox-tools.provider';
 import { ToolAvailability } from './tool-availability';
 import { ToolCatalog } from './tool-catalog';
@@ -23,11 +25,12 @@ import { ToolCatalog } from './tool-catalog';
  * the tool catalog's providers. Mounted on the app's own Fastify instance.
  */
 @Module({
-  imports: [SandboxModule, ServersModule, ToolsModule, SettingsModule, SecretsModule],
+  imports: [SandboxModule, ServersModule, ToolsModule, SettingsModule, SecretsModule, ExternalSourcesModule],
   providers: [
     McpEvents,
     ToolCatalog,
     SandboxToolsProvider,
+    PassthroughToolsProvider,
     ToolAvailability,
     McpServerFactory,
     LegacySessions,

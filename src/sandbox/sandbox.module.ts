@@ -69,7 +69,7 @@ function recordRuntimeEvent(activity: ActivityService, e: RuntimeEvent): void {
     TestCodeService,
     ToolLogsService,
   ],
-  exports: [SandboxService, TestCodeService, ToolLogsService, ExecutionStatsService],
+  exports: [SandboxService, TestCodeService, ToolLogsService, ExecutionStatsService, ExecutionLogsService],
 })
 export class SandboxModule implements OnModuleInit, BeforeApplicationShutdown {
   constructor(

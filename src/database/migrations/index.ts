@@ -1,6 +1,12 @@
 import { InitialSchema1764166000000 } from './1764166000000-initial-schema';
 import { McpFeatures1764900000000 } from './1764900000000-mcp-features';
 import { ActivityIndexes1767225600000 } from './1767225600000-activity-indexes';
+import { ExternalSources1767400000000 } from './1767400000000-external-sources';
 
 /** Checked-in migrations, in order; run at start-up. */
-export const MIGRATIONS = [InitialSchema1764166000000, McpFeatures1764900000000, ActivityIndexes1767225600000];
+export const MIGRATIONS = [
+  InitialSchema1764166000000,
+  McpFeatures1764900000000,
+  ActivityIndexes1767225600000,
+  ExternalSources1767400000000,
+];
