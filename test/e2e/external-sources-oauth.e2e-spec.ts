@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '@modelcontextprotocol/client';
+import { SourceClients } from '../../src/external-sources/source-clients';
+import { setupAdmin, startApp, type TestApp } from '../support/app';
+import { connectMcp, firstText, sleep } from '../support/mcp';
+import { fixtureTools, TestSource } from '../support/mcp-sources';
+import { oauthProtection, TestAuthorizationServer } from '../support/oauth-server';
+import { plainFetch } from '../support/plain-fetch';
+import { allowHost, approveTool, createServerVia } from './sandbox-fixtures';
+
+/**
+ * A source protected by OAuth 2.1 with the test's own authorization server (dynamic
+ * registration, PKCE S256, RFC 9207 iss, rotating refresh tokens): the admin starts the
+ * authorization, the browser comes back to the public callback (bound by its state), the
+ * tokens are stored encrypted, an expired access token is refreshed, and a source whose
+ * token can no longer be refreshed goes to needs_auth and says so.
+ */
+describe('external sources: OAuth', () => {
+  let t: TestApp;
+  let token: string;
+  let as: TestAuthorizationServer;
+  let source: TestSource;
+  let client: Client | undefined;
+  let serverId: string;
+  let sourceId: string;
+
+  const row = async () => (await t.get(`/api/external-sources/sources/${sourceId}`, { token })).body;
+  /** What the admin's browser does: open the URL; the authorization server approves and redirects back. */
+  const browserCallback = async (authorizationUrl: string) => {
+    const res = await plainFetch(authorizationUrl, { method: 'GET' });
+    assert.equal(res.status, 302, await res.text());
+    const back = new URL(res.headers.get('location') as string);
+    assert.equal(back.pathname, '/api/external-sources/oauth/callback');
+    return `${back.pathname}${back.search}`;
+  };
+
+  before(async () => {
+    t = await startApp({ MCPBOX_TEST_ALLOW_LOOPBACK: 'true' });
+    token = await setupAdmin(t);
+    Object.assign(t.app.get(SourceClients).tuning, { connectTimeoutMs: 3000 });
+    as = await new TestAuthorizationServer().start();
+    const ref: { s?: TestSource } = {};
+    source = new TestSource('modern', { tools: fixtureTools(), ...oauthProtection(as, () => ref.s as TestSource) });
+    ref.s = source;
+    await source.start();
+    serverId = await createServerVia(t, token, 'oauth');
+    await allowHost(t, token, serverId, '127.0.0.1', source.port);
+    await allowHost(t, token, serverId, '127.0.0.1', Number(new URL(as.url).port));
+    const res = await t.post(
+      `/api/external-sources/servers/${serverId}/sources`,
+      { name: 'protected', url: source.url, auth_type: 'oauth' },
+      { token },
+    );
+    assert.equal(res.status, 201, res.text);
+    sourceId = res.body.id;
+  });
+
+  after(async () => {
+    await client?.close().catch(() => undefined);
+    await source?.stop();
+    await as?.stop();
+    await t?.close();
+  });
+
+  it('without tokens, discover says an admin must authorize (needs_auth)', async () => {
+    const res = await t.post(`/api/external-sources/sources/${sourceId}/discover`, undefined, { token });
+    assert.equal(res.status, 409, res.text);
+    assert.match(res.body.message, /authorize/);
+    assert.equal((await row()).status, 'needs_auth');
+  });
+
+  it('start → browser → callback (bound by its state, single use) → tokens stored encrypted', async () => {
+    const started = await t.post(`/api/external-sources/sources/${sourceId}/oauth/start`, {}, { token });
+    assert.equal(started.status, 200, started.text);
+    const url = new URL(started.body.authorization_url);
+    assert.equal(url.origin, as.url);
+    assert.equal(url.searchParams.get('code_challenge_method'), 'S256');
+    assert.equal(as.registrations.length, 1, 'dynamic client registration');
+
+    const callback = await browserCallback(started.body.authorization_url);
+    // A forged state is refused and does not spend the real one.
+    const forged = await t.get(callback.replace(/state=[^&]+/, 'state=forged'));
+    assert.equal(forged.status, 400, forged.text);
+    const done = await t.get(callback);
+    assert.equal(done.status, 200, done.text);
+    assert.equal(done.body.status, 'active');
+    assert.equal((await t.get(callback)).status, 400, 'a state is used once');
+    assert.deepEqual(as.tokenRequests, ['authorization_code']);
+
+    const stored = await t.db.query('SELECT oauth_state FROM external_mcp_sources WHERE id = $1', [sourceId]);
+    assert.match(stored.rows[0].oauth_state, /^v1:/);
+    assert.doesNotMatch(stored.rows[0].oauth_state, /access_token|refresh_token/);
+    const shown = await row();
+    assert.equal(shown.status, 'active');
+    assert.ok(!('oauth_state' in shown));
+  });
+
+  it('discover, import, approve and call with the token; an expired token is refreshed', async () => {
+    const found = await t.post(`/api/external-sources/sources/${sourceId}/discover`, undefined, { token });
+    assert.equal(found.status, 200, found.text);
+    const imported = await t.post(
+      `/api/external-sources/sources/${sourceId}/import`,
+      { tool_names: ['Echo-Text'] },
+      { token },
+    );
+    assert.equal(imported.status, 201, imported.text);
+    await approveTool(t, token, imported.body.tools[0].id);
+    assert.equal((await t.post(`/api/sandbox/servers/${serverId}/start`, undefined, { token })).status, 200);
+    client = await connectMcp(`${t.url}/mcp`, 'legacy');
+    for (let i = 0; i < 100 && !(await client.listTools()).tools.some((x) => x.name === 'oauth__echo_text'); i++)
+      await sleep(50);
+    assert.equal(
+      firstText(await client.callTool({ name: 'oauth__echo_text', arguments: { text: 'one' } })),
+      'echo: one',
+    );
+
+    as.expireAccessTokens();
+    const after = await client.callTool({ name: 'oauth__echo_text', arguments: { text: 'two' } });
+    assert.equal(firstText(after), 'echo: two');
+    assert.ok(as.tokenRequests.includes('refresh_token'), 'the expired token was refreshed');
+    assert.equal((await row()).status, 'active');
+  });
+
+  it('a token that can no longer be refreshed: isError saying so, the source goes to needs_auth', async () => {
+    as.revokeRefreshTokens();
+    as.expireAccessTokens();
+    const res = await client!.callTool({ name: 'oauth__echo_text', arguments: { text: 'three' } });
+    assert.equal(res.isError, true);
+    assert.match(firstText(res), /authorize/);
+    const shown = await row();
+    assert.equal(shown.status, 'needs_auth');
+    assert.match(shown.status_message, /authorize/);
+  });
+
+  it('refuses bad starts and callbacks', async () => {
+    const missing = await t.get('/api/external-sources/oauth/callback');
+    assert.equal(missing.status, 400);
+    const unknown = await t.get('/api/external-sources/oauth/callback?state=nothing&code=x');
+    assert.equal(unknown.status, 400);
+    assert.equal(
+      (await t.post(`/api/external-sources/sources/${sourceId}/oauth/start`, { scope: '' }, { token })).status,
+      400,
+    );
+    // A source that does not use OAuth has nothing to start.
+    const plain = await t.post(
+      `/api/external-sources/servers/${serverId}/sources`,
+      { name: 'plain', url: source.url },
+      { token },
+    );
+    const res = await t.post(`/api/external-sources/sources/${plain.body.id}/oauth/start`, {}, { token });
+    assert.equal(res.status, 400, res.text);
+    assert.equal((await t.post(`/api/external-sources/sources/${sourceId}/oauth/start`, {})).status, 401);
+  });
+});
