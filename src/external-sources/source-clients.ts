@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { FetchLike } from '@modelcontextprotocol/client';
 import { Repository } from 'typeorm';
@@ -8,6 +8,7 @@ import { AppConfig } from '../config/app-config';
 import { SecretBox } from '../crypto/secret-box';
 import type { NetworkRules } from '../guarded-http/network-rules';
 import { SecretsService } from '../secrets/secrets.service';
+import { ServerChangesService } from '../server-changes/server-changes.service';
 import { ServersService } from '../servers/servers.service';
 import { SettingsService } from '../settings/settings.service';
 import { ExternalSourceClient } from './client/external-source-client';
@@ -22,6 +23,7 @@ export const OAUTH_CALLBACK_PATH = '/api/external-sources/oauth/callback';
 const oauthAad = (sourceId: string) => `external_source_oauth:${sourceId}`;
 
 interface Entry {
+  serverId: string;
   signature: string;
   client: ExternalSourceClient;
   oauth?: SourceOAuth;
@@ -44,11 +46,12 @@ export interface SourceClientTuning {
  * handed to whoever listens (the discovery service re-discovers).
  */
 @Injectable()
-export class SourceClients implements OnModuleDestroy {
+export class SourceClients implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger(SourceClients.name);
   private readonly entries = new Map<string, Entry>();
   private readonly building = new Map<string, Promise<Entry>>();
   private readonly changeListeners = new Set<(sourceId: string) => void>();
+  private unsubscribe?: () => void;
   readonly tuning: SourceClientTuning = {
     connectTimeoutMs: 10_000,
     watchRetryMinMs: 1000,
@@ -63,7 +66,17 @@ export class SourceClients implements OnModuleDestroy {
     private readonly settings: SettingsService,
     private readonly config: AppConfig,
     private readonly box: SecretBox,
+    private readonly changes: ServerChangesService,
   ) {}
+
+  onModuleInit(): void {
+    // A deleted server took its sources with it (cascade): their connections and streams go too.
+    this.unsubscribe = this.changes.subscribe(async (change) => {
+      if (change.kind !== 'deleted') return;
+      const gone = [...this.entries].filter(([, e]) => e.serverId === change.serverId).map(([id]) => id);
+      await Promise.all(gone.map((id) => this.close(id)));
+    });
+  }
 
   /** The client for the source as it is now (its row, its secret, its rules). */
   async clientFor(source: ExternalMcpSource): Promise<ExternalSourceClient> {
@@ -128,6 +141,7 @@ export class SourceClients implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.unsubscribe?.();
     await Promise.all([...this.entries.keys()].map((id) => this.close(id)));
   }
 
@@ -176,7 +190,7 @@ export class SourceClients implements OnModuleDestroy {
           this.log.debug({ source: source.id, retryInMs: event.retryInMs }, 'External source watch stream lost');
       },
     });
-    return { signature, client, oauth };
+    return { serverId: source.serverId, signature, client, oauth };
   }
 
   /** The named secret's value for bearer/header auth; a missing one is the admin's to fix, said plainly. */

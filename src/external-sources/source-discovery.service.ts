@@ -169,7 +169,12 @@ export class SourceDiscoveryService implements OnApplicationBootstrap, OnModuleD
     try {
       source = await this.sources.findOrFail(call.sourceId);
     } catch {
-      return toErrorResult(new Error('gone'));
+      return {
+        content: [
+          { type: 'text', text: 'The external source of this tool no longer exists; an admin must import it again.' },
+        ],
+        isError: true,
+      };
     }
     if (source.status === 'disabled')
       return {
@@ -186,7 +191,14 @@ export class SourceDiscoveryService implements OnApplicationBootstrap, OnModuleD
         signal: call.signal,
         definition,
       });
-      if (source.status !== 'active') await this.sources.setStatus(source.id, 'active', null);
+      if (source.status !== 'active' && (await this.sources.setStatus(source.id, 'active', null)))
+        this.activity.enqueue({
+          logType: 'system',
+          level: 'info',
+          message: `External source ${source.name} answers again (status active)`,
+          details: { source_id: source.id, previous_status: source.status },
+          serverId: source.serverId,
+        });
       this.clients.watch(source);
       return result;
     } catch (err) {
@@ -265,7 +277,15 @@ export class SourceDiscoveryService implements OnApplicationBootstrap, OnModuleD
     const status = err instanceof DomainError ? 'error' : sourceStatusFor(err);
     if (!status) return;
     const message = (err instanceof Error ? err.message : String(err)).slice(0, 1000);
-    await this.sources.setStatus(source.id, status, message).catch(() => undefined);
+    const changed = await this.sources.setStatus(source.id, status, message).catch(() => false);
+    if (changed && source.status !== status)
+      this.activity.enqueue({
+        logType: 'error',
+        level: status === 'needs_auth' ? 'warning' : 'error',
+        message: `External source ${source.name} is now ${status}: ${message.slice(0, 300)}`,
+        details: { source_id: source.id, status, previous_status: source.status },
+        serverId: source.serverId,
+      });
   }
 }
 
