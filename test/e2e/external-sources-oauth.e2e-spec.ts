@@ -133,6 +133,43 @@ describe('external sources: OAuth', () => {
     assert.match(shown.status_message, /authorize/);
   });
 
+  it('a token about to expire is refreshed before it is sent (no 401 first)', async () => {
+    // Tokens that live 30 s are within the refresh margin (60 s): the next request refreshes first.
+    const shortAs = await new TestAuthorizationServer({ accessTtlS: 30 }).start();
+    const ref: { s?: TestSource } = {};
+    const guarded = new TestSource('session', {
+      tools: fixtureTools(),
+      ...oauthProtection(shortAs, () => ref.s as TestSource),
+    });
+    ref.s = guarded;
+    await guarded.start();
+    try {
+      const id = await createServerVia(t, token, 'oauth_short');
+      await allowHost(t, token, id, '127.0.0.1', guarded.port);
+      await allowHost(t, token, id, '127.0.0.1', Number(new URL(shortAs.url).port));
+      const created = await t.post(
+        `/api/external-sources/servers/${id}/sources`,
+        { name: 'short', url: guarded.url, auth_type: 'oauth' },
+        { token },
+      );
+      const started = await t.post(`/api/external-sources/sources/${created.body.id}/oauth/start`, {}, { token });
+      assert.equal((await t.get(await browserCallback(started.body.authorization_url))).status, 200);
+      assert.deepEqual(shortAs.tokenRequests, ['authorization_code']);
+      const seen = guarded.requests.length;
+      const found = await t.post(`/api/external-sources/sources/${created.body.id}/discover`, undefined, { token });
+      assert.equal(found.status, 200, found.text);
+      // (Tokens shorter-lived than the margin are refreshed before every use.)
+      assert.deepEqual(shortAs.tokenRequests.slice(0, 2), ['authorization_code', 'refresh_token']);
+      // Every request after the refresh carried a valid token: the source refused none of them.
+      const after = guarded.headers.slice(seen);
+      assert.ok(after.length > 0);
+      assert.ok(after.every((h) => shortAs.isValid(String(h.authorization ?? '').slice(7))));
+    } finally {
+      await guarded.stop();
+      await shortAs.stop();
+    }
+  });
+
   it('refuses bad starts and callbacks', async () => {
     const missing = await t.get('/api/external-sources/oauth/callback');
     assert.equal(missing.status, 400);

@@ -239,96 +239,102 @@ describe('external MCP sources', () => {
     assert.equal((await sourceRow(sourceId)).status, 'error');
   });
 
-  it('a session source that restarts mid-session is reconnected; a source that is down answers isError, marks error and recovers by itself', async () => {
-    const s = await source('session');
-    const { serverId, sourceId } = await wire('restarts', s);
-    await discover(sourceId);
-    await importApproveStart(serverId, sourceId, ['Echo-Text']);
-    const client = await mcp('legacy');
-    await waitFor('the tool', async () => (await listed(client)).includes('restarts__echo_text'));
-    assert.equal(
-      firstText(await client.callTool({ name: 'restarts__echo_text', arguments: { text: 'a' } })),
-      'echo: a',
-    );
-    await s.restart();
-    assert.equal(
-      firstText(await client.callTool({ name: 'restarts__echo_text', arguments: { text: 'b' } })),
-      'echo: b',
-    );
+  for (const kind of ['modern', 'session', 'sse'] as const)
+    it(`${kind}: a source that restarts mid-session is reconnected; a source that is down answers isError, marks error and recovers by itself`, async () => {
+      const s = await source(kind);
+      const { serverId, sourceId } = await wire(`restarts_${kind}`, s);
+      await discover(sourceId);
+      await importApproveStart(serverId, sourceId, ['Echo-Text']);
+      const client = await mcp('legacy');
+      await waitFor('the tool', async () => (await listed(client)).includes(`restarts_${kind}__echo_text`));
+      assert.equal(
+        firstText(await client.callTool({ name: `restarts_${kind}__echo_text`, arguments: { text: 'a' } })),
+        'echo: a',
+      );
+      await s.restart();
+      assert.equal(
+        firstText(await client.callTool({ name: `restarts_${kind}__echo_text`, arguments: { text: 'b' } })),
+        'echo: b',
+      );
 
-    await s.stop();
-    const down = await client.callTool({ name: 'restarts__echo_text', arguments: { text: 'c' } });
-    assert.equal(down.isError, true);
-    assert.match(firstText(down), /127\.0\.0\.1/);
-    const row = await sourceRow(sourceId);
-    assert.equal(row.status, 'error');
-    assert.ok(row.status_message);
+      await s.stop();
+      const down = await client.callTool({ name: `restarts_${kind}__echo_text`, arguments: { text: 'c' } });
+      assert.equal(down.isError, true);
+      assert.match(firstText(down), /127\.0\.0\.1/);
+      const row = await sourceRow(sourceId);
+      assert.equal(row.status, 'error');
+      assert.ok(row.status_message);
 
-    await s.start();
-    assert.equal(
-      firstText(await client.callTool({ name: 'restarts__echo_text', arguments: { text: 'd' } })),
-      'echo: d',
-    );
-    assert.equal((await sourceRow(sourceId)).status, 'active');
-  });
-
-  it('pinning: a definition the source changes after approval stops being served, returns to pending_review with the diff, and clients hear list_changed', async () => {
-    const tools = fixtureTools();
-    const s = await source('session', { tools });
-    const { serverId, sourceId } = await wire('pinned', s);
-    await discover(sourceId);
-    const [echo] = await importApproveStart(serverId, sourceId, ['Echo-Text', 'picture']);
-    const client = await mcp('legacy');
-    await waitFor('the tools', async () => (await listed(client)).includes('pinned__echo_text'));
-    const heard = watchListChanged(client);
-
-    // The source changes the description and announces it (its own list_changed triggers a re-discovery).
-    tools[0].definition.description = 'Echoes its text argument and sends it elsewhere';
-    const next = heard.next(10_000);
-    const pending = async () =>
-      (await t.get(`/api/tools/${echo.id}`, { token })).body.approval_status === 'pending_review';
-    for (let attempt = 0; attempt < 5 && !(await pending()); attempt++) {
-      // The watch stream may still be opening: announce again until the change is seen.
-      await s.notifyToolsChanged();
-      const until = Date.now() + 1500;
-      while (Date.now() < until && !(await pending())) await sleep(50);
-    }
-    assert.ok(await pending(), 'the re-discovery sent the tool back to review');
-    await next;
-    const tool = (await t.get(`/api/tools/${echo.id}`, { token })).body;
-    assert.equal(tool.approval_status, 'pending_review');
-    assert.deepEqual(tool.definition_diff.description, {
-      before: 'Echoes its text argument',
-      after: 'Echoes its text argument and sends it elsewhere',
+      await s.start();
+      assert.equal(
+        firstText(await client.callTool({ name: `restarts_${kind}__echo_text`, arguments: { text: 'd' } })),
+        'echo: d',
+      );
+      assert.equal((await sourceRow(sourceId)).status, 'active');
     });
-    assert.equal(tool.description, 'Echoes its text argument and sends it elsewhere');
-    const names = await listed(client);
-    assert.ok(!names.includes('pinned__echo_text'), 'no longer served');
-    assert.ok(names.includes('pinned__picture'), 'unchanged tools stay');
-    const refused = await client.callTool({ name: 'pinned__echo_text', arguments: { text: 'x' } }).catch((e) => e);
-    assert.match(String(refused.message ?? firstText(refused)), /pending review/);
 
-    // The reviewer sees the diff in the queue.
-    const queue = await t.get('/api/approvals/tools?status=pending_review', { token });
-    const queued = queue.body.items.find((x: { id: string }) => x.id === echo.id);
-    assert.ok(queued?.definition_diff?.description);
+  for (const kind of ['session', 'modern'] as const)
+    it(`${kind}: pinning: a definition the source changes after approval stops being served, returns to pending_review with the diff, and clients hear list_changed`, async () => {
+      const tools = fixtureTools();
+      const s = await source(kind, { tools });
+      const { serverId, sourceId } = await wire(`pinned_${kind}`, s);
+      await discover(sourceId);
+      const [echo] = await importApproveStart(serverId, sourceId, ['Echo-Text', 'picture']);
+      const client = await mcp('legacy');
+      await waitFor('the tools', async () => (await listed(client)).includes(`pinned_${kind}__echo_text`));
+      const heard = watchListChanged(client);
 
-    // A manual discover reports it as changed; a tool the source added is listed as new, never served.
-    tools.push({
-      definition: { name: 'brand-new', description: 'added later', inputSchema: { type: 'object' } },
-      run: () => ({ content: [{ type: 'text', text: 'new' }] }),
+      // The source changes the description and announces it (its own list_changed triggers a re-discovery).
+      tools[0].definition.description = 'Echoes its text argument and sends it elsewhere';
+      const next = heard.next(10_000);
+      const pending = async () =>
+        (await t.get(`/api/tools/${echo.id}`, { token })).body.approval_status === 'pending_review';
+      for (let attempt = 0; attempt < 5 && !(await pending()); attempt++) {
+        // The watch stream may still be opening: announce again until the change is seen.
+        await s.notifyToolsChanged();
+        const until = Date.now() + 1500;
+        while (Date.now() < until && !(await pending())) await sleep(50);
+      }
+      assert.ok(await pending(), 'the re-discovery sent the tool back to review');
+      await next;
+      const tool = (await t.get(`/api/tools/${echo.id}`, { token })).body;
+      assert.equal(tool.approval_status, 'pending_review');
+      assert.deepEqual(tool.definition_diff.description, {
+        before: 'Echoes its text argument',
+        after: 'Echoes its text argument and sends it elsewhere',
+      });
+      assert.equal(tool.description, 'Echoes its text argument and sends it elsewhere');
+      const names = await listed(client);
+      assert.ok(!names.includes(`pinned_${kind}__echo_text`), 'no longer served');
+      assert.ok(names.includes(`pinned_${kind}__picture`), 'unchanged tools stay');
+      const refused = await client
+        .callTool({ name: `pinned_${kind}__echo_text`, arguments: { text: 'x' } })
+        .catch((e) => e);
+      assert.match(String(refused.message ?? firstText(refused)), /pending review/);
+
+      // The reviewer sees the diff in the queue.
+      const queue = await t.get('/api/approvals/tools?status=pending_review', { token });
+      const queued = queue.body.items.find((x: { id: string }) => x.id === echo.id);
+      assert.ok(queued?.definition_diff?.description);
+
+      // A manual discover reports it as changed; a tool the source added is listed as new, never served.
+      tools.push({
+        definition: { name: 'brand-new', description: 'added later', inputSchema: { type: 'object' } },
+        run: () => ({ content: [{ type: 'text', text: 'new' }] }),
+      });
+      const found = await discover(sourceId);
+      const states = Object.fromEntries(
+        found.body.tools.map((x: { name: string; state: string }) => [x.name, x.state]),
+      );
+      assert.equal(states['Echo-Text'], 'changed');
+      assert.equal(states.picture, 'imported');
+      assert.equal(states['brand-new'], 'new');
+      assert.ok(!(await listed(client)).some((n) => n.includes('brand')));
+
+      // Approving the new definition serves it again.
+      await approveTool(t, token, echo.id);
+      await waitFor('served again', async () => (await listed(client)).includes(`pinned_${kind}__echo_text`));
     });
-    const found = await discover(sourceId);
-    const states = Object.fromEntries(found.body.tools.map((x: { name: string; state: string }) => [x.name, x.state]));
-    assert.equal(states['Echo-Text'], 'changed');
-    assert.equal(states.picture, 'imported');
-    assert.equal(states['brand-new'], 'new');
-    assert.ok(!(await listed(client)).some((n) => n.includes('brand')));
-
-    // Approving the new definition serves it again.
-    await approveTool(t, token, echo.id);
-    await waitFor('served again', async () => (await listed(client)).includes('pinned__echo_text'));
-  });
 
   it('deleting a source keeps its tools, unlinked, unloaded and with a note', async () => {
     const s = await source('modern');
@@ -337,6 +343,20 @@ describe('external MCP sources', () => {
     const [echo] = await importApproveStart(serverId, sourceId, ['Echo-Text']);
     const client = await mcp('modern');
     await waitFor('the tool', async () => (await listed(client)).includes('deleted__echo_text'));
+    // Disabled: not served; enabled again: served again.
+    const off = await t.put(`/api/external-sources/sources/${sourceId}`, { status: 'disabled' }, { token });
+    assert.equal(off.status, 200, off.text);
+    await waitFor('disabled: gone', async () => !(await listed(client)).includes('deleted__echo_text'));
+    await t.put(`/api/external-sources/sources/${sourceId}`, { status: 'active' }, { token });
+    await waitFor('enabled: back', async () => (await listed(client)).includes('deleted__echo_text'));
+    // A stopped server serves nothing; started again, it serves its passthrough tools again.
+    assert.equal((await t.post(`/api/sandbox/servers/${serverId}/stop`, undefined, { token })).status, 200);
+    await waitFor('stopped: gone', async () => !(await listed(client)).includes('deleted__echo_text'));
+    await start(serverId);
+    await waitFor('started: back', async () => (await listed(client)).includes('deleted__echo_text'));
+    const gone = await client.callTool({ name: 'deleted__echo_text', arguments: { text: 'x' } });
+    assert.equal(firstText(gone), 'echo: x');
+
     const res = await t.delete(`/api/external-sources/sources/${sourceId}`, { token });
     assert.equal(res.status, 204, res.text);
     assert.equal((await t.get(`/api/external-sources/sources/${sourceId}`, { token })).status, 404);
@@ -345,6 +365,8 @@ describe('external MCP sources', () => {
     assert.equal(tool.external_tool_name, 'Echo-Text');
     assert.match(tool.source_note, /upstream.*deleted/);
     await waitFor('the tool gone from /mcp', async () => !(await listed(client)).includes('deleted__echo_text'));
+    const refused = await client.callTool({ name: 'deleted__echo_text', arguments: { text: 'x' } }).catch((e) => e);
+    assert.match(String(refused.message ?? firstText(refused)), /upstream.*deleted/);
   });
 
   it('a source URL at a blocked address, or at a host not allowed for the server, is refused before connecting', async () => {
