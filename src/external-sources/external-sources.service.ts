@@ -18,6 +18,7 @@ import {
   type UpdateExternalSourceDto,
 } from './dto/external-source.dto';
 import { ExternalMcpSource, SOURCE_STATUSES, type SourceStatus } from './entities/external-mcp-source.entity';
+import { headerNameRefusal } from './client/header-auth';
 import { SourceClients } from './source-clients';
 
 export { SOURCE_STATUSES, type SourceStatus };
@@ -32,6 +33,8 @@ function checkAuth(s: Pick<ExternalMcpSource, 'authType' | 'authSecretName' | 'a
     throw invalid('auth_type header needs auth_header_name (the header that carries the secret)', {
       fields: ['auth_header_name'],
     });
+  const refusal = s.authHeaderName ? headerNameRefusal(s.authHeaderName) : null;
+  if (refusal) throw invalid(`auth_header_name refused: ${refusal}`, { fields: ['auth_header_name'] });
 }
 
 const dupName = (server: string, name: string) =>

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
-import { conflict, invalid } from '../common/errors';
+import { conflict, DomainError, invalid } from '../common/errors';
 import { OAuthFlowError } from './client/source-errors';
 import type { OAuthCallbackResultDto, OAuthStartDto, OAuthStartResultDto } from './dto/external-source.dto';
 import { ExternalSourcesService } from './external-sources.service';
@@ -34,11 +34,12 @@ export class SourceAuthorizationService {
     const source = await this.sources.findOrFail(id);
     if (source.authType !== 'oauth')
       throw invalid(`External source ${source.name} uses auth_type ${source.authType}, not oauth`);
-    const oauth = await this.clients.oauthFor(source);
     let started;
     try {
+      const oauth = await this.clients.oauthFor(source);
       started = await oauth.startAuthorization({ scope: dto.scope });
     } catch (err) {
+      if (err instanceof DomainError) throw err;
       throw invalid(err instanceof Error ? err.message : String(err));
     }
     this.prune();

@@ -82,9 +82,9 @@ export class SourceDiscoveryService implements OnApplicationBootstrap, OnModuleD
     const source = await this.sources.findOrFail(id);
     if (source.status === 'disabled')
       throw conflict(`External source ${source.name} is disabled; enable it (status active) to discover its tools`);
-    const client = await this.clients.clientFor(source);
     let found;
     try {
+      const client = await this.clients.clientFor(source);
       found = await client.discover();
     } catch (err) {
       await this.recordFailure(source, err);

@@ -8,6 +8,7 @@ import { connectMcp, firstText, sleep, watchListChanged, type Era } from '../sup
 import {
   bearerGate,
   fixtureTools,
+  headerGate,
   PNG_1PX,
   startSource,
   type SourceKind,
@@ -209,6 +210,29 @@ describe('external MCP sources', () => {
     assert.match(String(unknown.body.message), /no-such-tool/);
     const count = await t.db.query('SELECT count(*)::int AS n FROM tools WHERE server_id = $1', [serverId]);
     assert.equal(count.rows[0].n, 2, 'a refused import wrote nothing');
+  });
+
+  it('header: the named secret goes in the custom header; a header that routes or frames is refused', async () => {
+    const s = await source('session', { tools: fixtureTools(), gate: headerGate('X-Api-Key', 'key-abc-123') });
+    const { serverId, sourceId } = await wire('header', s, {
+      auth_type: 'header',
+      auth_secret_name: 'UPSTREAM_KEY',
+      auth_header_name: 'X-Api-Key',
+    });
+    // No value yet: a 400 that says which secret to set, and nothing sent.
+    const unset = await discover(sourceId);
+    assert.equal(unset.status, 400, unset.text);
+    assert.match(unset.body.message, /UPSTREAM_KEY/);
+    assert.equal(s.connections, 0);
+    await setSecret(t, token, serverId, 'UPSTREAM_KEY', 'key-abc-123');
+    const found = await discover(sourceId);
+    assert.equal(found.status, 200, found.text);
+    assert.ok(s.headers.some((h) => h['x-api-key'] === 'key-abc-123'));
+    for (const name of ['Host', 'Mcp-Session-Id', 'X-Forwarded-For', 'Cookie']) {
+      const res = await t.put(`/api/external-sources/sources/${sourceId}`, { auth_header_name: name }, { token });
+      assert.equal(res.status, 400, `${name}: ${res.text}`);
+      assert.match(res.body.message, /auth_header_name/);
+    }
   });
 
   it('bearer: the named secret is sent; a wrong token is a clear refusal and marks the source error', async () => {
