@@ -37,6 +37,9 @@ function checkAuth(s: Pick<ExternalMcpSource, 'authType' | 'authSecretName' | 'a
   if (refusal) throw invalid(`auth_header_name refused: ${refusal}`, { fields: ['auth_header_name'] });
 }
 
+/** How long a call may use a source row read before (writes of this service drop it at once). */
+const CALL_CACHE_MS = 5000;
+
 const dupName = (server: string, name: string) =>
   conflict(`Server ${server} already has an external source named ${name}`);
 
@@ -46,6 +49,8 @@ const dupName = (server: string, name: string) =>
  */
 @Injectable()
 export class ExternalSourcesService {
+  private readonly callCache = new Map<string, { at: number; row: ExternalMcpSource }>();
+
   constructor(
     @InjectRepository(ExternalMcpSource) private readonly sources: Repository<ExternalMcpSource>,
     private readonly uow: UnitOfWork,
@@ -160,6 +165,7 @@ export class ExternalSourcesService {
       await this.passthrough.sourceChanged(out.serverId);
       return out;
     });
+    this.callCache.delete(id);
     await this.clients.close(id);
     return mapExternalSource(saved);
   }
@@ -181,6 +187,7 @@ export class ExternalSourcesService {
         serverId: source.serverId,
       });
     });
+    this.callCache.delete(id);
     await this.clients.close(id);
   }
 
@@ -189,6 +196,18 @@ export class ExternalSourcesService {
     const source = await this.repo.findOneBy({ id });
     if (!source) throw notFound('External source', id);
     return source;
+  }
+
+  /**
+   * The row for a call (the gateway's hot path), kept in memory: every write of this
+   * service drops it, and it is read again at least every few seconds.
+   */
+  async forCall(id: string): Promise<ExternalMcpSource> {
+    const hit = this.callCache.get(id);
+    if (hit && Date.now() - hit.at < CALL_CACHE_MS) return hit.row;
+    const row = await this.findOrFail(id);
+    this.callCache.set(id, { at: Date.now(), row });
+    return row;
   }
 
   /** Rows by id (the gateway's passthrough tools). */
@@ -216,11 +235,13 @@ export class ExternalSourcesService {
       .andWhere("status <> 'disabled'")
       .andWhere('(status <> :status OR status_message IS DISTINCT FROM :message)', { status, message })
       .execute();
+    this.callCache.delete(id);
     return (res.affected ?? 0) > 0;
   }
 
   /** Stores a discovery's result. */
   async saveDiscovery(id: string, tools: unknown[], at: Date): Promise<ExternalMcpSource> {
+    this.callCache.delete(id);
     const source = await this.findOrFail(id);
     Object.assign(source, {
       discoveredToolsCache: tools,

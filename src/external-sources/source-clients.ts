@@ -7,6 +7,7 @@ import { invalid } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { SecretBox } from '../crypto/secret-box';
 import type { NetworkRules } from '../guarded-http/network-rules';
+import type { AllowedHost } from '../servers/entities/server.entity';
 import { SecretsService } from '../secrets/secrets.service';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { ServersService } from '../servers/servers.service';
@@ -21,6 +22,8 @@ import { guardedSourceFetch } from './guarded-source-fetch';
 /** Where the admin's browser comes back after authorizing MCPBox at a source's authorization server. */
 export const OAUTH_CALLBACK_PATH = '/api/external-sources/oauth/callback';
 const oauthAad = (sourceId: string) => `external_source_oauth:${sourceId}`;
+/** A backstop: facts of a server are read again at least this often, change events or not. */
+const FACTS_TTL_MS = 5000;
 
 interface Entry {
   serverId: string;
@@ -52,6 +55,8 @@ export class SourceClients implements OnModuleInit, OnModuleDestroy {
   private readonly building = new Map<string, Promise<Entry>>();
   private readonly changeListeners = new Set<(sourceId: string) => void>();
   private unsubscribe?: () => void;
+  /** Per server: allowed hosts and secret values, read once and dropped on any change of the server (and after FACTS_TTL_MS). */
+  private readonly facts = new Map<string, { at: number; hosts?: AllowedHost[]; secrets?: Record<string, string> }>();
   readonly tuning: SourceClientTuning = {
     connectTimeoutMs: 10_000,
     watchRetryMinMs: 1000,
@@ -72,6 +77,7 @@ export class SourceClients implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     // A deleted server took its sources with it (cascade): their connections and streams go too.
     this.unsubscribe = this.changes.subscribe(async (change) => {
+      this.facts.delete(change.serverId);
       if (change.kind !== 'deleted') return;
       const gone = [...this.entries].filter(([, e]) => e.serverId === change.serverId).map(([id]) => id);
       await Promise.all(gone.map((id) => this.close(id)));
@@ -148,13 +154,30 @@ export class SourceClients implements OnModuleInit, OnModuleDestroy {
   /** The outbound rules of the source's server, read per request (allowances and the policy change live). */
   rulesFor(serverId: string): () => Promise<NetworkRules> {
     return async () => {
-      const server = await this.servers.findOrFail(serverId);
+      const facts = this.factsOf(serverId);
+      facts.hosts ??= (await this.servers.findOrFail(serverId)).allowedHosts ?? [];
       return {
-        allowedHosts: server.allowedHosts ?? [],
+        allowedHosts: facts.hosts,
         policy: this.settings.get('network_access_policy'),
         allowLoopback: this.config.sandbox.allowLoopback,
       };
     };
+  }
+
+  /** The server's secret values (decrypted once per change of the server): auth and redaction. */
+  async secretValues(serverId: string): Promise<Record<string, string>> {
+    const facts = this.factsOf(serverId);
+    facts.secrets ??= await this.secrets.valuesFor(serverId);
+    return facts.secrets;
+  }
+
+  private factsOf(serverId: string) {
+    let facts = this.facts.get(serverId);
+    if (!facts || Date.now() - facts.at > FACTS_TTL_MS) {
+      facts = { at: Date.now() };
+      this.facts.set(serverId, facts);
+    }
+    return facts;
   }
 
   private build(source: ExternalMcpSource, signature: string, secret: string | undefined): Entry {
@@ -201,7 +224,7 @@ export class SourceClients implements OnModuleInit, OnModuleDestroy {
       throw invalid(`External source ${source.name} uses ${source.authType} auth but names no auth_secret_name`);
     if (source.authType === 'header' && !source.authHeaderName)
       throw invalid(`External source ${source.name} uses header auth but names no auth_header_name`);
-    const value = (await this.secrets.valuesFor(source.serverId))[name];
+    const value = (await this.secretValues(source.serverId))[name];
     if (value === undefined)
       throw invalid(
         `The secret ${name} that external source ${source.name} authenticates with has no value; an admin sets it under the server's secrets`,

@@ -167,7 +167,7 @@ export class SourceDiscoveryService implements OnApplicationBootstrap, OnModuleD
   async call(call: PassthroughCall, args: Record<string, unknown>): Promise<CallToolResult> {
     let source: ExternalMcpSource;
     try {
-      source = await this.sources.findOrFail(call.sourceId);
+      source = await this.sources.forCall(call.sourceId);
     } catch {
       return {
         content: [

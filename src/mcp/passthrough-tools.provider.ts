@@ -3,13 +3,13 @@ import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/serv
 import { ActivityService } from '../activity/activity.service';
 import { MAX_LOGGED_RESULT_BYTES } from '../common/limits';
 import { ExternalSourcesService } from '../external-sources/external-sources.service';
+import { SourceClients } from '../external-sources/source-clients';
 import { SourceDiscoveryService } from '../external-sources/source-discovery.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { ExecutionLogsService, type ExecutionRecord } from '../sandbox/execution-logs.service';
 import { createRedactor, truncateUtf8 } from '../sandbox/output-redaction';
 import { SandboxService } from '../sandbox/sandbox.service';
 import { toolExecutionEntry } from '../sandbox/tool-executor';
-import { SecretsService } from '../secrets/secrets.service';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { ServersService } from '../servers/servers.service';
 import { SettingsService } from '../settings/settings.service';
@@ -52,7 +52,7 @@ export class PassthroughToolsProvider implements McpToolProvider, OnModuleInit, 
     private readonly sources: ExternalSourcesService,
     private readonly discovery: SourceDiscoveryService,
     private readonly changes: ServerChangesService,
-    private readonly secrets: SecretsService,
+    private readonly clients: SourceClients,
     private readonly settings: SettingsService,
     private readonly logs: ExecutionLogsService,
     private readonly activity: ActivityService,
@@ -160,7 +160,7 @@ export class PassthroughToolsProvider implements McpToolProvider, OnModuleInit, 
       );
     } finally {
       result ??= { content: [{ type: 'text', text: 'The external source call failed unexpectedly.' }], isError: true };
-      const redact = createRedactor(await this.secrets.valuesFor(server.serverId).catch(() => ({})));
+      const redact = createRedactor(await this.clients.secretValues(server.serverId).catch(() => ({})));
       const redacted = redact(result);
       const success = !result.isError;
       const record: ExecutionRecord = {

@@ -132,7 +132,7 @@ export class ToolSummaryDto {
     additionalProperties: true,
     nullable: true,
     description:
-      'mcp_passthrough: what the external source changed in the definition since it was last approved (name, description, input schema; before/after)',
+      'mcp_passthrough: the last change the external source made to the definition (name, description, input schema; before/after). A change sends an approved tool back to review; the next approval covers the new definition',
   })
   definition_diff: Record<string, unknown> | null;
   @ApiProperty({
