@@ -381,6 +381,22 @@ describe('external MCP sources', () => {
     const gone = await client.callTool({ name: 'deleted__echo_text', arguments: { text: 'x' } });
     assert.equal(firstText(gone), 'echo: x');
 
+    // The allowance is read live: removed, the next call is refused before connecting; added back, it works.
+    const seen = s.connections;
+    const removed = await t.request(
+      'DELETE',
+      `/api/servers/${serverId}/allowed-hosts`,
+      { host: '127.0.0.1', port: s.port },
+      { token },
+    );
+    assert.equal(removed.status, 200, removed.text);
+    const refusedCall = await client.callTool({ name: 'deleted__echo_text', arguments: { text: 'x' } });
+    assert.equal(refusedCall.isError, true);
+    assert.match(firstText(refusedCall), /refused|not allowed/i);
+    assert.equal(s.connections, seen, 'nothing connected');
+    await allowHost(t, token, serverId, '127.0.0.1', s.port);
+    assert.equal(firstText(await client.callTool({ name: 'deleted__echo_text', arguments: { text: 'y' } })), 'echo: y');
+
     const res = await t.delete(`/api/external-sources/sources/${sourceId}`, { token });
     assert.equal(res.status, 204, res.text);
     assert.equal((await t.get(`/api/external-sources/sources/${sourceId}`, { token })).status, 404);
