@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/client';
 import { SourceClients } from '../../src/external-sources/source-clients';
@@ -188,5 +189,82 @@ describe('external sources: OAuth', () => {
     const res = await t.post(`/api/external-sources/sources/${plain.body.id}/oauth/start`, {}, { token });
     assert.equal(res.status, 400, res.text);
     assert.equal((await t.post(`/api/external-sources/sources/${sourceId}/oauth/start`, {})).status, 401);
+  });
+});
+
+describe('external sources after a restart of MCPBox', () => {
+  const env = { MCPBOX_TEST_ALLOW_LOOPBACK: 'true', MCPBOX_ENCRYPTION_KEY: randomBytes(32).toString('hex') };
+  let first: TestApp | undefined;
+  let second: TestApp | undefined;
+  let as: TestAuthorizationServer;
+  let source: TestSource;
+  let client: Client | undefined;
+
+  after(async () => {
+    await client?.close().catch(() => undefined);
+    await first?.close().catch(() => undefined);
+    await second?.close();
+    await source?.stop();
+    await as?.stop();
+  });
+
+  it('serves the passthrough tools again with the stored (encrypted) OAuth tokens, and re-discovers on list_changed', async () => {
+    as = await new TestAuthorizationServer().start();
+    const ref: { s?: TestSource } = {};
+    const tools = fixtureTools();
+    source = new TestSource('session', { tools, ...oauthProtection(as, () => ref.s as TestSource) });
+    ref.s = source;
+    await source.start();
+
+    first = await startApp(env, { keepDatabase: true });
+    const token = await setupAdmin(first);
+    const serverId = await createServerVia(first, token, 'resumed');
+    await allowHost(first, token, serverId, '127.0.0.1', source.port);
+    await allowHost(first, token, serverId, '127.0.0.1', Number(new URL(as.url).port));
+    const created = await first.post(
+      `/api/external-sources/servers/${serverId}/sources`,
+      { name: 'protected', url: source.url, auth_type: 'oauth' },
+      { token },
+    );
+    const sourceId = created.body.id as string;
+    const started = await first.post(`/api/external-sources/sources/${sourceId}/oauth/start`, {}, { token });
+    const res = await plainFetch(started.body.authorization_url, { method: 'GET' });
+    const back = new URL(res.headers.get('location') as string);
+    assert.equal((await first.get(`${back.pathname}${back.search}`)).status, 200);
+    assert.equal(
+      (await first.post(`/api/external-sources/sources/${sourceId}/discover`, undefined, { token })).status,
+      200,
+    );
+    const imported = await first.post(
+      `/api/external-sources/sources/${sourceId}/import`,
+      { tool_names: ['Echo-Text'] },
+      { token },
+    );
+    const toolId = imported.body.tools[0].id as string;
+    await approveTool(first, token, toolId);
+    assert.equal((await first.post(`/api/sandbox/servers/${serverId}/start`, undefined, { token })).status, 200);
+    const databaseUrl = first.databaseUrl;
+    await first.close();
+    first = undefined;
+
+    second = await startApp(env, { databaseUrl });
+    const token2 = await setupAdmin(second);
+    client = await connectMcp(`${second.url}/mcp`, 'legacy');
+    for (let i = 0; i < 100 && !(await client.listTools()).tools.some((x) => x.name === 'resumed__echo_text'); i++)
+      await sleep(50);
+    const answer = await client.callTool({ name: 'resumed__echo_text', arguments: { text: 'after restart' } });
+    assert.equal(firstText(answer), 'echo: after restart');
+    assert.deepEqual(as.tokenRequests, ['authorization_code'], 'the stored token was used, no new authorization');
+
+    // The change stream resumed at start-up: a changed definition sends the tool back to review.
+    tools[0].definition.description = 'changed while MCPBox restarted';
+    const pending = async () =>
+      (await second!.get(`/api/tools/${toolId}`, { token: token2 })).body.approval_status === 'pending_review';
+    for (let attempt = 0; attempt < 8 && !(await pending()); attempt++) {
+      await source.notifyToolsChanged();
+      const until = Date.now() + 1500;
+      while (Date.now() < until && !(await pending())) await sleep(50);
+    }
+    assert.ok(await pending());
   });
 });
