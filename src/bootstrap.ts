@@ -38,7 +38,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
   adapter.getInstance().addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
-  // JSON bodies only (SPEC §2): Fastify's own JSON parser (bodyLimit, prototype-poisoning
+  // JSON bodies only (docs/architecture.md#api-conventions): Fastify's own JSON parser (bodyLimit, prototype-poisoning
   // checks) and no form or text parser, so any other content type is a 415 and a browser
   // cannot send a preflight-free cross-origin form post.
   const fastify = adapter.getInstance();

@@ -7,7 +7,7 @@ import { SettingsService } from '../settings/settings.service';
 /**
  * Access in one place. Every service method that changes anything calls
  * `requireMayChange` (or the stricter `requireAdmin`): in remote mode an MCP client may
- * change nothing unless the admin set `remote_tool_editing=enabled` (SPEC §6), read live.
+ * change nothing unless the admin set `remote_tool_editing=enabled` (docs/architecture.md#access), read live.
  */
 @Injectable()
 export class AccessPolicy {

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { GroupCommitQueue } from '../common/group-commit';
 import type { ActivityLog, LogLevel, LogType } from './entities/activity-log.entity';
 
 /** An entry as it waits in the buffer: its id and time given when it happened, not when it is written. */
@@ -40,17 +41,18 @@ const INSERT = `
 
 /**
  * The write-behind buffer of the entries that belong to no transaction (MCP requests, tool
- * executions): `push` costs the caller an array push; entries pushed in the same turn of
- * the event loop, while a write is under way or within MIN_WRITE_INTERVAL_MS of the last
- * one share one INSERT. `drain()` (shutdown) writes everything pushed so far.
+ * executions), on a group-commit queue: `push` costs the caller an array push, and the
+ * entries pushed close together share one INSERT. `drain()` (shutdown) writes everything
+ * pushed so far.
  */
 @Injectable()
 export class ActivityBuffer {
   private readonly log = new Logger(ActivityBuffer.name);
-  private pending: BufferedEntry[] = [];
-  private flushing: Promise<void> | null = null;
-  private scheduled = false;
-  private lastWrite = Number.NEGATIVE_INFINITY;
+  private readonly queue = new GroupCommitQueue<BufferedEntry>({
+    batchSize: BATCH_SIZE,
+    minIntervalMs: MIN_WRITE_INTERVAL_MS,
+    write: (batch) => this.write(batch),
+  });
   private written: ((entries: ActivityLog[]) => void) | null = null;
   /** Entries dropped because the buffer was full or the database refused them (since start-up). */
   lost = 0;
@@ -63,49 +65,21 @@ export class ActivityBuffer {
   }
 
   push(entry: BufferedEntry): void {
-    this.pending.push(entry);
-    if (this.pending.length > MAX_PENDING) {
-      const dropped = this.pending.splice(0, this.pending.length - MAX_PENDING).length;
+    this.queue.push(entry);
+    const dropped = this.queue.trimTo(MAX_PENDING);
+    if (dropped) {
       this.lost += dropped;
       this.log.error({ dropped }, 'The activity buffer is full (is the database down?): dropped the oldest entries');
     }
-    this.schedule();
   }
 
   get size(): number {
-    return this.pending.length;
+    return this.queue.size;
   }
 
   /** Resolves when every entry pushed so far has been written (or given up). */
-  async drain(): Promise<void> {
-    while (this.pending.length || this.flushing) await (this.flushing ?? this.flush());
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.flushing) return;
-    this.scheduled = true;
-    const run = () => {
-      this.scheduled = false;
-      void this.flush();
-    };
-    const wait = this.lastWrite + MIN_WRITE_INTERVAL_MS - performance.now();
-    if (wait > 0) setTimeout(run, wait);
-    else setImmediate(run);
-  }
-
-  private flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
-    if (!this.pending.length) return Promise.resolve();
-    this.flushing = (async () => {
-      do {
-        this.lastWrite = performance.now();
-        await this.write(this.pending.splice(0, BATCH_SIZE));
-      } while (this.pending.length >= BATCH_SIZE);
-    })().finally(() => {
-      this.flushing = null;
-      if (this.pending.length) this.schedule();
-    });
-    return this.flushing;
+  drain(): Promise<void> {
+    return this.queue.drain();
   }
 
   /** One attempt, and a second one for a batch refused by a race (a server deleted between the check and the insert). */

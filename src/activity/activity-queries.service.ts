@@ -20,7 +20,7 @@ import { ActivityLog, LOG_LEVELS, LOG_TYPES, type LogLevel, type LogType } from 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /**
- * Reading the activity trail (SPEC §10): the filtered log, the stats of a window and the
+ * Reading the activity trail (docs/architecture.md#activity): the filtered log, the stats of a window and the
  * latest entries. Every filter is a condition on an indexed column (log_type, level and
  * server_id each lead an index with created_at; the message search has a trigram index),
  * and `search` is an ILIKE pattern with its wildcards escaped.

@@ -29,7 +29,7 @@ export interface AuditEntry {
 type Listener = (entry: ActivityLog) => void;
 
 /**
- * The activity trail (SPEC §10). An entry written with `record` inside a unit of work
+ * The activity trail (docs/architecture.md#activity). An entry written with `record` inside a unit of work
  * commits or rolls back with it, and its listeners (the live stream) hear of it only after
  * the commit. Entries of the hot paths that belong to no transaction (MCP requests, tool
  * executions) go through `enqueue`: written behind in batches, heard of once written.

@@ -10,7 +10,7 @@ import { LoginRateLimiter } from './login-rate-limiter';
 import { hashPassword, verifyPassword } from './passwords';
 import { TokensService, type TokenPair } from './tokens.service';
 
-/** Setup, login, refresh rotation, logout and password changes (SPEC §4, §11). */
+/** Setup, login, refresh rotation, logout and password changes (docs/architecture.md#auth-and-tokens). */
 @Injectable()
 export class AuthService {
   constructor(
@@ -66,29 +66,23 @@ export class AuthService {
    */
   async refresh(refreshToken: string): Promise<TokenPair> {
     const claims = await this.tokens.verify(refreshToken, 'refresh');
-    if (await this.tokens.isRevoked(claims)) {
-      await this.tokens.revokeFamily(claims.fam);
-      await this.activity.record({
-        logType: 'alert',
-        level: 'warning',
-        message: 'Refresh token reused: token family revoked',
-        details: { username: claims.username },
-      });
-      throw unauthorized('Refresh token was already used or revoked');
-    }
+    if (await this.tokens.isRevoked(claims)) return this.refuseReuse(claims);
     const user = await this.activeUser(claims.sub, claims.pv);
-    if (!(await this.tokens.consume(claims))) {
-      // Two uses racing: the loser is a reuse too.
-      await this.tokens.revokeFamily(claims.fam);
-      await this.activity.record({
-        logType: 'alert',
-        level: 'warning',
-        message: 'Refresh token reused: token family revoked',
-        details: { username: claims.username },
-      });
-      throw unauthorized('Refresh token was already used or revoked');
-    }
+    // Two uses racing: the loser is a reuse too.
+    if (!(await this.tokens.consume(claims))) return this.refuseReuse(claims);
     return this.tokens.issuePair(user, claims.fam);
+  }
+
+  /** A refresh token used twice: the whole family goes, an alert is recorded, the caller gets a 401. */
+  private async refuseReuse(claims: { fam: string; username: string }): Promise<never> {
+    await this.tokens.revokeFamily(claims.fam);
+    await this.activity.record({
+      logType: 'alert',
+      level: 'warning',
+      message: 'Refresh token reused: token family revoked',
+      details: { username: claims.username },
+    });
+    throw unauthorized('Refresh token was already used or revoked');
   }
 
   async logout(user: AuthUser): Promise<void> {

@@ -5,7 +5,7 @@ import { DomainError } from '../common/errors';
 
 const WINDOW_MS = 60_000;
 
-/** Sliding one-minute window of login attempts per client address (SPEC §4: 5/min/IP). */
+/** Sliding one-minute window of login attempts per client address (docs/architecture.md#auth-and-tokens: 5/min/IP). */
 @Injectable()
 export class LoginRateLimiter {
   private readonly attempts = new Map<string, number[]>();

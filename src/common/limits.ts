@@ -1,4 +1,4 @@
-/** Limits fixed by the SPEC, shared by the API edge, the services and the sandbox. */
+/** Limits of docs/sandbox.md#limits and docs/architecture.md#bodies, shared by the API edge, the services and the sandbox. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** `POST /api/export/import` only: an export holds every tool's code (up to 100 KB each), so it outgrows 1 MiB fast. */
 export const IMPORT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;

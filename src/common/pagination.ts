@@ -7,7 +7,7 @@ export const MAX_PAGE_SIZE = 100;
 export const MAX_PAGE = 1_000_000;
 
 /**
- * `?page=1&page_size=50` (max 100), SPEC §2. Extend it for list filters. Over REST the
+ * `?page=1&page_size=50` (max 100), docs/architecture.md#lists. Extend it for list filters. Over REST the
  * validation pipe turns plain decimal digits into numbers (common/validation.ts).
  */
 export class PaginationQueryDto {

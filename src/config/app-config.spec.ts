@@ -26,7 +26,7 @@ describe('AppConfig.fromEnvironment', () => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('applies the SPEC defaults', () => {
+  it('applies the documented defaults (.env.example)', () => {
     const c = AppConfig.fromEnvironment({ DATA_DIR: tempDir(), MCPBOX_ENCRYPTION_KEY: 'cd'.repeat(32) });
     assert.equal(c.env, 'development');
     assert.equal(c.port, 8000);
@@ -76,7 +76,7 @@ describe('AppConfig.fromEnvironment', () => {
     );
   });
 
-  describe('encryption key (SPEC §1)', () => {
+  describe('encryption key (docs/architecture.md#encryption-key)', () => {
     it('generates a key once into DATA_DIR/encryption.key with mode 0600 and reuses it', () => {
       const dir = join(tempDir(), 'nested', 'data');
       const first = AppConfig.fromEnvironment({ DATA_DIR: dir });

@@ -102,7 +102,7 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
     problems.push('MCPBOX_SERVICE_TOKEN is required when MCPBOX_MODE=remote');
   if (env.NODE_ENV === 'production' && env.MCPBOX_TEST_ALLOW_LOOPBACK)
     problems.push('MCPBOX_TEST_ALLOW_LOOPBACK must not be true when NODE_ENV=production');
-  // SPEC §1 (also enforced where the key is resolved); checked here so start-up stops before loading anything.
+  // docs/architecture.md#encryption-key (also enforced where the key is resolved); checked here so start-up stops before loading anything.
   if (env.NODE_ENV === 'production' && !env.MCPBOX_ENCRYPTION_KEY)
     problems.push('MCPBOX_ENCRYPTION_KEY is required in production (64 hex characters, e.g. `openssl rand -hex 32`)');
   else if (env.NODE_ENV === 'production' && /^0{64}$/.test(env.MCPBOX_ENCRYPTION_KEY ?? ''))

@@ -6,7 +6,7 @@ import { ConfigurationError } from '../config/env.schema';
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;
 
 /**
- * SPEC §1: a configured key is used as is; in production a missing or all-zero key stops
+ * docs/architecture.md#encryption-key: a configured key is used as is; in production a missing or all-zero key stops
  * start-up; elsewhere a key is generated once into `<dataDir>/encryption.key` (0600).
  */
 export function resolveEncryptionKey(opts: {

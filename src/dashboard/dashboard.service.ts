@@ -13,7 +13,7 @@ const RECENT = 10;
 const round2 = (n: number | null) => (n === null ? null : Math.round(n * 100) / 100);
 
 /**
- * `GET /api/dashboard` (SPEC §4): one read of every feature's figures, each through its
+ * `GET /api/dashboard` (docs/architecture.md#dashboard-config-and-health): one read of every feature's figures, each through its
  * owner — servers, the approval queues (their stats), the execution log (calls of the
  * last 24 hours, test runs excluded) and the activity trail.
  */

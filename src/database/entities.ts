@@ -12,7 +12,7 @@ import { Setting } from '../settings/entities/setting.entity';
 import { ToolVersion } from '../tools/entities/tool-version.entity';
 import { Tool } from '../tools/entities/tool.entity';
 
-/** Every entity of SPEC §3, registered once with the data source. */
+/** Every entity of docs/architecture.md#data-model, registered once with the data source. */
 export const ENTITIES = [
   AdminUser,
   RevokedToken,

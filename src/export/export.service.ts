@@ -31,7 +31,7 @@ export function withoutCredentials(url: string): string {
 }
 
 /**
- * Builds the signed export of SPEC §4: servers with their tools (code and schema), secret
+ * Builds the signed export (docs/architecture.md#export-and-import): servers with their tools (code and schema), secret
  * names (never values), external sources (no credentials), and the admin's own network
  * and module records. LLM requests are not carried over: an imported server asks again.
  */

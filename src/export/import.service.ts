@@ -39,7 +39,7 @@ type Trust =
 const PENDING_REASON = 'left as a pending request for the admin: an unsigned document grants nothing';
 
 /**
- * Imports an export document (SPEC §4) in ONE transaction through the same services the
+ * Imports an export document (docs/architecture.md#export-and-import) in ONE transaction through the same services the
  * API uses, so an imported name, code, schema or host meets exactly the API's rules.
  * Every item runs under its own savepoint, so all failures are found and reported in one
  * answer; any failure then rolls the whole import back (400, nothing kept). Servers whose
@@ -156,7 +156,7 @@ export class ImportService {
         actor,
         validateInput(CreateServerDto, { name, description, default_timeout_ms }),
       );
-      // `imported` (SPEC §3): it exists, but nothing of it has been reviewed or started here yet.
+      // `imported` (docs/architecture.md#servers): it exists, but nothing of it has been reviewed or started here yet.
       await this.servers.setStatus(created.id, 'imported');
       await this.changes.publish({ serverId: created.id, kind: 'server' });
       return created;

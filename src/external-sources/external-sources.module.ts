@@ -10,7 +10,7 @@ import { SourceAuthorizationService } from './source-authorization.service';
 import { SourceClients } from './source-clients';
 import { SourceDiscoveryService } from './source-discovery.service';
 
-/** External MCP sources (SPEC §9): records, discovery, import, OAuth, and the calls of passthrough tools. */
+/** External MCP sources (docs/architecture.md#external-sources): records, discovery, import, OAuth, and the calls of passthrough tools. */
 @Module({
   imports: [TypeOrmModule.forFeature([ExternalMcpSource]), ServersModule, ToolsModule, SecretsModule],
   controllers: [ExternalSourcesController],

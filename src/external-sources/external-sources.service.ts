@@ -44,7 +44,7 @@ const dupName = (server: string, name: string) =>
   conflict(`Server ${server} already has an external source named ${name}`);
 
 /**
- * External MCP sources of servers (SPEC §9): their records and rules. Discovery and
+ * External MCP sources of servers (docs/architecture.md#external-sources): their records and rules. Discovery and
  * import are SourceDiscoveryService's; OAuth is SourceAuthorizationService's.
  */
 @Injectable()

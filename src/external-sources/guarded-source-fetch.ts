@@ -19,7 +19,7 @@ export interface GuardedSourceFetchOptions {
 }
 
 /**
- * The fetch the external-source client uses (SPEC §11): the decision of the guarded HTTP
+ * The fetch the external-source client uses (docs/architecture.md#security-rules): the decision of the guarded HTTP
  * client (`checkDestination`: scheme, the server's allowed hosts or the public policy,
  * blocked ranges in every spelling) before every hop, the connection pinned to the
  * checked address, redirects followed by hand and checked again (credentials dropped

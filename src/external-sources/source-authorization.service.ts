@@ -11,7 +11,7 @@ import { SourceClients } from './source-clients';
 const MAX_PENDING = 1000;
 
 /**
- * The admin's two OAuth steps for a source (SPEC §9): `start` returns the authorization
+ * The admin's two OAuth steps for a source (docs/architecture.md#external-sources): `start` returns the authorization
  * URL to open in a browser; the authorization server sends the browser back to the
  * public callback route, which the `state` alone binds to the source and to the
  * authorization MCPBox started (single use, 10 minutes, compared in constant time by

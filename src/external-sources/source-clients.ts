@@ -44,7 +44,7 @@ export interface SourceClientTuning {
 /**
  * One ExternalSourceClient per source, built from its row, the named secret's value and
  * the server's network rules, and rebuilt when any of them changes (a changed secret or
- * URL never reuses an old connection). Every byte goes through the guarded fetch (SPEC §11).
+ * URL never reuses an old connection). Every byte goes through the guarded fetch (docs/architecture.md#security-rules).
  * OAuth state lives encrypted in the source's row. The source's own `list_changed` is
  * handed to whoever listens (the discovery service re-discovers).
  */

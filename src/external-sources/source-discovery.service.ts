@@ -43,7 +43,7 @@ export interface PassthroughCall {
 }
 
 /**
- * Discovery, import and calls of external sources (SPEC §9). Discovery caches the source's
+ * Discovery, import and calls of external sources (docs/architecture.md#external-sources). Discovery caches the source's
  * definitions and checks every imported tool against the definition its approval pinned:
  * a change sends the tool back to review with the diff (and the gateway stops serving it).
  * The source's own `list_changed` triggers the same re-discovery.

@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 
 /**
- * What an IP address is, for the outbound rules of SPEC §11:
+ * What an IP address is, for the outbound rules (docs/guarded-http.md#address-classes):
  * - `public`: globally routable unicast — allowed for an approved host or under allow_all_public;
  * - `private`, `carrierGradeNat`, `reserved`: allowed only for a host the admin approved explicitly;
  * - `loopback`: refused unless MCPBOX_TEST_ALLOW_LOOPBACK lifts this one block;

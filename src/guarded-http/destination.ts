@@ -106,7 +106,7 @@ function addressRefusal(cls: AddressClass, approved: boolean, rules: NetworkRule
 }
 
 /**
- * The outbound decision of SPEC §11 for one URL (and for every redirect hop), without
+ * The outbound decision (docs/guarded-http.md#the-decision) for one URL (and for every redirect hop), without
  * opening any connection: scheme, allowance (host and port) or allow_all_public, blocked
  * names, and every resolved address classified. All addresses must pass (a name that
  * resolves to one public and one internal address is refused), and the connection is

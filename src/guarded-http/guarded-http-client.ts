@@ -89,7 +89,7 @@ const CROSS_ORIGIN_KEPT = new Set(['accept', 'accept-language', 'content-languag
 const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
- * The one outbound HTTP client for tool code and external MCP sources (SPEC §11): every hop
+ * The one outbound HTTP client for tool code and external MCP sources (docs/guarded-http.md): every hop
  * is decided by `checkDestination` (scheme, allowance, resolved addresses), the connection is
  * pinned to the checked address (no second DNS lookup), redirects are followed by hand and
  * re-checked, the response body is capped, and the whole request has a deadline.

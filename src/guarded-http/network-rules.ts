@@ -2,7 +2,7 @@ import type { AllowedHost } from '../servers/entities/server.entity';
 
 export type NetworkPolicy = 'require_approval' | 'allow_all_public';
 
-/** What outbound HTTP may reach (SPEC §11): for tool code, read fresh for every call. */
+/** What outbound HTTP may reach (docs/guarded-http.md#network-rules): for tool code, read fresh for every call. */
 export interface NetworkRules {
   /** Approved host records of the server (`servers.allowed_hosts`). */
   allowedHosts: AllowedHost[];

@@ -62,7 +62,7 @@ export class HealthController {
     };
   }
 
-  /** The list shape of every list (SPEC §2). */
+  /** The list shape of every list (docs/architecture.md#lists). */
   @Get('services')
   @ApiPageResponse(ServiceHealthDto)
   services(@Query() query: PaginationQueryDto): Promise<Page<ServiceHealth>> {

@@ -47,7 +47,7 @@ export interface GatewayRequest {
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 /**
- * The MCP gateway's front door (SPEC §6): every `/mcp` request passes the DNS-rebinding
+ * The MCP gateway's front door (docs/architecture.md#modes-and-the-front-door): every `/mcp` request passes the DNS-rebinding
  * check, the mode's authentication and the per-client rate limit, then goes to its era —
  * 2025 sessions or the stateless 2026-07-28 handler. Every refusal is a JSON-RPC error
  * that says why. Tool lists come from one catalog; when it changes, both eras hear it.

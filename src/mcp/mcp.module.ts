@@ -21,7 +21,7 @@ import { ToolAvailability } from './tool-availability';
 import { ToolCatalog } from './tool-catalog';
 
 /**
- * The MCP gateway (SPEC §6): `/mcp` and `/mcp/{server}` in both protocol eras, serving
+ * The MCP gateway (docs/architecture.md#the-mcp-gateway): `/mcp` and `/mcp/{server}` in both protocol eras, serving
  * the tool catalog's providers. Mounted on the app's own Fastify instance.
  */
 @Module({

@@ -30,7 +30,7 @@ const OBJECT_SCHEMA = { type: 'object' } as const;
 
 /**
  * The approved, enabled `mcp_passthrough` tools of every running server whose source is
- * linked and not disabled (SPEC §9): served as `{server}__{tool}` with the definition
+ * linked and not disabled (docs/architecture.md#external-sources): served as `{server}__{tool}` with the definition
  * the approval pinned, a call forwarded to the source with the source's result passed
  * through unchanged, and logged like any call (execution log row, `tool_execution`
  * activity entry, metrics). The list follows the running set and every tools change.

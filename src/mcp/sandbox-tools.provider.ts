@@ -21,7 +21,7 @@ const OBJECT_SCHEMA = { type: 'object' } as const;
 /** tools/list `_meta` key naming what a tool does with `mcp` (progress, log, elicit, sample, roots). */
 export const MCP_FEATURES_META = 'io.mcpbox/mcp-features';
 
-/** A sandbox outcome as an MCP tool result (its content mapping was done in the sandbox, SPEC §5). */
+/** A sandbox outcome as an MCP tool result (its content mapping was done in the sandbox, docs/sandbox.md#results). */
 export function toCallToolResult(outcome: ExecutionOutcome): CallToolResult {
   const result: CallToolResult = { content: outcome.content as CallToolResult['content'] };
   if (outcome.isError) result.isError = true;

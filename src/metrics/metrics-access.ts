@@ -15,7 +15,7 @@ export function isLoopback(address: string): boolean {
 }
 
 /**
- * Who may read `/metrics` (SPEC §10): a loopback caller that did not come through a proxy
+ * Who may read `/metrics` (docs/architecture.md#metrics): a loopback caller that did not come through a proxy
  * (a Prometheus on the same machine), or anyone presenting METRICS_TOKEN as a bearer token
  * (compared in constant time). Without METRICS_TOKEN, loopback only. `address` is the
  * client address after the trusted proxies (TRUST_PROXY): behind a proxy that is trusted

@@ -12,7 +12,7 @@ import { GlobalConfig } from './entities/global-config.entity';
 import { ModuleRequest } from './entities/module-request.entity';
 
 /**
- * Allowed npm modules (SPEC §4, §8), modelled on network access: the `module_requests`
+ * Allowed npm modules (docs/approvals.md#module-allowances), modelled on network access: the `module_requests`
  * rows are the truth, `global_config.allowed_modules` a cache that only
  * `recomputeAllowedModules` writes, from every approved record. An admin's own addition is
  * a record too (`source: admin`, approved). The request queue, the install and bundling of

@@ -16,7 +16,7 @@ import type { AllowedHostInputDto, AllowedHostsDto } from './dto/allowed-host.dt
 import { formatHost, normalizeHost, normalizePort } from './host-rules';
 
 /**
- * Network allowances of servers (SPEC §8). The `network_access_requests` rows are the
+ * Network allowances of servers (docs/approvals.md#network-allowances). The `network_access_requests` rows are the
  * truth; `servers.allowed_hosts` is a cache that only `recomputeAllowedHosts` writes, from
  * every approved record of the server. An admin's own addition is a record too
  * (`source: admin`, `approved`, reviewed by that admin), so every allowance has a trail.

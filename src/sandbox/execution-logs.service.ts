@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { GroupCommitQueue } from '../common/group-commit';
 import type { PageRequest } from '../common/pagination';
 import { ToolExecutionLog } from './entities/tool-execution-log.entity';
 
@@ -67,11 +68,17 @@ const MIN_WRITE_INTERVAL_MS = 10;
 @Injectable()
 export class ExecutionLogsService {
   private readonly log = new Logger(ExecutionLogsService.name);
-  private pending: Pending[] = [];
-  private flushing: Promise<void> | null = null;
-  private scheduled = false;
-  /** performance.now() when the last write started. */
-  private lastWrite = Number.NEGATIVE_INFINITY;
+  private readonly queue = new GroupCommitQueue<Pending>({
+    batchSize: BATCH_SIZE,
+    minIntervalMs: MIN_WRITE_INTERVAL_MS,
+    write: async (batch) => {
+      try {
+        await this.write(batch.map((p) => p.row));
+      } finally {
+        for (const p of batch) p.done();
+      }
+    },
+  });
 
   constructor(
     @InjectRepository(ToolExecutionLog) private readonly logs: Repository<ToolExecutionLog>,
@@ -80,45 +87,12 @@ export class ExecutionLogsService {
 
   /** Enqueues a row; the promise settles (never rejects) once the row is written or given up. */
   record(row: ExecutionRecord): Promise<void> {
-    return new Promise<void>((done) => {
-      this.pending.push({ row, done });
-      this.schedule();
-    });
+    return new Promise<void>((done) => this.queue.push({ row, done }));
   }
 
   /** Resolves when every row enqueued so far has been written. */
-  async drain(): Promise<void> {
-    while (this.pending.length || this.flushing) await (this.flushing ?? this.flush());
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.flushing) return;
-    this.scheduled = true;
-    const run = () => {
-      this.scheduled = false;
-      void this.flush();
-    };
-    const wait = this.lastWrite + MIN_WRITE_INTERVAL_MS - performance.now();
-    if (wait > 0) setTimeout(run, wait);
-    else setImmediate(run);
-  }
-
-  /** Writes one batch (more while a backlog of full batches remains); what arrives meanwhile is scheduled after. */
-  private flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
-    if (!this.pending.length) return Promise.resolve();
-    this.flushing = (async () => {
-      do {
-        this.lastWrite = performance.now();
-        const batch = this.pending.splice(0, BATCH_SIZE);
-        await this.write(batch.map((p) => p.row));
-        for (const p of batch) p.done();
-      } while (this.pending.length >= BATCH_SIZE);
-    })().finally(() => {
-      this.flushing = null;
-      if (this.pending.length) this.schedule();
-    });
-    return this.flushing;
+  drain(): Promise<void> {
+    return this.queue.drain();
   }
 
   private async write(rows: ExecutionRecord[]): Promise<void> {

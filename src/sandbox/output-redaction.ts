@@ -1,5 +1,5 @@
 /**
- * Secret redaction for tool output and logged arguments (SPEC §3, §11).
+ * Secret redaction for tool output and logged arguments (docs/sandbox.md#secrets-and-redaction).
  *
  * Values shorter than MIN_REDACTED_LENGTH are not redacted: replacing every "1" or "abc"
  * in a result would wreck legitimate output while protecting nothing worth the name.

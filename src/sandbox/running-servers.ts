@@ -45,7 +45,7 @@ export interface RunningServer {
 export const codeHash = (language: string, code: string): string =>
   createHash('sha256').update(language).update(code).digest('hex');
 
-/** tool.timeout_ms, else the server's default, never above the 300 s ceiling (SPEC §5). */
+/** tool.timeout_ms, else the server's default, never above the 300 s ceiling (docs/sandbox.md#limits). */
 export const effectiveTimeout = (tool: Pick<Tool, 'timeoutMs'>, server: Pick<Server, 'defaultTimeoutMs'>): number =>
   Math.max(1, Math.min(tool.timeoutMs ?? server.defaultTimeoutMs, MAX_TIMEOUT_MS));
 
@@ -80,7 +80,7 @@ export class ServerSnapshots {
     return this.servers.findOrFail(serverId);
   }
 
-  /** Only approved + enabled code tools load (SPEC §8). */
+  /** Only approved + enabled code tools load (docs/approvals.md#tool-states). */
   async load(serverId: string): Promise<ServerSnapshot> {
     const server = await this.server(serverId);
     const [tools, secrets] = await Promise.all([this.tools.loadable(serverId), this.secrets.valuesFor(serverId)]);

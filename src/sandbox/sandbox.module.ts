@@ -24,7 +24,7 @@ import { ToolExecutor } from './tool-executor';
 
 const log = new Logger('SandboxRuntime');
 
-/** Worker deaths and replacements are activity entries (SPEC §5): errors as `error`, the rest `system`. */
+/** Worker deaths and replacements are activity entries (docs/sandbox.md#processes-and-isolates): errors as `error`, the rest `system`. */
 function recordRuntimeEvent(activity: ActivityService, e: RuntimeEvent): void {
   log[e.level === 'error' ? 'error' : e.level === 'warning' ? 'warn' : 'log']({ details: e.details }, e.message);
   void activity

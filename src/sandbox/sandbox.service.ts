@@ -33,7 +33,7 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Server lifecycle in the sandbox (SPEC §4): start loads a snapshot of the server's
+ * Server lifecycle in the sandbox (docs/sandbox.md#running-servers): start loads a snapshot of the server's
  * approved + enabled code tools, secrets and allowed hosts; changes published on
  * ServerChangesService reload it live; servers left `running` resume at bootstrap.
  * Calls of running servers (`executeTool`, for the MCP gateway) go through the ToolExecutor,

@@ -12,7 +12,7 @@ import { ToolExecutor } from './tool-executor';
 
 /**
  * `POST /api/tools/test-code` and `mcpbox_test_code`: runs a saved tool once, whether or not
- * its server is running (SPEC §4), with its current secrets and allowances read fresh;
+ * its server is running (docs/architecture.md#testing-a-tool), with its current secrets and allowances read fresh;
  * logged with `is_test` before the answer.
  */
 @Injectable()

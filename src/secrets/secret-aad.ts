@@ -1,2 +1,2 @@
-/** The AAD binding a secret's ciphertext to its server and key (SPEC §3). */
+/** The AAD binding a secret's ciphertext to its server and key (docs/architecture.md#secrets). */
 export const secretAad = (serverId: string, keyName: string) => `server_secret:${serverId}:${keyName}`;

@@ -20,7 +20,7 @@ const isPgError = (err: unknown, code: string) =>
   (err as { code?: string })?.code === code || (err as { driverError?: { code?: string } })?.driverError?.code === code;
 
 /**
- * A server's secrets (SPEC §3, §4, §11). Values are sealed with AES-256-GCM bound to
+ * A server's secrets (docs/architecture.md#secrets). Values are sealed with AES-256-GCM bound to
  * `server_secret:{server_id}:{key_name}` and are only ever decrypted for the server's own
  * sandbox (`valuesFor`). No return value, error, log line or activity entry carries one.
  */

@@ -187,7 +187,7 @@ export class ServersService {
     await this.repo.update({ id }, { status });
   }
 
-  /** The derived cache of approved network records (SPEC §8); its one writer is NetworkAccessService. */
+  /** The derived cache of approved network records (docs/approvals.md#network-allowances); its one writer is NetworkAccessService. */
   async setAllowedHosts(id: string, hosts: AllowedHost[]): Promise<void> {
     await this.repo.update({ id }, { allowedHosts: hosts });
   }

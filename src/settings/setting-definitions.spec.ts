@@ -10,7 +10,7 @@ import {
 } from './setting-definitions';
 
 describe('setting definitions', () => {
-  it('every switch defaults to its strictest value (SPEC §4)', () => {
+  it('every switch defaults to its strictest value (docs/architecture.md#settings-and-security-policy)', () => {
     assert.deepEqual(defaultPolicy(), {
       tool_approval_mode: 'require_approval',
       network_access_policy: 'require_approval',

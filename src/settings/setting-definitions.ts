@@ -1,6 +1,6 @@
 /**
  * Every setting MCPBox knows: its type, allowed values or range, and default. Defaults
- * are the strictest value (SPEC §4). The security policy is the subset marked `policy`.
+ * are the strictest value (docs/architecture.md#settings-and-security-policy). The security policy is the subset marked `policy`.
  */
 interface EnumSetting<V extends string> {
   kind: 'enum';

@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { SettingsService } from '../settings/settings.service';
 import type { AppConfigDto } from './dto/app-config.dto';
 
-/** `GET /api/config` (SPEC §4): what this instance is and runs under; never a secret. */
+/** `GET /api/config` (docs/architecture.md#dashboard-config-and-health): what this instance is and runs under; never a secret. */
 @Injectable()
 export class SystemService {
   constructor(

@@ -13,7 +13,7 @@ const WEATHER = `export async function main({ city, units = "metric" }) {
 `;
 
 describe('analyzeCode', () => {
-  it('accepts the SPEC example and derives its schema (defaults are optional and typed)', async () => {
+  it('accepts the README example and derives its schema (defaults are optional and typed)', async () => {
     const a = await analyzeCode(WEATHER, 'javascript', []);
     assert.equal(a.valid, true);
     assert.deepEqual(a.errors, []);

@@ -4,7 +4,7 @@ import type { JsonSchema } from './entities/tool.entity';
 /**
  * A tool's input schema: what the MCP client sees in `tools/list` and what `main` receives.
  * Two rules live here: the structural check of a given schema, and the schema derived
- * from `main`'s destructured parameter when none is given (SPEC §5).
+ * from `main`'s destructured parameter when none is given (docs/sandbox.md#tool-code).
  */
 
 const JSON_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);

@@ -21,7 +21,7 @@ export interface PassthroughImport {
   sourceDefinition: Record<string, unknown>;
 }
 
-/** A changed source definition for an imported tool (pinning, SPEC §9). */
+/** A changed source definition for an imported tool (pinning, docs/architecture.md#external-sources). */
 export interface PassthroughDefinitionChange {
   description: string;
   inputSchema: JsonSchema;

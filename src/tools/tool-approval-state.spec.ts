@@ -16,7 +16,7 @@ import {
   type ToolDecision,
 } from './tool-approval-state';
 
-// The approval state machine of SPEC §8, on plain objects: no database.
+// The approval state machine (docs/approvals.md#tool-states), on plain objects: no database.
 const earlier = new Date('2026-01-01T00:00:00Z');
 const now = new Date('2026-02-02T12:00:00Z');
 const admin = adminActor('alice');

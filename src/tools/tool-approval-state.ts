@@ -3,7 +3,7 @@ import { conflict, invalid } from '../common/errors';
 import type { ApprovalStatus, Tool } from './entities/tool.entity';
 
 /**
- * The tool approval state machine (SPEC §8), as pure functions on the entity so the
+ * The tool approval state machine (docs/approvals.md#tool-states), as pure functions on the entity so the
  * tools service (create, edit, rollback) and the approvals service (decisions) share one
  * set of rules without a module cycle:
  *

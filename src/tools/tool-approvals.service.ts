@@ -36,7 +36,7 @@ import {
 const text = (value: string | null | undefined): string | undefined => value?.trim() || undefined;
 
 /**
- * The tool approval queue (SPEC §8). `requestPublish` is what an LLM may call; approve,
+ * The tool approval queue (docs/approvals.md#decisions). `requestPublish` is what an LLM may call; approve,
  * reject and revoke are the admin's alone: an LLM can never approve anything. Every
  * decision is audited and published so the sandbox and the gateway follow at once.
  */

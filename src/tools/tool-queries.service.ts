@@ -40,7 +40,7 @@ export class ToolQueriesService implements ServerToolsReader, OnModuleInit {
     return (await this.repo.find({ where: { serverId }, order: { name: 'ASC' } })).map(mapToolSummary);
   }
 
-  /** What the sandbox loads: approved + enabled code tools (SPEC §8). */
+  /** What the sandbox loads: approved + enabled code tools (docs/approvals.md#tool-states). */
   loadable(serverId: string): Promise<Tool[]> {
     return this.repo.find({
       where: { serverId, approvalStatus: 'approved', enabled: true, toolType: 'code' },

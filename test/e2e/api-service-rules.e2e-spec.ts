@@ -21,7 +21,7 @@ const LLM: Actor = { kind: 'llm', name: 'claude' };
 const ADMIN: Actor = { kind: 'admin', name: 'admin' };
 
 /**
- * The services as the MCP management tools will call them (SPEC §7): raw JSON arguments,
+ * The services as the MCP management tools will call them (docs/architecture.md#management-tools): raw JSON arguments,
  * an LLM actor. Every rule holds there too, and every refusal is a domain error (never a
  * driver error or a RangeError that the MCP layer could only report as an internal error).
  */

@@ -17,7 +17,7 @@ import {
 import { allowHost, approveTool, createServerVia, setSecret } from './sandbox-fixtures';
 
 /**
- * External MCP sources end to end (SPEC §9, issue 18): real SDK servers on 127.0.0.1 —
+ * External MCP sources end to end (docs/architecture.md#external-sources, issue 18): real SDK servers on 127.0.0.1 —
  * 2026-07-28, a 2025 session server, an old HTTP+SSE server, one behind a bearer token —
  * added, discovered and imported through the Admin API and the management tools, approved,
  * and called as {server}__{tool} on /mcp with the source's results passed through.

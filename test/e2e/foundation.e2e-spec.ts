@@ -9,7 +9,7 @@ const ALLOWED_ORIGIN = 'https://admin.example.test';
 const ENCRYPTION_KEY = 'ab'.repeat(32);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** The NestJS error shape (SPEC §2), and nothing that looks like a stack trace. */
+/** The NestJS error shape (docs/architecture.md#errors), and nothing that looks like a stack trace. */
 function assertErrorShape(res: ApiResponse, status: number, error: string): void {
   assert.equal(res.status, status, res.text);
   assert.match(res.headers.get('content-type') ?? '', /application\/json/);

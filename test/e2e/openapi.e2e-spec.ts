@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
-/** Routes a client may call without a token (SPEC §2); `/mcp` has its own gate (SPEC §6). */
+/** Routes a client may call without a token (docs/architecture.md#api-conventions); `/mcp` has its own gate (docs/architecture.md#modes-and-the-front-door). */
 const PUBLIC_ROUTES = new Set([
   'POST /auth/setup',
   'POST /auth/login',

@@ -98,7 +98,7 @@ export async function startWeatherPeer(expectedKey: string): Promise<WeatherPeer
   return peer;
 }
 
-/** SPEC §5's example tool, pointed at the loopback peer; it also prints the key it sends. */
+/** The example tool of docs/sandbox.md#tool-code (the README's), pointed at the loopback peer; it also prints the key it sends. */
 export const weatherCode = (port: number) => `
 export async function main({ city, units = "metric" }) {
   const res = await fetch(\`http://127.0.0.1:${port}/weather?q=\${encodeURIComponent(city)}&units=\${units}\`, {

@@ -35,7 +35,7 @@ export function purgeOldest(db: DataSource, table: string): RetentionTarget['pur
 }
 
 /**
- * Log retention (SPEC §10): activity entries and execution logs older than the setting
+ * Log retention (docs/architecture.md#retention): activity entries and execution logs older than the setting
  * `log_retention_days` are deleted, hourly from start-up and on demand (`purge`), in
  * batches with a pause between them so that no table is locked for long and the writers
  * keep going; the job says what it removed (a `system` activity entry and the log).

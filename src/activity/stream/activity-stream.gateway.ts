@@ -46,7 +46,7 @@ class StreamRefusal extends Error {
 }
 
 /**
- * The live activity stream (SPEC §10): socket.io at `/api/activity/stream` on the app's own
+ * The live activity stream (docs/architecture.md#activity): socket.io at `/api/activity/stream` on the app's own
  * HTTP server. The handshake's `auth` is validated (StreamHandshakeDto) and its token
  * checked by the one token check of the REST guard (`AuthService.authenticateAccessToken`);
  * a client is dropped when its token expires or is revoked (logout, refresh reuse, password

@@ -3,7 +3,7 @@ import { IsEntityId } from './input-rules';
 
 /**
  * The ids an operation takes beside its body. Over REST they are path parameters; the MCP
- * management tools take them as arguments (SPEC §7: `server_id`, `tool_id`), composed with
+ * management tools take them as arguments (docs/architecture.md#management-tools: `server_id`, `tool_id`), composed with
  * the body DTO: `IntersectionType(ServerIdDto, CreateToolDto)`.
  */
 export class ServerIdDto {

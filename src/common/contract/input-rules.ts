@@ -147,7 +147,7 @@ export const MaxUtf8BytesQuiet = (max: number) => maxUtf8BytesQuiet([max]);
 
 // ── names and ids ───────────────────────────────────────────────────────────────────
 
-/** The name rule of servers, tools and sources (SPEC §3). */
+/** The name rule of servers, tools and sources (docs/architecture.md#servers). */
 export const IsResourceName = () =>
   applyDecorators(
     IsString(),

@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The whole schema of SPEC §3. */
+/** The whole schema of docs/architecture.md#data-model. */
 export class InitialSchema1764166000000 implements MigrationInterface {
   name = 'InitialSchema1764166000000';
 

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * External sources (SPEC §9): a source's last failure and its encrypted OAuth state; a
+ * External sources (docs/architecture.md#external-sources): a source's last failure and its encrypted OAuth state; a
  * passthrough tool's pinned source definition, the diff of a change the source made, and
  * a note when its source went away.
  */

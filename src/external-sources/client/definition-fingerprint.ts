@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../common/canonical-json';
 
 /**
- * The part of a source tool's definition an approval pins (SPEC §9): its name, description
+ * The part of a source tool's definition an approval pins (docs/approvals.md#passthrough-tools): its name, description
  * and input schema. Title, annotations and output schema are shown to the reviewer but do
  * not un-approve a tool when they change.
  */

@@ -45,7 +45,7 @@ export interface SourceCallOptions {
 }
 
 /**
- * A client for one external MCP source (SPEC §9): discovers its tools and forwards calls,
+ * A client for one external MCP source (docs/architecture.md#external-sources): discovers its tools and forwards calls,
  * speaking 2026-07-28 where the source does (one stateless client sharing the negotiated
  * `server/discover` result) and otherwise 2025-era sessions (Streamable HTTP or SSE) from a
  * small pool. Every byte goes through the injected fetch. Failures are ExternalSourceErrors.

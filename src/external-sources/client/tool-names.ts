@@ -1,5 +1,5 @@
 /**
- * MCPBox names for tools imported from an external MCP source (SPEC §9): the source's name
+ * MCPBox names for tools imported from an external MCP source (docs/architecture.md#external-sources): the source's name
  * lower-cased, every character outside [a-z0-9_] replaced by `_`, starting with a letter,
  * at most 64 characters, and unique among the names already taken (`_2`, `_3`, …).
  * `external_tool_name` keeps the original, so the mapping never needs to be reversible.

@@ -37,7 +37,7 @@ const isSourceUrl = defineInputRule<[]>({
 });
 
 /**
- * `externalSources.create`: an MCP server attached to an MCPBox server (SPEC §9). The
+ * `externalSources.create`: an MCP server attached to an MCPBox server (docs/architecture.md#external-sources). The
  * import builds sources with it today; `mcpbox_add_external_source` (with server_id) and
  * the sources API arrive with the external sources issue.
  */

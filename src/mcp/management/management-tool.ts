@@ -11,7 +11,7 @@ export interface RestTwin {
 }
 
 /**
- * One management tool (SPEC §7): its input is a DTO class — the one the REST route
+ * One management tool (docs/architecture.md#management-tools): its input is a DTO class — the one the REST route
  * validates with, composed with the path ids where the route has them — so its schema
  * and its validation come from that one definition; `run` calls the same service method
  * as the route, as an `llm` actor.

@@ -39,7 +39,7 @@ import { serverTools } from './tools/servers.tools';
 import { toolTools } from './tools/tools.tools';
 
 /**
- * The `mcpbox_*` management tools (SPEC §7) as one more tool provider of `/mcp` (not of
+ * The `mcpbox_*` management tools (docs/architecture.md#management-tools) as one more tool provider of `/mcp` (not of
  * `/mcp/{server}`). Each validates its arguments with its operation's DTO and calls the
  * same service method as the Admin API, as an `llm` actor named after the MCP client (and
  * the user's email in remote mode); every failure is an `isError` result in words the LLM

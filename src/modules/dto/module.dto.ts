@@ -16,7 +16,7 @@ const isModuleName = defineInputRule<[]>({
 });
 
 /**
- * `modules.updateAllowList`: the body of `PATCH /api/settings/modules` (SPEC §4; the route
+ * `modules.updateAllowList`: the body of `PATCH /api/settings/modules` (docs/approvals.md#module-allowances; the route
  * and the install of approved modules arrive with the modules issue). Admins only.
  */
 @AtLeastOneOf(['add_modules', 'remove_modules'], 'at least one of add_modules, remove_modules is required')

@@ -152,7 +152,7 @@ export async function runCall(
         stop.catch((e: unknown) => classify(e, entry, limits, msg.timeoutMs)),
       ]);
     const stdout = ctx && fault.kind === 'timeout' ? await collectStdout(entry, getControl()) : '';
-    // After a limit the isolate is replaced (SPEC: nothing of an overrun survives into later calls).
+    // After a limit the isolate is replaced (docs/sandbox.md#limits: nothing of an overrun survives into later calls).
     if (fault.kind === 'timeout' || fault.kind === 'memory') entry.retired = true;
     // V8 has already torn the isolate down: say so to the calls that shared it, at once.
     if (fault.kind === 'memory') entry.dispose();

@@ -38,7 +38,7 @@ export type McpContentBlock =
 export interface ExecutionOutcome {
   /** False when main threw, a limit was hit, or the sandbox failed. */
   success: boolean;
-  /** The MCP result of the call (SPEC §5 mapping); `isError` with the message on failure. */
+  /** The MCP result of the call (docs/sandbox.md#results); `isError` with the message on failure. */
   content: McpContentBlock[];
   structuredContent?: Record<string, unknown>;
   isError: boolean;

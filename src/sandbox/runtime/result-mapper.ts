@@ -75,7 +75,7 @@ export function failure(message: string, stdout: string, durationMs: number): Ex
 }
 
 /**
- * SPEC §5 mapping. A string is one text block. Any other JSON value is a text block with its
+ * The result mapping (docs/sandbox.md#results). A string is one text block. Any other JSON value is a text block with its
  * JSON, plus `structuredContent` when the value is a plain object (arrays and primitives get
  * no structuredContent: MCP requires an object there, and inventing a wrapper would give the
  * client a shape the tool never returned). An object with a `content` array of MCP blocks is

@@ -131,7 +131,7 @@ describe('SandboxRuntime: results, globals and isolation (real workers)', () => 
     assert.match(noMain.error ?? '', /must export an async function main/);
   });
 
-  it('provides the web globals of SPEC §5 inside the isolate', async () => {
+  it('provides the web globals (docs/sandbox.md#globals) inside the isolate', async () => {
     const code = `export async function main() {
       const u = new URL('/p/a?x=1#h', 'https://Example.com:443');
       u.searchParams.append('y', 'a b&c');

@@ -1,7 +1,7 @@
 /**
  * Entry of a sandbox worker process (forked by SandboxRuntime). Isolates live ONLY here:
  * V8 can abort a whole process on some heap exhaustion that isolated-vm's memoryLimit does
- * not catch (SPEC §5), and then only this worker's in-flight calls are lost.
+ * not catch (docs/sandbox.md#processes-and-isolates), and then only this worker's in-flight calls are lost.
  */
 import { systemResolver, limitedResolver } from '../../guarded-http/destination';
 import { GuardedHttpClient } from '../../guarded-http/guarded-http-client';

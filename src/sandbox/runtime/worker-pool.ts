@@ -67,7 +67,7 @@ interface Worker {
 const codeKeyOf = (job: WorkerJob) => `${job.serverId}\0${job.codeKey}`;
 
 /**
- * The supervised worker processes of the sandbox (isolates live ONLY there, SPEC §5): it
+ * The supervised worker processes of the sandbox (isolates live ONLY there, docs/sandbox.md#processes-and-isolates): it
  * forks them, sends each call to the least-loaded one (preferring one that already holds the
  * call's code), answers control messages, and replaces a worker that dies — failing only
  * that worker's calls, each with a clear error — or that is stuck past a call's limit.

@@ -9,7 +9,7 @@ export const SECRET_KEY_MAX = 128;
 export const SECRET_VALUE_MAX_BYTES = 64 * 1024;
 export const SECRET_DESCRIPTION_MAX = 1000;
 
-/** The key rule (SPEC §3): the `{key}` of a secret's path is validated with this class too. */
+/** The key rule (docs/architecture.md#secrets): the `{key}` of a secret's path is validated with this class too. */
 export class SecretKeyDto {
   @ApiProperty({ example: 'WEATHER_API_KEY', pattern: SECRET_KEY_PATTERN.source, maxLength: SECRET_KEY_MAX })
   @IsString({ message: 'key_name is required' })

@@ -15,7 +15,7 @@ import type { ExternalSourcesService } from '../../../external-sources/external-
 import type { SourceDiscoveryService } from '../../../external-sources/source-discovery.service';
 import { CREATE, defineTool, READ, type ManagementTool } from '../management-tool';
 
-/** The `{id}` of a source route, as the management tools take it (SPEC §7: `source_id`). */
+/** The `{id}` of a source route, as the management tools take it (docs/architecture.md#management-tools: `source_id`). */
 export class SourceIdDto {
   @ApiProperty({ format: 'uuid', description: 'The external source' }) @IsEntityId() source_id: string;
 }

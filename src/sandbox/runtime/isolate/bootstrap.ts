@@ -1,6 +1,6 @@
 /**
  * The code that runs INSIDE each fresh isolate context, before the tool: it installs the
- * globals of SPEC §5, defines the call's control function and runs the tool's `main`.
+ * globals of docs/sandbox.md#globals, defines the call's control function and runs the tool's `main`.
  *
  * This folder is plain ECMAScript (V8 in isolated-vm has no web APIs and nothing of Node):
  * scripts/build.mjs bundles it, from this entry, into ONE script (isolate.bundle.js) that

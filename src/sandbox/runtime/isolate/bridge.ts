@@ -153,5 +153,5 @@ export type ResultEnvelope =
 /** A tool module turned into a factory (code-loader.ts): CommonJS parameters, `require` limited to approved modules. */
 export type ToolFactory = (require: (name: string) => unknown, module: { exports: unknown }, exports: unknown) => void;
 
-/** The bootstrap: installs the globals of SPEC §5 in a fresh context, runs the tool, returns its envelope. */
+/** The bootstrap: installs the globals (docs/sandbox.md#globals) in a fresh context, runs the tool, returns its envelope. */
 export type Bootstrap = (host: HostBridge, cfgJson: string, factory: ToolFactory) => Promise<ResultEnvelope>;

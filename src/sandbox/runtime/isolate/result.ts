@@ -24,7 +24,7 @@ interface ContentResult {
   structuredContent?: unknown;
 }
 
-/** An object with a non-empty `content` array of MCP blocks is passed through as it is (SPEC §5). */
+/** An object with a non-empty `content` array of MCP blocks is passed through as it is (docs/sandbox.md#results). */
 function isContentResult(v: unknown): v is ContentResult {
   const content = v && typeof v === 'object' ? (v as { content?: unknown }).content : undefined;
   if (!isArray(content) || !content.length) return false;
