@@ -88,16 +88,21 @@ describe('guardedSourceFetch: the external sources’ network path', () => {
       f(`http://127.0.0.1:${toMetadata.port}/mcp`),
       (err: unknown) => blocked(err) && /redirect refused/.test((err as Error).message),
     );
+    // A body (a token request's refresh token, say) never follows to another origin.
+    await assert.rejects(
+      f(`http://127.0.0.1:${toOther.port}/token`, { method: 'POST', body: 'refresh_token=r3fresh' }),
+      (err: unknown) => blocked(err) && /with a body/.test((err as Error).message),
+    );
+    assert.equal(target.hits.length, 0);
     const res = await f(`http://127.0.0.1:${toOther.port}/mcp`, {
-      method: 'POST',
+      method: 'GET',
       headers: { authorization: 'Bearer s3cret', 'x-api-key': 'k3y', accept: 'application/json' },
-      body: '{}',
     });
     assert.equal(await res.text(), 'landed');
     assert.equal(target.hits[0].headers.authorization, undefined);
     assert.equal(target.hits[0].headers['x-api-key'], undefined);
     assert.equal(target.hits[0].headers.accept, 'application/json');
-    assert.equal(toOther.hits[0].headers.authorization, 'Bearer s3cret');
+    assert.equal(toOther.hits.at(-1)?.headers.authorization, 'Bearer s3cret');
   });
 
   it('reads the rules for every request (an allowance removed takes effect at once)', async () => {

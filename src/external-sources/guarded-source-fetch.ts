@@ -23,7 +23,7 @@ export interface GuardedSourceFetchOptions {
  * client (`checkDestination`: scheme, the server's allowed hosts or the public policy,
  * blocked ranges in every spelling) before every hop, the connection pinned to the
  * checked address, redirects followed by hand and checked again (credentials dropped
- * towards another origin). Unlike GuardedHttpClient.request the body streams, as MCP's
+ * towards another origin, and a body never re-sent there). Unlike GuardedHttpClient.request the body streams, as MCP's
  * SSE responses and notification streams need. A refusal throws GuardedHttpError with
  * code `blocked` before anything is sent.
  */
@@ -51,8 +51,15 @@ export function guardedSourceFetch(opts: GuardedSourceFetchOptions): FetchLike {
         method = 'GET';
         body = undefined;
       }
-      if (next.origin !== decision.url.origin)
+      if (next.origin !== decision.url.origin) {
+        // A body may hold a credential (a token request's refresh token or code verifier): it never follows to another origin.
+        if (body !== undefined)
+          throw new GuardedHttpError(
+            'blocked',
+            `redirect refused: ${decision.url.origin} redirects a request with a body to ${next.origin}`,
+          );
         for (const name of Object.keys(headers)) if (!CROSS_ORIGIN_KEPT.has(name)) delete headers[name];
+      }
       url = next.href;
     }
   };
