@@ -1,6 +1,7 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { ExternalSourcesModule } from '../external-sources/external-sources.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { ModulesModule } from '../modules/modules.module';
 import { NetworkAccessModule } from '../network-access/network-access.module';
@@ -16,6 +17,7 @@ import { ManagementToolsProvider } from './management/management-tools.provider'
 import { McpGateway } from './mcp-gateway.service';
 import { McpServerFactory } from './mcp-server-factory';
 import { ModernEndpoints } from './modern-endpoints';
+import { PassthroughToolsProvider } from './passthrough-tools.provider';
 import { SandboxToolsProvider } from './sandbox-tools.provider';
 import { ToolAvailability } from './tool-availability';
 import { ToolCatalog } from './tool-catalog';
@@ -33,11 +35,13 @@ import { ToolCatalog } from './tool-catalog';
     SecretsModule,
     ModulesModule,
     NetworkAccessModule,
+    ExternalSourcesModule,
   ],
   providers: [
     McpEvents,
     ToolCatalog,
     SandboxToolsProvider,
+    PassthroughToolsProvider,
     ToolAvailability,
     McpServerFactory,
     LegacySessions,

@@ -39,7 +39,10 @@ export class ToolAvailability {
       if (!tool.enabled) return `Tool "${toolName}" is disabled; enable it to serve it.`;
       if (server.status !== 'running')
         return `Server "${serverName}" is not running (status ${server.status}); start it (mcpbox_start_server) to serve its tools.`;
-      if (tool.toolType !== 'code') return `Tool "${toolName}" is an external tool whose source is not connected.`;
+      if (tool.toolType !== 'code')
+        return (
+          tool.sourceNote ?? `Tool "${toolName}" forwards to an external source that is disabled or not connected.`
+        );
       return `Tool "${toolName}" is not loaded yet; try again in a moment.`;
     }
     return scope.kind === 'server'

@@ -4,6 +4,7 @@ import { ModulesModule } from '../modules/modules.module';
 import { ServersModule } from '../servers/servers.module';
 import { ToolVersion } from './entities/tool-version.entity';
 import { Tool } from './entities/tool.entity';
+import { PassthroughToolsService } from './passthrough-tools.service';
 import { ToolApprovalsService } from './tool-approvals.service';
 import { ToolModulesService } from './tool-modules.service';
 import { ToolQueriesService } from './tool-queries.service';
@@ -16,7 +17,21 @@ import { ToolsService } from './tools.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Tool, ToolVersion]), ServersModule, ModulesModule],
   controllers: [ToolsController, ToolVersionsController],
-  providers: [ToolsService, ToolVersionsService, ToolApprovalsService, ToolQueriesService, ToolModulesService],
-  exports: [ToolsService, ToolVersionsService, ToolApprovalsService, ToolQueriesService, ToolModulesService],
+  providers: [
+    ToolsService,
+    ToolVersionsService,
+    ToolApprovalsService,
+    ToolQueriesService,
+    ToolModulesService,
+    PassthroughToolsService,
+  ],
+  exports: [
+    ToolsService,
+    ToolVersionsService,
+    ToolApprovalsService,
+    ToolQueriesService,
+    ToolModulesService,
+    PassthroughToolsService,
+  ],
 })
 export class ToolsModule {}

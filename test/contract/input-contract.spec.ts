@@ -19,7 +19,12 @@ import { inputJsonSchema } from '../../src/common/contract/input-json-schema';
 import { validateInput } from '../../src/common/contract/validate-input';
 import { PaginationQueryDto } from '../../src/common/pagination';
 import { ImportQueryDto } from '../../src/export/dto/export.dto';
-import { CreateExternalSourceDto } from '../../src/external-sources/dto/external-source.dto';
+import {
+  CreateExternalSourceDto,
+  ImportExternalToolsDto,
+  OAuthStartDto,
+  UpdateExternalSourceDto,
+} from '../../src/external-sources/dto/external-source.dto';
 import {
   InstallModuleDto,
   ModuleNameDto,
@@ -311,6 +316,42 @@ const CASES: Record<string, Case> = {
       { name: 'u', url: 'https://a.example', transport_type: 'ws' },
     ],
     stricter: [{ name: 'u', url: 'https://bob:hunter2@a.example/' }],
+  },
+  UpdateExternalSourceDto: {
+    dto: UpdateExternalSourceDto,
+    good: [
+      { name: 'renamed' },
+      { url: 'https://mcp.example/v2', transport_type: 'sse' },
+      { status: 'disabled' },
+      { auth_type: 'bearer', auth_secret_name: 'TOKEN', auth_header_name: null },
+    ],
+    bad: [
+      {},
+      { status: 'needs_auth' },
+      { url: 'ftp://a.example' },
+      { name: 'Bad Name' },
+      { auth_type: 'basic' },
+      { name: null },
+      { surprise: 1 },
+    ],
+    stricter: [{ url: 'https://bob:hunter2@a.example/' }],
+  },
+  ImportExternalToolsDto: {
+    dto: ImportExternalToolsDto,
+    good: [{ tool_names: ['Echo-Text'] }, { tool_names: ['a', 'b c', 'ü'] }],
+    bad: [
+      {},
+      { tool_names: [] },
+      { tool_names: 'a' },
+      { tool_names: [1] },
+      { tool_names: [''] },
+      { tool_names: ['a'], x: 1 },
+    ],
+  },
+  OAuthStartDto: {
+    dto: OAuthStartDto,
+    good: [{}, { scope: 'mcp' }, { scope: 'read write' }],
+    bad: [{ scope: '' }, { scope: 'a  b' }, { scope: 'a"b' }, { scope: null }, { other: 1 }],
   },
   UpdateAllowedModulesDto: {
     dto: UpdateAllowedModulesDto,

@@ -86,7 +86,7 @@ describe('the management tools and their contract', () => {
       'mcpbox_call_tool', // the gateway's own tools
       'mcpbox_search_tools',
     ]);
-    const IDS = new Set(['server_id', 'tool_id', 'version']);
+    const IDS = new Set(['server_id', 'tool_id', 'source_id', 'version']);
     for (const tool of provider.all) {
       if (!tool.rest) {
         assert.ok(noTwin.has(tool.name), `${tool.name} has no REST twin and no reason`);

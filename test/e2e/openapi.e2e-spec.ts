@@ -33,6 +33,8 @@ const PUBLIC_ROUTES = new Set([
   'GET /health/services',
   // Open to loopback callers (the tests are); others need METRICS_TOKEN, proved in metrics.e2e-spec.ts.
   'GET /metrics',
+  // The OAuth redirect from a source's authorization server: the state binds it (external-sources e2e).
+  'GET /api/external-sources/oauth/callback',
 ]);
 const isPublic = (route: string) => PUBLIC_ROUTES.has(route);
 const isMcp = (route: string) => / \/mcp(\/|$)/.test(route);

@@ -1,8 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
-import { defineInputRule, IsResourceName, OptionalNotNull } from '../../common/contract/input-rules';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { AtLeastOneOf, defineInputRule, IsResourceName, OptionalNotNull } from '../../common/contract/input-rules';
+import { ToolSummaryDto } from '../../tools/dto/tool.dto';
 import { SECRET_KEY_PATTERN } from '../../common/limits';
-import { AUTH_TYPES, TRANSPORT_TYPES, type AuthType, type TransportType } from '../entities/external-mcp-source.entity';
+import {
+  AUTH_TYPES,
+  SOURCE_STATUSES,
+  TRANSPORT_TYPES,
+  type AuthType,
+  type ExternalMcpSource,
+  type SourceStatus,
+  type TransportType,
+} from '../entities/external-mcp-source.entity';
 
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 
@@ -60,4 +69,170 @@ export class CreateExternalSourceDto {
   @OptionalNotNull()
   @IsIn(TRANSPORT_TYPES, { message: `transport_type must be one of ${TRANSPORT_TYPES.join(', ')}` })
   transport_type?: TransportType;
+}
+
+const UPDATABLE = ['name', 'url', 'auth_type', 'auth_secret_name', 'auth_header_name', 'transport_type', 'status'];
+
+/** `PUT /api/external-sources/sources/{id}`: any subset; `status` lets an admin disable a source (or enable it again). */
+@AtLeastOneOf(UPDATABLE, `Give at least one of ${UPDATABLE.join(', ')}`)
+export class UpdateExternalSourceDto {
+  @ApiPropertyOptional({ description: 'Unique per server; same pattern as tool names' })
+  @OptionalNotNull()
+  @IsResourceName()
+  name?: string;
+  @ApiPropertyOptional({ description: 'The MCP endpoint (http or https), without credentials' })
+  @OptionalNotNull()
+  @isSourceUrl([])
+  url?: string;
+  @ApiPropertyOptional({ enum: AUTH_TYPES })
+  @OptionalNotNull()
+  @IsIn(AUTH_TYPES, { message: `auth_type must be one of ${AUTH_TYPES.join(', ')}` })
+  auth_type?: AuthType;
+  @ApiPropertyOptional({ nullable: true, type: String, description: "A key of the server's secrets" })
+  @IsOptional()
+  @IsString()
+  @Length(1, 128, { message: `auth_secret_name must match ${SECRET_KEY_PATTERN.source} and be at most 128 characters` })
+  @Matches(SECRET_KEY_PATTERN, {
+    message: `auth_secret_name must match ${SECRET_KEY_PATTERN.source} and be at most 128 characters`,
+  })
+  auth_secret_name?: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'The header carrying the secret (auth_type header)',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(HEADER_NAME, { message: 'auth_header_name must be an HTTP header name' })
+  auth_header_name?: string | null;
+  @ApiPropertyOptional({ enum: TRANSPORT_TYPES })
+  @OptionalNotNull()
+  @IsIn(TRANSPORT_TYPES, { message: `transport_type must be one of ${TRANSPORT_TYPES.join(', ')}` })
+  transport_type?: TransportType;
+  @ApiPropertyOptional({
+    enum: ['active', 'disabled'],
+    description: 'disabled: its tools are not served and nothing connects to it',
+  })
+  @OptionalNotNull()
+  @IsIn(['active', 'disabled'], { message: 'status must be active or disabled' })
+  status?: 'active' | 'disabled';
+}
+
+/** `POST /api/external-sources/sources/{id}/import`. */
+export class ImportExternalToolsDto {
+  @ApiProperty({
+    type: [String],
+    description: "Names of the source's tools as discover listed them (external names), 1 to 100",
+  })
+  @IsArray()
+  @ArrayMinSize(1, { message: 'tool_names must name at least one tool' })
+  @ArrayMaxSize(100, { message: 'tool_names may name at most 100 tools' })
+  @IsString({ each: true, message: 'each of tool_names must be a string' })
+  @Length(1, 256, { each: true, message: 'each of tool_names must be 1 to 256 characters' })
+  tool_names: string[];
+}
+
+/** An external source as the API shows it: never a credential or token. */
+export class ExternalSourceDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) server_id: string;
+  @ApiProperty() name: string;
+  @ApiProperty() url: string;
+  @ApiProperty({ enum: AUTH_TYPES }) auth_type: AuthType;
+  @ApiProperty({ nullable: true, type: String }) auth_secret_name: string | null;
+  @ApiProperty({ nullable: true, type: String }) auth_header_name: string | null;
+  @ApiProperty({ enum: TRANSPORT_TYPES }) transport_type: TransportType;
+  @ApiProperty({ enum: SOURCE_STATUSES }) status: SourceStatus;
+  @ApiProperty({ nullable: true, type: String, description: 'Why the source is in error or needs_auth' })
+  status_message: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) last_discovered_at: string | null;
+  @ApiProperty() tool_count: number;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time' }) updated_at: string;
+}
+
+export function mapExternalSource(s: ExternalMcpSource): ExternalSourceDto {
+  return {
+    id: s.id,
+    server_id: s.serverId,
+    name: s.name,
+    url: s.url,
+    auth_type: s.authType,
+    auth_secret_name: s.authSecretName,
+    auth_header_name: s.authHeaderName,
+    transport_type: s.transportType,
+    status: s.status,
+    status_message: s.statusMessage ?? null,
+    last_discovered_at: s.lastDiscoveredAt?.toISOString() ?? null,
+    tool_count: s.toolCount,
+    created_at: s.createdAt.toISOString(),
+    updated_at: s.updatedAt.toISOString(),
+  };
+}
+
+/** One tool of the source as discover found it, and where it stands in MCPBox. */
+export class DiscoveredToolDto {
+  @ApiProperty({ description: "The source's own name (what import takes)" }) name: string;
+  @ApiProperty({ nullable: true, type: String }) title: string | null;
+  @ApiProperty({ nullable: true, type: String }) description: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) input_schema: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) annotations: Record<
+    string,
+    unknown
+  > | null;
+  @ApiProperty({
+    enum: ['new', 'imported', 'changed'],
+    description:
+      'new: not imported (never served by itself); imported: an MCPBox tool forwards to it; changed: the source changed it since the last approval (the tool went back to review)',
+  })
+  state: 'new' | 'imported' | 'changed';
+  @ApiProperty({ nullable: true, type: String, description: 'The MCPBox tool name it was imported as' })
+  imported_as: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) tool_id: string | null;
+}
+
+export class DiscoverResultDto {
+  @ApiProperty({ type: ExternalSourceDto }) source: ExternalSourceDto;
+  @ApiProperty({ enum: ['modern', 'legacy'], description: 'modern: 2026-07-28; legacy: a 2025 session or HTTP+SSE' })
+  era: 'modern' | 'legacy';
+  @ApiProperty() protocol_version: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) server_info: Record<
+    string,
+    unknown
+  > | null;
+  @ApiProperty({ type: [DiscoveredToolDto] }) tools: DiscoveredToolDto[];
+}
+
+export class ImportResultDto {
+  @ApiProperty({ format: 'uuid' }) source_id: string;
+  @ApiProperty({
+    type: [ToolSummaryDto],
+    description: 'The tools created, in draft: request publication, then an admin approves',
+  })
+  tools: ToolSummaryDto[];
+}
+
+/** `POST /api/external-sources/sources/{id}/oauth/start`. */
+export class OAuthStartDto {
+  @ApiPropertyOptional({ description: 'Scope to ask for beyond what the source asks' })
+  @OptionalNotNull()
+  @IsString()
+  @Matches(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, { message: 'scope must be OAuth scope tokens' })
+  @Length(1, 512, { message: 'scope must be 1 to 512 characters' })
+  scope?: string;
+}
+
+export class OAuthStartResultDto {
+  @ApiProperty({
+    description: "Open it in the admin's browser; the authorization server sends it back to the callback",
+  })
+  authorization_url: string;
+  @ApiProperty({ format: 'date-time' }) expires_at: string;
+}
+
+export class OAuthCallbackResultDto {
+  @ApiProperty({ format: 'uuid' }) source_id: string;
+  @ApiProperty({ enum: SOURCE_STATUSES }) status: SourceStatus;
+  @ApiProperty({ nullable: true, type: String }) scope: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) expires_at: string | null;
 }

@@ -4,6 +4,8 @@ import { Server } from '../../servers/entities/server.entity';
 
 export const AUTH_TYPES = ['none', 'bearer', 'header', 'oauth'] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
+export const SOURCE_STATUSES = ['active', 'error', 'disabled', 'needs_auth'] as const;
+export type SourceStatus = (typeof SOURCE_STATUSES)[number];
 export const TRANSPORT_TYPES = ['streamable_http', 'sse'] as const;
 export type TransportType = (typeof TRANSPORT_TYPES)[number];
 
@@ -18,8 +20,12 @@ export class ExternalMcpSource extends BaseRecord {
   @Column({ type: 'varchar', length: 128, nullable: true }) authSecretName: string | null;
   @Column({ type: 'varchar', length: 128, nullable: true }) authHeaderName: string | null;
   @Column({ type: 'varchar', length: 16, default: 'streamable_http' }) transportType: TransportType;
-  @Column({ type: 'varchar', length: 16, default: 'active' }) status: 'active' | 'error' | 'disabled';
+  @Column({ type: 'varchar', length: 16, default: 'active' }) status: SourceStatus;
+  /** Why the source is in `error` or `needs_auth` (no credential in it). */
+  @Column({ type: 'text', nullable: true }) statusMessage: string | null;
   @Column({ type: 'timestamptz', nullable: true }) lastDiscoveredAt: Date | null;
   @Column({ type: 'int', default: 0 }) toolCount: number;
   @Column({ type: 'jsonb', nullable: true }) discoveredToolsCache: unknown[] | null;
+  /** The OAuth state (tokens, client registration), sealed with the secret box; never shown. */
+  @Column({ type: 'text', nullable: true, select: false }) oauthState: string | null;
 }

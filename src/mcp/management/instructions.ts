@@ -11,4 +11,6 @@ Tool code is an ES module exporting async function main(args), where args is the
 
 Limits: a wall-clock timeout per call (the tool's timeout_ms, else the server's default, at most 300 s), a memory limit per server, 1 MiB of result (longer is truncated) and of stdout, 10 concurrent and 1000 total outbound requests per call, 10 MiB per HTTP response.
 
-Network: code may reach only hosts an admin allowed for the server: ask with mcpbox_request_network_access (with a justification). Secrets: create a placeholder with mcpbox_create_server_secret and ask the admin to set its value; secret values never appear in results or logs. npm modules: ask with mcpbox_request_module. mcpbox_list_pending_requests shows where your requests stand.`;
+Network: code may reach only hosts an admin allowed for the server: ask with mcpbox_request_network_access (with a justification). Secrets: create a placeholder with mcpbox_create_server_secret and ask the admin to set its value; secret values never appear in results or logs. npm modules: ask with mcpbox_request_module. mcpbox_list_pending_requests shows where your requests stand.
+
+Another MCP server's tools: mcpbox_add_external_source (its host must be allowed; credentials in a server secret) → mcpbox_discover_external_tools → mcpbox_import_external_tools (drafts) → mcpbox_request_publish for each → an admin approves → they appear as {server}__{tool} while the server runs. If the source changes a tool's description or schema, the tool goes back to review until an admin approves the new definition.`;

@@ -4,6 +4,8 @@ import { llmActor } from '../../common/actor';
 import { inputJsonSchema } from '../../common/contract/input-json-schema';
 import { validateInput } from '../../common/contract/validate-input';
 import { DomainError } from '../../common/errors';
+import { ExternalSourcesService } from '../../external-sources/external-sources.service';
+import { SourceDiscoveryService } from '../../external-sources/source-discovery.service';
 import { toolErrorText } from '../../common/mcp-errors';
 import { ModuleRequestsService } from '../../modules/module-requests.service';
 import { NetworkRequestsService } from '../../network-access/network-requests.service';
@@ -32,6 +34,7 @@ import { RawResult, type ManagementTool } from './management-tool';
 import { approvalTools } from './tools/approval.tools';
 import { developmentTools } from './tools/development.tools';
 import { discoveryTools } from './tools/discovery.tools';
+import { externalSourceTools } from './tools/external-sources.tools';
 import { observabilityTools } from './tools/observability.tools';
 import { secretTools } from './tools/secrets.tools';
 import { serverTools } from './tools/servers.tools';
@@ -66,6 +69,8 @@ export class ManagementToolsProvider implements McpToolProvider {
     availability: ToolAvailability,
     moduleRequests: ModuleRequestsService,
     networkRequests: NetworkRequestsService,
+    externalSources: ExternalSourcesService,
+    sourceDiscovery: SourceDiscoveryService,
   ) {
     this.all = [
       ...serverTools(servers, sandbox, modules),
@@ -75,6 +80,7 @@ export class ManagementToolsProvider implements McpToolProvider {
       ...approvalTools(approvals, tools, queries, servers, sandbox, moduleRequests, networkRequests),
       ...observabilityTools(logs),
       ...discoveryTools(catalog, availability),
+      ...externalSourceTools(externalSources, sourceDiscovery),
     ];
     this.entries = this.all.map((tool) => ({
       definition: definitionOf(tool),

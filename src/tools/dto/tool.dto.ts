@@ -127,6 +127,20 @@ export class ToolSummaryDto {
   @ApiProperty({ enum: TOOL_LANGUAGES }) language: ToolLanguage;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) external_source_id: string | null;
   @ApiProperty({ nullable: true, type: String }) external_tool_name: string | null;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description:
+      'mcp_passthrough: the last change the external source made to the definition (name, description, input schema; before/after). A change sends an approved tool back to review; the next approval covers the new definition',
+  })
+  definition_diff: Record<string, unknown> | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'mcp_passthrough: why the tool is not served (e.g. its source was deleted)',
+  })
+  source_note: string | null;
   @ApiProperty() current_version: number;
   @ApiProperty({ enum: APPROVAL_STATUSES }) approval_status: ApprovalStatus;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) approval_requested_at: string | null;
@@ -165,6 +179,8 @@ export function mapToolSummary(t: Tool): ToolSummaryDto {
     language: t.language,
     external_source_id: t.externalSourceId,
     external_tool_name: t.externalToolName,
+    definition_diff: t.definitionDiff ?? null,
+    source_note: t.sourceNote ?? null,
     current_version: t.currentVersion,
     approval_status: t.approvalStatus,
     approval_requested_at: iso(t.approvalRequestedAt),

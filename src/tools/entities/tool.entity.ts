@@ -34,6 +34,12 @@ export class Tool extends BaseRecord {
   @JoinColumn({ name: 'external_source_id' })
   externalSource?: Relation<ExternalMcpSource>;
   @Column({ type: 'varchar', length: 256, nullable: true }) externalToolName: string | null;
+  /** mcp_passthrough: the source's definition (name, description, input schema) the approval covers. */
+  @Column({ type: 'jsonb', nullable: true }) sourceDefinition: Record<string, unknown> | null;
+  /** mcp_passthrough: what the source changed since the definition was last approved. */
+  @Column({ type: 'jsonb', nullable: true }) definitionDiff: Record<string, unknown> | null;
+  /** mcp_passthrough: why the tool is not served (its source was deleted). */
+  @Column({ type: 'text', nullable: true }) sourceNote: string | null;
   @Column({ type: 'int', default: 1 }) currentVersion: number;
   @Index() @Column({ type: 'varchar', length: 16, default: 'draft' }) approvalStatus: ApprovalStatus;
   @Column({ type: 'timestamptz', nullable: true }) approvalRequestedAt: Date | null;

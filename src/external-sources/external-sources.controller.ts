@@ -1,0 +1,175 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import type { Actor } from '../common/actor';
+import { Authenticated, CurrentActor, Public } from '../common/decorators';
+import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
+import { uuidParam } from '../common/uuid-param';
+import {
+  CreateExternalSourceDto,
+  DiscoverResultDto,
+  ExternalSourceDto,
+  ImportExternalToolsDto,
+  ImportResultDto,
+  OAuthCallbackResultDto,
+  OAuthStartDto,
+  OAuthStartResultDto,
+  UpdateExternalSourceDto,
+} from './dto/external-source.dto';
+import { ExternalSourcesService } from './external-sources.service';
+import { SourceAuthorizationService } from './source-authorization.service';
+import { SourceDiscoveryService } from './source-discovery.service';
+
+const id = uuidParam('id');
+
+@ApiTags('external-sources')
+@Authenticated()
+@ApiBadRequestResponse({ description: 'Invalid input (the offending fields are named) or an id that is not a UUID' })
+@ApiNotFoundResponse({ description: 'No such server or source' })
+@Controller('api/external-sources')
+export class ExternalSourcesController {
+  constructor(
+    private readonly sources: ExternalSourcesService,
+    private readonly discovery: SourceDiscoveryService,
+    private readonly authorization: SourceAuthorizationService,
+  ) {}
+
+  @Post('servers/:id/sources')
+  @ApiOperation({
+    summary: 'Add an external MCP source',
+    description:
+      'Attaches another MCP server (Streamable HTTP or HTTP+SSE) to this server. Credentials stay in a named server secret (bearer, header) or in OAuth tokens MCPBox obtains (oauth); the URL must not carry any. Nothing connects until discover.',
+  })
+  @ApiParam({ name: 'id', description: 'Server id (UUID)' })
+  @ApiCreatedResponse({ type: ExternalSourceDto })
+  @ApiConflictResponse({ description: 'The server already has a source of that name' })
+  add(
+    @Param('id', id) serverId: string,
+    @Body() dto: CreateExternalSourceDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<ExternalSourceDto> {
+    return this.sources.add(actor, serverId, dto);
+  }
+
+  @Get('servers/:id/sources')
+  @ApiOperation({ summary: 'List sources for a server', description: 'By name, with status and tool counts.' })
+  @ApiParam({ name: 'id', description: 'Server id (UUID)' })
+  @ApiPageResponse(ExternalSourceDto)
+  list(
+    @Param('id', id) serverId: string,
+    @Query() query: PaginationQueryDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<Page<ExternalSourceDto>> {
+    return this.sources.list(actor, serverId, query);
+  }
+
+  @Get('sources/:id')
+  @ApiOperation({ summary: 'Get source details', description: 'Never shows a credential or token.' })
+  @ApiParam({ name: 'id', description: 'Source id (UUID)' })
+  @ApiOkResponse({ type: ExternalSourceDto })
+  get(@Param('id', id) sourceId: string, @CurrentActor() actor: Actor): Promise<ExternalSourceDto> {
+    return this.sources.get(actor, sourceId);
+  }
+
+  @Put('sources/:id')
+  @ApiOperation({
+    summary: 'Update a source',
+    description:
+      'Any subset of the fields. A new URL, transport or auth type closes the open connections and forgets OAuth tokens; status disabled stops serving its tools.',
+  })
+  @ApiParam({ name: 'id', description: 'Source id (UUID)' })
+  @ApiOkResponse({ type: ExternalSourceDto })
+  @ApiConflictResponse({ description: 'Another source of the server has that name' })
+  update(
+    @Param('id', id) sourceId: string,
+    @Body() dto: UpdateExternalSourceDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<ExternalSourceDto> {
+    return this.sources.update(actor, sourceId, dto);
+  }
+
+  @Delete('sources/:id')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Delete a source',
+    description: 'The tools imported from it stay, unlinked and no longer served, each with a source_note saying why.',
+  })
+  @ApiParam({ name: 'id', description: 'Source id (UUID)' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  remove(@Param('id', id) sourceId: string, @CurrentActor() actor: Actor): Promise<void> {
+    return this.sources.delete(actor, sourceId);
+  }
+
+  @Post('sources/:id/discover')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Discover tools from a source',
+    description:
+      "Connects (2026-07-28 where the source speaks it, else a 2025 session, or HTTP+SSE), lists the source's tools and caches them. Imported tools whose definition changed since approval go back to pending_review with the diff.",
+  })
+  @ApiParam({ name: 'id', description: 'Source id (UUID)' })
+  @ApiOkResponse({ type: DiscoverResultDto })
+  @ApiConflictResponse({ description: 'The source is disabled, or needs an admin to authorize MCPBox (OAuth)' })
+  @ApiServiceUnavailableResponse({ description: 'The source could not be reached or refused the credentials' })
+  discover(@Param('id', id) sourceId: string, @CurrentActor() actor: Actor): Promise<DiscoverResultDto> {
+    return this.discovery.discover(actor, sourceId);
+  }
+
+  @Post('sources/:id/import')
+  @ApiOperation({
+    summary: 'Import tools from a source',
+    description:
+      "Creates mcp_passthrough tools in draft for the named source tools: MCPBox names derived from the source's (lower case, other characters as _, de-duplicated), external_tool_name keeps the original. Once approved and the server running, {server}__{tool} on /mcp forwards to the source.",
+  })
+  @ApiParam({ name: 'id', description: 'Source id (UUID)' })
+  @ApiCreatedResponse({ type: ImportResultDto })
+  @ApiConflictResponse({ description: 'A named tool was imported from this source already' })
+  import(
+    @Param('id', id) sourceId: string,
+    @Body() dto: ImportExternalToolsDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<ImportResultDto> {
+    return this.discovery.import(actor, sourceId, dto);
+  }
+
+  @Post('sources/:id/oauth/start')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Start the OAuth authorization of a source',
+    description:
+      "Discovers the source's authorization server, registers MCPBox (Client ID Metadata Document or dynamic registration) and returns the URL the admin opens in a browser. The authorization server sends the browser back to GET /api/external-sources/oauth/callback.",
+  })
+  @ApiParam({ name: 'id', description: 'Source id (UUID)' })
+  @ApiOkResponse({ type: OAuthStartResultDto })
+  startOAuth(
+    @Param('id', id) sourceId: string,
+    @Body() dto: OAuthStartDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<OAuthStartResultDto> {
+    return this.authorization.start(actor, sourceId, dto);
+  }
+
+  @Get('oauth/callback')
+  @Public()
+  @ApiOperation({
+    summary: 'OAuth callback of a source authorization',
+    description:
+      "Where the authorization server sends the admin's browser back. Needs no token: the state (256 random bits, single use, 10 minutes) binds it to the authorization an admin started; the code is exchanged with the PKCE verifier and the tokens stored encrypted.",
+  })
+  @ApiOkResponse({ type: OAuthCallbackResultDto })
+  @ApiConflictResponse({ description: 'The state does not match the authorization in progress' })
+  callback(@Req() req: FastifyRequest): Promise<OAuthCallbackResultDto> {
+    return this.authorization.callback((req.query ?? {}) as Record<string, unknown>);
+  }
+}
