@@ -83,7 +83,14 @@ function recordRuntimeEvent(activity: ActivityService, e: RuntimeEvent): void {
     TestCodeService,
     ToolLogsService,
   ],
-  exports: [SandboxService, TestCodeService, ToolLogsService, ExecutionStatsService, SandboxModules, ExecutionLogsService],
+  exports: [
+    SandboxService,
+    TestCodeService,
+    ToolLogsService,
+    ExecutionStatsService,
+    SandboxModules,
+    ExecutionLogsService,
+  ],
 })
 export class SandboxModule implements OnModuleInit, BeforeApplicationShutdown {
   private unsubscribeModules?: () => void;
