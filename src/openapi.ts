@@ -26,7 +26,14 @@ const TAGS: { name: string; description: string }[] = [
   },
   { name: 'secrets', description: "A server's secrets: key names and placeholders; values are write-only, encrypted" },
   { name: 'sandbox', description: "Start, stop and watch a server's sandbox; execution logs of servers and tools" },
-  { name: 'settings', description: 'Settings and the security policy, changed live' },
+  {
+    name: 'settings',
+    description: 'Settings and the security policy, changed live; the allowed npm modules and their installs',
+  },
+  {
+    name: 'external-sources',
+    description: 'Other MCP servers attached to a server: discover and import their tools, OAuth authorization',
+  },
   { name: 'export', description: 'Signed export of servers and the transactional import of such a document' },
   { name: 'activity', description: 'The activity log, its counts and the latest entries (live: socket.io stream)' },
   { name: 'dashboard', description: 'One read with the figures of the dashboard' },

@@ -1,19 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiParam,
-  ApiServiceUnavailableResponse,
+  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../common/actor';
 import { Authenticated, CurrentActor, Public } from '../common/decorators';
+import { ApiErrors } from '../common/openapi/api-errors';
+import { ApiIdParam } from '../common/openapi/api-id-param';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
 import { uuidParam } from '../common/uuid-param';
 import {
@@ -35,8 +33,6 @@ const id = uuidParam('id');
 
 @ApiTags('external-sources')
 @Authenticated()
-@ApiBadRequestResponse({ description: 'Invalid input (the offending fields are named) or an id that is not a UUID' })
-@ApiNotFoundResponse({ description: 'No such server or source' })
 @Controller('api/external-sources')
 export class ExternalSourcesController {
   constructor(
@@ -51,9 +47,15 @@ export class ExternalSourcesController {
     description:
       'Attaches another MCP server (Streamable HTTP or HTTP+SSE) to this server. Credentials stay in a named server secret (bearer, header) or in OAuth tokens MCPBox obtains (oauth); the URL must not carry any. Nothing connects until discover.',
   })
-  @ApiParam({ name: 'id', description: 'Server id (UUID)' })
-  @ApiCreatedResponse({ type: ExternalSourceDto })
-  @ApiConflictResponse({ description: 'The server already has a source of that name' })
+  @ApiIdParam('Server')
+  @ApiCreatedResponse({ type: ExternalSourceDto, description: 'The source (status active, nothing discovered yet)' })
+  @ApiErrors(
+    {
+      400: 'Malformed JSON; id is not a UUID; a field breaks its rule (the message names it: url with credentials or not http(s), unknown auth_type, a routing header as auth_header_name, …); unknown field',
+    },
+    415,
+    { 404: 'No such server', 409: 'The server already has a source of that name' },
+  )
   add(
     @Param('id', id) serverId: string,
     @Body() dto: CreateExternalSourceDto,
@@ -64,8 +66,12 @@ export class ExternalSourcesController {
 
   @Get('servers/:id/sources')
   @ApiOperation({ summary: 'List sources for a server', description: 'By name, with status and tool counts.' })
-  @ApiParam({ name: 'id', description: 'Server id (UUID)' })
+  @ApiIdParam('Server')
   @ApiPageResponse(ExternalSourceDto)
+  @ApiErrors({
+    400: 'id is not a UUID; page or page_size out of range; unknown query parameter',
+    404: 'No such server',
+  })
   list(
     @Param('id', id) serverId: string,
     @Query() query: PaginationQueryDto,
@@ -76,8 +82,9 @@ export class ExternalSourcesController {
 
   @Get('sources/:id')
   @ApiOperation({ summary: 'Get source details', description: 'Never shows a credential or token.' })
-  @ApiParam({ name: 'id', description: 'Source id (UUID)' })
-  @ApiOkResponse({ type: ExternalSourceDto })
+  @ApiIdParam('Source')
+  @ApiOkResponse({ type: ExternalSourceDto, description: 'The source' })
+  @ApiErrors({ 400: 'id is not a UUID', 404: 'No such source' })
   get(@Param('id', id) sourceId: string, @CurrentActor() actor: Actor): Promise<ExternalSourceDto> {
     return this.sources.get(actor, sourceId);
   }
@@ -88,9 +95,12 @@ export class ExternalSourcesController {
     description:
       'Any subset of the fields. A new URL, transport or auth type closes the open connections and forgets OAuth tokens; status disabled stops serving its tools.',
   })
-  @ApiParam({ name: 'id', description: 'Source id (UUID)' })
-  @ApiOkResponse({ type: ExternalSourceDto })
-  @ApiConflictResponse({ description: 'Another source of the server has that name' })
+  @ApiIdParam('Source')
+  @ApiOkResponse({ type: ExternalSourceDto, description: 'The source after the change' })
+  @ApiErrors({ 400: 'Malformed JSON; id is not a UUID; a field breaks its rule; empty body; unknown field' }, 415, {
+    404: 'No such source',
+    409: 'Another source of the server has that name',
+  })
   update(
     @Param('id', id) sourceId: string,
     @Body() dto: UpdateExternalSourceDto,
@@ -105,8 +115,9 @@ export class ExternalSourcesController {
     summary: 'Delete a source',
     description: 'The tools imported from it stay, unlinked and no longer served, each with a source_note saying why.',
   })
-  @ApiParam({ name: 'id', description: 'Source id (UUID)' })
+  @ApiIdParam('Source')
   @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiErrors({ 400: 'Malformed JSON; id is not a UUID' }, 415, { 404: 'No such source' })
   remove(@Param('id', id) sourceId: string, @CurrentActor() actor: Actor): Promise<void> {
     return this.sources.delete(actor, sourceId);
   }
@@ -118,10 +129,13 @@ export class ExternalSourcesController {
     description:
       "Connects (2026-07-28 where the source speaks it, else a 2025 session, or HTTP+SSE), lists the source's tools and caches them. Imported tools whose definition changed since approval go back to pending_review with the diff.",
   })
-  @ApiParam({ name: 'id', description: 'Source id (UUID)' })
-  @ApiOkResponse({ type: DiscoverResultDto })
-  @ApiConflictResponse({ description: 'The source is disabled, or needs an admin to authorize MCPBox (OAuth)' })
-  @ApiServiceUnavailableResponse({ description: 'The source could not be reached or refused the credentials' })
+  @ApiIdParam('Source')
+  @ApiOkResponse({ type: DiscoverResultDto, description: "The source's tools: new, imported or changed" })
+  @ApiErrors({ 400: 'Malformed JSON; id is not a UUID' }, 415, {
+    404: 'No such source',
+    409: 'The source is disabled, or needs an admin to authorize MCPBox (OAuth)',
+    503: 'The source could not be reached or refused the credentials',
+  })
   discover(@Param('id', id) sourceId: string, @CurrentActor() actor: Actor): Promise<DiscoverResultDto> {
     return this.discovery.discover(actor, sourceId);
   }
@@ -132,9 +146,15 @@ export class ExternalSourcesController {
     description:
       "Creates mcp_passthrough tools in draft for the named source tools: MCPBox names derived from the source's (lower case, other characters as _, de-duplicated), external_tool_name keeps the original. Once approved and the server running, {server}__{tool} on /mcp forwards to the source.",
   })
-  @ApiParam({ name: 'id', description: 'Source id (UUID)' })
-  @ApiCreatedResponse({ type: ImportResultDto })
-  @ApiConflictResponse({ description: 'A named tool was imported from this source already' })
+  @ApiIdParam('Source')
+  @ApiCreatedResponse({ type: ImportResultDto, description: 'The passthrough tools created (draft)' })
+  @ApiErrors(
+    {
+      400: 'Malformed JSON; id is not a UUID; tool_names empty, not names, or naming tools the source did not list; unknown field',
+    },
+    415,
+    { 404: 'No such source', 409: 'A named tool was imported from this source already' },
+  )
   import(
     @Param('id', id) sourceId: string,
     @Body() dto: ImportExternalToolsDto,
@@ -150,8 +170,12 @@ export class ExternalSourcesController {
     description:
       "Discovers the source's authorization server, registers MCPBox (Client ID Metadata Document or dynamic registration) and returns the URL the admin opens in a browser. The authorization server sends the browser back to GET /api/external-sources/oauth/callback.",
   })
-  @ApiParam({ name: 'id', description: 'Source id (UUID)' })
-  @ApiOkResponse({ type: OAuthStartResultDto })
+  @ApiIdParam('Source')
+  @ApiOkResponse({ type: OAuthStartResultDto, description: 'The URL the admin opens in a browser' })
+  @ApiErrors({ 400: 'Malformed JSON; id is not a UUID; unknown field' }, 415, {
+    404: 'No such source',
+    409: 'The source does not use OAuth, or its authorization server could not be discovered or refused the registration',
+  })
   startOAuth(
     @Param('id', id) sourceId: string,
     @Body() dto: OAuthStartDto,
@@ -159,16 +183,31 @@ export class ExternalSourcesController {
   ): Promise<OAuthStartResultDto> {
     return this.authorization.start(actor, sourceId, dto);
   }
+}
+
+/** The OAuth callback: the admin's browser comes back here without a token; the state binds it. */
+@ApiTags('external-sources')
+@Public()
+@ApiErrors(413)
+@Controller('api/external-sources')
+export class SourceOAuthCallbackController {
+  constructor(private readonly authorization: SourceAuthorizationService) {}
 
   @Get('oauth/callback')
-  @Public()
   @ApiOperation({
     summary: 'OAuth callback of a source authorization',
     description:
       "Where the authorization server sends the admin's browser back. Needs no token: the state (256 random bits, single use, 10 minutes) binds it to the authorization an admin started; the code is exchanged with the PKCE verifier and the tokens stored encrypted.",
   })
-  @ApiOkResponse({ type: OAuthCallbackResultDto })
-  @ApiConflictResponse({ description: 'The state does not match the authorization in progress' })
+  @ApiQuery({ name: 'state', type: String, required: false, description: 'The state MCPBox sent (binds the callback)' })
+  @ApiQuery({ name: 'code', type: String, required: false, description: 'The authorization code' })
+  @ApiQuery({ name: 'iss', type: String, required: false, description: 'The issuer (RFC 9207), checked when sent' })
+  @ApiQuery({ name: 'error', type: String, required: false, description: 'The authorization server refused' })
+  @ApiOkResponse({ type: OAuthCallbackResultDto, description: 'The source is authorized; its tools can be discovered' })
+  @ApiErrors({
+    400: 'state or code missing or malformed, or the authorization server answered with an error',
+    409: 'The state does not match an authorization in progress (forged, used already or expired)',
+  })
   callback(@Req() req: FastifyRequest): Promise<OAuthCallbackResultDto> {
     return this.authorization.callback((req.query ?? {}) as Record<string, unknown>);
   }
