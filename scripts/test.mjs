@@ -55,45 +55,69 @@ const files = [...specFiles(join(root, 'src')), ...specFiles(join(root, 'test'))
   .map((f) => join(root, 'dist', relative(root, f)).replace(/\.ts$/, '.js'))
   .sort();
 
-const summaryFile = join(root, 'dist', `.test-summary-${process.pid}.json`);
-rmSync(summaryFile, { force: true });
 mkdirSync(join(root, 'dist'), { recursive: true });
 const concurrency = Number(process.env.MCPBOX_TEST_CONCURRENCY ?? Math.max(2, availableParallelism()));
 // Every test process refuses non-loopback connections (test/support/loopback-only.ts); the
 // sandbox runtime preloads the same module into the worker processes it forks (MCPBOX_TEST_PRELOAD).
 const loopbackOnly = join(root, 'dist/test/support/loopback-only.js');
-const started = Date.now();
-const child = spawn(
-  process.execPath,
-  [
-    '--enable-source-maps',
-    `--require=${loopbackOnly}`,
-    '--test',
-    `--test-concurrency=${concurrency}`,
-    '--test-timeout=300000',
-    '--test-reporter=spec',
-    '--test-reporter-destination=stdout',
-    `--test-reporter=${join(root, 'test/support/summary-reporter.mjs')}`,
-    `--test-reporter-destination=${join(root, 'dist', `.test-reporter-${process.pid}.out`)}`,
-    ...files,
-  ],
-  {
-    stdio: 'inherit',
-    env: { ...process.env, ...db.env, MCPBOX_TEST_SUMMARY: summaryFile, MCPBOX_TEST_PRELOAD: loopbackOnly },
-  },
-);
-const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
-await db.cleanup();
-rmSync(join(root, 'dist', `.test-reporter-${process.pid}.out`), { force: true });
+// Files that measure the app's latency under heavy work (a `// @test-alone` line in their
+// source) run after the others, one at a time: beside another file their figures are the
+// other file's load, not the app's.
+const alone = (f) =>
+  readFileSync(join(root, relative(join(root, 'dist'), f)).replace(/\.js$/, '.ts'), 'utf8').includes('// @test-alone');
+const batches = [
+  { files: files.filter((f) => !alone(f)), concurrency },
+  { files: files.filter(alone), concurrency: 1 },
+].filter((b) => b.files.length);
 
-let summary = { passed: 0, failed: files.length ? 1 : 0 };
-try {
-  summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
+/** One `node --test` run; answers its exit code and its `{passed, failed}`. */
+async function runBatch(batch, index) {
+  const summaryFile = join(root, 'dist', `.test-summary-${process.pid}-${index}.json`);
+  const reporterOut = join(root, 'dist', `.test-reporter-${process.pid}-${index}.out`);
   rmSync(summaryFile, { force: true });
-} catch {
-  console.log('[test] the test runner wrote no summary');
+  const child = spawn(
+    process.execPath,
+    [
+      '--enable-source-maps',
+      `--require=${loopbackOnly}`,
+      '--test',
+      `--test-concurrency=${batch.concurrency}`,
+      '--test-timeout=300000',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      `--test-reporter=${join(root, 'test/support/summary-reporter.mjs')}`,
+      `--test-reporter-destination=${reporterOut}`,
+      ...batch.files,
+    ],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, ...db.env, MCPBOX_TEST_SUMMARY: summaryFile, MCPBOX_TEST_PRELOAD: loopbackOnly },
+    },
+  );
+  const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+  rmSync(reporterOut, { force: true });
+  let summary = { passed: 0, failed: 1 };
+  try {
+    summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
+    rmSync(summaryFile, { force: true });
+  } catch {
+    console.log('[test] the test runner wrote no summary');
+  }
+  return { code, summary };
 }
-const failed = summary.failed + typecheckFailed + (code !== 0 && summary.failed === 0 ? 1 : 0);
+
+const started = Date.now();
+let summary = { passed: 0, failed: 0 };
+let code = 0;
+for (const [i, batch] of batches.entries()) {
+  if (i) console.log(`[test] ${batch.files.length} latency-measuring files, one at a time`);
+  const run = await runBatch(batch, i);
+  summary = { passed: summary.passed + run.summary.passed, failed: summary.failed + run.summary.failed };
+  if (run.code !== 0 && run.summary.failed === 0) code = run.code;
+}
+await db.cleanup();
+if (!files.length) summary.failed = 1;
+const failed = summary.failed + typecheckFailed + (code !== 0 ? 1 : 0);
 console.log(`[test] ${files.length} files in ${Math.round((Date.now() - started) / 1000)} s`);
 console.log(`${summary.passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -101,20 +101,23 @@ export class PassthroughToolsProvider implements McpToolProvider, OnModuleInit, 
       this.again = true;
       return this.reloading;
     }
-    this.reloading = (async () => {
-      do {
-        this.again = false;
-        try {
-          this.served = await this.read();
-        } catch (err) {
-          this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'Could not read passthrough tools');
-        }
-      } while (this.again);
-      for (const listener of this.listeners) listener();
-    })().finally(() => {
-      this.reloading = undefined;
-    });
+    this.reloading = this.readUntilSettled();
     return this.reloading;
+  }
+
+  private async readUntilSettled(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        this.served = await this.read();
+      } catch (err) {
+        this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'Could not read passthrough tools');
+      }
+    } while (this.again);
+    // Cleared in the same turn as the last check of `again`: a change announced from here on
+    // starts a read of its own instead of joining one that is over (and being lost).
+    this.reloading = undefined;
+    for (const listener of this.listeners) listener();
   }
 
   private async read(): Promise<ServedServer[]> {

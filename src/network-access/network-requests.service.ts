@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, In, IsNull, Repository } from 'typeorm';
+import { IsNull, Repository } from 'typeorm';
 import { AccessPolicy } from '../access/access-policy';
 import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
 import { conflict, invalid, notFound } from '../common/errors';
 import { isUniqueViolation } from '../common/ids';
-import { containsPattern } from '../common/like';
-import { pageRequest, toPage, type Page } from '../common/pagination';
+import { toPage, type Page } from '../common/pagination';
+import { findRequests, requestQueuePage } from '../common/request-queries';
 import { checkRequestAction, decidedAlready } from '../common/request-decisions';
 import type { RequestActionDto, RequestQueueQueryDto } from '../common/request-queue.dto';
 import type { RequestStatus } from '../common/request-status';
@@ -132,29 +132,9 @@ export class NetworkRequestsService {
 
   /** The queue: oldest request first. */
   async listQueue(_actor: Actor, query: RequestQueueQueryDto): Promise<Page<NetworkRequestDto>> {
-    const status = query.status ?? 'pending';
-    const req = pageRequest(query);
-    const qb = this.repo.createQueryBuilder('r');
-    if (status !== 'all') qb.andWhere('r.status = :status', { status });
-    const search = query.search?.trim();
-    if (search) {
-      const like = containsPattern(search);
-      const serverIds = await this.servers.idsNamedLike(search);
-      qb.andWhere(
-        new Brackets((w) => {
-          w.where('r.host ILIKE :like', { like })
-            .orWhere('r.justification ILIKE :like', { like })
-            .orWhere('r.requestedBy ILIKE :like', { like });
-          if (serverIds.length) w.orWhere('r.serverId IN (:...serverIds)', { serverIds });
-        }),
-      );
-    }
-    const [rows, total] = await qb
-      .orderBy('r.createdAt', 'ASC')
-      .addOrderBy('r.id', 'ASC')
-      .skip(req.skip)
-      .take(req.take)
-      .getManyAndCount();
+    const { rows, total, req } = await requestQueuePage(this.repo, query, 'host', (search) =>
+      this.servers.idsNamedLike(search),
+    );
     return toPage(await this.views(rows), total, req);
   }
 
@@ -163,16 +143,7 @@ export class NetworkRequestsService {
     where: { toolId?: string; serverId?: string; statuses?: RequestStatus[] },
     limit = 100,
   ): Promise<NetworkRequestDto[]> {
-    const rows = await this.repo.find({
-      where: {
-        ...(where.toolId ? { toolId: where.toolId } : {}),
-        ...(where.serverId ? { serverId: where.serverId } : {}),
-        ...(where.statuses ? { status: In(where.statuses) } : {}),
-      },
-      order: { createdAt: 'DESC' },
-      take: limit,
-    });
-    return this.views(rows);
+    return this.views(await findRequests(this.repo, where, limit));
   }
 
   private policyNote(): string | null {

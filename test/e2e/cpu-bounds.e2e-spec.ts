@@ -1,3 +1,4 @@
+// @test-alone: measures how long the app takes under heavy input (scripts/test.mjs runs it after the rest, on its own).
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { setupAdmin, startApp, type TestApp } from '../support/app';

@@ -1,0 +1,70 @@
+import { Brackets, In, type FindOptionsWhere, type Repository } from 'typeorm';
+import { containsPattern } from './like';
+import { pageRequest, type PageRequest } from './pagination';
+import type { RequestQueueQueryDto } from './request-queue.dto';
+import type { RequestStatus } from './request-status';
+
+/** What the module and network request tables share (their entities' common columns). */
+export interface RequestRecordRow {
+  id: string;
+  createdAt: Date;
+  toolId: string | null;
+  serverId: string | null;
+  status: RequestStatus;
+  justification: string | null;
+  requestedBy: string | null;
+}
+
+/**
+ * A request queue (docs/approvals.md#queues-and-stats): the status filter (default pending,
+ * or `all`), `search` over the request's subject column, its justification, its requester and
+ * the names of servers (`serverIdsNamedLike`), oldest request first, one page.
+ */
+export async function requestQueuePage<T extends RequestRecordRow>(
+  repo: Repository<T>,
+  query: RequestQueueQueryDto,
+  subjectColumn: keyof T & string,
+  serverIdsNamedLike: (search: string) => Promise<string[]>,
+): Promise<{ rows: T[]; total: number; req: PageRequest }> {
+  const status = query.status ?? 'pending';
+  const req = pageRequest(query);
+  const qb = repo.createQueryBuilder('r');
+  if (status !== 'all') qb.andWhere('r.status = :status', { status });
+  const search = query.search?.trim();
+  if (search) {
+    const like = containsPattern(search);
+    const serverIds = await serverIdsNamedLike(search);
+    qb.andWhere(
+      new Brackets((w) => {
+        w.where(`r.${subjectColumn} ILIKE :like`, { like })
+          .orWhere('r.justification ILIKE :like', { like })
+          .orWhere('r.requestedBy ILIKE :like', { like });
+        if (serverIds.length) w.orWhere('r.serverId IN (:...serverIds)', { serverIds });
+      }),
+    );
+  }
+  const [rows, total] = await qb
+    .orderBy('r.createdAt', 'ASC')
+    .addOrderBy('r.id', 'ASC')
+    .skip(req.skip)
+    .take(req.take)
+    .getManyAndCount();
+  return { rows, total, req };
+}
+
+/** A tool's requests, or a server's (or every) request in these states, newest first (the LLM's views). */
+export function findRequests<T extends RequestRecordRow>(
+  repo: Repository<T>,
+  where: { toolId?: string; serverId?: string; statuses?: RequestStatus[] },
+  limit: number,
+): Promise<T[]> {
+  return repo.find({
+    where: {
+      ...(where.toolId ? { toolId: where.toolId } : {}),
+      ...(where.serverId ? { serverId: where.serverId } : {}),
+      ...(where.statuses ? { status: In(where.statuses) } : {}),
+    } as FindOptionsWhere<T>,
+    order: { createdAt: 'DESC' } as never,
+    take: limit,
+  });
+}
