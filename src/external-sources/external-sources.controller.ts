@@ -15,6 +15,7 @@ import { ApiIdParam } from '../common/openapi/api-id-param';
 import { ApiPageResponse, PaginationQueryDto, type Page } from '../common/pagination';
 import { uuidParam } from '../common/uuid-param';
 import {
+  ClientMetadataDocumentDto,
   CreateExternalSourceDto,
   DiscoverResultDto,
   ExternalSourceDto,
@@ -28,6 +29,9 @@ import {
 import { ExternalSourcesService } from './external-sources.service';
 import { SourceAuthorizationService } from './source-authorization.service';
 import { SourceDiscoveryService } from './source-discovery.service';
+import { OAUTH_CLIENT_METADATA_PATH, oauthClientIdentity } from './source-clients';
+import { clientMetadataDocument } from './client/oauth-state';
+import { AppConfig } from '../config/app-config';
 
 const id = uuidParam('id');
 
@@ -185,13 +189,36 @@ export class ExternalSourcesController {
   }
 }
 
-/** The OAuth callback: the admin's browser comes back here without a token; the state binds it. */
+/**
+ * What authorization servers and the admin's browser reach without a token: the OAuth
+ * callback (the state binds it) and MCPBox's Client ID Metadata Document.
+ */
 @ApiTags('external-sources')
 @Public()
 @ApiErrors(413)
 @Controller('api/external-sources')
 export class SourceOAuthCallbackController {
-  constructor(private readonly authorization: SourceAuthorizationService) {}
+  constructor(
+    private readonly authorization: SourceAuthorizationService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get('oauth/client-metadata.json')
+  @ApiOperation({
+    summary: "MCPBox's OAuth Client ID Metadata Document",
+    description:
+      'Public: authorization servers that support Client ID Metadata Documents fetch it to learn about MCPBox (its URL is the client_id, used when MCPBOX_PUBLIC_URL is https). Names MCPBox, its redirect URL (the callback), the authorization-code and refresh-token grants, and no client secret (PKCE).',
+  })
+  @ApiOkResponse({ type: ClientMetadataDocumentDto, description: 'The document' })
+  clientMetadata(): ClientMetadataDocumentDto {
+    const identity = oauthClientIdentity(this.config.publicUrl);
+    return clientMetadataDocument({
+      clientMetadataUrl:
+        identity.clientMetadataUrl ?? `${this.config.publicUrl.replace(/\/+$/, '')}${OAUTH_CLIENT_METADATA_PATH}`,
+      redirectUrl: identity.redirectUrl,
+      clientName: 'MCPBox',
+    }) as ClientMetadataDocumentDto;
+  }
 
   @Get('oauth/callback')
   @ApiOperation({

@@ -21,6 +21,22 @@ import { guardedSourceFetch } from './guarded-source-fetch';
 
 /** Where the admin's browser comes back after authorizing MCPBox at a source's authorization server. */
 export const OAUTH_CALLBACK_PATH = '/api/external-sources/oauth/callback';
+/** Where MCPBox serves its OAuth Client ID Metadata Document (the document's URL is its client_id). */
+export const OAUTH_CLIENT_METADATA_PATH = '/api/external-sources/oauth/client-metadata.json';
+
+/**
+ * MCPBox's OAuth client identity towards authorization servers: its redirect URL and, when
+ * the public URL is https (a Client ID Metadata Document must be), the document's URL.
+ * Authorization servers that support such documents take that URL as the client_id; the
+ * others get a dynamic registration.
+ */
+export function oauthClientIdentity(publicUrl: string): { redirectUrl: string; clientMetadataUrl?: string } {
+  const base = publicUrl.replace(/\/+$/, '');
+  return {
+    redirectUrl: `${base}${OAUTH_CALLBACK_PATH}`,
+    ...(base.startsWith('https://') ? { clientMetadataUrl: `${base}${OAUTH_CLIENT_METADATA_PATH}` } : {}),
+  };
+}
 const oauthAad = (sourceId: string) => `external_source_oauth:${sourceId}`;
 /** A backstop: facts of a server are read again at least this often, change events or not. */
 const FACTS_TTL_MS = 5000;
@@ -193,7 +209,7 @@ export class SourceClients implements OnModuleInit, OnModuleDestroy {
         transport: source.transportType,
         fetch,
         store: this.oauthStore(source.id),
-        redirectUrl: `${this.config.publicUrl}${OAUTH_CALLBACK_PATH}`,
+        ...oauthClientIdentity(this.config.publicUrl),
         clientName: 'MCPBox',
       });
       auth = { type: 'oauth', oauth };

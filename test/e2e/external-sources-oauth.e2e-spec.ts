@@ -268,3 +268,69 @@ describe('external sources after a restart of MCPBox', () => {
     assert.ok(await pending());
   });
 });
+
+describe('external sources: OAuth with a Client ID Metadata Document (an https public URL)', () => {
+  const PUBLIC = 'https://mcpbox.example';
+  let t: TestApp;
+  let token: string;
+  let as: TestAuthorizationServer;
+  let source: TestSource;
+
+  before(async () => {
+    t = await startApp({ MCPBOX_TEST_ALLOW_LOOPBACK: 'true', MCPBOX_PUBLIC_URL: PUBLIC });
+    token = await setupAdmin(t);
+    as = await new TestAuthorizationServer({ cimd: true }).start();
+    const ref: { s?: TestSource } = {};
+    source = new TestSource('modern', { tools: fixtureTools(), ...oauthProtection(as, () => ref.s as TestSource) });
+    ref.s = source;
+    await source.start();
+  });
+  after(async () => {
+    await source?.stop();
+    await as?.stop();
+    await t?.close();
+  });
+
+  it('serves the document publicly and is known by its URL: no dynamic registration', async () => {
+    const doc = await t.get('/api/external-sources/oauth/client-metadata.json');
+    assert.equal(doc.status, 200, doc.text);
+    assert.deepEqual(doc.body, {
+      client_id: `${PUBLIC}/api/external-sources/oauth/client-metadata.json`,
+      client_name: 'MCPBox',
+      redirect_uris: [`${PUBLIC}/api/external-sources/oauth/callback`],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    });
+
+    const serverId = await createServerVia(t, token, 'cimd');
+    await allowHost(t, token, serverId, '127.0.0.1', source.port);
+    await allowHost(t, token, serverId, '127.0.0.1', Number(new URL(as.url).port));
+    const created = await t.post(
+      `/api/external-sources/servers/${serverId}/sources`,
+      { name: 'protected', url: source.url, auth_type: 'oauth' },
+      { token },
+    );
+    assert.equal(created.status, 201, created.text);
+    const started = await t.post(`/api/external-sources/sources/${created.body.id}/oauth/start`, {}, { token });
+    assert.equal(started.status, 200, started.text);
+    const url = new URL(started.body.authorization_url);
+    assert.equal(url.searchParams.get('client_id'), doc.body.client_id);
+    assert.equal(url.searchParams.get('redirect_uri'), `${PUBLIC}/api/external-sources/oauth/callback`);
+    assert.equal(as.registrations.length, 0, 'no dynamic registration');
+
+    const res = await plainFetch(started.body.authorization_url, { method: 'GET' });
+    assert.equal(res.status, 302, await res.text());
+    const back = new URL(res.headers.get('location') as string);
+    assert.equal(back.origin, PUBLIC);
+    const done = await t.get(`${back.pathname}${back.search}`);
+    assert.equal(done.status, 200, done.text);
+    assert.equal(done.body.status, 'active');
+    const found = await t.post(`/api/external-sources/sources/${created.body.id}/discover`, undefined, { token });
+    assert.equal(found.status, 200, found.text);
+    assert.ok(
+      found.body.tools.some((x: { name: string }) => x.name === 'Echo-Text'),
+      found.text,
+    );
+  });
+});

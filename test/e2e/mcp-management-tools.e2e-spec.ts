@@ -317,6 +317,76 @@ describe('every tool with a good input and with bad ones', () => {
     await bad('mcpbox_call_tool', { name: 'nope__x' }, /Unknown tool: nope__x/);
     await bad('mcpbox_call_tool', { arguments: {} }, /name/);
   });
+
+  it('module and network requests, external sources (discover and import against a live source: external-sources.e2e-spec)', async () => {
+    const asked = await ok('mcpbox_request_network_access', {
+      tool_id: toolId,
+      host: 'api.example.com',
+      port: 443,
+      justification: 'the weather service',
+    });
+    assert.equal(asked.status, 'pending');
+    await bad(
+      'mcpbox_request_network_access',
+      { tool_id: toolId, host: 'api.example.com', port: 443, justification: 'again' },
+      /already|pending/,
+    );
+    await bad('mcpbox_request_network_access', { tool_id: toolId, host: '*.example.com', justification: 'j' }, /host/);
+    await bad(
+      'mcpbox_request_network_access',
+      { tool_id: toolId, host: 'a.example', port: 70000, justification: 'j' },
+      /port/,
+    );
+    await idProblems('mcpbox_request_network_access', 'tool_id', { host: 'b.example.com', justification: 'j' });
+    await bad('mcpbox_request_module', { tool_id: toolId, module_name: '../x', justification: 'j' }, /module_name/);
+    await bad(
+      'mcpbox_request_module',
+      { tool_id: toolId, module_name: 'git+https://x/y', justification: 'j' },
+      /module_name/,
+    );
+    await idProblems('mcpbox_request_module', 'tool_id', { module_name: 'yaml', justification: 'j' });
+    const status = await ok('mcpbox_get_tool_status', { tool_id: toolId });
+    assert.deepEqual(
+      status.network_requests.map((r: { id: string }) => r.id),
+      [asked.id],
+    );
+
+    const added = await ok('mcpbox_add_external_source', {
+      server_id: serverId,
+      name: 'upstream',
+      url: 'http://127.0.0.1:9/mcp',
+      auth_type: 'bearer',
+      auth_secret_name: 'API_KEY',
+    });
+    assert.ok(added.id);
+    await bad(
+      'mcpbox_add_external_source',
+      { server_id: serverId, name: 'upstream', url: 'http://127.0.0.1:9/mcp' },
+      /already/,
+    );
+    await bad('mcpbox_add_external_source', { server_id: serverId, name: 'x', url: 'ftp://h/mcp' }, /url/);
+    await bad('mcpbox_add_external_source', { server_id: serverId, name: 'y', url: 'http://u:p@h/mcp' }, /credentials/);
+    await bad(
+      'mcpbox_add_external_source',
+      { server_id: serverId, name: 'z', url: 'http://h/mcp', auth_type: 'magic' },
+      /auth_type/,
+    );
+    await idProblems('mcpbox_add_external_source', 'server_id', { name: 'w', url: 'http://h/mcp' });
+    const sources = await ok('mcpbox_list_external_sources', { server_id: serverId });
+    assert.deepEqual(
+      sources.items.map((x: { name: string }) => x.name),
+      ['upstream'],
+    );
+    await idProblems('mcpbox_list_external_sources', 'server_id');
+    for (const name of ['mcpbox_discover_external_tools', 'mcpbox_import_external_tools']) {
+      const extra = name === 'mcpbox_import_external_tools' ? { tool_names: ['echo'] } : {};
+      await bad(name, { ...extra }, /source_id/);
+      await bad(name, { ...extra, source_id: 'not-a-uuid' }, /source_id/);
+      await bad(name, { ...extra, source_id: ghost }, /not found/);
+    }
+    await bad('mcpbox_import_external_tools', { source_id: added.id, tool_names: [] }, /tool_names/);
+    await bad('mcpbox_import_external_tools', { source_id: added.id, tool_names: 'echo' }, /tool_names/);
+  });
 });
 
 describe('remote mode: changes are refused unless remote_tool_editing=enabled', () => {

@@ -35,6 +35,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /metrics',
   // The OAuth redirect from a source's authorization server: the state binds it (external-sources e2e).
   'GET /api/external-sources/oauth/callback',
+  'GET /api/external-sources/oauth/client-metadata.json',
 ]);
 const isPublic = (route: string) => PUBLIC_ROUTES.has(route);
 const isMcp = (route: string) => / \/mcp(\/|$)/.test(route);

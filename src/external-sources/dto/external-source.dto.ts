@@ -236,3 +236,13 @@ export class OAuthCallbackResultDto {
   @ApiProperty({ nullable: true, type: String }) scope: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) expires_at: string | null;
 }
+
+/** MCPBox's OAuth Client ID Metadata Document (its URL is the client_id). */
+export class ClientMetadataDocumentDto {
+  @ApiProperty({ description: "The document's own URL" }) client_id: string;
+  @ApiProperty() client_name: string;
+  @ApiProperty({ type: [String] }) redirect_uris: string[];
+  @ApiProperty({ type: [String] }) grant_types: string[];
+  @ApiProperty({ type: [String] }) response_types: string[];
+  @ApiProperty({ enum: ['none'] }) token_endpoint_auth_method: string;
+}
