@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { AtLeastOneOf, defineInputRule, IsResourceName, OptionalNotNull } from '../../common/contract/input-rules';
@@ -36,6 +37,31 @@ const isSourceUrl = defineInputRule<[]>({
   schema: () => ({ type: 'string', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://' }),
 });
 
+const SECRET_NAME_MESSAGE = `auth_secret_name must match ${SECRET_KEY_PATTERN.source} and be at most 128 characters`;
+
+/** `auth_secret_name`: a key of the server's secrets, or null (create and update alike). */
+const AuthSecretName = () =>
+  applyDecorators(
+    ApiPropertyOptional({ nullable: true, type: String, description: "A key of the server's secrets" }),
+    IsOptional(),
+    IsString(),
+    Length(1, 128, { message: SECRET_NAME_MESSAGE }),
+    Matches(SECRET_KEY_PATTERN, { message: SECRET_NAME_MESSAGE }),
+  );
+
+/** `auth_header_name`: the header carrying the secret (auth_type header), or null. */
+const AuthHeaderName = () =>
+  applyDecorators(
+    ApiPropertyOptional({
+      nullable: true,
+      type: String,
+      description: 'The header carrying the secret (auth_type header)',
+    }),
+    IsOptional(),
+    IsString(),
+    Matches(HEADER_NAME, { message: 'auth_header_name must be an HTTP header name' }),
+  );
+
 /**
  * `externalSources.create`: an MCP server attached to an MCPBox server (docs/architecture.md#external-sources). The
  * import builds sources with it today; `mcpbox_add_external_source` (with server_id) and
@@ -48,23 +74,8 @@ export class CreateExternalSourceDto {
   @OptionalNotNull()
   @IsIn(AUTH_TYPES, { message: `auth_type must be one of ${AUTH_TYPES.join(', ')}` })
   auth_type?: AuthType;
-  @ApiPropertyOptional({ nullable: true, type: String, description: "A key of the server's secrets" })
-  @IsOptional()
-  @IsString()
-  @Length(1, 128, { message: `auth_secret_name must match ${SECRET_KEY_PATTERN.source} and be at most 128 characters` })
-  @Matches(SECRET_KEY_PATTERN, {
-    message: `auth_secret_name must match ${SECRET_KEY_PATTERN.source} and be at most 128 characters`,
-  })
-  auth_secret_name?: string | null;
-  @ApiPropertyOptional({
-    nullable: true,
-    type: String,
-    description: 'The header carrying the secret (auth_type header)',
-  })
-  @IsOptional()
-  @IsString()
-  @Matches(HEADER_NAME, { message: 'auth_header_name must be an HTTP header name' })
-  auth_header_name?: string | null;
+  @AuthSecretName() auth_secret_name?: string | null;
+  @AuthHeaderName() auth_header_name?: string | null;
   @ApiPropertyOptional({ enum: TRANSPORT_TYPES, default: 'streamable_http' })
   @OptionalNotNull()
   @IsIn(TRANSPORT_TYPES, { message: `transport_type must be one of ${TRANSPORT_TYPES.join(', ')}` })
@@ -88,23 +99,8 @@ export class UpdateExternalSourceDto {
   @OptionalNotNull()
   @IsIn(AUTH_TYPES, { message: `auth_type must be one of ${AUTH_TYPES.join(', ')}` })
   auth_type?: AuthType;
-  @ApiPropertyOptional({ nullable: true, type: String, description: "A key of the server's secrets" })
-  @IsOptional()
-  @IsString()
-  @Length(1, 128, { message: `auth_secret_name must match ${SECRET_KEY_PATTERN.source} and be at most 128 characters` })
-  @Matches(SECRET_KEY_PATTERN, {
-    message: `auth_secret_name must match ${SECRET_KEY_PATTERN.source} and be at most 128 characters`,
-  })
-  auth_secret_name?: string | null;
-  @ApiPropertyOptional({
-    nullable: true,
-    type: String,
-    description: 'The header carrying the secret (auth_type header)',
-  })
-  @IsOptional()
-  @IsString()
-  @Matches(HEADER_NAME, { message: 'auth_header_name must be an HTTP header name' })
-  auth_header_name?: string | null;
+  @AuthSecretName() auth_secret_name?: string | null;
+  @AuthHeaderName() auth_header_name?: string | null;
   @ApiPropertyOptional({ enum: TRANSPORT_TYPES })
   @OptionalNotNull()
   @IsIn(TRANSPORT_TYPES, { message: `transport_type must be one of ${TRANSPORT_TYPES.join(', ')}` })
