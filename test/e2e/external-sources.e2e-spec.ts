@@ -53,7 +53,9 @@ describe('external MCP sources', () => {
     assert.equal(res.status, 200, res.text);
   };
   const sourceRow = async (id: string) => (await t.get(`/api/external-sources/sources/${id}`, { token })).body;
-  const waitFor = async (what: string, check: () => Promise<boolean>, ms = 8000) => {
+  // A modern client may keep a tools/list answer for its cache hint (ttlMs 10 s, mcp-server-factory.ts)
+  // when it holds no listen stream: a change shows at the latest when that runs out.
+  const waitFor = async (what: string, check: () => Promise<boolean>, ms = 13_000) => {
     const until = Date.now() + ms;
     while (!(await check())) {
       if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
