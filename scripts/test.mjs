@@ -91,7 +91,14 @@ async function runBatch(batch, index) {
     ],
     {
       stdio: 'inherit',
-      env: { ...process.env, ...db.env, MCPBOX_TEST_SUMMARY: summaryFile, MCPBOX_TEST_PRELOAD: loopbackOnly },
+      env: {
+        ...process.env,
+        ...db.env,
+        // Children a test starts with the inherited environment (the conformance CLI, npm pack) preload it too.
+        NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require=${loopbackOnly}`].filter(Boolean).join(' '),
+        MCPBOX_TEST_SUMMARY: summaryFile,
+        MCPBOX_TEST_PRELOAD: loopbackOnly,
+      },
     },
   );
   const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));

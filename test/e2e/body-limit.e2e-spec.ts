@@ -1,6 +1,6 @@
+import { LOOPBACK_NODE_OPTIONS } from '../support/loopback-only';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BODY_LIMIT_BYTES, IMPORT_BODY_LIMIT_BYTES } from '../../src/common/limits';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
@@ -41,7 +41,7 @@ async function sendFromClient(base: string, requests: Sent[]): Promise<Received[
   const child = spawn(process.execPath, ['-e', script, base, JSON.stringify(requests)], {
     env: {
       PATH: process.env.PATH ?? '',
-      NODE_OPTIONS: `--require=${join(__dirname, '..', 'support', 'loopback-only.js')}`,
+      NODE_OPTIONS: LOOPBACK_NODE_OPTIONS,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

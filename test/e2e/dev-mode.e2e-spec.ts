@@ -1,3 +1,4 @@
+import { LOOPBACK_NODE_OPTIONS } from '../support/loopback-only';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { utimesSync } from 'node:fs';
@@ -20,7 +21,7 @@ describe('npm run dev', () => {
       env: {
         PATH: process.env.PATH ?? '',
         HOME: dir,
-        NODE_OPTIONS: `--require=${join(ROOT, 'dist', 'test', 'support', 'loopback-only.js')}`,
+        NODE_OPTIONS: LOOPBACK_NODE_OPTIONS,
         DATABASE_URL: db.url,
         DATA_DIR: join(dir, 'data'),
         MCPBOX_ENCRYPTION_KEY: 'cd'.repeat(32),

@@ -1,3 +1,4 @@
+import { LOOPBACK_NODE_OPTIONS } from '../support/loopback-only';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -75,6 +76,7 @@ describe('start-up log (the built service)', () => {
       const env = {
         PATH: process.env.PATH ?? '',
         HOME: dir,
+        NODE_OPTIONS: LOOPBACK_NODE_OPTIONS,
         DATABASE_URL: db.url,
         DATA_DIR: `${dir}/data`,
         MCPBOX_ENCRYPTION_KEY: 'ab'.repeat(32),

@@ -1,5 +1,5 @@
+import { LOOPBACK_NODE_OPTIONS } from './loopback-only';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 
 /**
  * Asks `url` every 100 ms from another process, timing each answer, until stopped. In the
@@ -23,7 +23,7 @@ export async function startHealthProbe(url: string): Promise<{ stop: () => Promi
       process.stdout.write(JSON.stringify(latencies.map((l) => (Number.isFinite(l) ? l : 1e9))) + '\\n');
     })();`;
   const child = spawn(process.execPath, ['-e', script, url], {
-    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: `--require=${join(__dirname, 'loopback-only.js')}` },
+    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: LOOPBACK_NODE_OPTIONS },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';

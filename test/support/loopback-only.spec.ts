@@ -1,9 +1,30 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type net from 'node:net';
-import { isLoopbackAddress, loopbackOnlyConnect } from './loopback-only';
+import { execFileSync } from 'node:child_process';
+import { isLoopbackAddress, LOOPBACK_NODE_OPTIONS, loopbackOnlyConnect } from './loopback-only';
 
 describe('the loopback-only safety net of the test processes', () => {
+  it('reaches the processes a test starts: with the inherited environment, and with LOOPBACK_NODE_OPTIONS', () => {
+    const probe = ['-e', 'process.stdout.write(String(globalThis.__mcpboxLoopbackOnly === true))'];
+    assert.equal(
+      execFileSync(process.execPath, probe, { encoding: 'utf8' }),
+      'true',
+      'inherited (the runner sets NODE_OPTIONS)',
+    );
+    const own = { PATH: process.env.PATH ?? '', NODE_OPTIONS: LOOPBACK_NODE_OPTIONS };
+    assert.equal(
+      execFileSync(process.execPath, probe, { encoding: 'utf8', env: own }),
+      'true',
+      'an environment of its own',
+    );
+    assert.equal(
+      execFileSync(process.execPath, probe, { encoding: 'utf8', env: { PATH: own.PATH } }),
+      'false',
+      'the probe can fail',
+    );
+  });
+
   it('is preloaded in every test process', () => {
     assert.equal((globalThis as { __mcpboxLoopbackOnly?: boolean }).__mcpboxLoopbackOnly, true);
   });

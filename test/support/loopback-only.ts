@@ -26,6 +26,11 @@ export function isLoopbackAddress(address: string): boolean {
 /** The code of a refusal: distinct from a real ECONNREFUSED, so a test can tell the safety net answered. */
 export const SAFETY_NET_CODE = 'ERR_TEST_LOOPBACK_ONLY';
 
+/** This module, compiled: what every process a test starts preloads (`--require`). */
+export const LOOPBACK_ONLY_PRELOAD = __filename;
+/** `NODE_OPTIONS` for a child a test starts with an environment of its own. */
+export const LOOPBACK_NODE_OPTIONS = `--require=${LOOPBACK_ONLY_PRELOAD}`;
+
 const refusal = (address: string) =>
   Object.assign(new Error(`test safety net: refused a connection to ${address} (tests may reach loopback only)`), {
     code: SAFETY_NET_CODE,

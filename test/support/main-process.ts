@@ -1,3 +1,4 @@
+import { LOOPBACK_NODE_OPTIONS } from './loopback-only';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -7,7 +8,6 @@ import { join } from 'node:path';
 
 /** The built entry, run exactly as `npm start` runs it. */
 export const MAIN = join(__dirname, '..', '..', 'src', 'main.js');
-const LOOPBACK_ONLY = join(__dirname, 'loopback-only.js');
 
 export interface MainExit {
   code: number | null;
@@ -42,7 +42,7 @@ function environment(env: Record<string, string | undefined>, cwd: string): Node
   const out: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: cwd,
-    NODE_OPTIONS: `--require=${LOOPBACK_ONLY}`,
+    NODE_OPTIONS: LOOPBACK_NODE_OPTIONS,
     DATA_DIR: join(cwd, 'data'),
     MCPBOX_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     HOST: '127.0.0.1',

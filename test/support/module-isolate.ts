@@ -1,3 +1,4 @@
+import { LOOPBACK_ONLY_PRELOAD } from './loopback-only';
 /**
  * Runs tool code against installed module bundles in a real isolated-vm isolate, the way
  * the sandbox will (bundle-contract.ts): in a child process, because isolated-vm needs
@@ -16,7 +17,7 @@ export type IsolateAnswer = { ok: true; value: unknown; loadMs: Record<string, n
 
 export function runToolWithModules(req: IsolateRequest): Promise<IsolateAnswer> {
   const child = fork(join(__dirname, 'module-isolate-child.js'), [], {
-    execArgv: ['--no-node-snapshot', '--enable-source-maps'],
+    execArgv: ['--no-node-snapshot', '--enable-source-maps', `--require=${LOOPBACK_ONLY_PRELOAD}`],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
