@@ -1,4 +1,6 @@
-import { Brackets, In, type FindOptionsWhere, type Repository } from 'typeorm';
+import { Brackets, In, type DeepPartial, type FindOptionsWhere, type Repository } from 'typeorm';
+import { conflict } from './errors';
+import { isUniqueViolation } from './ids';
 import { containsPattern } from './like';
 import { pageRequest, type PageRequest } from './pagination';
 import type { RequestQueueQueryDto } from './request-queue.dto';
@@ -67,4 +69,24 @@ export function findRequests<T extends RequestRecordRow>(
     order: { createdAt: 'DESC' } as never,
     take: limit,
   });
+}
+
+/**
+ * Saves a new pending request. At most one is pending per (tool, subject): the database's
+ * partial unique index decides, and a duplicate answers 409 saying where the first one is.
+ */
+export async function insertPendingRequest<T extends RequestRecordRow>(
+  repo: Repository<T>,
+  row: DeepPartial<T>,
+  duplicate: { what: string; toolName: string },
+): Promise<T> {
+  try {
+    return await repo.save(repo.create(row));
+  } catch (err) {
+    if (isUniqueViolation(err))
+      throw conflict(
+        `A request for ${duplicate.what} by tool ${duplicate.toolName} is already pending; follow it with mcpbox_list_pending_requests`,
+      );
+    throw err;
+  }
 }

@@ -6,9 +6,8 @@ import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
 import { conflict, DomainError, invalid, notFound } from '../common/errors';
-import { isUniqueViolation } from '../common/ids';
 import { toPage, type Page } from '../common/pagination';
-import { findRequests, requestQueuePage } from '../common/request-queries';
+import { findRequests, insertPendingRequest, requestQueuePage } from '../common/request-queries';
 import { checkRequestAction, decidedAlready } from '../common/request-decisions';
 import type { ModuleRequestActionDto, RequestQueueQueryDto } from '../common/request-queue.dto';
 import type { RequestStatus } from '../common/request-status';
@@ -55,26 +54,19 @@ export class ModuleRequestsService {
     if ((await this.modules.allowedModules()).includes(name))
       throw conflict(`${name} is already allowed (modules are global): import it in the tool's code`);
     const created = await this.uow.run(async () => {
-      let row: ModuleRequest;
-      try {
-        row = await this.repo.save(
-          this.repo.create({
-            toolId: tool.id,
-            serverId: tool.serverId,
-            moduleName: name,
-            justification,
-            requestedBy: actor.name,
-            status: 'pending',
-            source: actor.kind === 'llm' ? 'llm' : 'admin',
-          }),
-        );
-      } catch (err) {
-        if (isUniqueViolation(err))
-          throw conflict(
-            `A request for ${name} by tool ${tool.name} is already pending; follow it with mcpbox_list_pending_requests`,
-          );
-        throw err;
-      }
+      const row = await insertPendingRequest(
+        this.repo,
+        {
+          toolId: tool.id,
+          serverId: tool.serverId,
+          moduleName: name,
+          justification,
+          requestedBy: actor.name,
+          status: 'pending',
+          source: actor.kind === 'llm' ? 'llm' : 'admin',
+        },
+        { what: name, toolName: tool.name },
+      );
       await this.activity.audit(actor, {
         message: `Module ${name} requested by ${actor.name} for tool ${tool.name}`,
         details: { request_id: row.id, tool_id: tool.id, module: name, justification },

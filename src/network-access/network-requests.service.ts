@@ -6,9 +6,8 @@ import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
 import { conflict, invalid, notFound } from '../common/errors';
-import { isUniqueViolation } from '../common/ids';
 import { toPage, type Page } from '../common/pagination';
-import { findRequests, requestQueuePage } from '../common/request-queries';
+import { findRequests, insertPendingRequest, requestQueuePage } from '../common/request-queries';
 import { checkRequestAction, decidedAlready } from '../common/request-decisions';
 import type { RequestActionDto, RequestQueueQueryDto } from '../common/request-queue.dto';
 import type { RequestStatus } from '../common/request-status';
@@ -57,27 +56,20 @@ export class NetworkRequestsService {
     });
     if (covered) throw conflict(`${where} is already allowed for this tool's server: the code may call it`);
     const row = await this.uow.run(async () => {
-      let saved: NetworkAccessRequest;
-      try {
-        saved = await this.repo.save(
-          this.repo.create({
-            toolId: tool.id,
-            serverId: tool.serverId,
-            host,
-            port,
-            justification,
-            requestedBy: actor.name,
-            status: 'pending',
-            source: actor.kind === 'llm' ? 'llm' : 'admin',
-          }),
-        );
-      } catch (err) {
-        if (isUniqueViolation(err))
-          throw conflict(
-            `A request for ${where} by tool ${tool.name} is already pending; follow it with mcpbox_list_pending_requests`,
-          );
-        throw err;
-      }
+      const saved = await insertPendingRequest(
+        this.repo,
+        {
+          toolId: tool.id,
+          serverId: tool.serverId,
+          host,
+          port,
+          justification,
+          requestedBy: actor.name,
+          status: 'pending',
+          source: actor.kind === 'llm' ? 'llm' : 'admin',
+        },
+        { what: where, toolName: tool.name },
+      );
       await this.activity.audit(actor, {
         message: `Network access to ${where} requested by ${actor.name} for tool ${tool.name}`,
         details: { request_id: saved.id, tool_id: tool.id, host, port, justification },
