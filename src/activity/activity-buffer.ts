@@ -20,7 +20,7 @@ export interface BufferedEntry {
 /** Rows per INSERT: one statement of nine array parameters, whatever the count. */
 const BATCH_SIZE = 1000;
 /** Under sustained traffic a write starts at most this often (group commit, as the execution logs). */
-const MIN_WRITE_INTERVAL_MS = 10;
+const MIN_WRITE_INTERVAL_MS = 50;
 /**
  * What may wait while the database does not answer; past it the oldest entries are dropped
  * (and counted in the log), so an outage cannot exhaust the memory of the app.

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { isLegacyRequest, type AuthInfo } from '@modelcontextprotocol/server';
+import { classifyInboundRequest, type AuthInfo } from '@modelcontextprotocol/server';
 import { ActivityService } from '../activity/activity.service';
 import { clientKey } from '../common/client-key';
 import { NAME_PATTERN } from '../common/limits';
@@ -167,7 +167,7 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
     }
 
     req.auth = identityAuthInfo({ email, address });
-    const legacy = await this.isLegacy(req, body);
+    const legacy = this.isLegacy(req, body);
     exchange.era = legacy ? 'legacy' : 'modern';
     if (legacy) return this.legacy.handle({ req, res, body, scope });
     return this.modern.handle(req, res, body, scope);
@@ -202,15 +202,21 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
     return (await this.servers.findByName(name)) !== null;
   }
 
-  /** The SDK's own era decision (2025 sessions vs 2026-07-28), from the headers and the parsed body. */
-  private isLegacy(req: IncomingMessage, body: unknown): Promise<boolean> {
-    const headers = new Headers();
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (typeof v === 'string') headers.set(k, v);
-      else if (Array.isArray(v)) for (const one of v) headers.append(k, one);
-    }
-    const probe = new Request(`http://mcp.local${req.url ?? '/mcp'}`, { method: req.method, headers });
-    return req.method === 'POST' ? isLegacyRequest(probe, body) : isLegacyRequest(probe);
+  /**
+   * The SDK's own era decision (2025 sessions vs 2026-07-28): `classifyInboundRequest`, the step
+   * behind its `isLegacyRequest`, fed the parsed body and the three headers it reads — without
+   * building a web `Request` per call. A GET or DELETE is 2025 (its GET stream, its session end);
+   * a body the ladder refuses goes to the 2026-07-28 handler, which answers with the spec's error.
+   */
+  private isLegacy(req: IncomingMessage, body: unknown): boolean {
+    const outcome = classifyInboundRequest({
+      httpMethod: req.method ?? 'GET',
+      protocolVersionHeader: header(req, 'mcp-protocol-version'),
+      mcpMethodHeader: header(req, 'mcp-method'),
+      mcpNameHeader: header(req, 'mcp-name'),
+      ...(body !== undefined && { body }),
+    });
+    return outcome.kind === 'legacy';
   }
 }
 

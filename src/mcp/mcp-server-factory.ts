@@ -108,12 +108,12 @@ export class McpServerFactory {
       const entry = this.catalog.list(scope).byName.get(name);
       if (!entry) throw await this.availability.unknownTool(scope, name);
       const args = request.params.arguments ?? {};
-      const callKey = RequestStates.callKey(scopeKey(scope), name, args);
+      const callKey = () => RequestStates.callKey(scopeKey(scope), name, args);
       const mcpRequest: McpCallRequest = {
         ctx,
         server,
         answers: era === 'modern' ? this.states.answersFor(ctx, callKey) : {},
-        mintState: (answers) => this.states.mint(ctx, callKey, answers),
+        mintState: (answers) => this.states.mint(ctx, callKey(), answers),
       };
       return entry.call(args, { caller, signal: ctx.mcpReq.signal, request: mcpRequest });
     });

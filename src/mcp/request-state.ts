@@ -55,12 +55,13 @@ export class RequestStates {
   /**
    * The answers a run may use: those of the verified state (which must belong to this very
    * call) and the retry's `inputResponses` (accepted without a state on a first call).
+   * `callKey` is asked for only when a state came (hashing every call's arguments would cost the calls that ask nothing).
    */
-  answersFor(ctx: ServerContext, callKey: string): Record<string, unknown> {
+  answersFor(ctx: ServerContext, callKey: () => string): Record<string, unknown> {
     const payload = ctx.mcpReq.requestState<StatePayload>();
     const answers: Record<string, unknown> = {};
     if (payload !== undefined) {
-      if (typeof payload !== 'object' || payload === null || payload.v !== 1 || payload.call !== callKey)
+      if (typeof payload !== 'object' || payload === null || payload.v !== 1 || payload.call !== callKey())
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, INVALID_STATE, { reason: 'invalid_request_state' });
       Object.assign(answers, payload.answers);
     }

@@ -50,7 +50,8 @@ export class ToolCallChannel implements CallChannel {
   private interrupt: () => void = () => undefined;
   private readonly pending = new Map<string, McpQuestion>();
   private settleTimer?: NodeJS.Timeout;
-  private readonly aborts = new AbortController();
+  /** Made when a 2025 question goes out (most calls ask nothing: no controller, no abort to pay for). */
+  private aborts?: AbortController;
   private tokens = PROGRESS_BURST;
   private refilledAt = Date.now();
   private queuedProgress?: McpNote & { kind: 'progress' };
@@ -146,7 +147,7 @@ export class ToolCallChannel implements CallChannel {
     this.closed = true;
     clearTimeout(this.settleTimer);
     clearTimeout(this.progressTimer);
-    this.aborts.abort();
+    this.aborts?.abort();
   }
 
   private clientCapabilities(): ClientCapabilities | undefined {
@@ -157,7 +158,7 @@ export class ToolCallChannel implements CallChannel {
 
   private async askNow(kind: McpQuestion['kind'], params: Record<string, unknown>): Promise<unknown> {
     // Human-paced: bounded by the call's own time limit, not the SDK's 60 s default.
-    const options = { signal: this.aborts.signal, timeout: 300_000 };
+    const options = { signal: (this.aborts ??= new AbortController()).signal, timeout: 300_000 };
     if (kind === 'elicit')
       return this.ctx.mcpReq.elicitInput(
         params as unknown as ElicitRequestFormParams | ElicitRequestURLParams,
