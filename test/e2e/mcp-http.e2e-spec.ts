@@ -171,6 +171,43 @@ describe('2026-07-28 headers are checked against the body', () => {
   });
 });
 
+describe("the gateway's answers carry nosniff, not helmet's document headers", () => {
+  const DOCUMENT_HEADERS = [
+    'content-security-policy',
+    'x-frame-options',
+    'cross-origin-opener-policy',
+    'referrer-policy',
+  ];
+  const check = (headers: Headers, what: string) => {
+    assert.equal(headers.get('x-content-type-options'), 'nosniff', what);
+    assert.ok(headers.get('x-request-id'), what);
+    for (const name of DOCUMENT_HEADERS) assert.equal(headers.get(name), null, `${what}: ${name}`);
+  };
+
+  it('on served and refused requests of both eras, while the rest of the app keeps them', async () => {
+    const list = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 21,
+      method: 'tools/list',
+      params: {
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
+          'io.modelcontextprotocol/clientCapabilities': {},
+        },
+      },
+    });
+    const modern = await post('/mcp', list, { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'tools/list' });
+    assert.equal(modern.status, 200, modern.text);
+    check(modern.headers, 'modern');
+    check((await post('/mcp', JSON.stringify(initialize(22)))).headers, 'initialize');
+    check((await post('/mcp', '{nope')).headers, 'parse error');
+    check((await post('/mcp/no-such-server', JSON.stringify(initialize(23)))).headers, 'unknown endpoint');
+    check((await fetch(`${t.url}/mcp`, { headers: { accept: 'text/event-stream' } })).headers, 'GET without session');
+    const health = await fetch(`${t.url}/health`);
+    assert.match(health.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+  });
+});
+
 describe('DNS-rebinding protection: Host and Origin are checked', () => {
   it('refuses a foreign Origin with 403', async () => {
     const res = await post('/mcp', JSON.stringify(initialize()), { origin: 'http://evil.example' });
