@@ -185,7 +185,6 @@ export class ExecutionLogsService {
   }
 }
 
-/** `input_args` is any JSON value (jsonb): TypeORM's partial type cannot express `unknown`. */
 /** The rows of a batch in one statement (built once, not per write as a query builder would). */
 const INSERT = `
   INSERT INTO tool_execution_logs

@@ -50,8 +50,7 @@ export class ServerChangesService {
   constructor(private readonly uow: UnitOfWork) {}
 
   subscribe(listener: Listener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return listen(this.listeners, listener);
   }
 
   /**
@@ -59,40 +58,37 @@ export class ServerChangesService {
    * change is live when this returns. Inside one: after the commit (UnitOfWork.run awaits it).
    */
   publish(change: ServerChange): Promise<void> {
-    return this.uow.afterCommit(() => this.deliver(change));
+    return this.uow.afterCommit(() => this.deliver(this.listeners, change, 'Server change'));
   }
 
   subscribeModules(listener: ModulesListener): () => void {
-    this.modulesListeners.add(listener);
-    return () => this.modulesListeners.delete(listener);
+    return listen(this.modulesListeners, listener);
   }
 
   /** As `publish`, for the global allowed-modules list. */
   publishModules(change: ModulesChange): Promise<void> {
-    return this.uow.afterCommit(() => this.deliverModules(change));
+    return this.uow.afterCommit(() => this.deliver(this.modulesListeners, change, 'Modules change'));
   }
 
-  private async deliverModules(change: ModulesChange): Promise<void> {
+  /** Every listener, awaited together; one that throws is logged and costs the others nothing. */
+  private async deliver<C>(
+    listeners: Set<(change: C) => void | Promise<void>>,
+    change: C,
+    what: string,
+  ): Promise<void> {
     await Promise.all(
-      [...this.modulesListeners].map(async (listener) => {
+      [...listeners].map(async (listener) => {
         try {
           await listener(change);
         } catch (err) {
-          this.log.error({ err, change }, 'Modules change listener failed');
+          this.log.error({ err, change }, `${what} listener failed`);
         }
       }),
     );
   }
+}
 
-  private async deliver(change: ServerChange): Promise<void> {
-    await Promise.all(
-      [...this.listeners].map(async (listener) => {
-        try {
-          await listener(change);
-        } catch (err) {
-          this.log.error({ err, change }, 'Server change listener failed');
-        }
-      }),
-    );
-  }
+function listen<L>(listeners: Set<L>, listener: L): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
 }

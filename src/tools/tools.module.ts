@@ -13,25 +13,20 @@ import { ToolVersionsService } from './tool-versions.service';
 import { ToolsController } from './tools.controller';
 import { ToolsService } from './tools.service';
 
+const SERVICES = [
+  ToolsService,
+  ToolVersionsService,
+  ToolApprovalsService,
+  ToolQueriesService,
+  ToolModulesService,
+  PassthroughToolsService,
+];
+
 /** Tools, their versions and their approval state (the approvals controller serves the queue). */
 @Module({
   imports: [TypeOrmModule.forFeature([Tool, ToolVersion]), ServersModule, ModulesModule],
   controllers: [ToolsController, ToolVersionsController],
-  providers: [
-    ToolsService,
-    ToolVersionsService,
-    ToolApprovalsService,
-    ToolQueriesService,
-    ToolModulesService,
-    PassthroughToolsService,
-  ],
-  exports: [
-    ToolsService,
-    ToolVersionsService,
-    ToolApprovalsService,
-    ToolQueriesService,
-    ToolModulesService,
-    PassthroughToolsService,
-  ],
+  providers: SERVICES,
+  exports: SERVICES,
 })
 export class ToolsModule {}
