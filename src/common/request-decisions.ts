@@ -1,5 +1,5 @@
 import { conflict, invalid, type DomainError } from './errors';
-import type { RequestActionDto } from './request-queue.dto';
+import type { RequestAction, RequestActionDto } from './request-queue.dto';
 import type { RequestStatus } from './request-status';
 
 /**
@@ -18,14 +18,28 @@ export function checkRequestAction(dto: RequestActionDto, approveOnly: string[] 
   }
 }
 
+/** The columns a decision writes (the module and network request entities share them). */
+export interface DecisionFields {
+  status: RequestStatus;
+  reviewedBy: string | null;
+  reviewedAt: Date | null;
+  rejectionReason: string | null;
+}
+
 /** 409 for a request that was decided already, saying how and by whom. */
-export function decidedAlready(
-  queue: 'module' | 'network',
-  r: { status: RequestStatus; reviewedBy: string | null; reviewedAt: Date | null },
-): DomainError {
+export function decidedAlready(queue: 'module' | 'network', r: Omit<DecisionFields, 'rejectionReason'>): DomainError {
   return conflict(
     `This ${queue} request was already ${r.status}${r.reviewedBy ? ` by ${r.reviewedBy}` : ''}${
       r.reviewedAt ? ` at ${r.reviewedAt.toISOString()}` : ''
     }; only a pending request can be decided`,
   );
+}
+
+/** Writes the decision onto a pending request (the caller saves it): approved, or rejected for `reason`. */
+export function recordDecision(row: DecisionFields, action: RequestAction, reviewer: string, reason = ''): void {
+  const approve = action === 'approve';
+  row.status = approve ? 'approved' : 'rejected';
+  row.reviewedBy = reviewer;
+  row.reviewedAt = new Date();
+  row.rejectionReason = approve ? null : reason;
 }

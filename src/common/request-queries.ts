@@ -1,20 +1,43 @@
 import { Brackets, In, type DeepPartial, type FindOptionsWhere, type Repository } from 'typeorm';
-import { conflict } from './errors';
+import type { Actor } from './actor';
+import { conflict, notFound } from './errors';
 import { isUniqueViolation } from './ids';
 import { containsPattern } from './like';
 import { pageRequest, type PageRequest } from './pagination';
+import { decidedAlready, type DecisionFields } from './request-decisions';
 import type { RequestQueueQueryDto } from './request-queue.dto';
-import type { RequestStatus } from './request-status';
+import type { RequestSource, RequestStatus } from './request-status';
 
 /** What the module and network request tables share (their entities' common columns). */
-export interface RequestRecordRow {
+export interface RequestRecordRow extends DecisionFields {
   id: string;
   createdAt: Date;
   toolId: string | null;
   serverId: string | null;
-  status: RequestStatus;
   justification: string | null;
   requestedBy: string | null;
+  source: RequestSource;
+}
+
+/** Tool and server names by id, for the views of a list of requests. */
+export interface RequestNames {
+  tools: Map<string, string>;
+  servers: Map<string, string>;
+}
+
+/** Where the names come from (ServersService). */
+interface NameLookup {
+  toolNamesOf(ids: string[]): Promise<Map<string, string>>;
+  namesOf(ids: string[]): Promise<Map<string, string>>;
+}
+
+/** The names of these requests' tools and servers, in one read of each. */
+export async function requestNames(lookup: NameLookup, rows: RequestRecordRow[]): Promise<RequestNames> {
+  const [tools, servers] = await Promise.all([
+    lookup.toolNamesOf(rows.flatMap((r) => (r.toolId ? [r.toolId] : []))),
+    lookup.namesOf(rows.flatMap((r) => (r.serverId ? [r.serverId] : []))),
+  ]);
+  return { tools, servers };
 }
 
 /**
@@ -72,16 +95,24 @@ export function findRequests<T extends RequestRecordRow>(
 }
 
 /**
- * Saves a new pending request. At most one is pending per (tool, subject): the database's
- * partial unique index decides, and a duplicate answers 409 saying where the first one is.
+ * Saves a new pending request by `actor` (an LLM's, or an admin's own). At most one is pending
+ * per (tool, subject): the database's partial unique index decides, and a duplicate answers
+ * 409 saying where the first one is.
  */
 export async function insertPendingRequest<T extends RequestRecordRow>(
   repo: Repository<T>,
+  actor: Actor,
   row: DeepPartial<T>,
   duplicate: { what: string; toolName: string },
 ): Promise<T> {
+  const pending = {
+    ...row,
+    requestedBy: actor.name,
+    status: 'pending',
+    source: actor.kind === 'llm' ? 'llm' : 'admin',
+  } as DeepPartial<T>;
   try {
-    return await repo.save(repo.create(row));
+    return await repo.save(repo.create(pending));
   } catch (err) {
     if (isUniqueViolation(err))
       throw conflict(
@@ -89,4 +120,23 @@ export async function insertPendingRequest<T extends RequestRecordRow>(
       );
     throw err;
   }
+}
+
+/**
+ * The request if it is still pending, else 404 (no such request) or 409 (decided already).
+ * With `lock` (inside a unit of work) the row stays locked until the decision commits.
+ */
+export async function pendingRequestOrFail<T extends RequestRecordRow>(
+  repo: Repository<T>,
+  id: string,
+  queue: 'module' | 'network',
+  lock: boolean,
+): Promise<T> {
+  const row = await repo.findOne({
+    where: { id } as FindOptionsWhere<T>,
+    ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+  });
+  if (!row) throw notFound(queue === 'module' ? 'Module request' : 'Network request', id);
+  if (row.status !== 'pending') throw decidedAlready(queue, row);
+  return row;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import type { Actor } from '../common/actor';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { InstalledModuleRecord } from './entities/installed-module.entity';
@@ -62,7 +62,7 @@ export class ModuleInstallsService {
 
   /** Deletes the records of these modules (in the current unit of work). */
   async forget(names: string[]): Promise<void> {
-    for (const moduleName of names) await this.repo.delete({ moduleName });
+    if (names.length) await this.repo.delete({ moduleName: In(names) });
   }
 
   /** Removes bundles from the store (disk: call it after the commit that revoked them). */

@@ -5,10 +5,16 @@ import { AccessPolicy } from '../access/access-policy';
 import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
-import { conflict, DomainError, invalid, notFound } from '../common/errors';
+import { conflict, DomainError, invalid } from '../common/errors';
 import { toPage, type Page } from '../common/pagination';
-import { findRequests, insertPendingRequest, requestQueuePage } from '../common/request-queries';
-import { checkRequestAction, decidedAlready } from '../common/request-decisions';
+import {
+  findRequests,
+  insertPendingRequest,
+  pendingRequestOrFail,
+  requestNames,
+  requestQueuePage,
+} from '../common/request-queries';
+import { checkRequestAction, recordDecision } from '../common/request-decisions';
 import type { ModuleRequestActionDto, RequestQueueQueryDto } from '../common/request-queue.dto';
 import type { RequestStatus } from '../common/request-status';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
@@ -56,15 +62,8 @@ export class ModuleRequestsService {
     const created = await this.uow.run(async () => {
       const row = await insertPendingRequest(
         this.repo,
-        {
-          toolId: tool.id,
-          serverId: tool.serverId,
-          moduleName: name,
-          justification,
-          requestedBy: actor.name,
-          status: 'pending',
-          source: actor.kind === 'llm' ? 'llm' : 'admin',
-        },
+        actor,
+        { toolId: tool.id, serverId: tool.serverId, moduleName: name, justification },
         { what: name, toolName: tool.name },
       );
       await this.activity.audit(actor, {
@@ -90,7 +89,7 @@ export class ModuleRequestsService {
   async act(actor: Actor, id: string, dto: ModuleRequestActionDto): Promise<ModuleRequestDto> {
     requireAdmin(actor, 'decide a module request');
     checkRequestAction(dto, ['allow_critical']);
-    if (dto.action === 'reject') return this.reject(actor, id, dto.reason ?? '');
+    if (dto.action === 'reject') return this.reject(actor, id, dto.reason?.trim() ?? '');
     return this.approveAs(actor, id, { allowCritical: dto.allow_critical });
   }
 
@@ -121,21 +120,13 @@ export class ModuleRequestsService {
     opts: { allowCritical?: boolean },
     requester?: Actor,
   ): Promise<ModuleRequestDto> {
-    const found = await this.repo.findOneBy({ id });
-    if (!found) throw notFound('Module request', id);
-    if (found.status !== 'pending') throw decidedAlready('module', found);
+    const found = await pendingRequestOrFail(this.repo, id, 'module', false);
     const { module, fresh } = await this.installs.ensureInstalled(found.moduleName, {
       allowCritical: opts.allowCritical,
     });
     const saved = await this.uow.run(async () => {
-      const row = await this.locked(id);
-      if (row.status !== 'pending') throw decidedAlready('module', row);
-      Object.assign(row, {
-        status: 'approved',
-        reviewedBy: reviewer.name,
-        reviewedAt: new Date(),
-        rejectionReason: null,
-      });
+      const row = await pendingRequestOrFail(this.repo, id, 'module', true);
+      recordDecision(row, 'approve', reviewer.name);
       await this.repo.save(row);
       if (fresh) await this.installs.record(reviewer, module);
       else await this.installs.recordIfMissing(reviewer, module);
@@ -163,24 +154,18 @@ export class ModuleRequestsService {
 
   private async reject(actor: Actor, id: string, reason: string): Promise<ModuleRequestDto> {
     const saved = await this.uow.run(async () => {
-      const row = await this.locked(id);
-      if (row.status !== 'pending') throw decidedAlready('module', row);
-      Object.assign(row, {
-        status: 'rejected',
-        reviewedBy: actor.name,
-        reviewedAt: new Date(),
-        rejectionReason: reason.trim(),
-      });
+      const row = await pendingRequestOrFail(this.repo, id, 'module', true);
+      recordDecision(row, 'reject', actor.name, reason);
       await this.repo.save(row);
       await this.activity.audit(actor, {
-        message: `Module request ${row.moduleName} rejected by ${actor.name}: ${reason.trim()}`,
+        message: `Module request ${row.moduleName} rejected by ${actor.name}: ${reason}`,
         details: {
           request_id: row.id,
           tool_id: row.toolId,
           module: row.moduleName,
           decision: 'reject',
           reviewer: actor.name,
-          reason: reason.trim(),
+          reason,
         },
         serverId: row.serverId,
       });
@@ -190,23 +175,14 @@ export class ModuleRequestsService {
     return this.view(saved);
   }
 
-  private async locked(id: string): Promise<ModuleRequest> {
-    const row = await this.repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
-    if (!row) throw notFound('Module request', id);
-    return row;
-  }
-
   private async view(row: ModuleRequest, note: string | null = null): Promise<ModuleRequestDto> {
     const [dto] = await this.views([row]);
     return { ...dto, note };
   }
 
   private async views(rows: ModuleRequest[]): Promise<ModuleRequestDto[]> {
-    const [tools, servers] = await Promise.all([
-      this.servers.toolNamesOf(rows.flatMap((r) => (r.toolId ? [r.toolId] : []))),
-      this.servers.namesOf(rows.flatMap((r) => (r.serverId ? [r.serverId] : []))),
-    ]);
-    return rows.map((r) => mapModuleRequest(r, { tools, servers }));
+    const names = await requestNames(this.servers, rows);
+    return rows.map((r) => mapModuleRequest(r, names));
   }
 
   private get repo(): Repository<ModuleRequest> {

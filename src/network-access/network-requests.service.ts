@@ -5,10 +5,16 @@ import { AccessPolicy } from '../access/access-policy';
 import { requireAdmin } from '../access/require-admin';
 import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
-import { conflict, invalid, notFound } from '../common/errors';
+import { conflict, invalid } from '../common/errors';
 import { toPage, type Page } from '../common/pagination';
-import { findRequests, insertPendingRequest, requestQueuePage } from '../common/request-queries';
-import { checkRequestAction, decidedAlready } from '../common/request-decisions';
+import {
+  findRequests,
+  insertPendingRequest,
+  pendingRequestOrFail,
+  requestNames,
+  requestQueuePage,
+} from '../common/request-queries';
+import { checkRequestAction, recordDecision } from '../common/request-decisions';
 import type { RequestActionDto, RequestQueueQueryDto } from '../common/request-queue.dto';
 import type { RequestStatus } from '../common/request-status';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
@@ -58,16 +64,8 @@ export class NetworkRequestsService {
     const row = await this.uow.run(async () => {
       const saved = await insertPendingRequest(
         this.repo,
-        {
-          toolId: tool.id,
-          serverId: tool.serverId,
-          host,
-          port,
-          justification,
-          requestedBy: actor.name,
-          status: 'pending',
-          source: actor.kind === 'llm' ? 'llm' : 'admin',
-        },
+        actor,
+        { toolId: tool.id, serverId: tool.serverId, host, port, justification },
         { what: where, toolName: tool.name },
       );
       await this.activity.audit(actor, {
@@ -86,19 +84,12 @@ export class NetworkRequestsService {
     checkRequestAction(dto);
     const reason = dto.reason?.trim() ?? '';
     const saved = await this.uow.run(async () => {
-      const row = await this.repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!row) throw notFound('Network request', id);
-      if (row.status !== 'pending') throw decidedAlready('network', row);
+      const row = await pendingRequestOrFail(this.repo, id, 'network', true);
       // The server's lock, taken before any write, serialises the recomputes of its cache: a
       // concurrent decision reads the records after this commit (and no two wait on each other).
       await this.servers.findOrFail(row.serverId, { lock: true });
       const approve = dto.action === 'approve';
-      Object.assign(row, {
-        status: approve ? 'approved' : 'rejected',
-        reviewedBy: actor.name,
-        reviewedAt: new Date(),
-        rejectionReason: approve ? null : reason,
-      });
+      recordDecision(row, dto.action, actor.name, reason);
       await this.repo.save(row);
       const where = formatHost(row.host, row.port);
       await this.activity.audit(actor, {
@@ -150,11 +141,8 @@ export class NetworkRequestsService {
   }
 
   private async views(rows: NetworkAccessRequest[]): Promise<NetworkRequestDto[]> {
-    const [tools, servers] = await Promise.all([
-      this.servers.toolNamesOf(rows.flatMap((r) => (r.toolId ? [r.toolId] : []))),
-      this.servers.namesOf(rows.map((r) => r.serverId)),
-    ]);
-    return rows.map((r) => mapNetworkRequest(r, { tools, servers }));
+    const names = await requestNames(this.servers, rows);
+    return rows.map((r) => mapNetworkRequest(r, names));
   }
 
   private get repo(): Repository<NetworkAccessRequest> {

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { RequestNames } from '../../common/request-queries';
 import { REQUEST_STATUSES, type RequestSource, type RequestStatus } from '../../common/request-status';
 import type { ModuleRequest } from '../entities/module-request.entity';
 
@@ -26,11 +27,6 @@ export class ModuleRequestDto {
     description: 'What happened beyond the status, e.g. why module_approval_mode=auto_approve could not approve it',
   })
   note: string | null;
-}
-
-export interface RequestNames {
-  tools: Map<string, string>;
-  servers: Map<string, string>;
 }
 
 export function mapModuleRequest(r: ModuleRequest, names: RequestNames, note: string | null = null): ModuleRequestDto {

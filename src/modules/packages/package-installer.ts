@@ -9,6 +9,8 @@
  */
 import { rm } from 'node:fs/promises';
 import { DEFAULT_MODULE_MAX_BUNDLE_BYTES } from '../../common/limits';
+// The refusal's details carry advisories as the API shows them everywhere else.
+import { mapAdvisory } from '../dto/module-settings.dto';
 import { BUNDLE_FORMAT } from './bundle-contract';
 import { resolveTree, type DependencyTree } from './dependency-tree';
 import { bundleModule, type BuiltinUse } from './module-bundler';
@@ -268,15 +270,7 @@ function criticalRefusal(tree: DependencyTree, critical: Advisory[]): PackageRef
       'another package; an admin may still install it with the critical-advisory override',
     {
       package: tree.root.id,
-      advisories: critical.map((a) => ({
-        id: a.id,
-        package: a.package,
-        version: a.version,
-        title: a.title,
-        severity: a.severity,
-        url: a.url,
-        vulnerable_versions: a.vulnerableVersions,
-      })),
+      advisories: critical.map(mapAdvisory),
     },
   );
 }

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsText } from '../../common/contract/input-rules';
+import type { RequestNames } from '../../common/request-queries';
 import { MAX_REQUEST_TEXT } from '../../common/request-queue.dto';
 import { REQUEST_STATUSES, type RequestSource, type RequestStatus } from '../../common/request-status';
 import type { NetworkAccessRequest } from '../entities/network-access-request.entity';
@@ -39,14 +40,9 @@ export class NetworkRequestDto {
   note: string | null;
 }
 
-export interface NetworkRequestNames {
-  tools: Map<string, string>;
-  servers: Map<string, string>;
-}
-
 export function mapNetworkRequest(
   r: NetworkAccessRequest,
-  names: NetworkRequestNames,
+  names: RequestNames,
   note: string | null = null,
 ): NetworkRequestDto {
   return {
