@@ -1,13 +1,10 @@
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { FetchLike } from '@modelcontextprotocol/client';
-import { checkDestination, systemResolver, type Resolver } from '../guarded-http/destination';
-import { GuardedHttpError, pinnedLookup } from '../guarded-http/guarded-http-client';
+import { checkDestination, systemResolver, type DestinationDecision, type Resolver } from '../guarded-http/destination';
+import { GuardedHttpError, openPinnedRequest, REDIRECTS } from '../guarded-http/guarded-http-client';
 import type { NetworkRules } from '../guarded-http/network-rules';
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers that may follow a redirect to another origin (no credential can hide in them). */
 const CROSS_ORIGIN_KEPT = new Set(['accept', 'accept-language', 'content-type', 'user-agent', 'mcp-protocol-version']);
 
@@ -78,7 +75,7 @@ function toBuffer(body: RequestInit['body'], headers: Record<string, string>): B
 }
 
 function send(
-  d: Extract<Awaited<ReturnType<typeof checkDestination>>, { allowed: true }>,
+  d: Extract<DestinationDecision, { allowed: true }>,
   method: string,
   headers: Record<string, string>,
   body: Buffer | undefined,
@@ -88,21 +85,10 @@ function send(
   delete sent.host;
   delete sent.connection;
   if (body) sent['content-length'] = String(body.length);
-  const options: RequestOptions & { servername?: string } = {
-    protocol: d.url.protocol,
-    hostname: d.hostname,
-    port: d.port,
-    path: `${d.url.pathname}${d.url.search}`,
-    method,
-    headers: sent,
-    lookup: pinnedLookup(d),
-    agent: false,
-  };
-  if (d.url.protocol === 'https:' && !isIP(d.hostname)) options.servername = d.hostname;
   return new Promise((resolve, reject) => {
     const aborted = () => Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
     if (signal?.aborted) return reject(aborted());
-    const req = (d.url.protocol === 'https:' ? httpsRequest : httpRequest)(options);
+    const req = openPinnedRequest(d, method, sent);
     const onAbort = () => req.destroy(aborted());
     signal?.addEventListener('abort', onAbort, { once: true });
     req.on('error', (err) => {

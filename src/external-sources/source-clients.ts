@@ -8,6 +8,7 @@ import { AppConfig } from '../config/app-config';
 import { SecretBox } from '../crypto/secret-box';
 import type { NetworkRules } from '../guarded-http/network-rules';
 import type { AllowedHost } from '../servers/entities/server.entity';
+import { createRedactor, type Redactor } from '../sandbox/output-redaction';
 import { SecretsService } from '../secrets/secrets.service';
 import { ServerChangesService } from '../server-changes/server-changes.service';
 import { ServersService } from '../servers/servers.service';
@@ -71,8 +72,11 @@ export class SourceClients implements OnModuleInit, OnModuleDestroy {
   private readonly building = new Map<string, Promise<Entry>>();
   private readonly changeListeners = new Set<(sourceId: string) => void>();
   private unsubscribe?: () => void;
-  /** Per server: allowed hosts and secret values, read once and dropped on any change of the server (and after FACTS_TTL_MS). */
-  private readonly facts = new Map<string, { at: number; hosts?: AllowedHost[]; secrets?: Record<string, string> }>();
+  /** Per server: allowed hosts, secret values and their redactor, read once and dropped on any change of the server (and after FACTS_TTL_MS). */
+  private readonly facts = new Map<
+    string,
+    { at: number; hosts?: AllowedHost[]; secrets?: Record<string, string>; redact?: Redactor }
+  >();
   readonly tuning: SourceClientTuning = {
     connectTimeoutMs: 10_000,
     watchRetryMinMs: 1000,
@@ -185,6 +189,13 @@ export class SourceClients implements OnModuleInit, OnModuleDestroy {
     const facts = this.factsOf(serverId);
     facts.secrets ??= await this.secrets.valuesFor(serverId);
     return facts.secrets;
+  }
+
+  /** The redactor of the server's secret values, built once per read of them (not per call). */
+  async redactorFor(serverId: string): Promise<Redactor> {
+    const facts = this.factsOf(serverId);
+    facts.redact ??= createRedactor(await this.secretValues(serverId));
+    return facts.redact;
   }
 
   private factsOf(serverId: string) {

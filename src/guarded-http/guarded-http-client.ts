@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
@@ -68,7 +68,7 @@ export interface GuardedHttpClientOptions {
   maxBodyBytes?: number;
 }
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+export const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers the client owns: framing, connection management and the pinned Host. */
 const DROPPED_HEADERS = new Set([
   'host',
@@ -181,29 +181,16 @@ export class GuardedHttpClient {
     deadline: number,
     signal?: AbortSignal,
   ): Promise<IncomingMessage> {
-    const pinned = pinnedLookup(d);
     const merged: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const [k, v] of headers) {
       const name = k.toLowerCase();
       merged[name] = name in merged ? `${merged[name]}, ${v}` : v;
     }
     if (body) merged['content-length'] = String(body.length);
-    const opts: RequestOptions & { servername?: string } = {
-      protocol: d.url.protocol,
-      hostname: d.hostname,
-      port: d.port,
-      path: `${d.url.pathname}${d.url.search}`,
-      method,
-      headers: merged,
-      lookup: pinned,
-      agent: false,
-      setHost: true,
-    };
-    if (d.url.protocol === 'https:' && !isIP(d.hostname)) opts.servername = d.hostname;
     return new Promise((resolve, reject) => {
-      let req: ReturnType<typeof httpRequest>;
+      let req: ClientRequest;
       try {
-        req = (d.url.protocol === 'https:' ? httpsRequest : httpRequest)(opts);
+        req = openPinnedRequest(d, method, merged);
       } catch (err) {
         reject(new GuardedHttpError('invalid_request', `invalid request: ${(err as Error).message}`));
         return;
@@ -243,6 +230,31 @@ export class GuardedHttpClient {
       req.end(body);
     });
   }
+}
+
+/**
+ * Opens one request to the address a decision checked: the lookup pinned to it, the host
+ * name as TLS server name, and no pooled agent (the guarded fetch of external sources
+ * connects through this too). Sends nothing until the caller ends the request.
+ */
+export function openPinnedRequest(
+  d: Extract<DestinationDecision, { allowed: true }>,
+  method: string,
+  headers: Record<string, string>,
+): ClientRequest {
+  const opts: RequestOptions & { servername?: string } = {
+    protocol: d.url.protocol,
+    hostname: d.hostname,
+    port: d.port,
+    path: `${d.url.pathname}${d.url.search}`,
+    method,
+    headers,
+    lookup: pinnedLookup(d),
+    agent: false,
+    setHost: true,
+  };
+  if (d.url.protocol === 'https:' && !isIP(d.hostname)) opts.servername = d.hostname;
+  return (d.url.protocol === 'https:' ? httpsRequest : httpRequest)(opts);
 }
 
 /**

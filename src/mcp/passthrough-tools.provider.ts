@@ -8,6 +8,7 @@ import { SourceDiscoveryService } from '../external-sources/source-discovery.ser
 import { MetricsService } from '../metrics/metrics.service';
 import { ExecutionLogsService, type ExecutionRecord } from '../sandbox/execution-logs.service';
 import { createRedactor, truncateUtf8 } from '../sandbox/output-redaction';
+import { effectiveTimeout } from '../sandbox/running-servers';
 import { SandboxService } from '../sandbox/sandbox.service';
 import { toolExecutionEntry } from '../sandbox/tool-executor';
 import { ServerChangesService } from '../server-changes/server-changes.service';
@@ -156,14 +157,14 @@ export class PassthroughToolsProvider implements McpToolProvider, OnModuleInit, 
         {
           sourceId: tool.externalSourceId as string,
           externalToolName: tool.externalToolName as string,
-          timeoutMs: tool.timeoutMs ?? server.defaultTimeoutMs,
+          timeoutMs: effectiveTimeout(tool, server),
           signal: ctx.signal,
         },
         args,
       );
     } finally {
       result ??= { content: [{ type: 'text', text: 'The external source call failed unexpectedly.' }], isError: true };
-      const redact = createRedactor(await this.clients.secretValues(server.serverId).catch(() => ({})));
+      const redact = await this.clients.redactorFor(server.serverId).catch(() => createRedactor({}));
       const redacted = redact(result);
       const success = !result.isError;
       const record: ExecutionRecord = {

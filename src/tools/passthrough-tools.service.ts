@@ -159,12 +159,9 @@ export class PassthroughToolsService {
   /** The source is going away: its tools stay, unlinked (so never served), with a note saying why. */
   async unlinkSource(sourceId: string, note: string): Promise<number> {
     const repo = this.repo;
-    const linked = await repo.find({ where: { externalSourceId: sourceId } });
-    for (const tool of linked) {
-      tool.externalSourceId = null;
-      tool.sourceNote = note;
-      await repo.save(tool);
-    }
+    const linked = await repo.find({ where: { externalSourceId: sourceId }, select: { id: true, serverId: true } });
+    if (linked.length)
+      await repo.update({ id: In(linked.map((t) => t.id)) }, { externalSourceId: null, sourceNote: note });
     for (const serverId of new Set(linked.map((t) => t.serverId)))
       await this.changes.publish({ serverId, kind: 'tools' });
     return linked.length;

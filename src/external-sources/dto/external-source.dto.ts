@@ -63,9 +63,9 @@ const AuthHeaderName = () =>
   );
 
 /**
- * `externalSources.create`: an MCP server attached to an MCPBox server (docs/architecture.md#external-sources). The
- * import builds sources with it today; `mcpbox_add_external_source` (with server_id) and
- * the sources API arrive with the external sources issue.
+ * `externalSources.create`: an MCP server attached to an MCPBox server (docs/architecture.md#external-sources):
+ * `POST /api/external-sources/servers/{id}/sources`, `mcpbox_add_external_source` (with
+ * server_id) and the import of a document.
  */
 export class CreateExternalSourceDto {
   @ApiProperty({ description: 'Unique per server; same pattern as tool names' }) @IsResourceName() name: string;
