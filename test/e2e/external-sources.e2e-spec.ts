@@ -265,6 +265,37 @@ describe('external MCP sources', () => {
     assert.equal((await sourceRow(sourceId)).status, 'error');
   });
 
+  it("a server's secret values are redacted in the source's result and in the log, a changed value too", async () => {
+    const s = await source('modern');
+    const { serverId, sourceId } = await wire('redacts', s);
+    await setSecret(t, token, serverId, 'API_KEY', 'first-secret-value-1');
+    await discover(sourceId);
+    await importApproveStart(serverId, sourceId, ['Echo-Text']);
+    const client = await mcp('modern');
+    await waitFor('the tool', async () => (await listed(client)).includes('redacts__echo_text'));
+    const echo = async (text: string) =>
+      firstText(await client.callTool({ name: 'redacts__echo_text', arguments: { text } }));
+    assert.equal(await echo('key first-secret-value-1 here'), 'echo: key [REDACTED] here');
+    // A new value counts from the next call on: the old one is shown again, the new one hidden.
+    await setSecret(t, token, serverId, 'API_KEY', 'second-secret-value-2');
+    assert.equal(await echo('key second-secret-value-2 here'), 'echo: key [REDACTED] here');
+    assert.equal(await echo('old first-secret-value-1'), 'echo: old first-secret-value-1');
+    await waitFor('the execution rows', async () => {
+      const rows = await t.db.query('SELECT count(*)::int AS n FROM tool_execution_logs WHERE server_id = $1', [
+        serverId,
+      ]);
+      return rows.rows[0].n === 3;
+    });
+    const logged = await t.db.query(
+      'SELECT input_args::text AS args, result FROM tool_execution_logs WHERE server_id = $1 ORDER BY created_at',
+      [serverId],
+    );
+    for (const row of logged.rows.slice(0, 2)) {
+      assert.doesNotMatch(`${row.args} ${row.result}`, /secret-value/);
+      assert.match(row.result, /\[REDACTED\]/);
+    }
+  });
+
   for (const kind of ['modern', 'session', 'sse'] as const)
     it(`${kind}: a source that restarts mid-session is reconnected; a source that is down answers isError, marks error and recovers by itself`, async () => {
       const s = await source(kind);
