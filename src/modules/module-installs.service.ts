@@ -4,7 +4,8 @@ import { In, Repository } from 'typeorm';
 import type { Actor } from '../common/actor';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { InstalledModuleRecord } from './entities/installed-module.entity';
-import { PackageInstaller, type PackageLookup } from './packages/package-installer';
+import { PackageInstaller } from './packages/package-installer';
+import type { PackageLookup } from './packages/package-types';
 import type { InstalledModule } from './packages/package-types';
 
 export interface EnsureOptions {

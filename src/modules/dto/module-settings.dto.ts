@@ -1,6 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { InstalledModule } from '../packages/package-types';
-import type { PackageLookup } from '../packages/package-installer';
+import type { InstalledModule, PackageLookup } from '../packages/package-types';
 import type { Advisory } from '../packages/registry-client';
 
 /** `GET|PATCH /api/settings/modules`: the allowed list and where modules come from. */

@@ -16,8 +16,8 @@ import { resolveTree, type DependencyTree } from './dependency-tree';
 import { bundleModule, type BuiltinUse } from './module-bundler';
 import { ModuleStore } from './module-store';
 import { parseVersionRequest, validatePackageName } from './package-name';
-import { PackageRefused, refuse, type RefusalReason } from './package-refused';
-import type { InstalledModule, InstalledPackage } from './package-types';
+import { PackageRefused, refuse } from './package-refused';
+import type { Installability, InstalledModule, InstalledPackage, PackageLookup } from './package-types';
 import { defaultDownloadsUrl, isObject, RegistryClient, type Advisory, type AdvisoryCheck } from './registry-client';
 import { describePath, downloadTree, licenseOf } from './tree-download';
 
@@ -70,28 +70,6 @@ export interface PackageInstallerOptions {
 export interface InstallOptions {
   /** Install although a package of the tree has a critical advisory (an admin's decision, recorded by the caller). */
   allowCritical?: boolean;
-}
-
-export type Installability =
-  { ok: true; bundleBytes: number; packages: number } | { ok: false; reason: RefusalReason; message: string };
-
-export interface PackageLookup {
-  name: string;
-  latestVersion: string;
-  description: string | null;
-  license: string | null;
-  homepage: string | null;
-  repository: string | null;
-  deprecated: string | null;
-  weeklyDownloads: number | null;
-  /** Advisories covering the latest version itself. */
-  advisories: Advisory[];
-  advisoriesChecked: boolean;
-  /** From a trial bundle of the latest version with its tree: null when the trial stopped earlier or was skipped. */
-  needsNodeBuiltins: boolean | null;
-  nodeBuiltins: BuiltinUse[];
-  /** The trial's outcome (advisories aside); null when skipped. */
-  installable: Installability | null;
 }
 
 interface Built {

@@ -1,5 +1,6 @@
 import type { HashAlgorithm } from './integrity';
-import type { OptionalImport } from './module-bundler';
+import type { BuiltinUse, OptionalImport } from './module-bundler';
+import type { RefusalReason } from './package-refused';
 import type { Advisory } from './registry-client';
 
 /** One package of an installed tree. */
@@ -35,4 +36,27 @@ export interface InstalledModule extends InstalledPackage {
   /** Imports guarded by try/catch that are not in the bundle; they throw when reached. */
   optionalImports: OptionalImport[];
   installedAt: string;
+}
+
+/** Whether a trial bundle of a package would install (advisories aside). */
+export type Installability =
+  { ok: true; bundleBytes: number; packages: number } | { ok: false; reason: RefusalReason; message: string };
+
+export interface PackageLookup {
+  name: string;
+  latestVersion: string;
+  description: string | null;
+  license: string | null;
+  homepage: string | null;
+  repository: string | null;
+  deprecated: string | null;
+  weeklyDownloads: number | null;
+  /** Advisories covering the latest version itself. */
+  advisories: Advisory[];
+  advisoriesChecked: boolean;
+  /** From a trial bundle of the latest version with its tree: null when the trial stopped earlier or was skipped. */
+  needsNodeBuiltins: boolean | null;
+  nodeBuiltins: BuiltinUse[];
+  /** The trial's outcome (advisories aside); null when skipped. */
+  installable: Installability | null;
 }
