@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ExecutionLogsService } from '../../src/sandbox/execution-logs.service';
 import type { TestApp } from '../support/app';
 
 /** Shared by the sandbox e2e files: API fixtures and a loopback weather peer. */
@@ -131,13 +132,18 @@ export async function executionRows(t: TestApp, where = 'TRUE', params: unknown[
   ).rows;
 }
 
-/** Rows of background writes (executeTool) may land a moment after the call returns. */
+/**
+ * Rows are written behind (group commit, up to 50 ms apart under traffic): every row of the
+ * calls answered so far is written first, so the rows read are those calls' last ones; then
+ * the count is waited for (a row enqueued after the answer, by a call still running).
+ */
 export async function waitForRows(
   t: TestApp,
   count: number,
   where = 'TRUE',
   params: unknown[] = [],
 ): Promise<ExecutionRow[]> {
+  await t.app.get(ExecutionLogsService).drain();
   for (let i = 0; i < 100; i++) {
     const rows = await executionRows(t, where, params);
     if (rows.length >= count) return rows;
