@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MAX_TOOL_LABELS, MetricsService } from '../../src/metrics/metrics.service';
+import { ExecutionLogsService } from '../../src/sandbox/execution-logs.service';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
 import { connectMcp } from '../support/mcp';
 import { parsePrometheus, sampleValue } from '../support/prometheus';
@@ -89,6 +90,7 @@ describe('Prometheus metrics at /metrics', () => {
       ['success', 'test', 1],
     ]);
     assert.equal(sampleValue(f, 'mcpbox_tool_calls_by_tool_total', { tool: 'measured__echo' }), 3);
+    await t.app.get(ExecutionLogsService).drain(); // rows are written behind: count them all
     const rows = (await t.db.query('SELECT count(*)::int AS n FROM tool_execution_logs WHERE tool_id = $1', [toolId]))
       .rows[0].n;
     assert.equal(sampleValue(f, 'mcpbox_tool_calls_total'), rows, 'one count per execution log row');

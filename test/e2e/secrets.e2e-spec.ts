@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SecretsService } from '../../src/secrets/secrets.service';
 import { ServerChangesService, type ServerChange } from '../../src/server-changes/server-changes.service';
+import { ExecutionLogsService } from '../../src/sandbox/execution-logs.service';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
 
 describe('server secrets', () => {
@@ -236,6 +237,7 @@ describe('server secrets', () => {
     ).rows[0].t as string;
     assert.ok(activity.includes('CANARY'), 'the trail names the key');
     assert.ok(!activity.includes(VALUE), 'activity_logs carried the value');
+    await t.app.get(ExecutionLogsService).drain(); // rows are written behind: check them all
     const execs = (
       await t.db.query(`SELECT coalesce(string_agg(row_to_json(l)::text, '\n'), '') AS t FROM tool_execution_logs l`)
     ).rows[0].t as string;

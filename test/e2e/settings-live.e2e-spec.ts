@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { checkDestination, type Resolver } from '../../src/guarded-http/destination';
 import { SandboxService } from '../../src/sandbox/sandbox.service';
+import { ExecutionLogsService } from '../../src/sandbox/execution-logs.service';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
 import {
   allowHost,
@@ -142,6 +143,7 @@ describe('security policy switches act live', () => {
     const again = await sandbox.executeTool(serverId, 'echo_secret', {});
     assert.deepEqual(again.structuredContent, { token: '[REDACTED]' });
     // The execution log never holds the value, whatever the switch said.
+    await t.app.get(ExecutionLogsService).drain(); // rows are written behind: check them all
     const rows = await t.db.query(
       `SELECT count(*)::int AS n FROM tool_execution_logs WHERE (coalesce(result,'') || coalesce(stdout,'') || coalesce(input_args::text,'')) LIKE '%tok-live-7f3a9c%'`,
     );
