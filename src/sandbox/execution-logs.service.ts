@@ -43,6 +43,8 @@ export interface ServerLogLine {
 
 interface Pending {
   row: ExecutionRecord;
+  /** When the call ended (see `callTime`). */
+  at: string;
   done: () => void;
 }
 
@@ -72,7 +74,7 @@ export class ExecutionLogsService {
     minIntervalMs: MIN_WRITE_INTERVAL_MS,
     write: async (batch) => {
       try {
-        await this.write(batch.map((p) => p.row));
+        await this.write(batch);
       } finally {
         for (const p of batch) p.done();
       }
@@ -86,7 +88,7 @@ export class ExecutionLogsService {
 
   /** Enqueues a row; the promise settles (never rejects) once the row is written or given up. */
   record(row: ExecutionRecord): Promise<void> {
-    return new Promise<void>((done) => this.queue.push({ row, done }));
+    return new Promise<void>((done) => this.queue.push({ row, at: callTime(), done }));
   }
 
   /** Resolves when every row enqueued so far has been written. */
@@ -94,7 +96,7 @@ export class ExecutionLogsService {
     return this.queue.drain();
   }
 
-  private async write(rows: ExecutionRecord[]): Promise<void> {
+  private async write(rows: Pending[]): Promise<void> {
     try {
       await this.insert(rows);
       return;
@@ -110,10 +112,12 @@ export class ExecutionLogsService {
     }
   }
 
-  /** One prepared statement for the whole batch: twelve array parameters, whatever the count. */
-  private async insert(rows: ExecutionRecord[]): Promise<void> {
+  /** One prepared statement for the whole batch: thirteen array parameters, whatever the count. */
+  private async insert(pending: Pending[]): Promise<void> {
     const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+    const rows = pending.map((p) => p.row);
     await this.db.query(INSERT, [
+      pending.map((p) => p.at),
       rows.map((r) => r.toolId),
       rows.map((r) => r.serverId),
       rows.map((r) => r.toolName),
@@ -130,10 +134,11 @@ export class ExecutionLogsService {
   }
 
   /** Last attempt for a refused row: without the tool link (the tool may be gone). */
-  private async writeOne(row: ExecutionRecord, firstError: unknown): Promise<void> {
+  private async writeOne(pending: Pending, firstError: unknown): Promise<void> {
+    const { row } = pending;
     try {
       if (row.toolId === null) throw firstError;
-      await this.insert([{ ...row, toolId: null }]);
+      await this.insert([{ ...pending, row: { ...row, toolId: null } }]);
     } catch (err) {
       // The server itself was deleted (its logs go with it) or the database is down.
       this.log.error(
@@ -188,9 +193,27 @@ export class ExecutionLogsService {
 /** The rows of a batch in one statement (built once, not per write as a query builder would). */
 const INSERT = `
   INSERT INTO tool_execution_logs
-         (tool_id, server_id, tool_name, input_args, result, error, stdout, duration_ms, success, is_test, executed_by, mcp)
-  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::jsonb[], $5::text[], $6::text[], $7::text[],
-                       $8::int[], $9::boolean[], $10::boolean[], $11::varchar[], $12::jsonb[])`;
+         (created_at, tool_id, server_id, tool_name, input_args, result, error, stdout, duration_ms, success, is_test,
+          executed_by, mcp)
+  SELECT * FROM unnest($1::timestamptz[], $2::uuid[], $3::uuid[], $4::varchar[], $5::jsonb[], $6::text[], $7::text[],
+                       $8::text[], $9::int[], $10::boolean[], $11::boolean[], $12::varchar[], $13::jsonb[])`;
+
+let lastMs = 0;
+let sameMs = 0;
+
+/**
+ * The time a call ended, as PostgreSQL reads it, to the microsecond: the wall clock's
+ * millisecond, then a count of the calls that ended within it. Rows written in one batch
+ * (one transaction, one `now()`) thus keep their own times, never going back, and listing them newest first
+ * gives the order the calls ended in, even within a millisecond.
+ */
+function callTime(): string {
+  const now = Date.now();
+  if (now > lastMs) [lastMs, sameMs] = [now, 0];
+  else sameMs = Math.min(sameMs + 1, 999); // within the same millisecond, or the clock stepped back
+  const iso = new Date(lastMs).toISOString();
+  return `${iso.slice(0, -1)}${String(sameMs).padStart(3, '0')}Z`;
+}
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message.slice(0, 300) : String(err).slice(0, 300);
