@@ -8,6 +8,8 @@ import type { ActivityLog, LogLevel, LogType } from './entities/activity-log.ent
 export interface BufferedEntry {
   id: string;
   createdAt: Date;
+  /** `createdAt` to the microsecond (`orderedNow`): entries of one batch keep the order they happened in. */
+  at: string;
   serverId: string | null;
   logType: LogType;
   level: LogLevel;
@@ -103,13 +105,13 @@ export class ActivityBuffer {
     // Entries of a server deleted meanwhile were left out.
     const ids = rows.length === batch.length ? null : new Set(rows.map((r) => r.id));
     const kept = ids ? batch.filter((e) => ids.has(e.id)) : batch;
-    this.written(kept.map((e) => ({ ...e, updatedAt: e.createdAt })));
+    this.written(kept.map(({ at: _at, ...e }) => ({ ...e, updatedAt: e.createdAt })));
   }
 
   private async insert(batch: BufferedEntry[]): Promise<InsertedRow[]> {
     return this.db.query<InsertedRow[]>(INSERT, [
       batch.map((e) => e.id),
-      batch.map((e) => e.createdAt),
+      batch.map((e) => e.at),
       batch.map((e) => e.serverId),
       batch.map((e) => e.logType),
       batch.map((e) => e.level),

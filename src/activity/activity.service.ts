@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { Actor } from '../common/actor';
+import { orderedNow } from '../common/ordered-time';
 import { currentRequestId } from '../common/request-context';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ActivityBuffer } from './activity-buffer';
@@ -71,9 +72,11 @@ export class ActivityService {
    * (`drain` at shutdown writes what is left).
    */
   enqueue(entry: ActivityEntry): void {
+    const now = orderedNow();
     this.buffer.push({
       id: randomUUID(),
-      createdAt: new Date(),
+      createdAt: now.date,
+      at: now.text,
       serverId: entry.serverId ?? null,
       logType: entry.logType,
       level: entry.level ?? 'info',

@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { GroupCommitQueue } from '../common/group-commit';
+import { orderedNow } from '../common/ordered-time';
 import type { PageRequest } from '../common/pagination';
 import { ToolExecutionLog } from './entities/tool-execution-log.entity';
 
@@ -43,7 +44,7 @@ export interface ServerLogLine {
 
 interface Pending {
   row: ExecutionRecord;
-  /** When the call ended (see `callTime`). */
+  /** When the call ended, to the microsecond (`orderedNow`): rows of one batch keep the order their calls ended in. */
   at: string;
   done: () => void;
 }
@@ -88,7 +89,7 @@ export class ExecutionLogsService {
 
   /** Enqueues a row; the promise settles (never rejects) once the row is written or given up. */
   record(row: ExecutionRecord): Promise<void> {
-    return new Promise<void>((done) => this.queue.push({ row, at: callTime(), done }));
+    return new Promise<void>((done) => this.queue.push({ row, at: orderedNow().text, done }));
   }
 
   /** Resolves when every row enqueued so far has been written. */
@@ -197,23 +198,6 @@ const INSERT = `
           executed_by, mcp)
   SELECT * FROM unnest($1::timestamptz[], $2::uuid[], $3::uuid[], $4::varchar[], $5::jsonb[], $6::text[], $7::text[],
                        $8::text[], $9::int[], $10::boolean[], $11::boolean[], $12::varchar[], $13::jsonb[])`;
-
-let lastMs = 0;
-let sameMs = 0;
-
-/**
- * The time a call ended, as PostgreSQL reads it, to the microsecond: the wall clock's
- * millisecond, then a count of the calls that ended within it. Rows written in one batch
- * (one transaction, one `now()`) thus keep their own times, never going back, and listing them newest first
- * gives the order the calls ended in, even within a millisecond.
- */
-function callTime(): string {
-  const now = Date.now();
-  if (now > lastMs) [lastMs, sameMs] = [now, 0];
-  else sameMs = Math.min(sameMs + 1, 999); // within the same millisecond, or the clock stepped back
-  const iso = new Date(lastMs).toISOString();
-  return `${iso.slice(0, -1)}${String(sameMs).padStart(3, '0')}Z`;
-}
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message.slice(0, 300) : String(err).slice(0, 300);

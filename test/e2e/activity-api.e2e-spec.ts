@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ActivityService } from '../../src/activity/activity.service';
 import { setupAdmin, startApp, type TestApp } from '../support/app';
 import { createServerVia } from './sandbox-fixtures';
 
@@ -212,6 +213,20 @@ describe('the activity API', () => {
     );
     const hundred = await t.get('/api/activity/recent?limit=100', { token });
     assert.equal(hundred.status, 200);
+  });
+
+  it('lists entries written behind in one batch in the order they happened, even within a millisecond', async () => {
+    const activity = t.app.get(ActivityService);
+    const marker = `burst-${Date.now()}`;
+    for (let i = 0; i < 30; i++)
+      activity.enqueue({ logType: 'mcp_request', level: 'debug', message: `${marker} ${i}` });
+    await activity.drain();
+    const listed = await t.get(`/api/activity/logs?search=${marker}&page_size=100`, { token });
+    assert.equal(listed.status, 200, listed.text);
+    assert.deepEqual(
+      listed.body.items.map((r: Row) => r.message),
+      Array.from({ length: 30 }, (_, i) => `${marker} ${29 - i}`),
+    );
   });
 
   it('refuses bad filters with a 400 naming the field, and changes nothing', async () => {
