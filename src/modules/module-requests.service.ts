@@ -146,6 +146,7 @@ export class ModuleRequestsService {
         },
         serverId: row.serverId,
       });
+      await this.modules.settleCovered(reviewer, [row.moduleName], `allowed when request ${row.id} was approved`);
       await this.modules.recomputeAllowedModules(fresh ? [row.moduleName] : []);
       return row;
     });

@@ -6,6 +6,7 @@ import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
 import { countByStatus } from '../common/count-by-status';
 import { invalid } from '../common/errors';
+import { recordDecision } from '../common/request-decisions';
 import { REQUEST_STATUSES, type RequestStatus } from '../common/request-status';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { AppConfig } from '../config/app-config';
@@ -115,6 +116,7 @@ export class ModulesService implements OnModuleInit {
         );
       }
       for (const module of installed) await this.installs.record(actor, module);
+      await this.settleCovered(actor, add, `${actor.name} added it to the allowed modules`);
       if (removed.length) {
         await repo.update(
           { moduleName: In(removed), status: 'approved' },
@@ -141,6 +143,38 @@ export class ModulesService implements OnModuleInit {
       return this.recomputeAllowedModules();
     });
     return this.configView(allowed);
+  }
+
+  /**
+   * Approves the pending requests for modules just allowed, by the same reviewer: modules
+   * are global, so once one is allowed every tool may import it, and a request still
+   * pending for it would ask a question already answered (rejecting it would not disallow
+   * the module). `how` tells the requester and the audit log how it came to be allowed.
+   * Call it inside the unit of work that allowed the modules.
+   */
+  async settleCovered(reviewer: Actor, names: string[], how: string): Promise<void> {
+    if (!names.length) return;
+    const repo = this.repo;
+    const rows = await repo.find({
+      where: { moduleName: In(names), status: 'pending' },
+      order: { createdAt: 'ASC' },
+      lock: { mode: 'pessimistic_write' },
+    });
+    for (const row of rows) recordDecision(row, 'approve', reviewer.name);
+    await repo.save(rows);
+    for (const row of rows)
+      await this.activity.audit(reviewer, {
+        message: `Module request ${row.moduleName} approved by ${reviewer.name}: ${how}`,
+        details: {
+          request_id: row.id,
+          tool_id: row.toolId,
+          module: row.moduleName,
+          decision: 'approve',
+          reviewer: reviewer.name,
+          covered: how,
+        },
+        serverId: row.serverId,
+      });
   }
 
   /**

@@ -7,6 +7,7 @@ import { NetworkAccessRequest } from './entities/network-access-request.entity';
 import type { Actor } from '../common/actor';
 import { countByStatus } from '../common/count-by-status';
 import { conflict, notFound } from '../common/errors';
+import { recordDecision } from '../common/request-decisions';
 import { REQUEST_STATUSES, type RequestStatus } from '../common/request-status';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../server-changes/server-changes.service';
@@ -62,6 +63,7 @@ export class NetworkAccessService {
         details: { host: h, port: p, source: 'admin', reviewer: actor.name },
         serverId,
       });
+      await this.settleCovered(actor, { serverId, host: h, port: p }, `${actor.name} allowed it for the server`);
       return { server_id: serverId, allowed_hosts: await this.recomputeAllowedHosts(serverId) };
     });
   }
@@ -93,6 +95,43 @@ export class NetworkAccessService {
       });
       return { server_id: serverId, allowed_hosts: await this.recomputeAllowedHosts(serverId) };
     });
+  }
+
+  /**
+   * Approves the server's pending requests an allowance just granted covers, by the same
+   * reviewer: the host on any port covers every port, a host and port that port only.
+   * Allowances are per server, so such a request would ask a question already answered.
+   * `how` tells the requester and the audit log how it came to be allowed. Call it inside
+   * the unit of work that granted the allowance, with the server locked.
+   */
+  async settleCovered(
+    reviewer: Actor,
+    granted: { serverId: string; host: string; port: number | null },
+    how: string,
+  ): Promise<void> {
+    const { serverId, host, port } = granted;
+    const repo = this.repo;
+    const rows = await repo.find({
+      where: { serverId, host, status: 'pending', ...(port === null ? {} : { port }) },
+      order: { createdAt: 'ASC' },
+      lock: { mode: 'pessimistic_write' },
+    });
+    for (const row of rows) recordDecision(row, 'approve', reviewer.name);
+    await repo.save(rows);
+    for (const row of rows)
+      await this.activity.audit(reviewer, {
+        message: `Network access to ${formatHost(row.host, row.port)} approved by ${reviewer.name}: ${how}`,
+        details: {
+          request_id: row.id,
+          tool_id: row.toolId,
+          host: row.host,
+          port: row.port,
+          decision: 'approve',
+          reviewer: reviewer.name,
+          covered: how,
+        },
+        serverId,
+      });
   }
 
   /**

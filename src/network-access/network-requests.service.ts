@@ -107,6 +107,7 @@ export class NetworkRequestsService {
         },
         serverId: row.serverId,
       });
+      if (approve) await this.network.settleCovered(actor, row, `allowed when request ${row.id} was approved`);
       await this.network.recomputeAllowedHosts(row.serverId);
       return row;
     });

@@ -493,4 +493,41 @@ describe('module requests and the module store', () => {
     );
     assert.deepEqual(rows.rows[0].allowed_modules, approved.rows.map((r) => r.module_name).sort());
   });
+
+  it('allowing a module approves the other pending requests for it, by the same reviewer, however it was allowed', async () => {
+    if ((await allowed()).includes('yaml'))
+      assert.equal((await t.patch('/api/settings/modules', { remove_modules: ['yaml'] }, { token })).status, 200);
+    const reasons = async (id: string) =>
+      (
+        await t.db.query<{ message: string }>(
+          `SELECT message FROM activity_logs WHERE log_type = 'audit' AND details->>'request_id' = $1`,
+          [id],
+        )
+      ).rows
+        .map((r) => r.message)
+        .join('\n');
+    // Approving one tool's request.
+    const mine = await requested('yaml');
+    const theirs = await requested('yaml', otherToolId);
+    assert.equal((await act(mine, { action: 'approve' })).status, 200);
+    assert.equal((await rowOf(theirs)).status, 'approved');
+    assert.equal((await rowOf(theirs)).reviewed_by, 'admin');
+    assert.match(await reasons(theirs), new RegExp(`approved by admin: allowed when request ${mine} was approved`));
+    const covered = await act(theirs, { action: 'reject', reason: 'too late' });
+    assert.equal(covered.status, 409, 'decided already');
+    // Adding it to the allowed modules.
+    assert.equal((await t.patch('/api/settings/modules', { remove_modules: ['yaml'] }, { token })).status, 200);
+    const again = [await requested('yaml'), await requested('yaml', otherToolId)];
+    assert.equal((await t.patch('/api/settings/modules', { add_modules: ['yaml'] }, { token })).status, 200);
+    for (const id of again) {
+      assert.equal((await rowOf(id)).status, 'approved');
+      assert.match(await reasons(id), /approved by admin: admin added it to the allowed modules/);
+    }
+    const open = await mcp('mcpbox_list_pending_requests', {});
+    assert.ok(
+      !open.value.module_requests.some(
+        (r: { module_name: string; status: string }) => r.module_name === 'yaml' && r.status === 'pending',
+      ),
+    );
+  });
 });

@@ -125,6 +125,47 @@ describe('network requests', () => {
     assert.equal((await request('data.example.com', undefined, otherToolId)).isError, false, 'another tool may ask');
   });
 
+  it("an allowance approves the server's pending requests it covers: any port covers every port, a port itself only", async () => {
+    const status = async (id: string) =>
+      (await t.db.query('SELECT status, reviewed_by FROM network_access_requests WHERE id = $1', [id])).rows[0];
+    const elsewhere = await createServerVia(t, token, 'elsewhere');
+    const stranger = (
+      await createToolVia(t, token, elsewhere, { name: 'stranger', code: 'export async function main() {}' })
+    ).id;
+    // Approving a host and port leaves the same host's other ports pending.
+    const onPort = (await request('cover.example.com', 8080)).value;
+    const otherPort = (await request('cover.example.com', 9090, otherToolId)).value;
+    assert.equal((await act(onPort.id, { action: 'approve' })).status, 200);
+    assert.equal((await status(otherPort.id)).status, 'pending');
+    // An admin record for the host on any port covers it; another server's request for that host stays pending.
+    const onOtherServer = (await request('cover.example.com', 9090, stranger)).value;
+    const added = await t.post(`/api/servers/${serverId}/allowed-hosts`, { host: 'cover.example.com' }, { token });
+    assert.equal(added.status, 201, added.text);
+    assert.deepEqual(await status(otherPort.id), { status: 'approved', reviewed_by: 'admin' });
+    assert.equal((await status(onOtherServer.id)).status, 'pending');
+    const audit = await t.db.query(
+      `SELECT message FROM activity_logs WHERE log_type = 'audit' AND details->>'request_id' = $1`,
+      [otherPort.id],
+    );
+    assert.match(audit.rows.map((r) => r.message).join('\n'), /approved by admin: admin allowed it for the server/);
+    // Approving a request for any port approves the pending ones for single ports of that host.
+    const anyPort = (await request('wide.example.com')).value;
+    const single = (await request('wide.example.com', 443, otherToolId)).value;
+    assert.equal((await act(anyPort.id, { action: 'approve' })).status, 200);
+    assert.deepEqual(await status(single.id), { status: 'approved', reviewed_by: 'admin' });
+    // Neither the admin's queue nor the LLM's list of open requests shows a covered request any more.
+    const open = await mcp('mcpbox_list_pending_requests', { server_id: serverId });
+    assert.equal(open.isError, false, open.text);
+    const ids = (items: { id: string }[]) => items.map((i) => i.id);
+    for (const id of [otherPort.id, single.id]) {
+      assert.ok(!ids(open.value.network_requests).includes(id));
+      assert.ok(!ids((await t.get('/api/approvals/network?page_size=100', { token })).body.items).includes(id));
+    }
+    assert.ok(
+      ids((await t.get('/api/approvals/network?page_size=100', { token })).body.items).includes(onOtherServer.id),
+    );
+  });
+
   it('refuses hosts that are not host names or IPs, wildcards, and ports outside 1-65535, writing nothing', async () => {
     const count = async () => (await t.db.query('SELECT count(*)::int AS n FROM network_access_requests')).rows[0].n;
     const before = await count();
