@@ -23,6 +23,17 @@ import { fastifyTrustProxy, parseTrustProxy } from './config/trust-proxy';
 export { BODY_LIMIT_BYTES } from './common/limits';
 import { BODY_LIMIT_BYTES } from './common/limits';
 
+/** Methods a cross-origin browser may use (CORS_ORIGINS): those of the Admin API and /mcp. */
+const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+/** Response headers a cross-origin browser may read. */
+const CORS_EXPOSED_HEADERS = [
+  'Mcp-Session-Id',
+  'Mcp-Protocol-Version',
+  'Retry-After',
+  'X-Request-Id',
+  'WWW-Authenticate',
+];
+
 /** Builds the app exactly as production runs it; `main.ts` and the tests both call this. */
 export async function createApp(): Promise<NestFastifyApplication> {
   // Fastify takes trustProxy at construction, before the config module has loaded: read it
@@ -83,7 +94,16 @@ export async function createApp(): Promise<NestFastifyApplication> {
       },
     },
   });
-  await app.register(cors, { origin: config.corsOrigins.length ? config.corsOrigins : false, credentials: false });
+  await app.register(cors, {
+    origin: config.corsOrigins.length ? config.corsOrigins : false,
+    credentials: false,
+    // Every method the Admin API and /mcp take (a 2025 MCP session ends with DELETE), and the
+    // response headers a browser client must read: the session id it sends back, when to
+    // retry, and the id to quote in a bug report.
+    methods: CORS_METHODS,
+    exposedHeaders: CORS_EXPOSED_HEADERS,
+    maxAge: 600,
+  });
   // The activity stream's socket.io, on this same HTTP server, under the same CORS rule.
   app.useWebSocketAdapter(new ActivityIoAdapter(app, config.corsOrigins));
 

@@ -194,6 +194,61 @@ describe('foundation', () => {
       });
       assert.equal(badPreflight.headers.get('access-control-allow-origin'), null);
     });
+
+    it('lets an allowed origin use every method of the API and /mcp, and read the headers a client needs', async () => {
+      const exposed = (h: Headers) => (h.get('access-control-expose-headers') ?? '').toLowerCase().split(/\s*,\s*/);
+      for (const [method, path] of [
+        ['PATCH', '/api/settings/security-policy'],
+        ['PUT', '/api/servers/x/secrets/KEY'],
+        ['DELETE', '/api/servers/x'],
+        ['DELETE', '/mcp'],
+        ['POST', '/mcp'],
+      ]) {
+        const preflight = await t.request('OPTIONS', path, undefined, {
+          headers: {
+            origin: ALLOWED_ORIGIN,
+            'access-control-request-method': method,
+            'access-control-request-headers': 'content-type,authorization,mcp-session-id,mcp-protocol-version',
+          },
+        });
+        assert.ok([200, 204].includes(preflight.status), `${method} ${path}: ${preflight.status}`);
+        assert.equal(preflight.headers.get('access-control-allow-origin'), ALLOWED_ORIGIN);
+        assert.ok(
+          (preflight.headers.get('access-control-allow-methods') ?? '').split(/\s*,\s*/).includes(method),
+          `${method} ${path}: ${preflight.headers.get('access-control-allow-methods')}`,
+        );
+      }
+      // A 2025 MCP session from a browser: it must read Mcp-Session-Id to send it back.
+      const init = await fetch(`${t.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          origin: ALLOWED_ORIGIN,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'browser', version: '1' } },
+        }),
+      });
+      await init.text();
+      assert.equal(init.status, 200);
+      assert.equal(init.headers.get('access-control-allow-origin'), ALLOWED_ORIGIN);
+      for (const name of ['mcp-session-id', 'retry-after', 'x-request-id'])
+        assert.ok(
+          exposed(init.headers).includes(name),
+          `${name} in ${init.headers.get('access-control-expose-headers')}`,
+        );
+      const api = await t.get('/api/config', { headers: { origin: ALLOWED_ORIGIN } });
+      assert.ok(exposed(api.headers).includes('x-request-id'));
+      // Another origin gets no Access-Control-Allow-Origin, so its browser reads nothing at all.
+      const other = await t.request('OPTIONS', '/mcp', undefined, {
+        headers: { origin: 'https://evil.example.test', 'access-control-request-method': 'DELETE' },
+      });
+      assert.equal(other.headers.get('access-control-allow-origin'), null);
+    });
   });
 
   describe('bad input', () => {
