@@ -91,6 +91,7 @@ describe('redaction covers every spelling of a secret in every output, at any de
       name: 'leak',
       description: '',
       inputSchema: null,
+      checkArguments: () => null,
       mcpFeatures: [],
       code,
       language: 'javascript',

@@ -41,6 +41,7 @@ describe('redaction of a secret cut by a size limit', () => {
       name: 'leak',
       description: '',
       inputSchema: null,
+      checkArguments: () => null,
       mcpFeatures: [],
       code,
       language: 'javascript',

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { MAX_TIMEOUT_MS } from '../common/limits';
 import { SecretsService } from '../secrets/secrets.service';
 import type { AllowedHost, Server } from '../servers/entities/server.entity';
 import { ServersService } from '../servers/servers.service';
 import type { JsonSchema, Tool, ToolLanguage } from '../tools/entities/tool.entity';
+import { argumentsCheck, type ArgumentsCheck } from '../tools/arguments-check';
 import { ToolQueriesService } from '../tools/tool-queries.service';
 import { createRedactor, type Redactor } from './output-redaction';
 
@@ -15,6 +16,8 @@ export interface LoadedTool {
   /** What the MCP gateway lists: the tool's description and input schema. */
   description: string;
   inputSchema: JsonSchema | null;
+  /** Every call's arguments are checked against `inputSchema` before the sandbox runs anything. */
+  checkArguments: ArgumentsCheck;
   /** What the tool does with `mcp` (listed to clients in tools/list `_meta`). */
   mcpFeatures: string[];
   code: string;
@@ -42,6 +45,8 @@ export interface RunningServer {
   errors: number;
 }
 
+const log = new Logger('LoadedTool');
+
 export const codeHash = (language: string, code: string): string =>
   createHash('sha256').update(language).update(code).digest('hex');
 
@@ -56,6 +61,12 @@ export function loadedTool(tool: Tool, server: Pick<Server, 'defaultTimeoutMs'>)
     name: tool.name,
     description: tool.description,
     inputSchema: tool.inputSchema,
+    checkArguments: argumentsCheck(tool.inputSchema, (why) =>
+      log.warn(
+        { tool: tool.name, toolId: tool.id, why },
+        'The input schema of this tool cannot check arguments; calls go unchecked',
+      ),
+    ),
     mcpFeatures: tool.mcpFeatures ?? [],
     code,
     language: tool.language,

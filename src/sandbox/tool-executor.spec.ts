@@ -52,6 +52,7 @@ const target: ExecutionTarget = {
     name: 'echo',
     description: '',
     inputSchema: null,
+    checkArguments: () => null,
     mcpFeatures: [],
     code: 'export async function main(a) { return a }',
     language: 'javascript',

@@ -74,21 +74,29 @@ export class ToolExecutor {
     const redactOutput = this.settings.get('redact_secrets_in_output') === 'enabled';
     const channel = ctx.channel && new RecordingChannel(ctx.channel, target.redact, redactOutput);
     try {
-      outcome = await this.runtime.execute(
-        {
-          serverId: target.serverId,
-          toolId: target.tool.id,
-          toolName: target.tool.name,
-          code: target.tool.code,
-          language: target.tool.language,
-          codeHash: target.tool.codeHash,
-          args,
-          secrets: target.secrets,
-          timeoutMs: target.tool.timeoutMs,
-          network: this.networkRules(target.allowedHosts),
-        },
-        channel,
-      );
+      const wrong = target.tool.checkArguments(args);
+      // The MCP SDK's wording: the caller (an LLM) reads it and corrects its call.
+      if (wrong !== null)
+        outcome = failedOutcome(
+          `Input validation error: Invalid arguments for tool ${target.tool.name}: ${wrong}`,
+          performance.now() - started,
+        );
+      else
+        outcome = await this.runtime.execute(
+          {
+            serverId: target.serverId,
+            toolId: target.tool.id,
+            toolName: target.tool.name,
+            code: target.tool.code,
+            language: target.tool.language,
+            codeHash: target.tool.codeHash,
+            args,
+            secrets: target.secrets,
+            timeoutMs: target.tool.timeoutMs,
+            network: this.networkRules(target.allowedHosts),
+          },
+          channel,
+        );
     } catch (err) {
       // The runtime resolves tool faults itself; a rejection is the sandbox refusing the call
       // (shutting down, queue full: a domain error with a clear message) or failing outright.

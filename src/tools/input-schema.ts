@@ -1,9 +1,11 @@
 import type { AssignmentPattern, Expression, ObjectPattern, Pattern } from 'acorn';
+import { argumentsSchemaProblem } from './arguments-check';
 import type { JsonSchema } from './entities/tool.entity';
 
 /**
  * A tool's input schema: what the MCP client sees in `tools/list` and what `main` receives.
- * Two rules live here: the structural check of a given schema, and the schema derived
+ * Two rules live here: the structural check of a given schema (and that every call's
+ * arguments can be checked against it, arguments-check.ts), and the schema derived
  * from `main`'s destructured parameter when none is given (docs/sandbox.md#tool-code).
  */
 
@@ -17,7 +19,7 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 export function inputSchemaProblem(schema: unknown): string | null {
   if (!isPlainObject(schema)) return 'input_schema must be a JSON Schema object';
   if (schema.type !== 'object') return "input_schema.type must be 'object' (a tool receives an arguments object)";
-  return subschemaProblem(schema, 'input_schema', 0);
+  return subschemaProblem(schema, 'input_schema', 0) ?? argumentsSchemaProblem(schema);
 }
 
 function subschemaProblem(s: unknown, path: string, depth: number): string | null {

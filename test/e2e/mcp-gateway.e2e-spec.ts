@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN, startApp, type TestApp } from '../support/app';
 import { connectMcp, ERAS, firstText, nextListChanged } from '../support/mcp';
-import { approveTool, createServerVia, createToolVia } from './sandbox-fixtures';
+import { approveTool, createServerVia, createToolVia, waitForRows } from './sandbox-fixtures';
 
 let t: TestApp;
 let token: string;
@@ -61,6 +61,96 @@ describe('the MCP gateway serves approved tools of running servers in both eras'
       await client.close();
     });
   }
+});
+
+describe("every call's arguments are checked against the tool's input schema before it runs", () => {
+  let serverId: string;
+  let toolId: string;
+  const schema = {
+    type: 'object',
+    properties: {
+      city: { type: 'string', pattern: '^[A-Z][a-z]{1,40}$' },
+      days: { type: 'integer', minimum: 1, maximum: 7 },
+    },
+    required: ['city'],
+    additionalProperties: false,
+  };
+
+  before(async () => {
+    serverId = await createServerVia(t, token, 'checked');
+    const tool = await createToolVia(t, token, serverId, {
+      name: 'forecast',
+      // The code trusts its arguments: a call that reaches it with a bad one would say so.
+      code: 'export async function main({ city, days = 1 }) { return { city: city.toUpperCase(), days } }',
+      input_schema: schema,
+    });
+    toolId = tool.id;
+    await approveTool(t, token, tool.id);
+    assert.equal((await t.post(`/api/sandbox/servers/${serverId}/start`, undefined, { token })).status, 200);
+  });
+
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{}, /arguments must have required property 'city'/],
+    [{ city: 7 }, /arguments\/city must be string/],
+    [{ city: 'oslo' }, /arguments\/city must match pattern/],
+    [{ city: 'Oslo', days: 1.5 }, /arguments\/days must be integer/],
+    [{ city: 'Oslo', days: 9 }, /arguments\/days must be <= 7/],
+    [{ city: 'Oslo', extra: true }, /arguments must NOT have additional properties/],
+  ];
+
+  for (const era of ERAS) {
+    it(`${era}: a call that does not fit is an isError result saying what is wrong, logged; one that fits runs`, async () => {
+      const client = await connectMcp(`${t.url}/mcp`, era);
+      for (const [args, why] of cases) {
+        const result = await client.callTool({ name: 'checked__forecast', arguments: args });
+        assert.equal(result.isError, true, JSON.stringify(args));
+        assert.match(firstText(result), /^Input validation error: Invalid arguments for tool forecast: /);
+        assert.match(firstText(result), why, JSON.stringify(args));
+      }
+      const ok = await client.callTool({ name: 'checked__forecast', arguments: { city: 'Oslo', days: 3 } });
+      assert.deepEqual(ok.structuredContent, { city: 'OSLO', days: 3 });
+      // Through the management tool too (one code path).
+      const managed = await client.callTool({
+        name: 'mcpbox_call_tool',
+        arguments: { name: 'checked__forecast', arguments: { city: 'oslo' } },
+      });
+      assert.match(JSON.stringify(managed), /Input validation error: .*arguments\/city must match pattern/);
+      await client.close();
+    });
+  }
+
+  it('the refused calls are in the execution log as failures, and test-code checks the same way', async () => {
+    const rows = await waitForRows(t, 1, `tool_id = $1 AND success = false`, [toolId]);
+    assert.ok(
+      rows.some((r) => /arguments\/days must be integer/.test(r.error ?? '')),
+      JSON.stringify(rows),
+    );
+    const tested = await t.post('/api/tools/test-code', { tool_id: toolId, arguments: { city: 7 } }, { token });
+    assert.equal(tested.status, 200, tested.text);
+    assert.equal(tested.body.success, false);
+    assert.match(tested.body.error, /arguments\/city must be string/);
+  });
+
+  it('a schema whose pattern cannot be checked in linear time is refused when saved, over the API and MCP', async () => {
+    const body = {
+      name: 'lookahead',
+      code: 'export async function main() { return 1 }',
+      input_schema: { type: 'object', properties: { p: { type: 'string', pattern: '^(?=.*\\d).{8,}$' } } },
+    };
+    const res = await t.post(`/api/servers/${serverId}/tools`, { description: 'd', ...body }, { token });
+    assert.equal(res.status, 400, res.text);
+    assert.match(res.text, /pattern .* is not one RE2 can check in linear time/);
+    const client = await connectMcp(`${t.url}/mcp`, 'modern');
+    const viaMcp = await client.callTool({
+      name: 'mcpbox_create_tool',
+      arguments: { server_id: serverId, description: 'd', ...body },
+    });
+    assert.equal(viaMcp.isError, true);
+    assert.match(firstText(viaMcp), /RE2/);
+    await client.close();
+    const count = await t.db.query(`SELECT count(*)::int AS n FROM tools WHERE name = 'lookahead'`);
+    assert.equal(count.rows[0].n, 0);
+  });
 });
 
 describe('a tool the caller cannot call is the spec error naming it, with the reason', () => {
