@@ -74,6 +74,28 @@ describe('argumentsCheck: a call checked against its input schema', () => {
     );
   });
 
+  it('recursive schemas: a tree by $ref to $defs or to the root; a ref that leads nowhere is refused when saved', () => {
+    const tree = check({
+      type: 'object',
+      properties: { name: { type: 'string' }, kids: { type: 'array', items: { $ref: '#' } } },
+    });
+    assert.equal(tree({ name: 'a', kids: [{ name: 'b', kids: [{ name: 'c' }] }] }), null);
+    assert.match(tree({ kids: [{ kids: [{ name: 1 }] }] }) ?? '', /arguments\/kids\/0\/kids\/0\/name must be string/);
+    let deep: Record<string, unknown> = { name: 'leaf' };
+    for (let i = 0; i < 20_000; i++) deep = { kids: [deep] };
+    assert.equal(tree(deep), 'arguments are nested too deeply to be checked');
+    for (const schema of [
+      { type: 'object', $defs: { a: { $ref: '#/$defs/a' } }, properties: { x: { $ref: '#/$defs/a' } } },
+      { type: 'object', properties: { x: { $ref: 'https://example.com/elsewhere.json' } } },
+      { type: 'object', properties: { x: { $ref: '#/$defs/missing' } } },
+    ])
+      assert.match(
+        argumentsSchemaProblem(schema) ?? '',
+        /^input_schema cannot check arguments: /,
+        JSON.stringify(schema),
+      );
+  });
+
   it('two tools may use the same $id with different schemas', () => {
     const a = check({ $id: 'https://example.com/s', type: 'object', properties: { x: { type: 'string' } } });
     const b = check({ $id: 'https://example.com/s', type: 'object', properties: { x: { type: 'number' } } });

@@ -50,7 +50,6 @@ const OPTIONS: Options = {
   allErrors: true,
   validateFormats: false,
   allowUnionTypes: true,
-  addUsedSchema: false,
   code: { regExp: linearRegExp as unknown as NonNullable<Options['code']>['regExp'] },
 };
 
@@ -134,7 +133,13 @@ export function argumentsCheck(schema: JsonSchema | null, uncheckable?: (why: st
     return () => null;
   }
   return (args) => {
-    if (entry(args)) return null;
+    try {
+      if (entry(args)) return null;
+    } catch (err) {
+      // A recursive schema walking arguments nested deeper than the stack allows.
+      if (err instanceof RangeError) return 'arguments are nested too deeply to be checked';
+      throw err;
+    }
     const errors = entry.errors ?? [];
     const shown = errors
       .slice(0, MAX_REPORTED_ERRORS)
