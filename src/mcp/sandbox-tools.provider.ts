@@ -75,7 +75,8 @@ export class SandboxToolsProvider implements McpToolProvider {
     ctx: ToolCallContext,
   ): Promise<ToolCallAnswer> {
     const request = ctx.request;
-    const channel = request && new ToolCallChannel(ctx.caller.era, request.ctx, request.server, request.answers);
+    const channel =
+      request && new ToolCallChannel(ctx.caller.era, request.ctx, request.server, request.answers, ctx.signal);
     try {
       const outcome = await this.sandbox.executeTool(serverId, toolName, args, {
         isTest: false,

@@ -11,7 +11,7 @@ import {
   type Server,
   type ServerContext,
 } from '@modelcontextprotocol/server';
-import type { CallChannel, McpNote, McpQuestion } from '../sandbox/runtime/contract';
+import type { CallChannel, InterruptReason, McpNote, McpQuestion } from '../sandbox/runtime/contract';
 
 /** Progress notes: a burst of this many goes out at once, then at most this many a second. */
 const PROGRESS_BURST = 5;
@@ -47,7 +47,8 @@ export type Answers = Record<string, unknown>;
  * catch; uncaught, the call fails with the spec's error.
  */
 export class ToolCallChannel implements CallChannel {
-  private interrupt: () => void = () => undefined;
+  private interrupt: (reason: InterruptReason) => void = () => undefined;
+  private onCancel?: () => void;
   private readonly pending = new Map<string, McpQuestion>();
   private settleTimer?: NodeJS.Timeout;
   /** Made when a 2025 question goes out (most calls ask nothing: no controller, no abort to pay for). */
@@ -65,10 +66,16 @@ export class ToolCallChannel implements CallChannel {
     private readonly server: Server,
     /** 2026-07-28: answers this run may use (verified state and the retry's inputResponses). */
     readonly answers: Answers,
+    /** Aborted when the client cancels the request (2025 `notifications/cancelled`): the call is stopped. */
+    private readonly cancelled?: AbortSignal,
   ) {}
 
-  attach(interrupt: () => void): void {
+  attach(interrupt: (reason: InterruptReason) => void): void {
     this.interrupt = interrupt;
+    if (!this.cancelled || this.onCancel) return;
+    this.onCancel = () => interrupt('cancel');
+    if (this.cancelled.aborted) queueMicrotask(this.onCancel);
+    else this.cancelled.addEventListener('abort', this.onCancel, { once: true });
   }
 
   note(note: McpNote): void {
@@ -110,7 +117,7 @@ export class ToolCallChannel implements CallChannel {
       return Promise.reject(new Error(`too many questions at once: at most ${MAX_QUESTIONS_PER_ROUND} per round`));
     this.pending.set(question.key, question);
     clearTimeout(this.settleTimer);
-    this.settleTimer = setTimeout(() => this.interrupt(), SETTLE_MS);
+    this.settleTimer = setTimeout(() => this.interrupt('ask'), SETTLE_MS);
     // Never answered in this run: the call is stopped and run again with the answer.
     return new Promise(() => undefined);
   }
@@ -145,6 +152,7 @@ export class ToolCallChannel implements CallChannel {
   /** The call is over: nothing more goes out, questions still open are abandoned. */
   close(): void {
     this.closed = true;
+    if (this.onCancel) this.cancelled?.removeEventListener('abort', this.onCancel);
     clearTimeout(this.settleTimer);
     clearTimeout(this.progressTimer);
     this.aborts?.abort();

@@ -1,5 +1,5 @@
 import type { Redactor } from './output-redaction';
-import type { CallChannel, McpInteractions, McpNote, McpQuestion } from './runtime/contract';
+import type { CallChannel, InterruptReason, McpInteractions, McpNote, McpQuestion } from './runtime/contract';
 
 /** How many questions a call's log keeps, and how much of each. */
 const LOGGED_QUESTIONS = 32;
@@ -47,7 +47,7 @@ export class RecordingChannel implements CallChannel {
     }
   }
 
-  attach(interrupt: () => void): void {
+  attach(interrupt: (reason: InterruptReason) => void): void {
     this.inner.attach(interrupt);
   }
 

@@ -153,6 +153,60 @@ describe("every call's arguments are checked against the tool's input schema bef
   });
 });
 
+describe('a call its client cancels is stopped in the sandbox and logged as cancelled', () => {
+  let toolId: string;
+  before(async () => {
+    const serverId = await createServerVia(t, token, 'slow');
+    const tool = await createToolVia(t, token, serverId, {
+      name: 'ticks',
+      code: 'export async function main({ n = 200 }) { for (let i = 0; i < n; i++) { await new Promise((r) => setTimeout(r, 25)); console.log("tick " + i); } return "finished"; }',
+      timeout_ms: 30_000,
+    });
+    toolId = tool.id;
+    await approveTool(t, token, tool.id);
+    const spin = await createToolVia(t, token, serverId, {
+      name: 'spin',
+      code: 'export async function main() { const end = Date.now() + 10000; while (Date.now() < end) {} return "spun"; }',
+      timeout_ms: 30_000,
+    });
+    await approveTool(t, token, spin.id);
+    assert.equal((await t.post(`/api/sandbox/servers/${serverId}/start`, undefined, { token })).status, 200);
+  });
+
+  it('a cancelled call spinning the CPU is stopped too: the next call of its server does not wait for it', async () => {
+    const client = await connectMcp(`${t.url}/mcp`, 'legacy');
+    const aborts = new AbortController();
+    const call = client.callTool({ name: 'slow__spin', arguments: {} }, { signal: aborts.signal });
+    setTimeout(() => aborts.abort(), 300);
+    await assert.rejects(call);
+    const started = performance.now();
+    const next = await client.callTool({ name: 'slow__ticks', arguments: { n: 2 } });
+    assert.equal(firstText(next), 'finished');
+    assert.ok(performance.now() - started < 3000, `the next call took ${performance.now() - started} ms`);
+    await client.close();
+  });
+
+  for (const era of ERAS) {
+    it(`${era}: cancelling a 5 s call after 300 ms ends it at once; the next call runs`, async () => {
+      const client = await connectMcp(`${t.url}/mcp`, era);
+      const aborts = new AbortController();
+      const startedAt = new Date();
+      const call = client.callTool({ name: 'slow__ticks', arguments: {} }, { signal: aborts.signal });
+      setTimeout(() => aborts.abort('the user pressed stop'), 300);
+      await assert.rejects(call);
+      const rows = await waitForRows(t, 1, `tool_id = $1 AND created_at >= $2`, [toolId, startedAt]);
+      assert.equal(rows.length, 1, JSON.stringify(rows));
+      assert.equal(rows[0].success, false);
+      assert.match(rows[0].error ?? '', /cancelled the call/);
+      assert.ok(rows[0].duration_ms < 2000, `stopped after ${rows[0].duration_ms} ms`);
+      assert.ok((rows[0].stdout ?? '').split('\n').filter(Boolean).length < 60, rows[0].stdout ?? '');
+      const next = await client.callTool({ name: 'slow__ticks', arguments: { n: 2 } });
+      assert.equal(firstText(next), 'finished');
+      await client.close();
+    });
+  }
+});
+
 describe('a tool the caller cannot call is the spec error naming it, with the reason', () => {
   for (const era of ERAS) {
     it(`${era}: draft, pending review, rejected, disabled, stopped server, unknown tool and server`, async () => {

@@ -3,7 +3,7 @@ import ivm from 'isolated-vm';
 import { MAX_STDOUT_BYTES } from '../../common/limits';
 import type { GuardedHttpClient } from '../../guarded-http/guarded-http-client';
 import { CallBridge, NO_MCP_CLIENT, type McpPort } from './call-bridge';
-import type { ExecutionOutcome } from './contract';
+import type { ExecutionOutcome, InterruptReason } from './contract';
 import type { CallConfig, ControlFunction, ControlMessage, ResultEnvelope } from './isolate/bridge';
 import { failure, mapEnvelope } from './result-mapper';
 import { CONFIG_GLOBAL, HOST_GLOBAL } from './isolate-script';
@@ -17,12 +17,14 @@ import type { ExecMessage } from './worker-protocol';
  */
 class Fault extends Error {
   constructor(
-    readonly kind: 'timeout' | 'memory' | 'reset' | 'lost' | 'error' | 'interrupted',
+    readonly kind: 'timeout' | 'memory' | 'reset' | 'lost' | 'error' | 'interrupted' | 'cancelled',
     message: string,
   ) {
     super(message);
   }
 }
+
+export const CANCELLED_MESSAGE = 'The MCP client cancelled the call; it was stopped';
 
 const RESET_MESSAGE =
   'The sandbox of this server was reset during the call (the server was stopped, or another call hit a limit)';
@@ -37,7 +39,7 @@ export interface RunLimits {
 /** The call's link to its MCP client, and how the worker learns to stop it on the app's word. */
 export interface RunHooks {
   mcp: McpPort;
-  onInterrupt(interrupt: () => void): void;
+  onInterrupt(interrupt: (reason: InterruptReason) => void): void;
 }
 
 const NO_HOOKS: RunHooks = { mcp: NO_MCP_CLIENT, onInterrupt: () => undefined };
@@ -122,7 +124,13 @@ export async function runCall(
     );
   });
   stop.catch(() => undefined);
-  hooks.onInterrupt(() => raiseFault(new Fault('interrupted', 'the call was stopped to ask the MCP client')));
+  hooks.onInterrupt((reason) =>
+    raiseFault(
+      reason === 'cancel'
+        ? new Fault('cancelled', CANCELLED_MESSAGE)
+        : new Fault('interrupted', 'the call was stopped to ask the MCP client'),
+    ),
+  );
   const within = <T>(p: Promise<T>): Promise<T> => Promise.race([p, stop]);
 
   let ctx: ivm.Context | undefined;
@@ -170,8 +178,9 @@ export async function runCall(
         stop.catch((e: unknown) => classify(e, entry, limits, msg.timeoutMs)),
       ]);
     const stdout = ctx && fault.kind === 'timeout' ? await collectStdout(entry, getControl()) : '';
-    // After a limit the isolate is replaced (docs/sandbox.md#limits: nothing of an overrun survives into later calls).
-    if (fault.kind === 'timeout' || fault.kind === 'memory') entry.retired = true;
+    // After a limit the isolate is replaced (docs/sandbox.md#limits: nothing of an overrun survives into later calls);
+    // after a cancel too, as the cancelled code may still be running, up to its own time limit.
+    if (fault.kind === 'timeout' || fault.kind === 'memory' || fault.kind === 'cancelled') entry.retired = true;
     // V8 has already torn the isolate down: say so to the calls that shared it, at once.
     if (fault.kind === 'memory') entry.dispose();
     if (fault.kind === 'interrupted')

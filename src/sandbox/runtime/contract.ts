@@ -79,9 +79,15 @@ export interface ExecutionOutcome {
 export interface CallChannel {
   note(note: McpNote): void;
   ask(question: McpQuestion): Promise<unknown>;
-  /** Called by the runtime when the call starts: how the channel stops it. */
-  attach(interrupt: () => void): void;
+  /**
+   * Called by the runtime when the call starts: how the channel stops it, to ask its client
+   * (2026-07-28) or because the client cancelled the call.
+   */
+  attach(interrupt: (reason: InterruptReason) => void): void;
 }
+
+/** Why a call is stopped before it ends: it asked its client (2026-07-28), or the client cancelled it. */
+export type InterruptReason = 'ask' | 'cancel';
 
 /** What passed between a call and its MCP client, for the execution log (redacted there). */
 export interface McpInteractions {

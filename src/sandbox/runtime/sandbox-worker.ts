@@ -7,7 +7,7 @@ import { systemResolver, limitedResolver } from '../../guarded-http/destination'
 import { GuardedHttpClient } from '../../guarded-http/guarded-http-client';
 import { NO_MCP_CLIENT, type McpPort } from './call-bridge';
 import { runCall } from './call-runner';
-import type { ExecutionOutcome } from './contract';
+import type { ExecutionOutcome, InterruptReason } from './contract';
 import { failure } from './result-mapper';
 import { ServerIsolates } from './server-isolates';
 import type { ExecMessage, FromWorker, ToWorker, WorkerOptions } from './worker-protocol';
@@ -46,7 +46,7 @@ function httpFor(serverId: string): GuardedHttpClient {
 /** Questions of running calls waiting for the app's answer, by call id and question id. */
 const answers = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 /** How to stop each running call (its channel in the app asked to). */
-const interrupts = new Map<number, () => void>();
+const interrupts = new Map<number, (reason: InterruptReason) => void>();
 let nextQuestion = 1;
 
 /** A call's way to its MCP client: through the app, which holds the client's request. */
@@ -137,7 +137,7 @@ process.on('message', (msg: ToWorker) => {
       break;
     }
     case 'interrupt':
-      interrupts.get(msg.id)?.();
+      interrupts.get(msg.id)?.(msg.reason);
       break;
     case 'shutdown':
       process.exit(0);

@@ -121,7 +121,7 @@ export class WorkerPool {
         if (w.calls.has(id)) w.child.kill('SIGKILL');
       }, msg.timeoutMs + STUCK_GRACE_MS);
       w.calls.set(id, { job, resolve, timer });
-      job.channel?.attach(() => this.post(w, { t: 'interrupt', id }));
+      job.channel?.attach((reason) => this.post(w, { t: 'interrupt', id, reason }));
       this.post(w, msg);
     });
   }

@@ -2,7 +2,7 @@
  * Messages between the app-side pool (sandbox-runtime.ts) and a sandbox worker process
  * (sandbox-worker.ts). Plain data only: it crosses a process boundary.
  */
-import type { ExecutionOutcome, McpNote, McpQuestion, NetworkRules, RuntimeEvent } from './contract';
+import type { ExecutionOutcome, InterruptReason, McpNote, McpQuestion, NetworkRules, RuntimeEvent } from './contract';
 
 export interface WorkerOptions {
   memoryMb: number;
@@ -51,8 +51,8 @@ export type ToWorker =
   | { t: 'info'; id: number }
   /** The client's answer to question `qid` of call `id` (or why there is none). */
   | { t: 'mcp-answer'; id: number; qid: number; ok: boolean; value: unknown }
-  /** Stop call `id`: its channel answers it otherwise (input_required, 2026-07-28). */
-  | { t: 'interrupt'; id: number }
+  /** Stop call `id`: its channel answers it otherwise (input_required, 2026-07-28), or its client cancelled it. */
+  | { t: 'interrupt'; id: number; reason: InterruptReason }
   | { t: 'shutdown' };
 
 export type FromWorker =
