@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { GroupCommitQueue } from '../common/group-commit';
+import { pgJson, pgText } from '../common/pg-safe';
 import type { ActivityLog, LogLevel, LogType } from './entities/activity-log.entity';
 
 /** An entry as it waits in the buffer: its id and time given when it happened, not when it is written. */
@@ -115,8 +116,8 @@ export class ActivityBuffer {
       batch.map((e) => e.serverId),
       batch.map((e) => e.logType),
       batch.map((e) => e.level),
-      batch.map((e) => e.message),
-      batch.map((e) => (e.details === null ? null : JSON.stringify(e.details))),
+      batch.map((e) => pgText(e.message)),
+      batch.map((e) => pgJson(e.details)),
       batch.map((e) => e.requestId),
       batch.map((e) => e.durationMs),
     ]);

@@ -4,6 +4,7 @@ import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/com
 import { classifyInboundRequest, type AuthInfo } from '@modelcontextprotocol/server';
 import { ActivityService } from '../activity/activity.service';
 import { clientKey } from '../common/client-key';
+import { MAX_JSON_DEPTH } from '../common/json-input';
 import { NAME_PATTERN } from '../common/limits';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
@@ -29,7 +30,7 @@ export const USER_EMAIL_HEADER = 'x-mcpbox-user-email';
 /** A body the HTTP layer could not take (the route's content-type parsers return it in place of the body). */
 export class BodyProblem {
   constructor(
-    readonly problem: 'parse' | 'media-type' | 'too-large',
+    readonly problem: 'parse' | 'media-type' | 'too-large' | 'too-deep',
     readonly message = '',
   ) {}
 }
@@ -145,6 +146,14 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
           413,
           JSON_RPC.invalidRequest,
           'Request body too large: it holds too many JSON values',
+        );
+      }
+      if (body.problem === 'too-deep') {
+        return writeJsonRpcError(
+          res,
+          400,
+          JSON_RPC.invalidRequest,
+          `Invalid Request: the message is nested more than ${MAX_JSON_DEPTH} levels deep`,
         );
       }
       if (body.problem === 'media-type') {

@@ -4,6 +4,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { GroupCommitQueue } from '../common/group-commit';
 import { orderedNow } from '../common/ordered-time';
+import { pgJson, pgText } from '../common/pg-safe';
 import type { PageRequest } from '../common/pagination';
 import { ToolExecutionLog } from './entities/tool-execution-log.entity';
 
@@ -115,22 +116,21 @@ export class ExecutionLogsService {
 
   /** One prepared statement for the whole batch: thirteen array parameters, whatever the count. */
   private async insert(pending: Pending[]): Promise<void> {
-    const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
     const rows = pending.map((p) => p.row);
     await this.db.query(INSERT, [
       pending.map((p) => p.at),
       rows.map((r) => r.toolId),
       rows.map((r) => r.serverId),
-      rows.map((r) => r.toolName),
-      rows.map((r) => json(r.inputArgs)),
-      rows.map((r) => r.result),
-      rows.map((r) => r.error),
-      rows.map((r) => r.stdout),
+      rows.map((r) => pgText(r.toolName)),
+      rows.map((r) => pgJson(r.inputArgs)),
+      rows.map((r) => pgText(r.result)),
+      rows.map((r) => pgText(r.error)),
+      rows.map((r) => pgText(r.stdout)),
       rows.map((r) => Math.round(r.durationMs)),
       rows.map((r) => r.success),
       rows.map((r) => r.isTest),
-      rows.map((r) => r.executedBy),
-      rows.map((r) => json(r.mcp)),
+      rows.map((r) => pgText(r.executedBy)),
+      rows.map((r) => pgJson(r.mcp)),
     ]);
   }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ActivityService } from '../../src/activity/activity.service';
 import { ADMIN, startApp, type TestApp } from '../support/app';
 import { connectMcp, ERAS, firstText, nextListChanged } from '../support/mcp';
 import { approveTool, createServerVia, createToolVia, waitForRows } from './sandbox-fixtures';
@@ -202,6 +203,41 @@ describe('a call its client cancels is stopped in the sandbox and logged as canc
       assert.ok((rows[0].stdout ?? '').split('\n').filter(Boolean).length < 60, rows[0].stdout ?? '');
       const next = await client.callTool({ name: 'slow__ticks', arguments: { n: 2 } });
       assert.equal(firstText(next), 'finished');
+      await client.close();
+    });
+  }
+});
+
+describe('calls carrying text PostgreSQL refuses are still logged, and cost no other entry', () => {
+  for (const era of ERAS) {
+    it(`${era}: NUL and lone surrogates in the client name, arguments, output and result become U+FFFD in the log`, async () => {
+      const serverId = await createServerVia(t, token, `nul_${era}`);
+      const tool = await createToolVia(t, token, serverId, {
+        name: 'echo',
+        code: 'export async function main(args) { console.log("out\\u0000put \\ud800"); return { got: args, s: "ret\\u0000urn" }; }',
+      });
+      await approveTool(t, token, tool.id);
+      assert.equal((await t.post(`/api/sandbox/servers/${serverId}/start`, undefined, { token })).status, 200);
+      const client = await connectMcp(`${t.url}/mcp`, era, { name: `nul\u0000client-${era}` });
+      const args = { 'k\u0000': 'v\u0000', lone: 'x\ud800y' };
+      const result = await client.callTool({ name: `nul_${era}__echo`, arguments: args });
+      assert.deepEqual(
+        (result.structuredContent as { got: unknown }).got,
+        args,
+        'the tool itself gets the text as sent',
+      );
+      const rows = await waitForRows(t, 1, 'tool_id = $1', [tool.id]);
+      assert.equal(rows.length, 1, 'the row is written');
+      assert.equal(rows[0].executed_by, `mcp:nul\uFFFDclient-${era}`);
+      assert.deepEqual(rows[0].input_args, { 'k\uFFFD': 'v\uFFFD', lone: 'x\uFFFDy' });
+      assert.match(rows[0].stdout ?? '', /^out\uFFFDput /);
+      assert.match(rows[0].result ?? '', /ret(\uFFFD|\\u0000)urn/);
+      await t.app.get(ActivityService).drain();
+      const entries = await t.db.query(
+        `SELECT log_type FROM activity_logs WHERE server_id = $1 AND log_type IN ('mcp_request', 'tool_execution')`,
+        [serverId],
+      );
+      assert.deepEqual(entries.rows.map((r) => r.log_type).sort(), ['mcp_request', 'tool_execution']);
       await client.close();
     });
   }

@@ -92,6 +92,27 @@ describe('the gateway answers bad requests with JSON-RPC errors, never HTML or a
     assert.equal(res.json?.jsonrpc, '2.0');
   });
 
+  it('a message nested more than 128 levels deep is refused with -32600 and HTTP 400, one within it is served', async () => {
+    const meta = {
+      'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    const headers = { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'tools/list' };
+    const nested = (depth: number) =>
+      `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":${JSON.stringify(meta)},"x":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+    for (const depth of [200, 5000, 40_000]) {
+      const res = await post('/mcp', nested(depth), headers);
+      assert.equal(res.status, 400, `${depth}: ${res.text.slice(0, 200)}`);
+      assert.equal(res.json?.error?.code, -32600);
+      assert.match(res.json?.error?.message ?? '', /nested more than 128 levels deep/);
+    }
+    const within = await post('/mcp', nested(100), headers);
+    assert.equal(within.status, 200, within.text.slice(0, 200));
+    // Brackets inside strings are text, not nesting.
+    const text = await post('/mcp', nested(1).replace('"x":', `"s":"${'['.repeat(5000)}","x":`), headers);
+    assert.equal(text.status, 200, text.text.slice(0, 200));
+  });
+
   it('an unknown server endpoint is a 404', async () => {
     const res = await post('/mcp/nope', JSON.stringify(initialize()));
     assert.equal(res.status, 404);

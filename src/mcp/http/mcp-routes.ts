@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { jsonElementsOver, maxJsonElements, type BodyLimitRouteConfig } from '../../common/body-limit';
+import { jsonDeeperThan, jsonElementsOver, maxJsonElements, type BodyLimitRouteConfig } from '../../common/body-limit';
+import { MAX_JSON_DEPTH } from '../../common/json-input';
 import { BODY_LIMIT_BYTES } from '../../common/limits';
 import { BodyProblem, McpGateway } from '../mcp-gateway.service';
 import { ALL, type McpScope } from '../mcp-scope';
@@ -25,6 +26,7 @@ export function mcpRoutes(gateway: McpGateway) {
         if (text.trim() === '') return done(null, new BodyProblem('parse', 'the request body is empty'));
         // Parsing and walking cost per element: a body of half a million tiny values is refused unread.
         if (jsonElementsOver(text, maxJsonElements(BODY_LIMIT_BYTES))) return done(null, new BodyProblem('too-large'));
+        if (jsonDeeperThan(text, MAX_JSON_DEPTH)) return done(null, new BodyProblem('too-deep'));
         try {
           done(null, JSON.parse(text));
         } catch (err) {
