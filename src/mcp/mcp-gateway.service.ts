@@ -107,8 +107,8 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
     const refused = this.origins.refusal(req.headers.host, header(req, 'origin'));
     if (refused) return writeJsonRpcError(res, 403, JSON_RPC.serverError, `Forbidden: ${refused}`, { id });
 
-    const email = header(req, USER_EMAIL_HEADER)?.trim().toLowerCase().slice(0, 320) || null;
-    if (this.config.mode === 'remote' && !this.validServiceToken(header(req, SERVICE_TOKEN_HEADER))) {
+    const remote = this.config.mode === 'remote';
+    if (remote && !this.validServiceToken(header(req, SERVICE_TOKEN_HEADER))) {
       return writeJsonRpcError(
         res,
         401,
@@ -118,7 +118,13 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
       );
     }
 
-    const retryAfter = this.limiter.take(email ?? `ip:${clientKey(address)}`, this.settings.get('mcp_rate_limit_rpm'));
+    // A client is its user in remote mode, where the header comes from the service token's holder;
+    // in local mode anyone may send any email, so a client is its address there.
+    const email = remote ? header(req, USER_EMAIL_HEADER)?.trim().toLowerCase().slice(0, 320) || null : null;
+    const retryAfter = this.limiter.take(
+      email ? `user:${email}` : `ip:${clientKey(address)}`,
+      this.settings.get('mcp_rate_limit_rpm'),
+    );
     if (retryAfter !== null) {
       return writeJsonRpcError(
         res,

@@ -123,4 +123,18 @@ describe('the MCP rate limit (mcp_rate_limit_rpm per client)', () => {
     assert.equal(body.error.code, -32000);
     assert.match(body.error.message, new RegExp(`retry after ${retryAfter} s`));
   });
+
+  it('in local mode a client cannot escape its limit by sending a new X-MCPbox-User-Email each time', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${t.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: ACCEPT, 'x-mcpbox-user-email': `u${i}@example.com` },
+        body: initialize,
+      });
+      statuses.push(res.status);
+      await res.text();
+    }
+    assert.deepEqual(statuses, [429, 429, 429], 'the same address, already over its limit');
+  });
 });
