@@ -97,8 +97,14 @@ export class McpServerFactory {
         );
       }
     };
-    server.setRequestHandler('tools/list', (_request, ctx) => {
+    server.setRequestHandler('tools/list', (request, ctx) => {
       requireUser(callerOf(ctx));
+      // The whole list is one page (no nextCursor is ever sent), so any cursor is one this server never gave.
+      if (request.params?.cursor !== undefined)
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidParams,
+          'Invalid cursor: tools/list is not paginated here; the first page (no cursor) holds every tool',
+        );
       return { tools: this.catalog.list(scope).tools };
     });
     server.setRequestHandler('tools/call', async (request, ctx) => {

@@ -243,6 +243,21 @@ describe('calls carrying text PostgreSQL refuses are still logged, and cost no o
   }
 });
 
+describe('tools/list is one page', () => {
+  for (const era of ERAS) {
+    it(`${era}: no nextCursor; a cursor this server never gave is -32602`, async () => {
+      const client = await connectMcp(`${t.url}/mcp`, era);
+      const page = await client.listTools();
+      assert.equal(page.nextCursor, undefined);
+      assert.ok(page.tools.length > 0);
+      const err = await client.listTools({ cursor: 'page-2' }).catch((e: { code?: number; message: string }) => e);
+      assert.equal((err as { code?: number }).code, -32602, JSON.stringify(err));
+      assert.match((err as Error).message, /Invalid cursor/);
+      await client.close();
+    });
+  }
+});
+
 describe('a tool the caller cannot call is the spec error naming it, with the reason', () => {
   for (const era of ERAS) {
     it(`${era}: draft, pending review, rejected, disabled, stopped server, unknown tool and server`, async () => {
