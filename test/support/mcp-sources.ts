@@ -109,6 +109,11 @@ export interface TestSourceOptions {
   /** Extra routes served before the gate (e.g. protected-resource metadata). */
   routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
   name?: string;
+  /**
+   * `session`: the status for a session it does not know. 404 by the spec; 400 as the SDK 1
+   * examples (and so many servers built from them, the reference server-everything too) answer.
+   */
+  unknownSessionStatus?: 404 | 400;
 }
 
 /** A bearer-token gate: 401 with a challenge unless `Authorization: Bearer <token>`. */
@@ -261,7 +266,9 @@ export class TestSource {
         .writeHead(status, { 'content-type': 'application/json' })
         .end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
     };
-    if (sid) json(404, -32001, 'Session not found');
+    if (sid && this.options.unknownSessionStatus === 400)
+      json(400, -32000, 'Bad Request: No valid session ID provided');
+    else if (sid) json(404, -32001, 'Session not found');
     else json(400, -32000, 'Bad Request: Session ID required');
   }
 

@@ -249,6 +249,44 @@ describe('external source client: pooling, connection and the network path', () 
     });
   }
 
+  it('replaces a session the source refuses with 400 after a restart (how the SDK 1 examples answer a session they forgot), and the call runs once', async () => {
+    const calls: string[] = [];
+    const events: SourceEvent[] = [];
+    const s = await source('session', { tools: fixtureTools(calls), unknownSessionStatus: 400 });
+    const c = client(s, { onEvent: (e) => events.push(e) });
+    await c.call('Echo-Text', { text: 'one' });
+    await s.restart();
+    const again = await c.call('Echo-Text', { text: 'two' });
+    assert.deepEqual(again.content, [{ type: 'text', text: 'echo: two' }]);
+    assert.deepEqual(calls, ['Echo-Text', 'Echo-Text']);
+    assert.equal(s.sessionCount, 1, 'one new session after the restart');
+    assert.ok(events.some((e) => e.type === 'session_replaced' && e.reason === 'session_refused'));
+  });
+
+  it('sends a call refused with 400 on a session once more on a new session, and no third time', async () => {
+    const s = await source('session', { tools: fixtureTools() });
+    let refused = 0;
+    // Every tools/call is answered 400, whatever the session: the renewal cannot help.
+    const refusing = async (input: string | URL, init?: RequestInit): Promise<Response> => {
+      if (typeof init?.body === 'string' && init.body.includes('"tools/call"')) {
+        refused++;
+        return new Response('{"jsonrpc":"2.0","error":{"code":-32000,"message":"Bad Request"},"id":null}', {
+          status: 400,
+          headers: { 'content-type': 'application/json' },
+        });
+      }
+      return plainFetch(input, init);
+    };
+    const c = client(s, { fetch: refusing });
+    const err = await c.call('Echo-Text', { text: 'x' }).catch((e: unknown) => e);
+    assert.ok(err instanceof SourceUnavailableError, String(err));
+    assert.match(err.message, /answered HTTP 400/);
+    assert.equal(err.mayHaveRun, false);
+    assert.equal(refused, 2);
+    // Both refused sessions are ended at the source (DELETE), none kept for the next call.
+    await until(() => s.sessionCount === 0);
+  });
+
   it('follows a source that stops speaking 2026-07-28 (the refused call runs once, on a 2025 session)', async () => {
     const calls: string[] = [];
     const events: SourceEvent[] = [];

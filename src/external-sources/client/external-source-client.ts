@@ -337,6 +337,14 @@ export class ExternalSourceClient {
           this.verdict = undefined;
           return true;
         }
+        // A session the source no longer knows is a 404 by the spec, but many 2025 servers answer
+        // it with 400 (the SDK 1 examples, and so the reference server-everything, after a
+        // restart). Refused unrun either way: without a new session every later call would fail.
+        if (f.status === 400 && conn.hasSession) {
+          pool.discard(conn);
+          this.o.onEvent({ type: 'session_replaced', reason: 'session_refused' });
+          return true;
+        }
         return false;
       default:
         return false;

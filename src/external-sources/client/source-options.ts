@@ -22,7 +22,7 @@ export type SourceEvent =
       session: boolean;
       purpose: 'call' | 'watch';
     }
-  | { type: 'session_replaced'; reason: 'session_expired' | 'not_sent' | 'connection_lost' }
+  | { type: 'session_replaced'; reason: 'session_expired' | 'session_refused' | 'not_sent' | 'connection_lost' }
   | { type: 'session_closed'; reason: 'idle' | 'client_closed' | 'era_changed' }
   | { type: 'era_changed'; from: 'modern' | 'legacy'; to: 'modern' | 'legacy' }
   | { type: 'tools_changed' }
