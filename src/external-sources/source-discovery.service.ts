@@ -16,6 +16,7 @@ import {
   sourceStatusFor,
   toErrorResult,
 } from './client/source-errors';
+import type { SourceCallOptions } from './client/external-source-client';
 import { deriveToolNames } from './client/tool-names';
 import {
   mapExternalSource,
@@ -40,6 +41,8 @@ export interface PassthroughCall {
   externalToolName: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Relays the source's progress to the caller; given only when the caller asked for progress. */
+  onprogress?: SourceCallOptions['onprogress'];
 }
 
 /**
@@ -190,6 +193,7 @@ export class SourceDiscoveryService implements OnApplicationBootstrap, OnModuleD
         timeoutMs: call.timeoutMs,
         signal: call.signal,
         definition,
+        onprogress: call.onprogress,
       });
       if (source.status !== 'active' && (await this.sources.setStatus(source.id, 'active', null)))
         this.activity.enqueue({

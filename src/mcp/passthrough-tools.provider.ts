@@ -18,6 +18,7 @@ import type { Tool } from '../tools/entities/tool.entity';
 import { PassthroughToolsService } from '../tools/passthrough-tools.service';
 import { callerLabel, type McpScope, type McpToolEntry, type McpToolProvider, type ToolCallContext } from './mcp-scope';
 import { qualifiedName } from './sandbox-tools.provider';
+import { ToolCallChannel } from './tool-call-channel';
 import { ToolCatalog } from './tool-catalog';
 
 interface ServedServer {
@@ -152,6 +153,15 @@ export class PassthroughToolsProvider implements McpToolProvider, OnModuleInit, 
   ): Promise<CallToolResult> {
     const started = performance.now();
     let result: CallToolResult | undefined;
+    // The source is asked for progress only when the caller asked for it; what it reports goes out
+    // as the sandbox's tools' progress does (rate-limited, redacted when the setting says so).
+    const request = ctx.request;
+    const progress =
+      request?.ctx.mcpReq._meta?.progressToken !== undefined
+        ? new ToolCallChannel(ctx.caller.era, request.ctx, request.server, {})
+        : undefined;
+    const redactOutgoing = this.settings.get('redact_secrets_in_output') === 'enabled';
+    const outgoing = progress && redactOutgoing ? await this.clients.redactorFor(server.serverId) : undefined;
     try {
       result = await this.discovery.call(
         {
@@ -159,10 +169,20 @@ export class PassthroughToolsProvider implements McpToolProvider, OnModuleInit, 
           externalToolName: tool.externalToolName as string,
           timeoutMs: effectiveTimeout(tool, server),
           signal: ctx.signal,
+          onprogress: progress
+            ? (p) =>
+                progress.note({
+                  kind: 'progress',
+                  progress: p.progress,
+                  ...(p.total === undefined ? {} : { total: p.total }),
+                  ...(typeof p.message === 'string' ? { message: outgoing ? outgoing(p.message) : p.message } : {}),
+                })
+            : undefined,
         },
         args,
       );
     } finally {
+      progress?.close();
       result ??= { content: [{ type: 'text', text: 'The external source call failed unexpectedly.' }], isError: true };
       const redact = await this.clients.redactorFor(server.serverId).catch(() => createRedactor({}));
       const redacted = redact(result);

@@ -266,15 +266,15 @@ describe('the reference MCP server (server-everything) as an external source', (
           /^MCP error -32602: Input validation error: Invalid arguments for tool get-sum: .*expected number, received string at a/,
         );
 
-        // The source reports progress only for a request with a progress token; MCPBox does not
-        // forward the caller's token, so the call completes and its caller hears no progress.
+        // The source reports progress only for a request with a progress token: MCPBox asks for it
+        // when its own caller did, and relays each step to that caller.
         const progress: number[] = [];
         const long = await client.callTool(
           { name: q('trigger_long_running_operation'), arguments: { duration: 0.2, steps: 2 } },
           { onprogress: (p) => void progress.push(p.progress) },
         );
         assert.equal(firstText(long), 'Long running operation completed. Duration: 0.2 seconds, Steps: 2.');
-        assert.deepEqual(progress, []);
+        assert.deepEqual(progress, [1, 2]);
       }
 
       const perEra = [

@@ -42,6 +42,8 @@ export interface SourceCallOptions {
   signal?: AbortSignal;
   /** The tool's definition when the caller has it (e.g. from the discovery cache); used for 2026 header mirroring. */
   definition?: Tool;
+  /** The source's progress notifications for this call (the request then carries a progress token). */
+  onprogress?: (progress: { progress: number; total?: number; message?: string }) => void;
 }
 
 /**
@@ -151,7 +153,7 @@ export class ExternalSourceClient {
         if (remaining() <= 0) throw new SdkError(SdkErrorCode.RequestTimeout, 'Request timed out');
         return await conn.client.callTool(
           { name, arguments: args },
-          { timeout: remaining(), signal: opts.signal, toolDefinition },
+          { timeout: remaining(), signal: opts.signal, toolDefinition, onprogress: opts.onprogress },
         );
       } catch (error) {
         const f = this.classify(error, conn, opts.signal);
