@@ -129,6 +129,12 @@ export class SourceDiscoveryService implements OnApplicationBootstrap, OnModuleD
         }`,
         { fields: ['tool_names'], unknown },
       );
+    const refused = wanted.flatMap((n) => {
+      const why = unsupported(cache.find((t) => t.name === n) as McpTool);
+      return why ? [`${n}: ${why}`] : [];
+    });
+    if (refused.length)
+      throw invalid(`Cannot import from ${source.name}: ${refused.join('; ')}`, { fields: ['tool_names'] });
     return this.uow.run(async () => {
       const linked = await this.passthrough.linkedTo(id);
       const again = wanted.filter((n) => linked.some((t) => t.externalToolName === n));
@@ -308,7 +314,16 @@ function toDiscoveredTool(t: McpTool, state: ToolState | undefined): DiscoveredT
     state: !state ? 'new' : state.changed ? 'changed' : 'imported',
     imported_as: state?.tool.name ?? null,
     tool_id: state?.tool.id ?? null,
+    unsupported: unsupported(t),
   };
+}
+
+/** Why a source's tool cannot be imported, or null: MCPBox calls tools plainly (no task augmentation). */
+export function unsupported(t: McpTool): string | null {
+  const taskSupport = (t as { execution?: { taskSupport?: unknown } }).execution?.taskSupport;
+  return taskSupport === 'required'
+    ? 'it can only be called as a task (execution.taskSupport: required), and MCPBox calls tools directly'
+    : null;
 }
 
 /** A client failure as the API answers it. */

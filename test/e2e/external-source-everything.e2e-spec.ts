@@ -47,8 +47,8 @@ const REFERENCE_TOOLS = [
  * annotations, resource links) and a tool that reports progress. Not imported: get-env (the
  * child's environment), gzip-file-as-resource (fetches a URL on the internet), the toggles
  * (they start timers on whichever pooled session runs them), and simulate-research-query,
- * which the source runs only as a task (execution.taskSupport "required"): MCPBox forwards
- * plain calls, which the source refuses with -32601.
+ * which the source runs only as a task (execution.taskSupport "required"): MCPBox makes
+ * plain calls, so discovery says why it cannot be imported and import refuses it.
  */
 const IMPORTED: [source: string, mcpbox: string][] = [
   ['echo', 'echo'],
@@ -171,6 +171,22 @@ describe('the reference MCP server (server-everything) as an external source', (
         idempotentHint: true,
         openWorldHint: false,
       });
+      // A task-only tool is listed with the reason it cannot be imported, and import refuses it.
+      const unsupported = found.body.tools.filter((x: { unsupported: string | null }) => x.unsupported !== null);
+      assert.deepEqual(
+        unsupported.map((x: { name: string }) => x.name),
+        ['simulate-research-query'],
+      );
+      assert.match(unsupported[0].unsupported, /only be called as a task/);
+      const refused = await t.post(
+        `/api/external-sources/sources/${sourceId}/import`,
+        { tool_names: ['echo', 'simulate-research-query'] },
+        { token },
+      );
+      assert.equal(refused.status, 400, refused.text);
+      assert.match(refused.body.message, /simulate-research-query: it can only be called as a task/);
+      const none = await t.db.query('SELECT count(*)::int AS n FROM tools WHERE external_source_id = $1', [sourceId]);
+      assert.equal(none.rows[0].n, 0, 'nothing imported');
     });
 
     it(`${transport.type}: imported and approved, its tools answer through /mcp in both eras with the source's results unchanged, each call logged`, async () => {

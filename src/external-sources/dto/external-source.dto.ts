@@ -185,6 +185,13 @@ export class DiscoveredToolDto {
   @ApiProperty({ nullable: true, type: String, description: 'The MCPBox tool name it was imported as' })
   imported_as: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) tool_id: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'Why this tool cannot be imported (null when it can): e.g. it can only be called as a task (execution.taskSupport: required), which MCPBox does not do',
+  })
+  unsupported: string | null;
 }
 
 export class DiscoverResultDto {
