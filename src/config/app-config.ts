@@ -35,6 +35,8 @@ export class AppConfig {
     allowedOrigins: string[];
     sessionIdleMs: number;
     maxSessions: number;
+    /** 2026-07-28 `subscriptions/listen` streams open at once (32 per client within it). */
+    maxListenStreams: number;
   };
   readonly sandbox!: {
     memoryMb: number;
@@ -102,6 +104,7 @@ export class AppConfig {
         allowedOrigins: list(env.MCP_ALLOWED_ORIGINS),
         sessionIdleMs: (env.MCP_SESSION_IDLE_SECONDS ?? 1800) * 1000,
         maxSessions: env.MCP_MAX_SESSIONS ?? 1000,
+        maxListenStreams: env.MCP_MAX_LISTEN_STREAMS ?? 1000,
       },
       sandbox: {
         memoryMb: env.SANDBOX_MEMORY_MB ?? 128,

@@ -56,6 +56,7 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() MCP_ALLOWED_ORIGINS?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(7 * 24 * 3600) MCP_SESSION_IDLE_SECONDS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000) MCP_MAX_SESSIONS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000) MCP_MAX_LISTEN_STREAMS?: number;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(16) @Max(4096) SANDBOX_MEMORY_MB?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(64 * 1024 * 1024) SANDBOX_MAX_RESULT_SIZE?: number;

@@ -14,6 +14,7 @@ import { SettingsService } from '../settings/settings.service';
 import { JSON_RPC, requestIdOf, writeJsonRpcError } from './http/json-rpc-reply';
 import { OriginPolicy } from './http/origin-policy';
 import { RateLimiter } from './http/rate-limiter';
+import { StreamQuota } from './http/stream-quota';
 import { LegacySessions } from './legacy-sessions';
 import { ManagementToolsProvider } from './management/management-tools.provider';
 import { McpEvents } from './mcp-events';
@@ -26,6 +27,8 @@ import { ToolCatalog } from './tool-catalog';
 
 export const SERVICE_TOKEN_HEADER = 'x-mcpbox-service-token';
 export const USER_EMAIL_HEADER = 'x-mcpbox-user-email';
+/** 2026-07-28 listen streams one client (address, or user in remote mode) may hold open. */
+export const LISTEN_STREAMS_PER_CLIENT = 32;
 
 /** A body the HTTP layer could not take (the route's content-type parsers return it in place of the body). */
 export class BodyProblem {
@@ -57,6 +60,7 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest();
 export class McpGateway implements OnModuleInit, OnModuleDestroy {
   private readonly origins: OriginPolicy;
   private readonly limiter = new RateLimiter();
+  private readonly listens: StreamQuota;
   private readonly serviceTokenHash?: Buffer;
   private unsubscribe?: () => void;
 
@@ -74,6 +78,7 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
     private readonly activity: ActivityService,
     private readonly metrics: MetricsService,
   ) {
+    this.listens = new StreamQuota(config.mcp.maxListenStreams, LISTEN_STREAMS_PER_CLIENT);
     this.origins = new OriginPolicy({
       bindHost: config.host,
       allowedHosts: config.mcp.allowedHosts,
@@ -121,10 +126,8 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
     // A client is its user in remote mode, where the header comes from the service token's holder;
     // in local mode anyone may send any email, so a client is its address there.
     const email = remote ? header(req, USER_EMAIL_HEADER)?.trim().toLowerCase().slice(0, 320) || null : null;
-    const retryAfter = this.limiter.take(
-      email ? `user:${email}` : `ip:${clientKey(address)}`,
-      this.settings.get('mcp_rate_limit_rpm'),
-    );
+    const client = email ? `user:${email}` : `ip:${clientKey(address)}`;
+    const retryAfter = this.limiter.take(client, this.settings.get('mcp_rate_limit_rpm'));
     if (retryAfter !== null) {
       return writeJsonRpcError(
         res,
@@ -185,6 +188,10 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
     const legacy = this.isLegacy(req, body);
     exchange.era = legacy ? 'legacy' : 'modern';
     if (legacy) return this.legacy.handle({ req, res, body, scope });
+    if ((body as { method?: unknown } | undefined)?.method === 'subscriptions/listen') {
+      const refused = this.listens.open(client, res);
+      if (refused) return writeJsonRpcError(res, 503, JSON_RPC.serverError, refused, { id });
+    }
     return this.modern.handle(req, res, body, scope);
   }
 

@@ -362,3 +362,48 @@ describe('the session cap', () => {
     }
   });
 });
+
+describe('the cap on 2026-07-28 listen streams', () => {
+  it('refuses a stream past MCP_MAX_LISTEN_STREAMS (503) and accepts again once one closes', async () => {
+    const capped = await startApp({ MCP_MAX_LISTEN_STREAMS: '3' });
+    const clients = await Promise.all(Array.from({ length: 4 }, () => connectMcp(`${capped.url}/mcp`, 'modern')));
+    try {
+      for (const c of clients.slice(0, 3)) await c.listen({ toolsListChanged: true });
+      const refused = await clients[3].listen({ toolsListChanged: true }).then(
+        () => null,
+        (e: Error) => e,
+      );
+      assert.ok(refused, 'the fourth stream is refused');
+      assert.match(refused.message, /Too many open listen streams \(the limit is 3, MCP_MAX_LISTEN_STREAMS\)/);
+      await clients[0].close();
+      let reopened: Error | null = null;
+      for (let i = 0; i < 50; i++) {
+        reopened = await clients[3].listen({ toolsListChanged: true }).then(
+          () => null,
+          (e: Error) => e,
+        );
+        if (!reopened) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(reopened, null, 'a stream is accepted once one has closed');
+    } finally {
+      await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+      await capped.close();
+    }
+  });
+
+  it('one client holds at most 32 streams, so it cannot take all of them', async () => {
+    const clients = await Promise.all(Array.from({ length: 33 }, () => connectMcp(`${t.url}/mcp`, 'modern')));
+    try {
+      for (const c of clients.slice(0, 32)) await c.listen({ toolsListChanged: true });
+      const refused = await clients[32].listen({ toolsListChanged: true }).then(
+        () => null,
+        (e: Error) => e,
+      );
+      assert.ok(refused);
+      assert.match(refused.message, /Too many open listen streams for this client \(the limit is 32\)/);
+    } finally {
+      await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    }
+  });
+});

@@ -72,7 +72,8 @@ function item(scoped: boolean) {
         ...errors({
           '400':
             'Parse error (-32700), invalid request, header mismatch (-32020), unsupported protocol version (-32022), missing session',
-          '503': 'Too many open 2025 sessions (MCP_MAX_SESSIONS)',
+          '503':
+            'Too many open 2025 sessions (MCP_MAX_SESSIONS) or 2026-07-28 listen streams (MCP_MAX_LISTEN_STREAMS, 32 per client)',
         }),
         ...BODY_ERRORS,
         ...notFound,
