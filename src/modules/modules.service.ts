@@ -6,7 +6,7 @@ import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
 import { countByStatus } from '../common/count-by-status';
 import { invalid } from '../common/errors';
-import { recordDecision } from '../common/request-decisions';
+import { approveCovered } from '../common/request-decisions';
 import { REQUEST_STATUSES, type RequestStatus } from '../common/request-status';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { AppConfig } from '../config/app-config';
@@ -154,15 +154,7 @@ export class ModulesService implements OnModuleInit {
    */
   async settleCovered(reviewer: Actor, names: string[], how: string): Promise<void> {
     if (!names.length) return;
-    const repo = this.repo;
-    const rows = await repo.find({
-      where: { moduleName: In(names), status: 'pending' },
-      order: { createdAt: 'ASC' },
-      lock: { mode: 'pessimistic_write' },
-    });
-    for (const row of rows) recordDecision(row, 'approve', reviewer.name);
-    await repo.save(rows);
-    for (const row of rows)
+    for (const row of await approveCovered(this.repo, { moduleName: In(names) }, reviewer.name))
       await this.activity.audit(reviewer, {
         message: `Module request ${row.moduleName} approved by ${reviewer.name}: ${how}`,
         details: {

@@ -7,7 +7,7 @@ import { NetworkAccessRequest } from './entities/network-access-request.entity';
 import type { Actor } from '../common/actor';
 import { countByStatus } from '../common/count-by-status';
 import { conflict, notFound } from '../common/errors';
-import { recordDecision } from '../common/request-decisions';
+import { approveCovered } from '../common/request-decisions';
 import { REQUEST_STATUSES, type RequestStatus } from '../common/request-status';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../server-changes/server-changes.service';
@@ -110,15 +110,8 @@ export class NetworkAccessService {
     how: string,
   ): Promise<void> {
     const { serverId, host, port } = granted;
-    const repo = this.repo;
-    const rows = await repo.find({
-      where: { serverId, host, status: 'pending', ...(port === null ? {} : { port }) },
-      order: { createdAt: 'ASC' },
-      lock: { mode: 'pessimistic_write' },
-    });
-    for (const row of rows) recordDecision(row, 'approve', reviewer.name);
-    await repo.save(rows);
-    for (const row of rows)
+    const covered = { serverId, host, ...(port === null ? {} : { port }) };
+    for (const row of await approveCovered(this.repo, covered, reviewer.name))
       await this.activity.audit(reviewer, {
         message: `Network access to ${formatHost(row.host, row.port)} approved by ${reviewer.name}: ${how}`,
         details: {
