@@ -189,7 +189,9 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
     exchange.era = legacy ? 'legacy' : 'modern';
     if (legacy) return this.legacy.handle({ req, res, body, scope });
     if ((body as { method?: unknown } | undefined)?.method === 'subscriptions/listen') {
-      const refused = this.listens.open(client, res);
+      // In remote mode every request comes through the proxy's address: a stream without its user
+      // counts against the total only, so that one proxy is not one client.
+      const refused = this.listens.open(remote && !email ? null : client, res);
       if (refused) return writeJsonRpcError(res, 503, JSON_RPC.serverError, refused, { id });
     }
     return this.modern.handle(req, res, body, scope);

@@ -14,14 +14,18 @@ export class StreamQuota {
     private readonly maxPerClient: number,
   ) {}
 
-  /** Counts the stream in (until `res` closes); null, or why it is refused. */
-  open(client: string, res: ServerResponse): string | null {
-    const mine = this.perClient.get(client) ?? 0;
+  /** Counts the stream in (until `res` closes); null, or why it is refused. A `null` client counts in the total only. */
+  open(client: string | null, res: ServerResponse): string | null {
+    const mine = client === null ? 0 : (this.perClient.get(client) ?? 0);
     if (mine >= this.maxPerClient)
       return `Too many open listen streams for this client (the limit is ${this.maxPerClient}); close one first`;
     if (this.total >= this.maxTotal)
       return `Too many open listen streams (the limit is ${this.maxTotal}, MCP_MAX_LISTEN_STREAMS); try again later`;
     this.total++;
+    if (client === null) {
+      res.once('close', () => this.total--);
+      return null;
+    }
     this.perClient.set(client, mine + 1);
     res.once('close', () => {
       this.total--;
