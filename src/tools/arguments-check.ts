@@ -2,6 +2,8 @@ import { Ajv, type AnySchemaObject, type Options, type ValidateFunction } from '
 import { Ajv2020 } from 'ajv/dist/2020';
 import { RE2JS } from 're2js';
 import { canonicalJson } from '../common/canonical-json';
+import { ComputeBusy, ComputeTimeout, computeTask, runCompute } from '../common/compute/compute-pool';
+import { invalid, unavailable } from '../common/errors';
 import type { JsonSchema } from './entities/tool.entity';
 
 /**
@@ -118,6 +120,26 @@ function compiled(schema: JsonSchema): ValidateFunction | Error {
 export function argumentsSchemaProblem(schema: JsonSchema): string | null {
   const entry = compiled(schema);
   return entry instanceof Error ? `input_schema cannot check arguments: ${entry.message}` : null;
+}
+
+const SCHEMA_CHECK = computeTask(__filename, { argumentsSchemaProblem });
+const SCHEMA_CHECK_DEADLINE_MS = 5000;
+
+/**
+ * Refuses (400, naming input_schema) a schema a tool is saved with that cannot check
+ * arguments. Compiling costs time on the author's schema, so it runs in a compute worker
+ * with a deadline, never on the event loop (the save's request is from an LLM as often as not).
+ */
+export async function checkArgumentsSchema(schema: JsonSchema): Promise<void> {
+  let problem: string | null;
+  try {
+    problem = await runCompute(SCHEMA_CHECK, [schema], { deadlineMs: SCHEMA_CHECK_DEADLINE_MS });
+  } catch (err) {
+    if (err instanceof ComputeBusy) throw unavailable(`Cannot check input_schema now: ${err.message}`);
+    if (!(err instanceof ComputeTimeout)) throw err;
+    problem = `input_schema is too costly to check arguments with (more than ${SCHEMA_CHECK_DEADLINE_MS / 1000} s)`;
+  }
+  if (problem) throw invalid(problem, { fields: ['input_schema'] });
 }
 
 /**

@@ -1,11 +1,10 @@
 import type { AssignmentPattern, Expression, ObjectPattern, Pattern } from 'acorn';
-import { argumentsSchemaProblem } from './arguments-check';
 import type { JsonSchema } from './entities/tool.entity';
 
 /**
  * A tool's input schema: what the MCP client sees in `tools/list` and what `main` receives.
- * Two rules live here: the structural check of a given schema (and that every call's
- * arguments can be checked against it, arguments-check.ts), and the schema derived
+ * Two rules live here: the structural check of a given schema (that every call's arguments
+ * can be checked against it is `checkArgumentsSchema`, off the event loop), and the schema derived
  * from `main`'s destructured parameter when none is given (docs/sandbox.md#tool-code).
  */
 
@@ -19,8 +18,17 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 export function inputSchemaProblem(schema: unknown): string | null {
   if (!isPlainObject(schema)) return 'input_schema must be a JSON Schema object';
   if (schema.type !== 'object') return "input_schema.type must be 'object' (a tool receives an arguments object)";
-  return subschemaProblem(schema, 'input_schema', 0) ?? argumentsSchemaProblem(schema);
+  const bytes = Buffer.byteLength(JSON.stringify(schema));
+  if (bytes > MAX_INPUT_SCHEMA_BYTES)
+    return `input_schema is ${bytes} bytes as JSON; the limit is ${MAX_INPUT_SCHEMA_BYTES} (32 KiB)`;
+  return subschemaProblem(schema, 'input_schema', 0);
 }
+
+/**
+ * The largest input schema, as JSON. Compiling the check of a call's arguments costs about
+ * 10 ms per KiB of schema (arguments-check.ts); real tools need a few KiB.
+ */
+export const MAX_INPUT_SCHEMA_BYTES = 32 * 1024;
 
 function subschemaProblem(s: unknown, path: string, depth: number): string | null {
   if (typeof s === 'boolean') return null;

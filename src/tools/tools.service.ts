@@ -14,6 +14,7 @@ import { ServerChangesService } from '../server-changes/server-changes.service';
 import { ServersService } from '../servers/servers.service';
 import { ModulesService } from '../modules/modules.service';
 import { SettingsService } from '../settings/settings.service';
+import { checkArgumentsSchema } from './arguments-check';
 import { analyzeCode, type CodeAnalysis } from './code-analysis';
 import {
   mapTool,
@@ -89,6 +90,7 @@ export class ToolsService {
     const language = input.language ?? 'javascript';
     const analysis = await analyzeCode(input.code, language, await this.allowedModules());
     checkAnalysis(analysis);
+    if (input.input_schema) await checkArgumentsSchema(input.input_schema);
     const source = sourceFor(actor, opts.changeSource);
     return this.uow.run(async () => {
       // Locking the server serialises creates on it, so the name check below is authoritative.
@@ -135,6 +137,7 @@ export class ToolsService {
   async update(actor: Actor, id: string, input: UpdateToolDto): Promise<ToolDto> {
     this.access.requireMayChange(actor);
     const allowed = await this.allowedModules();
+    if (input.input_schema) await checkArgumentsSchema(input.input_schema);
     return this.uow.run(async () => {
       const repo = this.repo;
       const tool = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });

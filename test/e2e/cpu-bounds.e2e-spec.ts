@@ -132,6 +132,35 @@ describe('CPU-heavy work on request input stays off the event loop, and is bound
     assert.ok(worst < 1000, `the slowest /health took ${Math.round(worst)} ms`);
   });
 
+  it('checks a costly input schema off the event loop, and refuses one over 32 KiB', async (ctx) => {
+    const server = await t.post('/api/servers', { name: 'schemas' }, { token });
+    assert.equal(server.status, 201, server.text);
+    // ~31 KiB of patterned properties: a few hundred ms of compiling, in a compute worker.
+    const schema = (n: number) => ({
+      type: 'object',
+      properties: Object.fromEntries(
+        Array.from({ length: n }, (_, i) => [`p${i}`, { type: 'string', pattern: `^a${i}[a-z]{1,20}$` }]),
+      ),
+    });
+    assert.ok(JSON.stringify(schema(560)).length < 32 * 1024);
+    const { result: res, worst } = await whileProbing(t, ctx, 'create with a 31 KiB patterned input schema', () =>
+      t.post(
+        `/api/servers/${server.body.id}/tools`,
+        { name: 'wide', description: 'd', code: 'export async function main() {}', input_schema: schema(560) },
+        { token },
+      ),
+    );
+    assert.equal(res.status, 201, res.text.slice(0, 300));
+    assert.ok(worst < 1000, `the slowest /health took ${Math.round(worst)} ms`);
+    const big = await t.post(
+      `/api/servers/${server.body.id}/tools`,
+      { name: 'too_wide', description: 'd', code: 'export async function main() {}', input_schema: schema(700) },
+      { token },
+    );
+    assert.equal(big.status, 400, big.text.slice(0, 300));
+    assert.match(big.text, /input_schema is \d+ bytes as JSON; the limit is 32768/);
+  });
+
   it('caps the findings of one analysis (a response stays small)', async () => {
     const code = `export async function main() {}\n${'require("x");\n'.repeat(5000)}`;
     const res = await t.post('/api/tools/validate-code', { code }, { token });
