@@ -282,6 +282,30 @@ describe('2025 sessions: limits and expiry', () => {
     await Promise.all(clients.map((c) => c.close()));
   });
 
+  it('negotiates the older 2025 revisions and 2024-11-05 as the SDK does; an unknown one gets 2025-11-25', async () => {
+    for (const [asked, expected] of [
+      ['2024-11-05', '2024-11-05'],
+      ['2025-03-26', '2025-03-26'],
+      ['2025-06-18', '2025-06-18'],
+      ['2025-11-25', '2025-11-25'],
+      ['1999-01-01', '2025-11-25'],
+    ]) {
+      const body = { ...initialize(), params: { ...initialize().params, protocolVersion: asked } };
+      const init = await post('/mcp', JSON.stringify(body));
+      assert.equal(init.status, 200, init.text);
+      assert.equal(init.json?.result?.protocolVersion, expected, asked);
+      const headers = {
+        'mcp-session-id': init.headers.get('mcp-session-id') as string,
+        'mcp-protocol-version': expected,
+      };
+      await post('/mcp', JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers);
+      const list = await post('/mcp', JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }), headers);
+      assert.equal(list.status, 200, `${asked}: ${list.text}`);
+      assert.ok(Array.isArray(list.json?.result?.tools), asked);
+      await fetch(`${t.url}/mcp`, { method: 'DELETE', headers });
+    }
+  });
+
   it('closes a session on DELETE: it is then unknown (404)', async () => {
     const init = await post('/mcp', JSON.stringify(initialize()));
     const sid = init.headers.get('mcp-session-id') as string;
