@@ -24,7 +24,7 @@ import { mapModuleRequest, type ModuleRequestDto } from './dto/module-request.dt
 import type { RequestModuleDto } from './dto/module.dto';
 import { ModuleRequest } from './entities/module-request.entity';
 import { ModuleInstallsService } from './module-installs.service';
-import { ModulesService } from './modules.service';
+import { decisionDetails, ModulesService } from './modules.service';
 
 /** Who approved under module_approval_mode=auto_approve (as for tools). */
 export const AUTO_APPROVER = 'auto_approve';
@@ -134,16 +134,11 @@ export class ModuleRequestsService {
         message: `Module request ${row.moduleName} approved by ${reviewer.name}${
           reviewer.name === AUTO_APPROVER ? ' (module_approval_mode=auto_approve)' : ''
         }`,
-        details: {
-          request_id: row.id,
-          tool_id: row.toolId,
-          module: row.moduleName,
-          decision: 'approve',
-          reviewer: reviewer.name,
+        details: decisionDetails(row, 'approve', reviewer, {
           version: module.version,
           integrity: module.integrity,
           critical_override: module.criticalAllowed,
-        },
+        }),
         serverId: row.serverId,
       });
       await this.modules.settleCovered(reviewer, [row.moduleName], `allowed when request ${row.id} was approved`);
@@ -160,14 +155,7 @@ export class ModuleRequestsService {
       await this.repo.save(row);
       await this.activity.audit(actor, {
         message: `Module request ${row.moduleName} rejected by ${actor.name}: ${reason}`,
-        details: {
-          request_id: row.id,
-          tool_id: row.toolId,
-          module: row.moduleName,
-          decision: 'reject',
-          reviewer: actor.name,
-          reason,
-        },
+        details: decisionDetails(row, 'reject', actor, { reason }),
         serverId: row.serverId,
       });
       await this.modules.recomputeAllowedModules();

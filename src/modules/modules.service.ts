@@ -28,6 +28,21 @@ import type { InstalledModule } from './packages/package-types';
  */
 const RECOMPUTE_LOCK = 'mcpbox:global_config.allowed_modules';
 
+/** The audit details of a decision on a module request (approve, reject, or covered by another allowance). */
+export const decisionDetails = (
+  row: ModuleRequest,
+  decision: 'approve' | 'reject',
+  reviewer: Actor,
+  extra: Record<string, unknown>,
+): Record<string, unknown> => ({
+  request_id: row.id,
+  tool_id: row.toolId,
+  module: row.moduleName,
+  decision,
+  reviewer: reviewer.name,
+  ...extra,
+});
+
 @Injectable()
 export class ModulesService implements OnModuleInit {
   private readonly log = new Logger(ModulesService.name);
@@ -157,14 +172,7 @@ export class ModulesService implements OnModuleInit {
     for (const row of await approveCovered(this.repo, { moduleName: In(names) }, reviewer.name))
       await this.activity.audit(reviewer, {
         message: `Module request ${row.moduleName} approved by ${reviewer.name}: ${how}`,
-        details: {
-          request_id: row.id,
-          tool_id: row.toolId,
-          module: row.moduleName,
-          decision: 'approve',
-          reviewer: reviewer.name,
-          covered: how,
-        },
+        details: decisionDetails(row, 'approve', reviewer, { covered: how }),
         serverId: row.serverId,
       });
   }
