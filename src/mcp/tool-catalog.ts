@@ -57,6 +57,13 @@ export class ToolCatalog implements OnModuleDestroy {
     this.list(scope);
   }
 
+  /** No more announcements for this scope (its server was deleted; nothing serves it any more). */
+  forget(scope: McpScope): void {
+    const key = scopeKey(scope);
+    this.seen.delete(key);
+    this.cache.delete(key);
+  }
+
   /** Announces changed lists of watched scopes; returns the unsubscribe. */
   onListChanged(listener: ListChangedListener): () => void {
     this.listeners.add(listener);

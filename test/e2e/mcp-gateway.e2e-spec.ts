@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ActivityService } from '../../src/activity/activity.service';
+import { ModernEndpoints } from '../../src/mcp/modern-endpoints';
 import { ADMIN, startApp, type TestApp } from '../support/app';
 import { connectMcp, ERAS, firstText, nextListChanged } from '../support/mcp';
 import { approveTool, createServerVia, createToolVia, waitForRows } from './sandbox-fixtures';
@@ -256,6 +257,25 @@ describe('tools/list is one page', () => {
       await client.close();
     });
   }
+});
+
+describe("a deleted server's endpoint is dropped, so endpoints do not pile up", () => {
+  it('modern: /mcp/{server} is closed when its server is deleted, and serves again when the name is taken again', async () => {
+    const endpoints = t.app.get(ModernEndpoints);
+    const serverId = await createServerVia(t, token, 'fleeting');
+    const client = await connectMcp(`${t.url}/mcp/fleeting`, 'modern');
+    await client.listTools();
+    const before = endpoints.size;
+    assert.equal((await t.delete(`/api/servers/${serverId}`, { token })).status, 204);
+    for (let i = 0; i < 100 && endpoints.size >= before; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(endpoints.size, before - 1, 'the endpoint of the deleted server is gone');
+    await client.close();
+    await createServerVia(t, token, 'fleeting');
+    const again = await connectMcp(`${t.url}/mcp/fleeting`, 'modern');
+    assert.deepEqual((await again.listTools()).tools, []);
+    assert.equal(endpoints.size, before);
+    await again.close();
+  });
 });
 
 describe('a tool the caller cannot call is the spec error naming it, with the reason', () => {
