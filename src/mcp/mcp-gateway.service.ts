@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { classifyInboundRequest, type AuthInfo } from '@modelcontextprotocol/server';
 import { ActivityService } from '../activity/activity.service';
-import { clientKey } from '../common/client-key';
+import { clientKey, isLoopback } from '../common/client-key';
 import { MAX_JSON_DEPTH } from '../common/json-input';
 import { NAME_PATTERN } from '../common/limits';
 import { AppConfig } from '../config/app-config';
@@ -189,9 +189,11 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
     exchange.era = legacy ? 'legacy' : 'modern';
     if (legacy) return this.legacy.handle({ req, res, body, scope });
     if ((body as { method?: unknown } | undefined)?.method === 'subscriptions/listen') {
-      // In remote mode every request comes through the proxy's address: a stream without its user
-      // counts against the total only, so that one proxy is not one client.
-      const refused = this.listens.open(remote && !email ? null : client, res);
+      // A client is known by its user, or by an address only it has: every request of remote mode
+      // comes from the proxy's, and every local client of a loopback bind from 127.0.0.1. Such a
+      // stream counts in the total only, so that a proxy or a machine is not one client.
+      const known = remote ? email !== null : !isLoopback(address);
+      const refused = this.listens.open(known ? client : null, res);
       if (refused) return writeJsonRpcError(res, 503, JSON_RPC.serverError, refused, { id });
     }
     return this.modern.handle(req, res, body, scope);

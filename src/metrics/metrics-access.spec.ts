@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isLoopback, metricsAccess } from './metrics-access';
+import { isLoopback } from '../common/client-key';
+import { metricsAccess } from './metrics-access';
 
 const TOKEN = 'a-long-metrics-token-0123456789';
 

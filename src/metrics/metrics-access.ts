@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import ipaddr from 'ipaddr.js';
+import { isLoopback } from '../common/client-key';
 
 /** Headers a reverse proxy adds: a request carrying one came through a proxy, whatever its socket says. */
 const PROXY_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'] as const;
@@ -8,11 +8,6 @@ const PROXY_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'] as const;
 export type MetricsDecision = { allowed: true } | { allowed: false; status: 401 | 403; message: string };
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
-
-export function isLoopback(address: string): boolean {
-  if (!ipaddr.isValid(address)) return false;
-  return ipaddr.process(address).range() === 'loopback';
-}
 
 /**
  * Who may read `/metrics` (docs/architecture.md#metrics): a loopback caller that did not come through a proxy

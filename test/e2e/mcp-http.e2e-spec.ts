@@ -416,8 +416,16 @@ describe('the cap on 2026-07-28 listen streams', () => {
     }
   });
 
-  it('one client holds at most 32 streams, so it cannot take all of them', async () => {
-    const clients = await Promise.all(Array.from({ length: 33 }, () => connectMcp(`${t.url}/mcp`, 'modern')));
+  it('one client holds at most 32 streams, so it cannot take all of them; callers on this machine count in the total only', async () => {
+    // Clients known by an address of their own: behind a trusted proxy, each its X-Forwarded-For.
+    const proxied = await startApp({ TRUST_PROXY: 'loopback', MCP_MAX_LISTEN_STREAMS: '100' });
+    const as = (address: string) =>
+      connectMcp(`${proxied.url}/mcp`, 'modern', { headers: { 'x-forwarded-for': address } });
+    const clients = await Promise.all([
+      ...Array.from({ length: 33 }, () => as('203.0.113.7')),
+      as('203.0.113.8'),
+      ...Array.from({ length: 34 }, () => connectMcp(`${proxied.url}/mcp`, 'modern')),
+    ]);
     try {
       for (const c of clients.slice(0, 32)) await c.listen({ toolsListChanged: true });
       const refused = await clients[32].listen({ toolsListChanged: true }).then(
@@ -426,8 +434,12 @@ describe('the cap on 2026-07-28 listen streams', () => {
       );
       assert.ok(refused);
       assert.match(refused.message, /Too many open listen streams for this client \(the limit is 32\)/);
+      await clients[33].listen({ toolsListChanged: true }); // another client is not held back
+      // 34 callers on 127.0.0.1 (one address for every client of this machine): past 32, still served.
+      for (const c of clients.slice(34)) await c.listen({ toolsListChanged: true });
     } finally {
       await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+      await proxied.close();
     }
   });
 });
