@@ -100,6 +100,11 @@ export class McpGateway implements OnModuleInit, OnModuleDestroy {
     this.unsubscribe?.();
   }
 
+  /** Open 2026-07-28 listen streams (the metrics' gauge). */
+  get listenStreams(): number {
+    return this.listens.size;
+  }
+
   /** Every request, refused or served, ends as one `mcp_request` activity entry (written behind). */
   handle(request: GatewayRequest): Promise<void> {
     const exchange = openExchange(request.req, request.body, request.scope);

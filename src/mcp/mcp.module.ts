@@ -61,6 +61,7 @@ export class McpModule implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     this.metrics.observeMcpSessions(() => this.sessions.size);
+    this.metrics.observeListenStreams(() => this.gateway.listenStreams);
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     await fastify.register(mcpRoutes(this.gateway));
   }

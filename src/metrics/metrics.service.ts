@@ -137,6 +137,17 @@ export class MetricsService {
     });
     this.observeMcpSessions = (read) => void (sessions = read);
 
+    let listens: (() => number) | undefined;
+    new Gauge({
+      name: 'mcpbox_mcp_listen_streams',
+      help: 'Open subscriptions/listen streams (protocol 2026-07-28)',
+      registers: [this.registry],
+      collect() {
+        if (listens) this.set(listens());
+      },
+    });
+    this.observeListenStreams = (read) => void (listens = read);
+
     let streamClients: (() => number) | undefined;
     new Gauge({
       name: 'mcpbox_activity_stream_clients',
@@ -167,6 +178,7 @@ export class MetricsService {
   readonly observeSandboxPool: (read: () => PoolStats) => void;
   /** The number of open 2025-era MCP sessions, read at each scrape. */
   readonly observeMcpSessions: (read: () => number) => void;
+  readonly observeListenStreams: (read: () => number) => void;
   /** The number of live activity stream clients, read at each scrape. */
   readonly observeStreamClients: (read: () => number) => void;
   /** The approval queues' pending counts, read at each scrape. */

@@ -59,6 +59,7 @@ describe('Prometheus metrics at /metrics', () => {
       'mcpbox_mcp_requests_total',
       'mcpbox_mcp_request_duration_seconds',
       'mcpbox_mcp_sessions',
+      'mcpbox_mcp_listen_streams',
       'mcpbox_tool_calls_total',
       'mcpbox_tool_call_duration_seconds',
       'mcpbox_sandbox_workers',
@@ -69,6 +70,23 @@ describe('Prometheus metrics at /metrics', () => {
       'mcpbox_activity_stream_clients',
     ])
       assert.ok(families.has(name), `${name} is exposed`);
+  });
+
+  it('counts open 2025 sessions and 2026-07-28 listen streams', async () => {
+    const gauge = async (name: string) => sampleValue(parsePrometheus((await scrape()).text), name);
+    const [sessionsBefore, listensBefore] = [
+      await gauge('mcpbox_mcp_sessions'),
+      await gauge('mcpbox_mcp_listen_streams'),
+    ];
+    const legacy = await connectMcp(`${t.url}/mcp`, 'legacy');
+    const modern = await connectMcp(`${t.url}/mcp`, 'modern');
+    await modern.listen({ toolsListChanged: true });
+    assert.equal(await gauge('mcpbox_mcp_sessions'), sessionsBefore + 1);
+    assert.equal(await gauge('mcpbox_mcp_listen_streams'), listensBefore + 1);
+    await Promise.all([legacy.close(), modern.close()]);
+    for (let i = 0; i < 100 && (await gauge('mcpbox_mcp_listen_streams')) > listensBefore; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await gauge('mcpbox_mcp_listen_streams'), listensBefore);
   });
 
   it('counts tool calls by outcome and kind, with duration histograms', async () => {
