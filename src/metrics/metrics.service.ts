@@ -126,38 +126,31 @@ export class MetricsService {
     });
     this.observeSandboxPool = (read) => void (pool = read);
 
-    let sessions: (() => number) | undefined;
-    new Gauge({
-      name: 'mcpbox_mcp_sessions',
-      help: 'Open MCP sessions (protocol 2025-11-25; the 2026-07-28 era is stateless)',
-      registers: [this.registry],
-      collect() {
-        if (sessions) this.set(sessions());
-      },
-    });
-    this.observeMcpSessions = (read) => void (sessions = read);
-
-    let listens: (() => number) | undefined;
-    new Gauge({
-      name: 'mcpbox_mcp_listen_streams',
-      help: 'Open subscriptions/listen streams (protocol 2026-07-28)',
-      registers: [this.registry],
-      collect() {
-        if (listens) this.set(listens());
-      },
-    });
-    this.observeListenStreams = (read) => void (listens = read);
-
-    let streamClients: (() => number) | undefined;
-    new Gauge({
-      name: 'mcpbox_activity_stream_clients',
-      help: 'Clients connected to the live activity stream',
-      registers: [this.registry],
-      collect() {
-        if (streamClients) this.set(streamClients());
-      },
-    });
-    this.observeStreamClients = (read) => void (streamClients = read);
+    /** A gauge read at each scrape from a function its owner registers later (the owner is built after this service). */
+    const observedGauge = (name: string, help: string): ((read: () => number) => void) => {
+      let read: (() => number) | undefined;
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          if (read) this.set(read());
+        },
+      });
+      return (r) => void (read = r);
+    };
+    this.observeMcpSessions = observedGauge(
+      'mcpbox_mcp_sessions',
+      'Open MCP sessions (protocol 2025-11-25; the 2026-07-28 era is stateless)',
+    );
+    this.observeListenStreams = observedGauge(
+      'mcpbox_mcp_listen_streams',
+      'Open subscriptions/listen streams (protocol 2026-07-28)',
+    );
+    this.observeStreamClients = observedGauge(
+      'mcpbox_activity_stream_clients',
+      'Clients connected to the live activity stream',
+    );
 
     let approvals: PendingApprovals | undefined;
     new Gauge({
