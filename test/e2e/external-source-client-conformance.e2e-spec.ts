@@ -11,6 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { withLoopbackOnly } from '../support/loopback-only';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const CLI = join(ROOT, 'node_modules', '@modelcontextprotocol', 'conformance', 'dist', 'index.js');
@@ -94,7 +95,7 @@ function run(args: string[]): Promise<{ stdout: string; stderr: string }> {
     execFile(
       process.execPath,
       [CLI, ...args],
-      { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+      { timeout: 120_000, maxBuffer: 16 * 1024 * 1024, env: withLoopbackOnly() },
       (_e, stdout, stderr) => resolve({ stdout, stderr }),
     ),
   );

@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestApp } from './app';
+import { withLoopbackOnly } from './loopback-only';
 
 const IMAGE = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
 const AUDIO = 'UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA=';
@@ -272,7 +273,7 @@ export async function runScenario(url: string, scenario: string, specVersion: st
       execFile(
         process.execPath,
         [CLI, 'server', '--url', url, '--scenario', scenario, '--spec-version', specVersion, '-o', out],
-        { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+        { timeout: 120_000, maxBuffer: 16 * 1024 * 1024, env: withLoopbackOnly() },
         (_err, stdout, stderr) => resolve({ stdout, stderr }),
       ),
     );

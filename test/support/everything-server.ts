@@ -1,13 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { withLoopbackOnly } from './loopback-only';
 
 /**
  * `@modelcontextprotocol/server-everything`, the official reference MCP server, as a child
  * process on 127.0.0.1: `streamableHttp` (2025 sessions at `/mcp`) or `sse` (the old
  * HTTP+SSE transport, `GET /sse` and `POST /message`). It reads only `PORT` and listens on
  * every interface, so the child preloads listen-on-loopback.js: bound to 127.0.0.1 on a port
- * the system picks, which it reports on stderr. The environment is inherited, so the test
- * runner's loopback-only preload (NODE_OPTIONS) reaches it too.
+ * the system picks, which it reports on stderr. Its NODE_OPTIONS carry the loopback-only
+ * preload too (`withLoopbackOnly`): the child can reach nothing beyond loopback.
  */
 export type EverythingTransport = 'streamableHttp' | 'sse';
 
@@ -30,11 +31,11 @@ export async function startEverything(
 ): Promise<EverythingServer> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const child: ChildProcess = spawn(process.execPath, [ENTRY, transport], {
-    env: {
+    env: withLoopbackOnly({
       ...process.env,
       PORT: String(opts.port ?? 0),
       NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require=${LISTEN_ON_LOOPBACK}`].filter(Boolean).join(' '),
-    },
+    }),
     // It logs every request to stdout: not needed.
     stdio: ['ignore', 'ignore', 'pipe'],
   });

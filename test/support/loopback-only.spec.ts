@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type net from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { isLoopbackAddress, LOOPBACK_NODE_OPTIONS, loopbackOnlyConnect } from './loopback-only';
+import { isLoopbackAddress, LOOPBACK_NODE_OPTIONS, loopbackOnlyConnect, withLoopbackOnly } from './loopback-only';
 
 describe('the loopback-only safety net of the test processes', () => {
   it('reaches the processes a test starts: with the inherited environment, and with LOOPBACK_NODE_OPTIONS', () => {
@@ -23,6 +23,16 @@ describe('the loopback-only safety net of the test processes', () => {
       'false',
       'the probe can fail',
     );
+  });
+
+  it("withLoopbackOnly puts the preload into a child's environment once, keeping its other options", () => {
+    const probe = ['-e', 'process.stdout.write(String(globalThis.__mcpboxLoopbackOnly === true))'];
+    const bare = withLoopbackOnly({ PATH: process.env.PATH ?? '' });
+    assert.equal(execFileSync(process.execPath, probe, { encoding: 'utf8', env: bare }), 'true');
+    const other = withLoopbackOnly({ PATH: process.env.PATH ?? '', NODE_OPTIONS: '--max-old-space-size=256' });
+    assert.equal(other.NODE_OPTIONS, `--max-old-space-size=256 ${LOOPBACK_NODE_OPTIONS}`);
+    assert.equal(execFileSync(process.execPath, probe, { encoding: 'utf8', env: other }), 'true');
+    assert.equal(withLoopbackOnly(other).NODE_OPTIONS, other.NODE_OPTIONS, 'not twice');
   });
 
   it('is preloaded in every test process', () => {

@@ -31,6 +31,17 @@ export const LOOPBACK_ONLY_PRELOAD = __filename;
 /** `NODE_OPTIONS` for a child a test starts with an environment of its own. */
 export const LOOPBACK_NODE_OPTIONS = `--require=${LOOPBACK_ONLY_PRELOAD}`;
 
+/**
+ * `env` for a child a test starts (the parent's by default), with the preload in NODE_OPTIONS
+ * whatever the runner set: a child that could reach beyond loopback is not left to inheritance.
+ */
+export function withLoopbackOnly(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const defined = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  const options = defined.NODE_OPTIONS ?? '';
+  if (options.split(' ').includes(LOOPBACK_NODE_OPTIONS)) return defined;
+  return { ...defined, NODE_OPTIONS: [options, LOOPBACK_NODE_OPTIONS].filter(Boolean).join(' ') };
+}
+
 const refusal = (address: string) =>
   Object.assign(new Error(`test safety net: refused a connection to ${address} (tests may reach loopback only)`), {
     code: SAFETY_NET_CODE,

@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { PackageInstaller, type PackageInstallerOptions } from '../../src/modules/packages/package-installer';
 import { PackageRefused, type RefusalReason } from '../../src/modules/packages/package-refused';
 import { TestNpmRegistry } from './npm-registry';
+import { withLoopbackOnly } from './loopback-only';
 import { tarball } from './tar-writer';
 
 export interface FixtureSource {
@@ -181,7 +182,12 @@ export function npmPack(dirs: string[], out: string): { manifest: Record<string,
   const [cmd, ...pre] = execPath && /npm-cli\.js$/.test(execPath) ? [process.execPath, execPath] : ['npm'];
   const run = spawnSync(cmd, [...pre, 'pack', '--json', '--ignore-scripts', '--pack-destination', out, ...dirs], {
     encoding: 'utf8',
-    env: { ...process.env, npm_config_offline: 'true', npm_config_update_notifier: 'false', npm_config_fund: 'false' },
+    env: withLoopbackOnly({
+      ...process.env,
+      npm_config_offline: 'true',
+      npm_config_update_notifier: 'false',
+      npm_config_fund: 'false',
+    }),
   });
   if (run.status !== 0) throw new Error(`npm pack failed: ${run.stderr}`);
   const packed = JSON.parse(run.stdout) as { filename: string }[];
