@@ -2,15 +2,15 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { GroupCommitQueue } from '../common/group-commit';
+import type { OrderedMoment } from '../common/ordered-time';
 import { pgJson, pgText } from '../common/pg-safe';
 import type { ActivityLog, LogLevel, LogType } from './entities/activity-log.entity';
 
 /** An entry as it waits in the buffer: its id and time given when it happened, not when it is written. */
 export interface BufferedEntry {
   id: string;
-  createdAt: Date;
-  /** `createdAt` to the microsecond (`orderedNow`): entries of one batch keep the order they happened in. */
-  at: string;
+  /** When it happened, to the microsecond (`orderedNow`): entries of one batch keep the order they happened in. */
+  at: OrderedMoment;
   serverId: string | null;
   logType: LogType;
   level: LogLevel;
@@ -106,13 +106,13 @@ export class ActivityBuffer {
     // Entries of a server deleted meanwhile were left out.
     const ids = rows.length === batch.length ? null : new Set(rows.map((r) => r.id));
     const kept = ids ? batch.filter((e) => ids.has(e.id)) : batch;
-    this.written(kept.map(({ at: _at, ...e }) => ({ ...e, updatedAt: e.createdAt })));
+    this.written(kept.map(({ at, ...e }) => ({ ...e, createdAt: at.date, updatedAt: at.date })));
   }
 
   private async insert(batch: BufferedEntry[]): Promise<InsertedRow[]> {
     return this.db.query<InsertedRow[]>(INSERT, [
       batch.map((e) => e.id),
-      batch.map((e) => e.at),
+      batch.map((e) => e.at.text),
       batch.map((e) => e.serverId),
       batch.map((e) => e.logType),
       batch.map((e) => e.level),

@@ -72,11 +72,9 @@ export class ActivityService {
    * (`drain` at shutdown writes what is left).
    */
   enqueue(entry: ActivityEntry): void {
-    const now = orderedNow();
     this.buffer.push({
       id: randomUUID(),
-      createdAt: now.date,
-      at: now.text,
+      at: orderedNow(),
       serverId: entry.serverId ?? null,
       logType: entry.logType,
       level: entry.level ?? 'info',

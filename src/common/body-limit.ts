@@ -148,38 +148,6 @@ export function registerBodyLimit(fastify: FastifyInstance): void {
  */
 export const maxJsonElements = (limit: number): number => Math.max(100_000, Math.floor(limit / 64));
 
-/** The index of the quote closing the string opened at `open`: one not preceded by an odd number of backslashes; -1 if none. */
-function closingQuote(text: string, open: number): number {
-  let i = open;
-  for (;;) {
-    i = text.indexOf('"', i + 1);
-    if (i < 0) return -1;
-    let backslashes = 0;
-    while (text.charCodeAt(i - 1 - backslashes) === 0x5c) backslashes++;
-    if (backslashes % 2 === 0) return i;
-  }
-}
-
-/**
- * True when arrays and objects nest deeper than `max` (outside strings, in one pass). The
- * MCP SDK validates a message with recursive schemas: a few thousand levels overflow its
- * stack, which it answers with a 500.
- */
-export function jsonDeeperThan(text: string, max: number): boolean {
-  if (text.length <= max * 2) return false; // each level takes an opening and a closing character
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      i = closingQuote(text, i);
-      if (i < 0) return false;
-    } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) return true;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return false;
-}
-
 /** Counts `{ [ , :` outside strings in one pass (strings skipped with indexOf), stopping past `cap`. */
 export function jsonElementsOver(text: string, cap: number): boolean {
   if (text.length <= cap) return false; // each element takes at least one character
@@ -187,8 +155,14 @@ export function jsonElementsOver(text: string, cap: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      i = closingQuote(text, i);
-      if (i < 0) return false;
+      // To the closing quote: one not preceded by an odd number of backslashes.
+      for (;;) {
+        i = text.indexOf('"', i + 1);
+        if (i < 0) return false;
+        let backslashes = 0;
+        while (text.charCodeAt(i - 1 - backslashes) === 0x5c) backslashes++;
+        if (backslashes % 2 === 0) break;
+      }
     } else if (c === 0x2c || c === 0x3a || c === 0x5b || c === 0x7b) {
       if (++count > cap) return true;
     }

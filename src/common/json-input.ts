@@ -82,3 +82,26 @@ export function jsonInputIssue(value: unknown, root: string): JsonInputIssue | n
   }
   return null;
 }
+
+/**
+ * Whether a JSON text nests deeper than `max` levels, found without parsing it: the sandbox's
+ * results (result-mapper.ts) and `/mcp` bodies, whose validation in the MCP SDK recurses.
+ */
+export function jsonDeeperThan(text: string, max: number): boolean {
+  // Each level takes at least two characters: a short text cannot be deep.
+  if (text.length <= 2 * max) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}

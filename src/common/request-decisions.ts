@@ -1,4 +1,3 @@
-import type { FindOptionsOrder, FindOptionsWhere, Repository } from 'typeorm';
 import { conflict, invalid, type DomainError } from './errors';
 import type { RequestAction, RequestActionDto } from './request-queue.dto';
 import type { RequestStatus } from './request-status';
@@ -43,24 +42,4 @@ export function recordDecision(row: DecisionFields, action: RequestAction, revie
   row.reviewedBy = reviewer;
   row.reviewedAt = new Date();
   row.rejectionReason = approve ? null : reason;
-}
-
-/**
- * Approves, by `reviewer`, the pending requests `where` selects (locked, oldest first): those
- * an allowance just granted covers. Answers them for the caller's audit. Call it inside the
- * unit of work that granted the allowance.
- */
-export async function approveCovered<T extends DecisionFields & { createdAt: Date }>(
-  repo: Repository<T>,
-  where: FindOptionsWhere<T>,
-  reviewer: string,
-): Promise<T[]> {
-  const rows = await repo.find({
-    where: { ...where, status: 'pending' } as FindOptionsWhere<T>,
-    order: { createdAt: 'ASC' } as FindOptionsOrder<T>,
-    lock: { mode: 'pessimistic_write' },
-  });
-  for (const row of rows) recordDecision(row, 'approve', reviewer);
-  await repo.save(rows);
-  return rows;
 }

@@ -1,10 +1,10 @@
-import { Brackets, In, type DeepPartial, type FindOptionsWhere, type Repository } from 'typeorm';
+import { Brackets, In, type DeepPartial, type FindOptionsOrder, type FindOptionsWhere, type Repository } from 'typeorm';
 import type { Actor } from './actor';
 import { conflict, notFound } from './errors';
 import { isUniqueViolation } from './ids';
 import { containsPattern } from './like';
 import { pageRequest, type PageRequest } from './pagination';
-import { decidedAlready, type DecisionFields } from './request-decisions';
+import { decidedAlready, recordDecision, type DecisionFields } from './request-decisions';
 import type { RequestQueueQueryDto } from './request-queue.dto';
 import type { RequestSource, RequestStatus } from './request-status';
 
@@ -139,4 +139,24 @@ export async function pendingRequestOrFail<T extends RequestRecordRow>(
   if (!row) throw notFound(queue === 'module' ? 'Module request' : 'Network request', id);
   if (row.status !== 'pending') throw decidedAlready(queue, row);
   return row;
+}
+
+/**
+ * Approves, by `reviewer`, the pending requests `where` selects (locked, oldest first): those
+ * an allowance just granted covers. Answers them for the caller's audit. Call it inside the
+ * unit of work that granted the allowance.
+ */
+export async function approveCovered<T extends RequestRecordRow>(
+  repo: Repository<T>,
+  where: FindOptionsWhere<T>,
+  reviewer: string,
+): Promise<T[]> {
+  const rows = await repo.find({
+    where: { ...where, status: 'pending' } as FindOptionsWhere<T>,
+    order: { createdAt: 'ASC' } as FindOptionsOrder<T>,
+    lock: { mode: 'pessimistic_write' },
+  });
+  for (const row of rows) recordDecision(row, 'approve', reviewer);
+  await repo.save(rows);
+  return rows;
 }

@@ -43,10 +43,12 @@ export class ModernEndpoints implements OnModuleDestroy {
 
   /** Closes the endpoints of servers that no longer exist (a name may have been taken again since). */
   private async dropDeleted(): Promise<void> {
-    for (const [key, endpoint] of [...this.endpoints]) {
-      if (endpoint.scope.kind !== 'server') continue;
-      if (await this.servers.findByName(endpoint.scope.serverName)) continue;
-      if (this.endpoints.get(key) !== endpoint) continue;
+    const served = [...this.endpoints].flatMap(([key, endpoint]) =>
+      endpoint.scope.kind === 'server' ? [{ key, endpoint, name: endpoint.scope.serverName }] : [],
+    );
+    const existing = await this.servers.existingNames(served.map((s) => s.name));
+    for (const { key, endpoint, name } of served) {
+      if (existing.has(name) || this.endpoints.get(key) !== endpoint) continue;
       this.endpoints.delete(key);
       this.catalog.forget(endpoint.scope);
       await endpoint.handler.close().catch(() => undefined);

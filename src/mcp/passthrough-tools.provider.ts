@@ -6,8 +6,9 @@ import { ExternalSourcesService } from '../external-sources/external-sources.ser
 import { SourceClients } from '../external-sources/source-clients';
 import { SourceDiscoveryService } from '../external-sources/source-discovery.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { RecordingChannel } from '../sandbox/call-channel';
 import { ExecutionLogsService, type ExecutionRecord } from '../sandbox/execution-logs.service';
-import { createRedactor, truncateUtf8 } from '../sandbox/output-redaction';
+import { createRedactor, truncateUtf8, type Redactor } from '../sandbox/output-redaction';
 import { effectiveTimeout } from '../sandbox/running-servers';
 import { SandboxService } from '../sandbox/sandbox.service';
 import { toolExecutionEntry } from '../sandbox/tool-executor';
@@ -153,15 +154,15 @@ export class PassthroughToolsProvider implements McpToolProvider, OnModuleInit, 
   ): Promise<CallToolResult> {
     const started = performance.now();
     let result: CallToolResult | undefined;
-    // The source is asked for progress only when the caller asked for it; what it reports goes out
-    // as the sandbox's tools' progress does (rate-limited, redacted when the setting says so).
+    const redactOutgoing = this.settings.get('redact_secrets_in_output') === 'enabled';
+    // The source is asked for progress only when the caller asked for it; its steps go out as a
+    // sandboxed tool's do: rate-limited by the channel, redacted by RecordingChannel under the setting.
     const request = ctx.request;
-    const progress =
+    const channel =
       request?.ctx.mcpReq._meta?.progressToken !== undefined
         ? new ToolCallChannel(ctx.caller.era, request.ctx, request.server, {})
         : undefined;
-    const redactOutgoing = this.settings.get('redact_secrets_in_output') === 'enabled';
-    const outgoing = progress && redactOutgoing ? await this.clients.redactorFor(server.serverId) : undefined;
+    const progress = channel && new RecordingChannel(channel, await this.redactorOf(server), redactOutgoing);
     try {
       result = await this.discovery.call(
         {
@@ -175,16 +176,16 @@ export class PassthroughToolsProvider implements McpToolProvider, OnModuleInit, 
                   kind: 'progress',
                   progress: p.progress,
                   ...(p.total === undefined ? {} : { total: p.total }),
-                  ...(typeof p.message === 'string' ? { message: outgoing ? outgoing(p.message) : p.message } : {}),
+                  ...(typeof p.message === 'string' ? { message: p.message } : {}),
                 })
             : undefined,
         },
         args,
       );
     } finally {
-      progress?.close();
+      channel?.close();
       result ??= { content: [{ type: 'text', text: 'The external source call failed unexpectedly.' }], isError: true };
-      const redact = await this.clients.redactorFor(server.serverId).catch(() => createRedactor({}));
+      const redact = await this.redactorOf(server);
       const redacted = redact(result);
       const success = !result.isError;
       const record: ExecutionRecord = {
@@ -203,9 +204,14 @@ export class PassthroughToolsProvider implements McpToolProvider, OnModuleInit, 
       void this.logs.record(record);
       this.activity.enqueue(toolExecutionEntry(record));
       this.metrics.toolCall(qualifiedName(server.serverName, tool.name), success, false, record.durationMs / 1000);
-      if (this.settings.get('redact_secrets_in_output') === 'enabled') result = redacted;
+      if (redactOutgoing) result = redacted;
     }
     return result;
+  }
+
+  /** The server's redactor (cached per read of its secrets); one that hides nothing if they cannot be read. */
+  private redactorOf(server: ServedServer): Promise<Redactor> {
+    return this.clients.redactorFor(server.serverId).catch(() => createRedactor({}));
   }
 }
 

@@ -6,7 +6,7 @@ import { ActivityService } from '../activity/activity.service';
 import type { Actor } from '../common/actor';
 import { countByStatus } from '../common/count-by-status';
 import { invalid } from '../common/errors';
-import { approveCovered } from '../common/request-decisions';
+import { approveCovered } from '../common/request-queries';
 import { REQUEST_STATUSES, type RequestStatus } from '../common/request-status';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { AppConfig } from '../config/app-config';

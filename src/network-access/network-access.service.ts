@@ -7,7 +7,7 @@ import { NetworkAccessRequest } from './entities/network-access-request.entity';
 import type { Actor } from '../common/actor';
 import { countByStatus } from '../common/count-by-status';
 import { conflict, notFound } from '../common/errors';
-import { approveCovered } from '../common/request-decisions';
+import { approveCovered } from '../common/request-queries';
 import { REQUEST_STATUSES, type RequestStatus } from '../common/request-status';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work';
 import { ServerChangesService } from '../server-changes/server-changes.service';

@@ -162,6 +162,13 @@ export class ServersService {
     return this.repo.findOneBy({ name });
   }
 
+  /** Which of these names servers have now (one read). */
+  async existingNames(names: string[]): Promise<Set<string>> {
+    if (!names.length) return new Set();
+    const rows = await this.repo.find({ where: { name: In([...new Set(names)]) }, select: { name: true } });
+    return new Set(rows.map((r) => r.name));
+  }
+
   /** Servers by name, all or the one with this id (the export). */
   listForExport(serverId?: string): Promise<Server[]> {
     return this.repo.find({ where: serverId ? { id: serverId } : {}, order: { name: 'ASC' } });

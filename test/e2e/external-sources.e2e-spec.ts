@@ -14,7 +14,7 @@ import {
   type SourceKind,
   type TestSource,
 } from '../support/mcp-sources';
-import { allowHost, approveTool, createServerVia, setSecret } from './sandbox-fixtures';
+import { allowHost, approveTool, createServerVia, setSecret, waitForRows } from './sandbox-fixtures';
 
 /**
  * External MCP sources end to end (docs/architecture.md#external-sources, issue 18): real SDK servers on 127.0.0.1 —
@@ -280,19 +280,10 @@ describe('external MCP sources', () => {
     await setSecret(t, token, serverId, 'API_KEY', 'second-secret-value-2');
     assert.equal(await echo('key second-secret-value-2 here'), 'echo: key [REDACTED] here');
     assert.equal(await echo('old first-secret-value-1'), 'echo: old first-secret-value-1');
-    await waitFor('the execution rows', async () => {
-      const rows = await t.db.query('SELECT count(*)::int AS n FROM tool_execution_logs WHERE server_id = $1', [
-        serverId,
-      ]);
-      return rows.rows[0].n === 3;
-    });
-    const logged = await t.db.query(
-      'SELECT input_args::text AS args, result FROM tool_execution_logs WHERE server_id = $1 ORDER BY created_at',
-      [serverId],
-    );
-    for (const row of logged.rows.slice(0, 2)) {
-      assert.doesNotMatch(`${row.args} ${row.result}`, /secret-value/);
-      assert.match(row.result, /\[REDACTED\]/);
+    const logged = await waitForRows(t, 3, 'server_id = $1', [serverId]);
+    for (const row of logged.slice(0, 2)) {
+      assert.doesNotMatch(`${JSON.stringify(row.input_args)} ${row.result}`, /secret-value/);
+      assert.match(String(row.result), /\[REDACTED\]/);
     }
   });
 

@@ -14,8 +14,9 @@ import {
   McpError,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { ADMIN, startApp, type TestApp } from '../support/app';
-import { approveTool, createServerVia, createToolVia, waitForRows } from './sandbox-fixtures';
+import { setupAdmin, startApp, type TestApp } from '../support/app';
+import { withLoopbackOnly } from '../support/loopback-only';
+import { approveTool, createServerVia, createToolVia, setPolicy, waitForRows } from './sandbox-fixtures';
 
 /**
  * The gateway as clients other than the 2.x SDK the rest of the suite uses see it: the
@@ -68,11 +69,9 @@ const TOOLS: Record<string, { code: string; input_schema?: Record<string, unknow
 
 /** An admin, a raised MCP rate limit, and a running server `srv` with the tools above approved. */
 async function prepare(t: TestApp, srv: string): Promise<{ token: string; serverId: string }> {
-  await t.post('/auth/setup', ADMIN);
-  const token = (await t.post('/auth/login', ADMIN)).body.access_token as string;
+  const token = await setupAdmin(t);
   // Each client below sends a few dozen requests; the default limit is meant for one LLM.
-  const policy = await t.patch('/api/settings/security-policy', { mcp_rate_limit_rpm: 100000 }, { token });
-  assert.equal(policy.status, 200, policy.text);
+  await setPolicy(t, token, { mcp_rate_limit_rpm: 100000 });
   const serverId = await createServerVia(t, token, srv);
   for (const [name, tool] of Object.entries(TOOLS))
     await approveTool(t, token, (await createToolVia(t, token, serverId, { name, ...tool })).id);
@@ -239,8 +238,8 @@ interface RemoteProxy {
 
 /**
  * Starts mcp-remote on `url` as a stdio host would and connects a 1.x client to it. The
- * child gets this process's environment (NODE_OPTIONS carries the test runner's loopback-only
- * preload) and a config folder of its own, so no token cache of another run is read. No
+ * child gets this process's environment with the loopback-only preload in NODE_OPTIONS
+ * (`withLoopbackOnly`) and a config folder of its own, so no token cache of another run is read. No
  * OAuth is involved anywhere it is used: a 401 would make it start a browser sign-in.
  */
 async function startMcpRemote(url: string, extraArgs: string[] = []): Promise<RemoteProxy> {
@@ -248,7 +247,7 @@ async function startMcpRemote(url: string, extraArgs: string[] = []): Promise<Re
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [MCP_REMOTE_BIN, url, '--transport', 'http-only', ...extraArgs],
-    env: { ...(process.env as Record<string, string>), MCP_REMOTE_CONFIG_DIR: configDir },
+    env: withLoopbackOnly({ ...process.env, MCP_REMOTE_CONFIG_DIR: configDir }),
     stderr: 'pipe',
   });
   let stderr = '';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { jsonDeeperThan, jsonElementsOver, maxJsonElements, type BodyLimitRouteConfig } from '../../common/body-limit';
-import { MAX_JSON_DEPTH } from '../../common/json-input';
+import { jsonElementsOver, maxJsonElements, type BodyLimitRouteConfig } from '../../common/body-limit';
+import { jsonDeeperThan, MAX_JSON_DEPTH } from '../../common/json-input';
 import { BODY_LIMIT_BYTES } from '../../common/limits';
 import { BodyProblem, McpGateway } from '../mcp-gateway.service';
 import { ALL, type McpScope } from '../mcp-scope';

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CodeLoader } from './code-loader';
-import { jsonDeeperThan, mapEnvelope, MAX_RESULT_DEPTH } from './result-mapper';
+import { jsonDeeperThan } from '../../common/json-input';
+import { mapEnvelope, MAX_RESULT_DEPTH } from './result-mapper';
 
 describe('mapEnvelope', () => {
   it('cuts a text result to the byte limit without splitting a character, with a notice', () => {

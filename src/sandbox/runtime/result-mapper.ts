@@ -1,3 +1,4 @@
+import { jsonDeeperThan } from '../../common/json-input';
 import type { ExecutionOutcome, McpContentBlock } from './contract';
 import type { ResultEnvelope } from './isolate/bridge';
 
@@ -8,26 +9,6 @@ import type { ResultEnvelope } from './isolate/bridge';
  * again by the app (output-redaction.ts, the execution log, the MCP response).
  */
 export const MAX_RESULT_DEPTH = 64;
-
-/** Whether a JSON text nests deeper than `max` levels, found without parsing it. */
-export function jsonDeeperThan(text: string, max: number): boolean {
-  // Each level takes at least two characters: a short text cannot be deep.
-  if (text.length <= 2 * max) return false;
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // a backslash escapes the next character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) return true;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return false;
-}
 
 const BLOCK_CHECKS: Record<string, (b: Record<string, unknown>) => boolean> = {
   text: (b) => typeof b.text === 'string',
